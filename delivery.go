@@ -1,0 +1,171 @@
+package herald
+
+import (
+	"time"
+
+	"github.com/heraldhq/herald/wire"
+)
+
+// DeliveryState is where a delivery is in its life. See docs/delivery-states.md.
+type DeliveryState string
+
+// Delivery states. Only pending is not final; a retry or replay makes a
+// final delivery pending again.
+const (
+	// DeliveryStatePending: waiting for its next attempt (or in one).
+	DeliveryStatePending DeliveryState = "pending"
+	// DeliveryStateDelivered: the partner answered 2xx, or 303 with a Location.
+	DeliveryStateDelivered DeliveryState = "delivered"
+	// DeliveryStateRejected: the partner answered 400 (or another status its
+	// retry policy calls permanent). Not retried until someone replays it.
+	DeliveryStateRejected DeliveryState = "rejected"
+	// DeliveryStateFailed: the endpoint is gone (410, which also disables it)
+	// or was disabled or deleted before the delivery could be attempted.
+	DeliveryStateFailed DeliveryState = "failed"
+	// DeliveryStateDead: every retry of the schedule failed.
+	DeliveryStateDead DeliveryState = "dead"
+)
+
+// DeliveryStates lists every state, pending first.
+var DeliveryStates = []DeliveryState{
+	DeliveryStatePending, DeliveryStateDelivered, DeliveryStateRejected,
+	DeliveryStateFailed, DeliveryStateDead,
+}
+
+// Valid reports whether s is a known state.
+func (s DeliveryState) Valid() bool {
+	for _, k := range DeliveryStates {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxResponseBodyKept is how much of a partner's reply body an attempt keeps:
+// enough for any Error Reporting body, bounded so a partner that answers
+// with megabytes cannot fill the database.
+const MaxResponseBodyKept = 4096
+
+// Delivery is one event on its way to one endpoint.
+type Delivery struct {
+	ID         string
+	EventID    string
+	EndpointID string
+	CustomerID string
+	EventType  wire.EventType
+	State      DeliveryState
+	// Attempts counts the attempts recorded, over the delivery's whole life.
+	Attempts int
+	// ScheduleAttempts counts attempts since the retry schedule last
+	// (re)started; a manual retry or a replay restarts it.
+	ScheduleAttempts int
+	// NextAttemptAt is when a pending delivery is due. While a node holds
+	// the delivery's lease it is the end of that lease.
+	NextAttemptAt  time.Time
+	LastAttemptAt  time.Time // zero before the first attempt
+	LastStatusCode int
+	LastError      string
+	Location       string // the Location of the 303 that delivered it
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	// AttemptLog is filled by the calls that say so, oldest first.
+	AttemptLog []*Attempt
+}
+
+// Attempt is one HTTP request of a delivery and what came back.
+type Attempt struct {
+	DeliveryID string
+	Number     int // 1 for the first attempt; sent as Herald-Attempt
+	At         time.Time
+	// StatusCode is the partner's HTTP status; 0 when no reply came (timeout,
+	// connection refused, destination not allowed).
+	StatusCode int
+	Location   string
+	// UserMessage and DebugErrorMessage come from an Error Reporting body.
+	UserMessage       string
+	DebugErrorMessage string
+	// Error says in words why the attempt did not deliver: the transport
+	// failure, the refusal, or what was wrong with the reply. Empty on success.
+	Error   string
+	Latency time.Duration
+	// ResponseBody is the first MaxResponseBodyKept bytes of the reply body,
+	// decompressed if the partner gzip'd it.
+	ResponseBody string
+	// RequestHeaders are the headers as sent, credentials redacted.
+	RequestHeaders map[string]string
+}
+
+// DeliveryLease names a claimed delivery and the token of that claim. A node
+// may record an attempt or hand the delivery back only while its token is
+// the delivery's current one, so a node that lost its lease cannot overwrite
+// the work of the node that took the delivery over.
+type DeliveryLease struct {
+	DeliveryID string
+	Token      string
+}
+
+// ClaimedDelivery is a due delivery that a node has leased, with everything
+// needed to send it.
+type ClaimedDelivery struct {
+	Delivery
+	Lease      DeliveryLease
+	LeaseUntil time.Time
+	BodyGzip   []byte
+	LinkHeader string
+}
+
+// DeliveryClaimParams are the arguments of Store.DeliveryClaimDue.
+type DeliveryClaimParams struct {
+	Now time.Time
+	// Limit is the most deliveries to claim in one call.
+	Limit int
+	// LeaseUntil is when the lease ends, and when the delivery is due again
+	// if nothing is recorded before then. It must leave time for the
+	// request timeout and the recording of the result.
+	LeaseUntil time.Time
+	// Owner names the claiming node, for operators and for
+	// DeliveryReleaseOrphans.
+	Owner string
+	// ExcludeEndpointIDs are endpoints this node will not take more
+	// deliveries for now (their queue is full).
+	ExcludeEndpointIDs []string
+}
+
+// AttemptRecord is the outcome of handling one claimed delivery.
+type AttemptRecord struct {
+	Lease DeliveryLease
+	// Attempt is the request made, or nil when none was made (the endpoint
+	// was disabled or deleted, so the delivery fails without one).
+	Attempt *Attempt
+	// State is the delivery's new state.
+	State DeliveryState
+	// NextAttemptAt is when a delivery left pending is due again.
+	NextAttemptAt time.Time
+	// Location is the 303's Location, for a delivery that it delivered.
+	Location string
+	// Error says why, when no attempt was made.
+	Error string
+}
+
+// DeliveryListParams filter Store.DeliveryList. Zero fields do not filter.
+type DeliveryListParams struct {
+	CustomerID string // required
+	States     []DeliveryState
+	EventType  wire.EventType
+	EndpointID string
+	Since      time.Time // created at or after
+	Until      time.Time // created before
+	// Cursor is the NextCursor of the previous page; empty for the first.
+	Cursor string
+	// Limit is the page size; 0 means 50, and it is capped at 500.
+	Limit int
+}
+
+// DeliveryListResult is one page of deliveries, newest first.
+type DeliveryListResult struct {
+	Deliveries []*Delivery
+	// NextCursor fetches the next page; empty on the last one.
+	NextCursor string
+}

@@ -1,0 +1,27 @@
+// Package herald is the domain of Herald, the Integration Events service of a
+// talent-acquisition platform: when something happens to a customer's data,
+// Herald POSTs an iCIMS-format event to every partner endpoint the customer
+// configured for that event type, and keeps at it until the partner answers.
+//
+// The root package holds the vocabulary and the contracts only. It imports the
+// standard library and [wire] and nothing else: no SQL, no HTTP server, no
+// logger set-up. Adapters (sqlite, postgres, dispatch, api, web) import it and
+// never each other; cmd/herald wires them together.
+//
+// # Glossary
+//
+//   - Customer: a tenant of the platform, identified by its own string id
+//     ("6269"). Every other record belongs to exactly one customer.
+//   - Endpoint: a partner URL that a customer configured on its Event
+//     Notifications page, with the event types it receives, how Herald
+//     authenticates to it, and whether bodies are gzip'd.
+//   - Event: one notification as the partner sees it: its type, its JSON body
+//     and its Link header, built once at publish time and never changed.
+//   - Delivery: one event on its way to one endpoint. It has a state
+//     ([DeliveryState]) and is attempted until it leaves the pending state.
+//   - Attempt: one HTTP request of a delivery and what came back.
+//   - Partner: the vendor behind an endpoint (assessment, background check,
+//     E-Verify, job board).
+//   - Lease: the time a node has to finish an attempt of a claimed delivery.
+//     Until it runs out, no other claimer can take the delivery.
+package herald

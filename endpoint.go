@@ -1,0 +1,236 @@
+package herald
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/wire"
+)
+
+// Limits on endpoint configuration, so one bad request cannot store megabytes.
+const (
+	MaxEndpointURLLength   = 2048
+	MaxStatusTriggers      = 200
+	MaxEndpointConcurrency = 64
+	// DefaultEndpointConcurrency is how many attempts Herald makes to one
+	// endpoint at a time unless the endpoint says otherwise. Small, so a
+	// partner that hangs ties up few workers, and a partner's server is not
+	// flooded by a backlog.
+	DefaultEndpointConcurrency = 8
+	// DefaultRotationOverlap is how long a replaced Standard Webhooks secret
+	// keeps signing beside the new one, so partners can roll over.
+	DefaultRotationOverlap = 24 * time.Hour
+)
+
+// AuthType is how Herald authenticates its POSTs to an endpoint (spec section 5).
+type AuthType string
+
+// Authentication modes.
+const (
+	AuthTypeNone             AuthType = "none"
+	AuthTypeBasic            AuthType = "basic"
+	AuthTypeHMAC             AuthType = "hmac" // x-icims-v1-hmac-sha256
+	AuthTypeOAuth2           AuthType = "oauth2"
+	AuthTypeStandardWebhooks AuthType = "standard-webhooks"
+)
+
+// Auth is an endpoint's authentication configuration. Which fields are used
+// depends on Type; Validate says which are required.
+type Auth struct {
+	Type AuthType
+
+	Username string // basic, hmac
+	Password Secret // basic
+	Secret   Secret // hmac shared secret
+
+	TokenURL     string // oauth2: client-credentials token endpoint
+	ClientID     string // oauth2
+	ClientSecret Secret // oauth2
+	Scope        string // oauth2, optional
+
+	// SigningSecrets are the Standard Webhooks secrets ("whsec_..."), the
+	// current one first. A replaced secret keeps signing until its ExpiresAt.
+	SigningSecrets []SigningSecret
+}
+
+// SigningSecret is one Standard Webhooks secret.
+type SigningSecret struct {
+	Secret    Secret
+	ExpiresAt time.Time // zero: current, never expires
+}
+
+// ActiveSigningSecrets returns the secrets that sign at now: the current one
+// and any replaced one still inside its overlap.
+func (a *Auth) ActiveSigningSecrets(now time.Time) []Secret {
+	var out []Secret
+	for _, s := range a.SigningSecrets {
+		if s.ExpiresAt.IsZero() || now.Before(s.ExpiresAt) {
+			out = append(out, s.Secret)
+		}
+	}
+	return out
+}
+
+// RotateSigningSecret makes secret the current Standard Webhooks secret. The
+// previous current secret keeps signing until now+overlap; secrets whose
+// overlap has ended are dropped. Rotating to the current secret changes nothing.
+func (a *Auth) RotateSigningSecret(secret Secret, now time.Time, overlap time.Duration) {
+	if len(a.SigningSecrets) > 0 && a.SigningSecrets[0].Secret == secret && a.SigningSecrets[0].ExpiresAt.IsZero() {
+		return
+	}
+	next := []SigningSecret{{Secret: secret}}
+	for _, s := range a.SigningSecrets {
+		switch {
+		case s.Secret == secret:
+			continue
+		case s.ExpiresAt.IsZero():
+			if overlap > 0 {
+				next = append(next, SigningSecret{Secret: s.Secret, ExpiresAt: now.Add(overlap)})
+			}
+		case now.Before(s.ExpiresAt):
+			next = append(next, s)
+		}
+	}
+	a.SigningSecrets = next
+}
+
+// Validate returns an EINVALID error naming the first missing or bad field.
+func (a *Auth) Validate() error {
+	switch a.Type {
+	case AuthTypeNone:
+	case AuthTypeBasic:
+		if a.Username == "" || a.Password == "" {
+			return Errorf(EINVALID, "auth.username and auth.password are required for basic auth")
+		}
+		if strings.Contains(a.Username, ":") {
+			return Errorf(EINVALID, "auth.username cannot contain ':' for basic auth")
+		}
+	case AuthTypeHMAC:
+		if a.Username == "" || a.Secret == "" {
+			return Errorf(EINVALID, "auth.username and auth.secret are required for hmac auth")
+		}
+		if strings.ContainsAny(a.Username, ", =") {
+			return Errorf(EINVALID, "auth.username cannot contain ',', ' ' or '=' for hmac auth")
+		}
+	case AuthTypeOAuth2:
+		if a.TokenURL == "" || a.ClientID == "" || a.ClientSecret == "" {
+			return Errorf(EINVALID, "auth.tokenUrl, auth.clientId and auth.clientSecret are required for oauth2 auth")
+		}
+		if err := validateHTTPURL("auth.tokenUrl", a.TokenURL); err != nil {
+			return err
+		}
+	case AuthTypeStandardWebhooks:
+		if len(a.SigningSecrets) == 0 {
+			return Errorf(EINVALID, "auth.secret is required for standard-webhooks auth")
+		}
+		for _, s := range a.SigningSecrets {
+			if err := wire.ValidateWebhookSecret(string(s.Secret)); err != nil {
+				return Errorf(EINVALID, "auth.secret: %s", err.Error())
+			}
+		}
+	case "":
+		return Errorf(EINVALID, "auth.type is required (none, basic, hmac, oauth2 or standard-webhooks)")
+	default:
+		return Errorf(EINVALID, "auth.type %q is not one of none, basic, hmac, oauth2, standard-webhooks", a.Type)
+	}
+	return nil
+}
+
+// Endpoint is a partner URL a customer configured for some event types.
+type Endpoint struct {
+	ID         string
+	CustomerID string
+	URL        string
+	EventTypes []wire.EventType
+	Auth       Auth
+	Gzip       bool
+	Enabled    bool
+	// DisabledReason says why Herald disabled the endpoint by itself (a 410
+	// reply, say); empty when it is enabled or an operator disabled it.
+	DisabledReason string
+	// StatusTriggers limits WorkFlowStatusChangeEvent deliveries to events
+	// whose newStatus is in the list. Empty: every status change.
+	StatusTriggers []string
+	// MaxConcurrency caps the attempts in flight to this endpoint. Zero: the
+	// default, DefaultEndpointConcurrency.
+	MaxConcurrency int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Concurrency returns the endpoint's cap on attempts in flight.
+func (e *Endpoint) Concurrency() int {
+	if e.MaxConcurrency > 0 {
+		return e.MaxConcurrency
+	}
+	return DefaultEndpointConcurrency
+}
+
+// Wants reports whether the endpoint receives an event of type t whose
+// newStatus (WorkFlowStatusChangeEvent only; otherwise empty) is given.
+// A disabled endpoint wants nothing.
+func (e *Endpoint) Wants(t wire.EventType, newStatus string) bool {
+	if !e.Enabled || !slices.Contains(e.EventTypes, t) {
+		return false
+	}
+	if t == wire.EventTypeWorkFlowStatusChange && len(e.StatusTriggers) > 0 {
+		return slices.Contains(e.StatusTriggers, newStatus)
+	}
+	return true
+}
+
+// Validate returns an EINVALID error naming the first field that breaks a
+// rule. It checks the form of the URL only; whether Herald may connect to the
+// address behind it is decided when it connects.
+func (e *Endpoint) Validate() error {
+	if err := validateHTTPURL("url", e.URL); err != nil {
+		return err
+	}
+	if len(e.EventTypes) == 0 {
+		return Errorf(EINVALID, "eventTypes needs at least one event type")
+	}
+	seen := map[wire.EventType]bool{}
+	for _, t := range e.EventTypes {
+		if !t.Valid() {
+			return Errorf(EINVALID, "eventTypes: unknown event type %q", t)
+		}
+		if seen[t] {
+			return Errorf(EINVALID, "eventTypes: %q is listed twice", t)
+		}
+		seen[t] = true
+	}
+	if len(e.StatusTriggers) > MaxStatusTriggers {
+		return Errorf(EINVALID, "statusTriggers cannot have more than %d entries", MaxStatusTriggers)
+	}
+	for _, s := range e.StatusTriggers {
+		if s == "" || len(s) > 64 {
+			return Errorf(EINVALID, "statusTriggers entries must be 1 to 64 characters")
+		}
+	}
+	if e.MaxConcurrency < 0 || e.MaxConcurrency > MaxEndpointConcurrency {
+		return Errorf(EINVALID, "maxConcurrency must be between 0 (default) and %d", MaxEndpointConcurrency)
+	}
+	return e.Auth.Validate()
+}
+
+func validateHTTPURL(field, raw string) error {
+	if raw == "" {
+		return Errorf(EINVALID, "%s is required", field)
+	}
+	if len(raw) > MaxEndpointURLLength {
+		return Errorf(EINVALID, "%s cannot be longer than %d characters", field, MaxEndpointURLLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
+		return Errorf(EINVALID, "%s must be an absolute http or https URL", field)
+	}
+	if u.User != nil {
+		return Errorf(EINVALID, "%s cannot carry credentials; use auth", field)
+	}
+	if u.Fragment != "" {
+		return Errorf(EINVALID, "%s cannot have a fragment", field)
+	}
+	return nil
+}

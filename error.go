@@ -1,0 +1,62 @@
+package herald
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in the api and web packages.
+const (
+	ECONFLICT     = "conflict"     // the record exists already, or its state forbids the change
+	EINTERNAL     = "internal"     // our fault; the details are logged, never shown
+	EINVALID      = "invalid"      // the caller's input breaks a rule the message names
+	ENOTFOUND     = "not_found"    // no such record for this caller
+	EUNAUTHORIZED = "unauthorized" // missing or wrong credentials
+	ETOOLARGE     = "too_large"    // the input is over a documented size limit
+	EUNAVAILABLE  = "unavailable"  // shutting down or overloaded; try again
+)
+
+// Error is an error a user or API caller can act on: a stable Code and a
+// Message that is safe to show. Anything that is not an *Error is internal.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("herald error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err if it is, or wraps, an *Error, and
+// EINTERNAL for any other non-nil error.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the message of err if it is, or wraps, an *Error, and
+// "Internal error." for anything else, so internal details never leak.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	default:
+		return "Internal error."
+	}
+}

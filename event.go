@@ -1,0 +1,37 @@
+package herald
+
+import (
+	"time"
+
+	"github.com/heraldhq/herald/wire"
+)
+
+// Event is one notification as partners see it. It is built once when it is
+// published (body, gzip'd body, Link header) and never changes, so every
+// delivery and every retry sends the same bytes, compressed once.
+type Event struct {
+	ID         string
+	CustomerID string
+	Type       wire.EventType
+	// NewStatus is the body's newStatus (WorkFlowStatusChangeEvent only),
+	// kept beside the body so endpoints' status triggers can match it.
+	NewStatus string
+	// Body is the compact JSON body. Stores do not keep it: they keep
+	// BodyGzip and return Body empty; wire.Gunzip restores it.
+	Body []byte
+	// BodyGzip is Body gzip'd once at publish time: the bytes sent to every
+	// endpoint with gzip on, and the form the event is stored in.
+	BodyGzip   []byte
+	LinkHeader string
+	CreatedAt  time.Time
+}
+
+// EventPublishResult is what publishing one event did: the event as stored
+// and one pending delivery for each endpoint that wants it (none is fine:
+// the event is kept for the record). Err is set instead when that one event
+// was refused (ENOTFOUND: no such customer); the others in the batch stand.
+type EventPublishResult struct {
+	Event      *Event
+	Deliveries []*Delivery
+	Err        error
+}

@@ -1,0 +1,150 @@
+// Package groupcommit batches many callers' writes into one call, so that
+// one transaction (one fsync) serves all the work that arrived while the
+// previous one was committing. This is what lets a store that commits a few
+// thousand times a second carry tens of thousands of rows a second.
+//
+// A caller's Do returns only after its item's batch has committed, so an
+// acknowledgement built on it still means "durable".
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// ErrClosed is returned by Do after Close.
+var ErrClosed = errors.New("group commit closed")
+
+// Config configures a Batcher.
+type Config[T, R any] struct {
+	// CommitFunc writes a batch and returns one result per item, in order.
+	// An error fails every item of the batch.
+	CommitFunc func(ctx context.Context, items []T) ([]R, error)
+	// MaxBatch is the most items in one call. Default: 256.
+	MaxBatch int
+	// Workers is how many batches may commit at once. Default: 1, which is
+	// what a single-writer store (SQLite) wants; a store with many
+	// connections (PostgreSQL) gains from 2-4.
+	Workers int
+}
+
+type request[T, R any] struct {
+	item T
+	done chan result[R]
+}
+
+type result[R any] struct {
+	val R
+	err error
+}
+
+// Batcher collects items from concurrent callers and commits them in batches.
+type Batcher[T, R any] struct {
+	cfg    Config[T, R]
+	queue  chan request[T, R]
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.RWMutex
+	closed bool
+}
+
+// New starts a Batcher. Close stops it.
+func New[T, R any](cfg Config[T, R]) *Batcher[T, R] {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Batcher[T, R]{cfg: cfg, queue: make(chan request[T, R], cfg.MaxBatch*4), ctx: ctx, cancel: cancel}
+	for range cfg.Workers {
+		b.wg.Add(1)
+		go b.loop()
+	}
+	return b
+}
+
+// Do adds item to the next batch and waits until that batch has committed.
+// If ctx ends first Do returns ctx's error, and the item may or may not be
+// committed: callers that must know use an idempotent item.
+func (b *Batcher[T, R]) Do(ctx context.Context, item T) (R, error) {
+	var zero R
+	req := request[T, R]{item: item, done: make(chan result[R], 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return zero, ErrClosed
+	}
+	select {
+	case b.queue <- req:
+		b.mu.RUnlock()
+	case <-ctx.Done():
+		b.mu.RUnlock()
+		return zero, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.val, r.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
+// loop takes whatever has queued up, without waiting for more: under light
+// load a batch of one commits at once (no added latency), and under heavy
+// load the batch grows by itself while the previous one commits.
+func (b *Batcher[T, R]) loop() {
+	defer b.wg.Done()
+	batch := make([]request[T, R], 0, b.cfg.MaxBatch)
+	items := make([]T, 0, b.cfg.MaxBatch)
+	for {
+		batch, items = batch[:0], items[:0]
+		req, ok := <-b.queue
+		if !ok {
+			return
+		}
+		batch = append(batch, req)
+	fill:
+		for len(batch) < b.cfg.MaxBatch {
+			select {
+			case req, ok := <-b.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		for _, r := range batch {
+			items = append(items, r.item)
+		}
+		results, err := b.cfg.CommitFunc(b.ctx, items)
+		if err == nil && len(results) != len(items) {
+			err = errors.New("group commit: CommitFunc returned the wrong number of results")
+		}
+		for i, r := range batch {
+			if err != nil {
+				r.done <- result[R]{err: err}
+				continue
+			}
+			r.done <- result[R]{val: results[i]}
+		}
+	}
+}
+
+// Close stops taking items, commits what is queued, and waits for the
+// workers to finish.
+func (b *Batcher[T, R]) Close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.queue)
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+	b.cancel()
+}

@@ -1,0 +1,91 @@
+package herald
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything Herald knows. Each method is one transaction: what
+// it writes commits together or not at all. Implementations live in the
+// sqlite and postgres packages and must pass internal/storetest, which is
+// the contract; the two may differ in SQL but never in behaviour.
+//
+// Methods return *Error values with the codes listed; any other error is
+// internal. Times are stored in UTC with at least millisecond precision.
+type Store interface {
+	// CustomerCreate stores a new customer, setting CreatedAt.
+	// Returns EINVALID if it does not validate, ECONFLICT if the id is taken.
+	CustomerCreate(ctx context.Context, c *Customer) error
+	// CustomerGet returns ENOTFOUND if there is no such customer.
+	CustomerGet(ctx context.Context, id string) (*Customer, error)
+	// CustomerList returns every customer, by id.
+	CustomerList(ctx context.Context) ([]*Customer, error)
+
+	// EndpointCreate stores a new endpoint, setting ID (if empty),
+	// CreatedAt and UpdatedAt. Returns ENOTFOUND if the customer does not
+	// exist, EINVALID if the endpoint does not validate.
+	EndpointCreate(ctx context.Context, e *Endpoint) error
+	// EndpointGet returns the endpoint with that id, whatever its customer
+	// (callers acting for a customer must compare CustomerID).
+	// Returns ENOTFOUND if there is none.
+	EndpointGet(ctx context.Context, id string) (*Endpoint, error)
+	// EndpointList returns a customer's endpoints, oldest first.
+	EndpointList(ctx context.Context, customerID string) ([]*Endpoint, error)
+	// EndpointUpdate replaces every configurable field of the endpoint with
+	// that ID and CustomerID, setting UpdatedAt. Returns ENOTFOUND if there
+	// is none, EINVALID if it does not validate.
+	EndpointUpdate(ctx context.Context, e *Endpoint) error
+	// EndpointDisable turns an endpoint off with a reason (a 410 reply, say).
+	// Returns ENOTFOUND if there is none.
+	EndpointDisable(ctx context.Context, id, reason string, now time.Time) error
+	// EndpointDelete removes an endpoint of a customer. Its deliveries and
+	// their attempts stay for the record; pending ones fail when claimed.
+	// Returns ENOTFOUND if there is none.
+	EndpointDelete(ctx context.Context, customerID, id string) error
+
+	// EventPublish stores a batch of events, each with one pending delivery,
+	// due at now, for every endpoint of its customer that wants it
+	// (Endpoint.Wants), all in one transaction. Events must have ID,
+	// CustomerID, Type, BodyGzip and CreatedAt set. One result per event, in
+	// order; an event of an unknown customer gets a result with an
+	// ENOTFOUND Err and stores nothing, and the rest of the batch stands.
+	EventPublish(ctx context.Context, events []*Event) ([]*EventPublishResult, error)
+	// EventGet returns an event with BodyGzip (Body empty).
+	// Returns ENOTFOUND if there is none.
+	EventGet(ctx context.Context, id string) (*Event, error)
+
+	// DeliveryClaimDue leases up to Limit pending deliveries that are due
+	// at Now, oldest due first, skipping ExcludeEndpointIDs. A claimed
+	// delivery is due again at LeaseUntil unless an attempt is recorded or
+	// it is released first, and no other claim can take it before then.
+	DeliveryClaimDue(ctx context.Context, p *DeliveryClaimParams) ([]*ClaimedDelivery, error)
+	// DeliveryRecordAttempts stores a batch of outcomes: each inserts its
+	// attempt (if any), counts it, and moves the delivery to its new state,
+	// ending the lease. A record whose lease token is no longer the
+	// delivery's keeps its attempt in the log but changes nothing else.
+	DeliveryRecordAttempts(ctx context.Context, records []*AttemptRecord) error
+	// DeliveryRelease hands claimed deliveries back unattempted, due at
+	// now. Leases that are no longer current are ignored.
+	DeliveryRelease(ctx context.Context, leases []DeliveryLease, now time.Time) error
+	// DeliveryReleaseOrphans makes every leased pending delivery due at now
+	// and returns how many there were. Only for a store that one process
+	// owns (SQLite), at start: a lease left by a process that died cannot
+	// be in use.
+	DeliveryReleaseOrphans(ctx context.Context, now time.Time) (int, error)
+	// DeliveryRetry makes a delivery pending and due at now whatever its
+	// state, restarting its retry schedule. Returns ENOTFOUND if there is
+	// none, ECONFLICT if an attempt of it is in flight (leased).
+	DeliveryRetry(ctx context.Context, id string, now time.Time) (*Delivery, error)
+	// DeliveryGet returns a delivery with its AttemptLog.
+	// Returns ENOTFOUND if there is none.
+	DeliveryGet(ctx context.Context, id string) (*Delivery, error)
+	// DeliveryListForEvent returns an event's deliveries, oldest first,
+	// each with its AttemptLog.
+	DeliveryListForEvent(ctx context.Context, eventID string) ([]*Delivery, error)
+	// DeliveryList returns one page of a customer's deliveries, newest
+	// first, without attempt logs. Returns EINVALID for a bad cursor.
+	DeliveryList(ctx context.Context, p *DeliveryListParams) (*DeliveryListResult, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
