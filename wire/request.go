@@ -1,0 +1,75 @@
+package wire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Herald's extension headers (spec section 2, ours). Receivers that ignore
+// them lose nothing; receivers that read them can deduplicate.
+const (
+	// HeaderEventID carries the event's stable id, the same on every
+	// attempt and for every endpoint.
+	HeaderEventID = "Herald-Event-Id"
+	// HeaderAttempt carries the attempt number, 1 for the first.
+	HeaderAttempt = "Herald-Attempt"
+)
+
+// Request describes one outgoing event POST.
+type Request struct {
+	URL     string
+	EventID string // sent as Herald-Event-Id; required by StandardWebhooks
+	Attempt int    // sent as Herald-Attempt when positive
+	// Body is the bytes to send: gzip'd when Gzip is true.
+	Body []byte
+	// Gzip says Body is gzip'd; it sets Content-Encoding: gzip.
+	Gzip bool
+	// LinkHeader is the Link header value (FormatLinkHeader); empty: none.
+	LinkHeader string
+	// Signer authenticates the request; nil: no authentication.
+	Signer Signer
+}
+
+// NewRequest builds the event POST exactly as Herald sends it: the one place
+// that does, used by the dispatcher and by `herald trigger`. It sets
+// Content-Type, Accept-Encoding, Content-Encoding, Link and the Herald
+// headers, then signs (last, so signers see the final headers).
+//
+// Accept-Encoding is set explicitly, as the contract asks; that turns off Go's
+// transparent decompression of the reply, so callers must decode a gzip'd
+// reply body themselves (IsGzip, Gunzip). ContentLength and GetBody are set,
+// so the body can be re-sent.
+func NewRequest(ctx context.Context, r *Request, now time.Time) (*http.Request, error) {
+	if r.URL == "" {
+		return nil, errors.New("new event request: no URL")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("new event request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip,deflate")
+	if r.Gzip {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	if r.LinkHeader != "" {
+		req.Header.Set("Link", r.LinkHeader)
+	}
+	if r.EventID != "" {
+		req.Header.Set(HeaderEventID, r.EventID)
+	}
+	if r.Attempt > 0 {
+		req.Header.Set(HeaderAttempt, strconv.Itoa(r.Attempt))
+	}
+	if r.Signer != nil {
+		if err := r.Signer.Sign(req, r.Body, now); err != nil {
+			return nil, fmt.Errorf("new event request: %w", err)
+		}
+	}
+	return req, nil
+}

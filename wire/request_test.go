@@ -1,0 +1,52 @@
+package wire
+
+import (
+	"context"
+	"io"
+	"testing"
+)
+
+func TestNewRequest(t *testing.T) {
+	t.Parallel()
+	body := Gzip([]byte(specRemoteLoginBody))
+	req, err := NewRequest(context.Background(), &Request{
+		URL: "https://partner.example.com/hook", EventID: "evt_1", Attempt: 3,
+		Body: body, Gzip: true, LinkHeader: specLinkHeader, Signer: BearerToken("t"),
+	}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"Content-Type": "application/json", "Accept-Encoding": "gzip,deflate", "Content-Encoding": "gzip",
+		"Link": specLinkHeader, HeaderEventID: "evt_1", HeaderAttempt: "3", "Authorization": "Bearer t",
+	}
+	for k, v := range want {
+		if got := req.Header.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if req.Method != "POST" || req.ContentLength != int64(len(body)) || req.GetBody == nil {
+		t.Fatalf("method %s, length %d, GetBody %v", req.Method, req.ContentLength, req.GetBody != nil)
+	}
+	rc, _ := req.GetBody()
+	again, _ := io.ReadAll(rc)
+	if string(again) != string(body) {
+		t.Fatal("GetBody returned other bytes")
+	}
+
+	plain, err := NewRequest(context.Background(), &Request{URL: "http://127.0.0.1/", Body: []byte("{}")}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"Content-Encoding", "Link", HeaderEventID, HeaderAttempt, "Authorization"} {
+		if v := plain.Header.Get(k); v != "" {
+			t.Errorf("%s = %q, want none", k, v)
+		}
+	}
+	if _, err := NewRequest(context.Background(), &Request{}, testNow); err == nil {
+		t.Fatal("no URL: want error")
+	}
+	if _, err := NewRequest(context.Background(), &Request{URL: "://bad"}, testNow); err == nil {
+		t.Fatal("bad URL: want error")
+	}
+}
