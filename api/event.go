@@ -1,0 +1,123 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// maxEventBodyBytes bounds the decompressed body of a stored event that GET
+// /api/v1/events/{id} will show. wire.BuildEvent's field limits keep real
+// bodies to a few kilobytes; this only guards against a corrupt row.
+const maxEventBodyBytes = 1 << 20
+
+// eventPublishBody is what POST .../events decodes into: the request, plus
+// keys refused with a message of their own rather than "unknown field".
+type eventPublishBody struct {
+	EventPublishRequest
+	Links       json.RawMessage `json:"links"`
+	CustomerID  json.RawMessage `json:"customerId"`
+	Interactive json.RawMessage `json:"interactive"`
+}
+
+// decodeEventPublish reads and checks the body of an event publish.
+func (s *Server) decodeEventPublish(w http.ResponseWriter, r *http.Request) (*wire.EventParams, error) {
+	var req eventPublishBody
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.Links != nil:
+		return nil, herald.Errorf(herald.EINVALID, "links are built by Herald from the event's ids; leave them out")
+	case req.CustomerID != nil:
+		return nil, herald.Errorf(herald.EINVALID, "customerId is built by Herald from the URL path; leave it out of the body")
+	case req.Interactive != nil:
+		return nil, herald.Errorf(herald.EINVALID, "interactive delivery is not available yet; leave interactive out")
+	}
+	return &req.EventParams, nil
+}
+
+// handleEventPublish serves POST /api/v1/customers/{customerId}/events. It
+// replies 202 only after the Publisher has committed the event and its
+// deliveries.
+func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) error {
+	params, err := s.decodeEventPublish(w, r)
+	if err != nil {
+		return err
+	}
+	customerID := r.PathValue("customerId")
+	body, links, err := wire.BuildEvent(s.cfg.PublicURL, customerID, params)
+	if err != nil {
+		var fe *wire.FieldError
+		if errors.As(err, &fe) && fe.Field != "publicUrl" {
+			return herald.Errorf(herald.EINVALID, "%s %s", fe.Field, fe.Message)
+		}
+		// publicUrl is our configuration, not the caller's input.
+		return fmt.Errorf("build event: %w", err)
+	}
+	now := s.now()
+	ev := &herald.Event{
+		ID:         herald.NewID(herald.IDPrefixEvent, now),
+		CustomerID: customerID,
+		Type:       params.EventType.Canonical(),
+		NewStatus:  params.NewStatus,
+		Body:       body,
+		BodyGzip:   wire.Gzip(body),
+		LinkHeader: wire.FormatLinkHeader(links),
+		CreatedAt:  now,
+	}
+	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
+	if err != nil {
+		return fmt.Errorf("publish event: %w", err)
+	}
+	if res.Err != nil {
+		return fmt.Errorf("publish event: %w", res.Err)
+	}
+	out := EventPublishResponse{ID: ev.ID, Deliveries: make([]DeliverySummary, 0, len(res.Deliveries))}
+	for _, d := range res.Deliveries {
+		out.Deliveries = append(out.Deliveries, DeliverySummary{ID: d.ID, EndpointID: d.EndpointID, State: d.State})
+	}
+	w.Header().Set("Location", "/api/v1/events/"+url.PathEscape(ev.ID))
+	return writeJSON(w, http.StatusAccepted, &out)
+}
+
+// handleEventGet serves GET /api/v1/events/{eventId}.
+func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("eventId")
+	ev, err := s.cfg.Store.EventGet(r.Context(), id)
+	if err != nil {
+		if herald.ErrorCode(err) == herald.ENOTFOUND {
+			return herald.Errorf(herald.ENOTFOUND, "event %q not found", id)
+		}
+		return fmt.Errorf("get event: %w", err)
+	}
+	ds, err := s.cfg.Store.DeliveryListForEvent(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("list deliveries of event: %w", err)
+	}
+	body, err := wire.Gunzip(ev.BodyGzip, maxEventBodyBytes)
+	if err != nil {
+		return fmt.Errorf("decompress event body: %w", err)
+	}
+	if !json.Valid(body) {
+		return fmt.Errorf("event %s: stored body is not JSON", ev.ID)
+	}
+	out := Event{
+		ID:         ev.ID,
+		CustomerID: ev.CustomerID,
+		EventType:  ev.Type,
+		Body:       body,
+		LinkHeader: ev.LinkHeader,
+		CreatedAt:  ev.CreatedAt.UTC(),
+		Deliveries: make([]DeliveryDetail, 0, len(ds)),
+	}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, deliveryDetailJSON(d))
+	}
+	return writeJSON(w, http.StatusOK, &out)
+}

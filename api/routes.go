@@ -1,0 +1,67 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/heraldhq/herald"
+)
+
+// routes returns the API: every route, wrapped in the middleware, in the
+// order set here. This function is the API's whole surface.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.Handle("POST /api/v1/customers", s.handle(s.handleCustomerCreate))
+	mux.Handle("GET /api/v1/customers", s.handle(s.handleCustomerList))
+	mux.Handle("GET /api/v1/customers/{customerId}", s.handle(s.handleCustomerGet))
+
+	mux.Handle("POST /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointCreate))
+	mux.Handle("GET /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointList))
+	mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointGet))
+	mux.Handle("PATCH /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointUpdate))
+	mux.Handle("DELETE /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointDelete))
+
+	mux.Handle("POST /api/v1/customers/{customerId}/events", s.handle(s.handleEventPublish))
+	mux.Handle("GET /api/v1/events/{eventId}", s.handle(s.handleEventGet))
+
+	mux.Handle("GET /api/v1/customers/{customerId}/deliveries", s.handle(s.handleDeliveryList))
+	mux.Handle("GET /api/v1/deliveries/{deliveryId}", s.handle(s.handleDeliveryGet))
+	mux.Handle("POST /api/v1/deliveries/{deliveryId}/retry", s.handle(s.handleDeliveryRetry))
+
+	// Everything else: a JSON 404, or 405 when another method would match.
+	mux.Handle(noRoutePattern, s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return noRoute(mux, w, r)
+	}))
+
+	// Outermost first. The request id comes first so every later log line
+	// carries it; the request log sits outside recover so it records the
+	// 500 a panic becomes; authentication runs before routing, so a caller
+	// without the token learns nothing about which paths exist.
+	return requestID(s.logRequests(s.recoverPanic(s.authenticate(mux))))
+}
+
+// noRoutePattern catches every request no route matches.
+const noRoutePattern = "/"
+
+// methods are those the API uses, for the Allow header of a 405.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete}
+
+// noRoute answers a request that no route matched. The catch-all pattern
+// also swallows the 405s that ServeMux would write itself, so it asks the
+// mux which other methods the path has.
+func noRoute(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range methods {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); pattern != noRoutePattern && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return herald.Errorf(herald.ENOTFOUND, "no such API route: %s %s", r.Method, r.URL.Path)
+	}
+	list := strings.Join(allow, ", ")
+	w.Header().Set("Allow", list)
+	return herald.Errorf(ErrorCodeMethodNotAllowed, "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, list)
+}
