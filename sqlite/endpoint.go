@@ -1,0 +1,279 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// authJSON is how an endpoint's Auth is stored: its own type, with plain
+// strings for secrets, so that a change to how herald.Secret marshals (to
+// redact it in API output, say) can never change what is stored. Secrets are
+// stored in clear for now; encrypting them at rest is a later step.
+type authJSON struct {
+	Type           herald.AuthType     `json:"type"`
+	Username       string              `json:"username,omitempty"`
+	Password       string              `json:"password,omitempty"`
+	Secret         string              `json:"secret,omitempty"`
+	TokenURL       string              `json:"tokenUrl,omitempty"`
+	ClientID       string              `json:"clientId,omitempty"`
+	ClientSecret   string              `json:"clientSecret,omitempty"`
+	Scope          string              `json:"scope,omitempty"`
+	SigningSecrets []signingSecretJSON `json:"signingSecrets,omitempty"`
+}
+
+type signingSecretJSON struct {
+	Secret    string `json:"secret"`
+	ExpiresAt int64  `json:"expiresAt,omitempty"` // unix ms; 0: never
+}
+
+func marshalAuth(a *herald.Auth) (string, error) {
+	j := authJSON{
+		Type:         a.Type,
+		Username:     a.Username,
+		Password:     string(a.Password),
+		Secret:       string(a.Secret),
+		TokenURL:     a.TokenURL,
+		ClientID:     a.ClientID,
+		ClientSecret: string(a.ClientSecret),
+		Scope:        a.Scope,
+	}
+	for _, s := range a.SigningSecrets {
+		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: string(s.Secret), ExpiresAt: toMillis(s.ExpiresAt)})
+	}
+	b, err := json.Marshal(j)
+	return string(b), err
+}
+
+func unmarshalAuth(s string) (herald.Auth, error) {
+	var j authJSON
+	if err := json.Unmarshal([]byte(s), &j); err != nil {
+		return herald.Auth{}, err
+	}
+	a := herald.Auth{
+		Type:         j.Type,
+		Username:     j.Username,
+		Password:     herald.Secret(j.Password),
+		Secret:       herald.Secret(j.Secret),
+		TokenURL:     j.TokenURL,
+		ClientID:     j.ClientID,
+		ClientSecret: herald.Secret(j.ClientSecret),
+		Scope:        j.Scope,
+	}
+	for _, s := range j.SigningSecrets {
+		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: herald.Secret(s.Secret), ExpiresAt: fromMillis(s.ExpiresAt)})
+	}
+	return a, nil
+}
+
+// marshalStrings stores a list as a JSON array; nil is stored as [].
+func marshalStrings[T ~string](v []T) (string, error) {
+	if v == nil {
+		v = []T{}
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func unmarshalStrings[T ~string](s string) ([]T, error) {
+	var v []T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, err
+	}
+	if len(v) == 0 {
+		return nil, nil
+	}
+	return v, nil
+}
+
+// endpointColumns are the columns scanEndpoint reads, in order.
+const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
+	disabled_reason, status_triggers, max_concurrency, created_at, updated_at`
+
+func scanEndpoint(r rowScanner) (*herald.Endpoint, error) {
+	var e herald.Endpoint
+	var eventTypes, auth, triggers string
+	var createdAt, updatedAt int64
+	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
+		&e.DisabledReason, &triggers, &e.MaxConcurrency, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if e.EventTypes, err = unmarshalStrings[wire.EventType](eventTypes); err != nil {
+		return nil, fmt.Errorf("endpoint %s: event_types: %w", e.ID, err)
+	}
+	if e.StatusTriggers, err = unmarshalStrings[string](triggers); err != nil {
+		return nil, fmt.Errorf("endpoint %s: status_triggers: %w", e.ID, err)
+	}
+	if e.Auth, err = unmarshalAuth(auth); err != nil {
+		return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+	}
+	e.CreatedAt, e.UpdatedAt = fromMillis(createdAt), fromMillis(updatedAt)
+	return &e, nil
+}
+
+// endpointValues are the JSON columns of e.
+func endpointValues(e *herald.Endpoint) (eventTypes, triggers, auth string, err error) {
+	if eventTypes, err = marshalStrings(e.EventTypes); err != nil {
+		return "", "", "", err
+	}
+	if triggers, err = marshalStrings(e.StatusTriggers); err != nil {
+		return "", "", "", err
+	}
+	if auth, err = marshalAuth(&e.Auth); err != nil {
+		return "", "", "", err
+	}
+	return eventTypes, triggers, auth, nil
+}
+
+// disabledReason is what is stored: an enabled endpoint has no reason.
+func disabledReason(e *herald.Endpoint) string {
+	if e.Enabled {
+		return ""
+	}
+	return e.DisabledReason
+}
+
+// EndpointCreate implements herald.Store.
+func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	eventTypes, triggers, auth, err := endpointValues(e)
+	if err != nil {
+		return fmt.Errorf("create endpoint: %w", err)
+	}
+	now := fromMillis(s.now().UnixMilli())
+	id := e.ID
+	if id == "" {
+		id = herald.NewID(herald.IDPrefixEndpoint, now)
+	}
+	_, err = s.write.ExecContext(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, e.CustomerID, e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled),
+		disabledReason(e), triggers, e.MaxConcurrency, toMillis(now), toMillis(now))
+	switch {
+	case isForeignKeyViolation(err):
+		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
+	case isUniqueViolation(err):
+		return herald.Errorf(herald.ECONFLICT, "endpoint %q exists already", id)
+	case err != nil:
+		return fmt.Errorf("create endpoint: %w", err)
+	}
+	e.ID, e.CreatedAt, e.UpdatedAt = id, now, now
+	e.DisabledReason = disabledReason(e)
+	return nil
+}
+
+// EndpointGet implements herald.Store.
+func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, error) {
+	e, err := scanEndpoint(s.read.QueryRowContext(ctx,
+		`SELECT `+endpointColumns+` FROM endpoints WHERE id = ?`, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get endpoint: %w", err)
+	}
+	return e, nil
+}
+
+// EndpointList implements herald.Store.
+func (s *Store) EndpointList(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
+	out, err := listEndpoints(ctx, s.read, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func listEndpoints(ctx context.Context, q querier, customerID string) ([]*herald.Endpoint, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
+		WHERE customer_id = ? ORDER BY created_at, id`, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*herald.Endpoint{}
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EndpointUpdate implements herald.Store.
+func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	eventTypes, triggers, auth, err := endpointValues(e)
+	if err != nil {
+		return fmt.Errorf("update endpoint: %w", err)
+	}
+	now := fromMillis(s.now().UnixMilli())
+	var createdAt int64
+	err = s.write.QueryRowContext(ctx, `UPDATE endpoints SET
+			url = ?, event_types = ?, auth = ?, gzip = ?, enabled = ?, disabled_reason = ?,
+			status_triggers = ?, max_concurrency = ?, updated_at = ?
+		WHERE id = ? AND customer_id = ?
+		RETURNING created_at`,
+		e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled), disabledReason(e),
+		triggers, e.MaxConcurrency, toMillis(now), e.ID, e.CustomerID).Scan(&createdAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)
+	case err != nil:
+		return fmt.Errorf("update endpoint: %w", err)
+	}
+	e.CreatedAt, e.UpdatedAt = fromMillis(createdAt), now
+	e.DisabledReason = disabledReason(e)
+	return nil
+}
+
+// EndpointDisable implements herald.Store.
+func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time.Time) error {
+	res, err := s.write.ExecContext(ctx,
+		`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`,
+		reason, toMillis(now), id)
+	if err != nil {
+		return fmt.Errorf("disable endpoint: %w", err)
+	}
+	return notFoundIfNone(res, "endpoint %q not found", id)
+}
+
+// EndpointDelete implements herald.Store.
+func (s *Store) EndpointDelete(ctx context.Context, customerID, id string) error {
+	res, err := s.write.ExecContext(ctx,
+		`DELETE FROM endpoints WHERE id = ? AND customer_id = ?`, id, customerID)
+	if err != nil {
+		return fmt.Errorf("delete endpoint: %w", err)
+	}
+	return notFoundIfNone(res, "endpoint %q not found", id)
+}
+
+// notFoundIfNone returns ENOTFOUND if res affected no row.
+func notFoundIfNone(res sql.Result, format string, args ...any) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return herald.Errorf(herald.ENOTFOUND, format, args...)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// EventPublish implements herald.Store. The batch is one transaction with
+// its statements prepared once; each customer's endpoints are read once per
+// batch (never cached across calls, so an endpoint edit applies to the next
+// batch).
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+	results := make([]*herald.EventPublishResult, len(events))
+	if len(events) == 0 {
+		return results, nil
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	// INSERT OR IGNORE: a duplicate id refuses that one event (reported
+	// as a conflict below), where a failing statement would be an error
+	// for the whole batch.
+	insEvent, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	defer insEvent.Close()
+	insDelivery, err := tx.PrepareContext(ctx, `INSERT INTO deliveries
+		(id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	defer insDelivery.Close()
+
+	// endpoints holds each customer's endpoints for this batch; a nil
+	// slice (present in the map) means the customer does not exist.
+	endpoints := map[string][]*herald.Endpoint{}
+	for i, ev := range events {
+		if err := validateEvent(ev); err != nil {
+			results[i] = &herald.EventPublishResult{Err: err}
+			continue
+		}
+		eps, ok := endpoints[ev.CustomerID]
+		if !ok {
+			eps, err = customerEndpoints(ctx, tx, ev.CustomerID)
+			if err != nil {
+				return nil, fmt.Errorf("publish events: %w", err)
+			}
+			endpoints[ev.CustomerID] = eps
+		}
+		if eps == nil {
+			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)}
+			continue
+		}
+
+		stored := *ev
+		stored.Body = nil
+		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
+		created := toMillis(stored.CreatedAt)
+		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
+			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created)
+		if err != nil {
+			return nil, fmt.Errorf("publish events: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, fmt.Errorf("publish events: %w", err)
+		} else if n == 0 {
+			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", ev.ID)}
+			continue
+		}
+
+		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
+		for _, ep := range eps {
+			if !ep.Wants(ev.Type, ev.NewStatus) {
+				continue
+			}
+			d := &herald.Delivery{
+				ID:            herald.NewID(herald.IDPrefixDelivery, stored.CreatedAt),
+				EventID:       stored.ID,
+				EndpointID:    ep.ID,
+				CustomerID:    stored.CustomerID,
+				EventType:     stored.Type,
+				State:         herald.DeliveryStatePending,
+				NextAttemptAt: stored.CreatedAt,
+				CreatedAt:     stored.CreatedAt,
+				UpdatedAt:     stored.CreatedAt,
+			}
+			if _, err := insDelivery.ExecContext(ctx, d.ID, d.EventID, d.EndpointID, d.CustomerID,
+				string(d.EventType), created, created, created); err != nil {
+				return nil, fmt.Errorf("publish events: %w", err)
+			}
+			r.Deliveries = append(r.Deliveries, d)
+		}
+		results[i] = r
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	return results, nil
+}
+
+// validateEvent checks the fields EventPublish requires.
+func validateEvent(ev *herald.Event) error {
+	switch {
+	case ev == nil:
+		return herald.Errorf(herald.EINVALID, "event is required")
+	case ev.ID == "":
+		return herald.Errorf(herald.EINVALID, "event id is required")
+	case ev.CustomerID == "":
+		return herald.Errorf(herald.EINVALID, "event customerId is required")
+	case ev.Type == "":
+		return herald.Errorf(herald.EINVALID, "event type is required")
+	case len(ev.BodyGzip) == 0:
+		return herald.Errorf(herald.EINVALID, "event bodyGzip is required")
+	case ev.CreatedAt.IsZero():
+		return herald.Errorf(herald.EINVALID, "event createdAt is required")
+	}
+	return nil
+}
+
+// customerEndpoints returns the customer's endpoints, an empty non-nil slice
+// if it has none, and nil if there is no such customer.
+func customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, customerID).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return listEndpoints(ctx, tx, customerID)
+}
+
+// EventGet implements herald.Store.
+func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) {
+	var ev herald.Event
+	var typ string
+	var createdAt int64
+	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at
+		FROM events WHERE id = ?`, id).
+		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get event: %w", err)
+	}
+	ev.Type = wire.EventType(typ)
+	ev.CreatedAt = fromMillis(createdAt)
+	return &ev, nil
+}

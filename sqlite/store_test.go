@@ -1,0 +1,35 @@
+package sqlite_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/storetest"
+	"github.com/heraldhq/herald/sqlite"
+)
+
+// newStore opens a store on a new database file in t's temp directory,
+// logging to t's output, and closes it when t ends.
+func newStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), &sqlite.Config{
+		Path:   dbtest.NewSQLitePath(t),
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
+}
