@@ -1,0 +1,632 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// deliveryColumns are the columns scanDelivery reads, in order, from the
+// deliveries table aliased d.
+const deliveryColumns = `d.id, d.event_id, d.endpoint_id, d.customer_id, d.event_type, d.state,
+	d.attempts, d.schedule_attempts, d.next_attempt_at, d.last_attempt_at, d.last_status_code,
+	d.last_error, d.location, d.created_at, d.updated_at`
+
+func scanDelivery(r pgx.Row) (*herald.Delivery, error) {
+	var d herald.Delivery
+	var eventType, state string
+	var last *time.Time
+	if err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.CustomerID, &eventType, &state,
+		&d.Attempts, &d.ScheduleAttempts, &d.NextAttemptAt, &last, &d.LastStatusCode,
+		&d.LastError, &d.Location, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		return nil, err
+	}
+	d.EventType, d.State = wire.EventType(eventType), herald.DeliveryState(state)
+	d.NextAttemptAt, d.LastAttemptAt = d.NextAttemptAt.UTC(), fromNullTime(last)
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return &d, nil
+}
+
+func collectDeliveries(rows pgx.Rows) ([]*herald.Delivery, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.Delivery, error) {
+		return scanDelivery(r)
+	})
+	if out == nil {
+		out = []*herald.Delivery{}
+	}
+	return out, err
+}
+
+// extraColumn scans one more column after the ones a scan function asks for.
+type extraColumn struct {
+	pgx.Row
+	dest any
+}
+
+func (r extraColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest)...) }
+
+// newLeaseToken returns a fresh random token for one claim.
+func newLeaseToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// leasesCTE counts each endpoint's unexpired leases: pending rows that a
+// claim holds and whose lease (next_attempt_at) has not run out. It reads
+// the small deliveries_leased index. $1 is now.
+const leasesCTE = `leases AS (
+		SELECT endpoint_id, count(*) AS n FROM deliveries
+		WHERE state = 'pending' AND lease_token IS NOT NULL AND next_attempt_at > $1
+		GROUP BY endpoint_id
+	)`
+
+// capSQL is an endpoint's concurrency cap (herald.Endpoint.Concurrency) from
+// endpoints aliased e; a deleted endpoint (no row) gets the default, so its
+// deliveries are claimed, at the default pace, and failed by the dispatcher.
+var capSQL = `COALESCE(NULLIF(e.max_concurrency, 0), ` + strconv.Itoa(herald.DefaultEndpointConcurrency) + `)`
+
+// DeliveryClaimDue implements herald.Store. Several nodes claim at once, so
+// two things must hold across them: a delivery is leased by one claim only,
+// and an endpoint never has more unexpired leases than its concurrency cap.
+//
+// The first comes from FOR UPDATE SKIP LOCKED: the claiming UPDATE locks the
+// due rows it takes and skips rows another claim has locked, then moves
+// their next_attempt_at to the lease's end, out of the due range.
+//
+// The second needs more, because counting an endpoint's leases and taking
+// new ones are a read then a write: two nodes that count at once both see
+// the same free slots and together overshoot the cap (SKIP LOCKED gives
+// them different rows, so nothing stops them). So a claim serializes per
+// endpoint with a transaction-scoped advisory lock, taken before it counts:
+//
+//  1. One statement finds the endpoints with due rows (oldest due first,
+//     skipping excluded endpoints and endpoints at their cap, so that a
+//     saturated endpoint's backlog never hides other endpoints' due rows)
+//     and try-locks each with pg_try_advisory_xact_lock. An endpoint whose
+//     lock another node holds right now is skipped, not waited for: that
+//     node is claiming its slots, and this claim moves on to other
+//     endpoints, the SKIP LOCKED idea at the endpoint level. A try-lock
+//     cannot deadlock, whatever order nodes lock in.
+//  2. A second statement, with a fresh snapshot taken after the locks (READ
+//     COMMITTED), so it sees every lease committed by the lock's previous
+//     holder, counts the leases of the locked endpoints and claims up to
+//     each one's free slots (ROW_NUMBER per endpoint), for those endpoints
+//     only.
+//
+// The locks go at commit. An advisory lock rather than a row lock on the
+// endpoint (SELECT ... FOR UPDATE) because a deleted endpoint has no row but
+// its deliveries still get claimed (and failed); and rather than one global
+// lock, so claims for different endpoints never wait on each other. The key
+// is hashtext(endpoint_id): two endpoints that collide share a lock, which
+// costs a little parallelism and never correctness.
+//
+// Rows already scanned beyond an endpoint's free slots are left for later;
+// after this claim that endpoint is at its cap, so the next claim's first
+// statement passes over its backlog to other endpoints.
+func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
+	if p.Limit <= 0 {
+		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
+	}
+	if !p.LeaseUntil.After(p.Now) {
+		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	}
+	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
+	token := newLeaseToken()
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	// Step 1: due endpoints, try-locked. The volatile try-lock in the
+	// outer WHERE is evaluated once per distinct endpoint, after the
+	// subquery (PostgreSQL never pushes volatile quals into a subquery).
+	rows, err := tx.Query(ctx, `WITH `+leasesCTE+`,
+		saturated AS (
+			SELECT l.endpoint_id FROM leases l LEFT JOIN endpoints e ON e.id = l.endpoint_id
+			WHERE l.n >= `+capSQL+`
+		),
+		due AS (
+			SELECT endpoint_id FROM deliveries
+			WHERE state = 'pending' AND next_attempt_at <= $1
+				AND NOT (endpoint_id = ANY($2))
+				AND endpoint_id NOT IN (SELECT endpoint_id FROM saturated)
+			ORDER BY next_attempt_at
+			LIMIT $3
+		)
+		SELECT endpoint_id FROM (SELECT DISTINCT endpoint_id FROM due) u
+		WHERE pg_try_advisory_xact_lock($4, hashtext(endpoint_id))`,
+		now, nonNil(p.ExcludeEndpointIDs), p.Limit, lockClassEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	if len(locked) == 0 {
+		return []*herald.ClaimedDelivery{}, nil
+	}
+
+	// Step 2: claim within each locked endpoint's free slots.
+	rows, err = tx.Query(ctx, `WITH `+leasesCTE+`,
+		due AS (
+			SELECT id, endpoint_id, next_attempt_at FROM deliveries
+			WHERE state = 'pending' AND next_attempt_at <= $1 AND endpoint_id = ANY($2)
+			ORDER BY next_attempt_at
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED
+		),
+		ranked AS (
+			SELECT due.id, due.next_attempt_at,
+				row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rn,
+				`+capSQL+` - COALESCE(l.n, 0) AS free
+			FROM due
+			LEFT JOIN endpoints e ON e.id = due.endpoint_id
+			LEFT JOIN leases l ON l.endpoint_id = due.endpoint_id
+		)
+		UPDATE deliveries d
+		SET next_attempt_at = $4, lease_owner = $5, lease_token = $6
+		FROM ranked
+		WHERE d.id = ranked.id AND ranked.rn <= ranked.free
+		RETURNING `+deliveryColumns+`, ranked.next_attempt_at`,
+		now, locked, p.Limit, leaseUntil, p.Owner, token)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	type claimed struct {
+		d     *herald.Delivery
+		dueAt time.Time
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimed, error) {
+		var c claimed
+		var err error
+		c.d, err = scanDelivery(extraColumn{r, &c.dueAt})
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	// Commit before reading the bodies, to free the endpoint locks and row
+	// locks one round trip sooner; events never change, so reading them
+	// outside the transaction is the same.
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	if len(cs) == 0 {
+		return []*herald.ClaimedDelivery{}, nil
+	}
+	// RETURNING gives rows in no set order; hand them out oldest due first,
+	// by the due time they had before the claim.
+	slices.SortFunc(cs, func(a, b claimed) int {
+		return cmp.Or(a.dueAt.Compare(b.dueAt), strings.Compare(a.d.ID, b.d.ID))
+	})
+	ds := make([]*herald.Delivery, len(cs))
+	for i, c := range cs {
+		ds[i] = c.d
+	}
+
+	// The event bodies, once per event (deliveries of one event share it).
+	type eventData struct {
+		bodyGzip   []byte
+		linkHeader string
+	}
+	events := map[string]*eventData{}
+	var eventIDs []string
+	for _, d := range ds {
+		if _, ok := events[d.EventID]; !ok {
+			events[d.EventID] = nil
+			eventIDs = append(eventIDs, d.EventID)
+		}
+	}
+	rows, err = s.pool.Query(ctx, `SELECT id, body_gzip, link_header FROM events WHERE id = ANY($1)`, eventIDs)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
+	}
+	var id string
+	var e eventData
+	_, err = pgx.ForEachRow(rows, []any{&id, &e.bodyGzip, &e.linkHeader}, func() error {
+		ed := e
+		events[id] = &ed
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
+	}
+
+	out := make([]*herald.ClaimedDelivery, 0, len(ds))
+	for _, d := range ds {
+		c := &herald.ClaimedDelivery{
+			Delivery:   *d,
+			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+			LeaseUntil: leaseUntil,
+		}
+		if e := events[d.EventID]; e != nil {
+			c.BodyGzip, c.LinkHeader = e.bodyGzip, e.linkHeader
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// DeliveryRecordAttempts implements herald.Store in one round trip: a
+// pgx.Batch of two multi-row statements (unnest over column arrays), which
+// pgx sends as one pipeline that the server runs in one implicit
+// transaction.
+func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) error {
+	if len(records) == 0 {
+		return nil
+	}
+	now := s.nowUTC()
+
+	var (
+		// attempts
+		aDelivery, aLocation, aUserMsg, aDebugMsg, aError, aBody, aHeaders []string
+		aNumber, aStatus                                                   []int32
+		aAt                                                                []time.Time
+		aLatency                                                           []int64
+		// deliveries
+		dID, dToken, dState, dError, dLocation []string
+		dCounted                               []bool
+		dStatus                                []int32
+		dNext, dUpdated                        []time.Time
+		dLast                                  []*time.Time
+	)
+	for _, r := range records {
+		if !r.State.Valid() {
+			return herald.Errorf(herald.EINVALID, "state %q is not a delivery state", r.State)
+		}
+		counted, status, lastError, updated := false, int32(0), r.Error, now
+		var last *time.Time
+		if a := r.Attempt; a != nil {
+			headers := []byte("{}")
+			if len(a.RequestHeaders) > 0 {
+				var err error
+				if headers, err = json.Marshal(a.RequestHeaders); err != nil {
+					return fmt.Errorf("record attempts: %w", err)
+				}
+			}
+			at := dbTime(a.At)
+			aDelivery = append(aDelivery, r.Lease.DeliveryID)
+			aNumber = append(aNumber, int32(a.Number))
+			aAt = append(aAt, at)
+			aStatus = append(aStatus, int32(a.StatusCode))
+			aLocation = append(aLocation, a.Location)
+			aUserMsg = append(aUserMsg, a.UserMessage)
+			aDebugMsg = append(aDebugMsg, a.DebugErrorMessage)
+			aError = append(aError, a.Error)
+			aLatency = append(aLatency, int64(a.Latency))
+			aBody = append(aBody, a.ResponseBody)
+			aHeaders = append(aHeaders, string(headers))
+
+			counted, status, lastError = true, int32(a.StatusCode), a.Error
+			if !at.IsZero() {
+				updated = at
+				last = &at
+			}
+		}
+		next := updated
+		if r.State == herald.DeliveryStatePending && !r.NextAttemptAt.IsZero() {
+			next = dbTime(r.NextAttemptAt)
+		}
+		dID = append(dID, r.Lease.DeliveryID)
+		dToken = append(dToken, r.Lease.Token)
+		dState = append(dState, string(r.State))
+		dCounted = append(dCounted, counted)
+		dNext = append(dNext, next)
+		dLast = append(dLast, last)
+		dStatus = append(dStatus, status)
+		dError = append(dError, lastError)
+		dLocation = append(dLocation, r.Location)
+		dUpdated = append(dUpdated, updated)
+	}
+
+	b := &pgx.Batch{}
+	if len(aDelivery) > 0 {
+		// The attempt is logged whatever the lease: it was made, and the
+		// log should say so. The join skips an unknown delivery id rather
+		// than failing the whole batch on the foreign key.
+		b.Queue(`INSERT INTO attempts (delivery_id, number, at, status_code, location, user_message,
+				debug_error_message, error, latency_ns, response_body, request_headers)
+			SELECT u.* FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::text[],
+				$6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
+				AS u (delivery_id, number, at, status_code, location, user_message,
+					debug_error_message, error, latency_ns, response_body, request_headers)
+			JOIN deliveries d ON d.id = u.delivery_id`,
+			aDelivery, aNumber, aAt, aStatus, aLocation, aUserMsg, aDebugMsg, aError, aLatency, aBody, aHeaders)
+	}
+	// The delivery changes only while the record's lease is current: the
+	// token must match and the delivery still be pending.
+	b.Queue(`UPDATE deliveries d SET
+			state = u.state,
+			attempts = d.attempts + u.counted::int,
+			schedule_attempts = d.schedule_attempts + u.counted::int,
+			next_attempt_at = u.next_attempt_at,
+			last_attempt_at = CASE WHEN u.counted THEN u.last_attempt_at ELSE d.last_attempt_at END,
+			last_status_code = CASE WHEN u.counted THEN u.status_code ELSE d.last_status_code END,
+			last_error = u.error,
+			location = u.location,
+			lease_owner = NULL,
+			lease_token = NULL,
+			updated_at = u.updated_at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::timestamptz[],
+			$7::int[], $8::text[], $9::text[], $10::timestamptz[])
+			AS u (id, token, state, counted, next_attempt_at, last_attempt_at, status_code, error, location, updated_at)
+		WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`,
+		dID, dToken, dState, dCounted, dNext, dLast, dStatus, dError, dLocation, dUpdated)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("record attempts: %w", err)
+	}
+	return nil
+}
+
+// DeliveryRelease implements herald.Store in one statement.
+func (s *Store) DeliveryRelease(ctx context.Context, leases []herald.DeliveryLease, now time.Time) error {
+	if len(leases) == 0 {
+		return nil
+	}
+	ids, tokens := make([]string, len(leases)), make([]string, len(leases))
+	for i, l := range leases {
+		ids[i], tokens[i] = l.DeliveryID, l.Token
+	}
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE deliveries d
+		SET next_attempt_at = $1, lease_owner = NULL, lease_token = NULL
+		FROM unnest($2::text[], $3::text[]) AS u (id, token)
+		WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`,
+		dbTime(now), ids, tokens)
+	// Released deliveries are due at once: any node may take them.
+	queueNotify(b)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("release deliveries: %w", err)
+	}
+	return nil
+}
+
+// DeliveryReleaseOrphans implements herald.Store. A lease that had expired
+// already keeps its (earlier) due time, so the queue's order is kept. On
+// PostgreSQL other nodes may hold live leases, so cmd/herald must not call
+// this for a store several nodes share.
+func (s *Store) DeliveryReleaseOrphans(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE deliveries
+		SET next_attempt_at = LEAST(next_attempt_at, $1), lease_owner = NULL, lease_token = NULL
+		WHERE state = 'pending' AND lease_token IS NOT NULL`, dbTime(now))
+	if err != nil {
+		return 0, fmt.Errorf("release orphaned deliveries: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// DeliveryRetry implements herald.Store.
+func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*herald.Delivery, error) {
+	now = dbTime(now)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// One UPDATE decides: it changes the row unless a live lease holds it.
+	// Clearing the token means a node still holding an expired lease can
+	// no longer record over the retry. The row lock it takes makes a
+	// concurrent claim of the same row wait, then skip it (SKIP LOCKED)
+	// or see it due again.
+	d, err := scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries d SET
+			state = 'pending', schedule_attempts = 0, next_attempt_at = $1,
+			lease_owner = NULL, lease_token = NULL, updated_at = $1
+		WHERE d.id = $2 AND NOT (d.state = 'pending' AND d.lease_token IS NOT NULL AND d.next_attempt_at > $1)
+		RETURNING `+deliveryColumns, now, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM deliveries WHERE id = $1`, id).Scan(&one)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+		case err != nil:
+			return nil, fmt.Errorf("retry delivery: %w", err)
+		}
+		return nil, herald.Errorf(herald.ECONFLICT, "delivery %q is being attempted; retry it once the attempt ends", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	if err := loadAttempts(ctx, tx, []*herald.Delivery{d}); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	if err := notify(ctx, tx); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	return d, nil
+}
+
+// DeliveryGet implements herald.Store.
+func (s *Store) DeliveryGet(ctx context.Context, id string) (*herald.Delivery, error) {
+	// One repeatable-read transaction, so the delivery and its log are one
+	// snapshot (READ COMMITTED would take one per statement).
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("get delivery: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.id = $1`, id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get delivery: %w", err)
+	}
+	if err := loadAttempts(ctx, tx, []*herald.Delivery{d}); err != nil {
+		return nil, fmt.Errorf("get delivery: %w", err)
+	}
+	return d, nil
+}
+
+// DeliveryListForEvent implements herald.Store.
+func (s *Store) DeliveryListForEvent(ctx context.Context, eventID string) ([]*herald.Delivery, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of event: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
+		WHERE d.event_id = $1 ORDER BY d.created_at, d.id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of event: %w", err)
+	}
+	ds, err := collectDeliveries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of event: %w", err)
+	}
+	if err := loadAttempts(ctx, tx, ds); err != nil {
+		return nil, fmt.Errorf("list deliveries of event: %w", err)
+	}
+	return ds, nil
+}
+
+// loadAttempts fills the AttemptLog of each delivery, oldest first.
+func loadAttempts(ctx context.Context, tx pgx.Tx, ds []*herald.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	byID := make(map[string]*herald.Delivery, len(ds))
+	ids := make([]string, 0, len(ds))
+	for _, d := range ds {
+		d.AttemptLog = []*herald.Attempt{}
+		byID[d.ID] = d
+		ids = append(ids, d.ID)
+	}
+	rows, err := tx.Query(ctx, `SELECT delivery_id, number, at, status_code, location,
+			user_message, debug_error_message, error, latency_ns, response_body, request_headers
+		FROM attempts WHERE delivery_id = ANY($1)
+		ORDER BY at, id`, ids)
+	if err != nil {
+		return err
+	}
+	var a herald.Attempt
+	var latency int64
+	var headers map[string]string
+	_, err = pgx.ForEachRow(rows, []any{&a.DeliveryID, &a.Number, &a.At, &a.StatusCode, &a.Location,
+		&a.UserMessage, &a.DebugErrorMessage, &a.Error, &latency, &a.ResponseBody, &headers}, func() error {
+		at := a
+		at.At, at.Latency = a.At.UTC(), time.Duration(latency)
+		if len(headers) > 0 {
+			at.RequestHeaders = headers
+		}
+		headers = nil // a fresh map for the next row
+		if d := byID[at.DeliveryID]; d != nil {
+			d.AttemptLog = append(d.AttemptLog, &at)
+		}
+		return nil
+	})
+	return err
+}
+
+// Page sizes of DeliveryList.
+const (
+	defaultDeliveryPage = 50
+	maxDeliveryPage     = 500
+)
+
+// DeliveryList implements herald.Store with keyset pagination on id: ids
+// are time-ordered, so "id < cursor ORDER BY id DESC" walks the
+// (customer_id, id) index newest first, and a page costs the same however
+// deep it is. The cursor is the sqlite store's (the last id of the page,
+// versioned and base64'd), so callers treat it as opaque.
+func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) (*herald.DeliveryListResult, error) {
+	if p.CustomerID == "" {
+		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
+	}
+	limit := p.Limit
+	switch {
+	case limit < 0:
+		return nil, herald.Errorf(herald.EINVALID, "limit cannot be negative")
+	case limit == 0:
+		limit = defaultDeliveryPage
+	case limit > maxDeliveryPage:
+		limit = maxDeliveryPage
+	}
+	var where strings.Builder
+	args := []any{p.CustomerID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where.WriteString(`d.customer_id = $1`)
+	if len(p.States) > 0 {
+		for _, st := range p.States {
+			if !st.Valid() {
+				return nil, herald.Errorf(herald.EINVALID, "state %q is not a delivery state", st)
+			}
+		}
+		where.WriteString(` AND d.state = ANY(` + arg(toStrings(p.States)) + `)`)
+	}
+	if p.EventType != "" {
+		where.WriteString(` AND d.event_type = ` + arg(string(p.EventType)))
+	}
+	if p.EndpointID != "" {
+		where.WriteString(` AND d.endpoint_id = ` + arg(p.EndpointID))
+	}
+	if !p.Since.IsZero() {
+		where.WriteString(` AND d.created_at >= ` + arg(dbTime(p.Since)))
+	}
+	if !p.Until.IsZero() {
+		where.WriteString(` AND d.created_at < ` + arg(dbTime(p.Until)))
+	}
+	if p.Cursor != "" {
+		after, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		where.WriteString(` AND d.id < ` + arg(after))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
+		WHERE `+where.String()+` ORDER BY d.id DESC LIMIT `+arg(limit+1), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	ds, err := collectDeliveries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	res := &herald.DeliveryListResult{Deliveries: ds}
+	if len(ds) > limit {
+		res.Deliveries = ds[:limit]
+		res.NextCursor = encodeCursor(ds[limit-1].ID)
+	}
+	return res, nil
+}
+
+// cursorPrefix versions the cursor format, so it can change without
+// misreading cursors that clients hold.
+const cursorPrefix = "v1:"
+
+func encodeCursor(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + lastID))
+}
+
+func decodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, herald.IDPrefixDelivery) {
+			return id, nil
+		}
+	}
+	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
+}

@@ -1,0 +1,257 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// authJSON is how an endpoint's Auth is stored: its own type, with plain
+// strings for secrets, so that a change to how herald.Secret marshals (to
+// redact it in API output, say) can never change what is stored. The same
+// document as the sqlite store's, so an export moves between them.
+type authJSON struct {
+	Type           herald.AuthType     `json:"type"`
+	Username       string              `json:"username,omitempty"`
+	Password       string              `json:"password,omitempty"`
+	Secret         string              `json:"secret,omitempty"`
+	TokenURL       string              `json:"tokenUrl,omitempty"`
+	ClientID       string              `json:"clientId,omitempty"`
+	ClientSecret   string              `json:"clientSecret,omitempty"`
+	Scope          string              `json:"scope,omitempty"`
+	SigningSecrets []signingSecretJSON `json:"signingSecrets,omitempty"`
+}
+
+type signingSecretJSON struct {
+	Secret    string `json:"secret"`
+	ExpiresAt int64  `json:"expiresAt,omitempty"` // unix ms; 0: never
+}
+
+func marshalAuth(a *herald.Auth) ([]byte, error) {
+	j := authJSON{
+		Type:         a.Type,
+		Username:     a.Username,
+		Password:     string(a.Password),
+		Secret:       string(a.Secret),
+		TokenURL:     a.TokenURL,
+		ClientID:     a.ClientID,
+		ClientSecret: string(a.ClientSecret),
+		Scope:        a.Scope,
+	}
+	for _, s := range a.SigningSecrets {
+		var exp int64
+		if !s.ExpiresAt.IsZero() {
+			exp = s.ExpiresAt.UnixMilli()
+		}
+		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: string(s.Secret), ExpiresAt: exp})
+	}
+	return json.Marshal(j)
+}
+
+func unmarshalAuth(b []byte) (herald.Auth, error) {
+	var j authJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return herald.Auth{}, err
+	}
+	a := herald.Auth{
+		Type:         j.Type,
+		Username:     j.Username,
+		Password:     herald.Secret(j.Password),
+		Secret:       herald.Secret(j.Secret),
+		TokenURL:     j.TokenURL,
+		ClientID:     j.ClientID,
+		ClientSecret: herald.Secret(j.ClientSecret),
+		Scope:        j.Scope,
+	}
+	for _, s := range j.SigningSecrets {
+		var exp time.Time
+		if s.ExpiresAt != 0 {
+			exp = time.UnixMilli(s.ExpiresAt).UTC()
+		}
+		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: herald.Secret(s.Secret), ExpiresAt: exp})
+	}
+	return a, nil
+}
+
+// toStrings converts a slice of a string type for a text[] parameter; nil
+// becomes an empty array, since the columns are NOT NULL.
+func toStrings[T ~string](v []T) []string {
+	out := make([]string, len(v))
+	for i, s := range v {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// fromStrings is the inverse of toStrings; an empty array reads as nil.
+func fromStrings[T ~string](v []string) []T {
+	if len(v) == 0 {
+		return nil
+	}
+	out := make([]T, len(v))
+	for i, s := range v {
+		out[i] = T(s)
+	}
+	return out
+}
+
+// endpointColumns are the columns scanEndpoint reads, in order.
+const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
+	disabled_reason, status_triggers, max_concurrency, created_at, updated_at`
+
+func scanEndpoint(r pgx.Row) (*herald.Endpoint, error) {
+	var e herald.Endpoint
+	var eventTypes, triggers []string
+	var auth []byte
+	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
+		&e.DisabledReason, &triggers, &e.MaxConcurrency, &e.CreatedAt, &e.UpdatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if e.Auth, err = unmarshalAuth(auth); err != nil {
+		return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+	}
+	e.EventTypes = fromStrings[wire.EventType](eventTypes)
+	e.StatusTriggers = fromStrings[string](triggers)
+	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+	return &e, nil
+}
+
+func collectEndpoints(rows pgx.Rows) ([]*herald.Endpoint, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.Endpoint, error) {
+		return scanEndpoint(r)
+	})
+	if out == nil {
+		out = []*herald.Endpoint{}
+	}
+	return out, err
+}
+
+// disabledReason is what is stored: an enabled endpoint has no reason.
+func disabledReason(e *herald.Endpoint) string {
+	if e.Enabled {
+		return ""
+	}
+	return e.DisabledReason
+}
+
+// EndpointCreate implements herald.Store.
+func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	auth, err := marshalAuth(&e.Auth)
+	if err != nil {
+		return fmt.Errorf("create endpoint: %w", err)
+	}
+	now := s.nowUTC()
+	id := e.ID
+	if id == "" {
+		id = herald.NewID(herald.IDPrefixEndpoint, now)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		id, e.CustomerID, e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled,
+		disabledReason(e), toStrings(e.StatusTriggers), e.MaxConcurrency, now)
+	switch {
+	case isForeignKeyViolation(err):
+		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
+	case isUniqueViolation(err):
+		return herald.Errorf(herald.ECONFLICT, "endpoint %q exists already", id)
+	case err != nil:
+		return fmt.Errorf("create endpoint: %w", err)
+	}
+	e.ID, e.CreatedAt, e.UpdatedAt = id, now, now
+	e.DisabledReason = disabledReason(e)
+	return nil
+}
+
+// EndpointGet implements herald.Store.
+func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, error) {
+	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1`, id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get endpoint: %w", err)
+	}
+	return e, nil
+}
+
+// EndpointList implements herald.Store.
+func (s *Store) EndpointList(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+endpointColumns+` FROM endpoints
+		WHERE customer_id = $1 ORDER BY created_at, id`, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoints: %w", err)
+	}
+	out, err := collectEndpoints(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// EndpointUpdate implements herald.Store.
+func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	auth, err := marshalAuth(&e.Auth)
+	if err != nil {
+		return fmt.Errorf("update endpoint: %w", err)
+	}
+	now := s.nowUTC()
+	var createdAt time.Time
+	err = s.pool.QueryRow(ctx, `UPDATE endpoints SET
+			url = $1, event_types = $2, auth = $3, gzip = $4, enabled = $5, disabled_reason = $6,
+			status_triggers = $7, max_concurrency = $8, updated_at = $9
+		WHERE id = $10 AND customer_id = $11
+		RETURNING created_at`,
+		e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled, disabledReason(e),
+		toStrings(e.StatusTriggers), e.MaxConcurrency, now, e.ID, e.CustomerID).Scan(&createdAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)
+	case err != nil:
+		return fmt.Errorf("update endpoint: %w", err)
+	}
+	e.CreatedAt, e.UpdatedAt = createdAt.UTC(), now
+	e.DisabledReason = disabledReason(e)
+	return nil
+}
+
+// EndpointDisable implements herald.Store.
+func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE id = $3`,
+		reason, dbTime(now), id)
+	if err != nil {
+		return fmt.Errorf("disable endpoint: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+	}
+	return nil
+}
+
+// EndpointDelete implements herald.Store. The row goes; its deliveries stay
+// (they have no foreign key to it) and fail when next claimed, since the
+// dispatcher finds no endpoint to send them to.
+func (s *Store) EndpointDelete(ctx context.Context, customerID, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM endpoints WHERE id = $1 AND customer_id = $2`, id, customerID)
+	if err != nil {
+		return fmt.Errorf("delete endpoint: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+	}
+	return nil
+}

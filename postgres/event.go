@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// EventPublish implements herald.Store in two round trips whatever the batch
+// size: one pipeline reads the customers and endpoints of the batch, and one
+// statement inserts every event and delivery (multi-row unnest), in the
+// implicit transaction of a pgx.Batch, with the NOTIFY that wakes the
+// dispatchers of every node once it commits.
+//
+// Endpoints are read before the insert, outside its transaction: an endpoint
+// created or edited while the batch commits applies to the next batch, as if
+// the edit had come a moment later. A customer cannot vanish in between
+// (customers are never deleted, and events.customer_id has a foreign key).
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+	results := make([]*herald.EventPublishResult, len(events))
+	if len(events) == 0 {
+		return results, nil
+	}
+
+	var customerIDs []string
+	seenCustomer := map[string]bool{}
+	for _, ev := range events {
+		if ev != nil && !seenCustomer[ev.CustomerID] {
+			seenCustomer[ev.CustomerID] = true
+			customerIDs = append(customerIDs, ev.CustomerID)
+		}
+	}
+	known, endpoints, err := s.customerEndpoints(ctx, customerIDs)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+
+	// Columns of the two unnest inserts.
+	var (
+		evID, evCustomer, evType, evStatus, evLink    []string
+		evBody                                        [][]byte
+		evCreated                                     []time.Time
+		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
+		dlCreated                                     []time.Time
+	)
+	seenEvent := map[string]bool{}
+	for i, ev := range events {
+		if err := validateEvent(ev); err != nil {
+			results[i] = &herald.EventPublishResult{Err: err}
+			continue
+		}
+		if !known[ev.CustomerID] {
+			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)}
+			continue
+		}
+		// The same id twice in one batch: the second is refused, as it
+		// would be in a later batch (ON CONFLICT below).
+		if seenEvent[ev.ID] {
+			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", ev.ID)}
+			continue
+		}
+		seenEvent[ev.ID] = true
+
+		stored := *ev
+		stored.Body = nil
+		stored.CreatedAt = dbTime(ev.CreatedAt)
+		evID = append(evID, stored.ID)
+		evCustomer = append(evCustomer, stored.CustomerID)
+		evType = append(evType, string(stored.Type))
+		evStatus = append(evStatus, stored.NewStatus)
+		evBody = append(evBody, stored.BodyGzip)
+		evLink = append(evLink, stored.LinkHeader)
+		evCreated = append(evCreated, stored.CreatedAt)
+
+		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
+		for _, ep := range endpoints[ev.CustomerID] {
+			if !ep.Wants(ev.Type, ev.NewStatus) {
+				continue
+			}
+			d := &herald.Delivery{
+				ID:            herald.NewID(herald.IDPrefixDelivery, stored.CreatedAt),
+				EventID:       stored.ID,
+				EndpointID:    ep.ID,
+				CustomerID:    stored.CustomerID,
+				EventType:     stored.Type,
+				State:         herald.DeliveryStatePending,
+				NextAttemptAt: stored.CreatedAt,
+				CreatedAt:     stored.CreatedAt,
+				UpdatedAt:     stored.CreatedAt,
+			}
+			dlID = append(dlID, d.ID)
+			dlEvent = append(dlEvent, d.EventID)
+			dlEndpoint = append(dlEndpoint, d.EndpointID)
+			dlCustomer = append(dlCustomer, d.CustomerID)
+			dlType = append(dlType, string(d.EventType))
+			dlCreated = append(dlCreated, d.CreatedAt)
+			r.Deliveries = append(r.Deliveries, d)
+		}
+		results[i] = r
+	}
+	if len(evID) == 0 {
+		return results, nil
+	}
+
+	// One statement: the events insert skips ids that exist already (that
+	// event is refused with a conflict, the rest stand, as in the sqlite
+	// store) and the deliveries insert takes only the rows of events that
+	// went in. Both CTEs run whatever the final SELECT reads.
+	b := &pgx.Batch{}
+	inserted := map[string]bool{}
+	b.Queue(`WITH ev AS (
+			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[])
+			ON CONFLICT (id) DO NOTHING
+			RETURNING id
+		), dl AS (
+			INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state,
+				next_attempt_at, created_at, updated_at)
+			SELECT u.id, u.event_id, u.endpoint_id, u.customer_id, u.event_type, 'pending', u.at, u.at, u.at
+			FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+				AS u (id, event_id, endpoint_id, customer_id, event_type, at)
+			WHERE u.event_id IN (SELECT id FROM ev)
+		)
+		SELECT id FROM ev`,
+		evID, evCustomer, evType, evStatus, evBody, evLink, evCreated,
+		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType), nonNil(dlCreated),
+	).Query(func(rows pgx.Rows) error {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, id := range ids {
+			inserted[id] = true
+		}
+		return err
+	})
+	if len(dlID) > 0 {
+		// Delivered when the batch commits, and only then: a woken
+		// dispatcher finds the rows committed.
+		queueNotify(b)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+
+	for i, r := range results {
+		if r.Err == nil && !inserted[r.Event.ID] {
+			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", r.Event.ID)}
+		}
+	}
+	return results, nil
+}
+
+// customerEndpoints returns which of the customers exist and their
+// endpoints, oldest first, in one round trip.
+func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (map[string]bool, map[string][]*herald.Endpoint, error) {
+	known := map[string]bool{}
+	endpoints := map[string][]*herald.Endpoint{}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id FROM customers WHERE id = ANY($1)`, customerIDs).Query(func(rows pgx.Rows) error {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, id := range ids {
+			known[id] = true
+		}
+		return err
+	})
+	b.Queue(`SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`,
+		customerIDs).Query(func(rows pgx.Rows) error {
+		eps, err := collectEndpoints(rows)
+		for _, e := range eps {
+			endpoints[e.CustomerID] = append(endpoints[e.CustomerID], e)
+		}
+		return err
+	})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, err
+	}
+	return known, endpoints, nil
+}
+
+// validateEvent checks the fields EventPublish requires.
+func validateEvent(ev *herald.Event) error {
+	switch {
+	case ev == nil:
+		return herald.Errorf(herald.EINVALID, "event is required")
+	case ev.ID == "":
+		return herald.Errorf(herald.EINVALID, "event id is required")
+	case ev.CustomerID == "":
+		return herald.Errorf(herald.EINVALID, "event customerId is required")
+	case ev.Type == "":
+		return herald.Errorf(herald.EINVALID, "event type is required")
+	case len(ev.BodyGzip) == 0:
+		return herald.Errorf(herald.EINVALID, "event bodyGzip is required")
+	case ev.CreatedAt.IsZero():
+		return herald.Errorf(herald.EINVALID, "event createdAt is required")
+	}
+	return nil
+}
+
+// EventGet implements herald.Store.
+func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) {
+	var ev herald.Event
+	var typ string
+	err := s.pool.QueryRow(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at
+		FROM events WHERE id = $1`, id).
+		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &ev.CreatedAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get event: %w", err)
+	}
+	ev.Type = wire.EventType(typ)
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	return &ev, nil
+}
+
+// nonNil returns v, or an empty slice for nil: pgx sends a nil slice as
+// NULL, and unnest(NULL) or x = ANY(NULL) is not what an empty list means.
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}

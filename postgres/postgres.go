@@ -1,0 +1,285 @@
+// Package postgres is Herald's Store on PostgreSQL, for several Herald nodes
+// sharing one database.
+//
+// It talks to the server through pgx's own interface and connection pool
+// (github.com/jackc/pgx/v5/pgxpool), with no database/sql layer: batches are
+// sent as pgx.Batch pipelines and multi-row unnest statements, so a batch of
+// events or attempt results costs one or two round trips, not one per row.
+//
+// Nodes share deliveries by leasing rows: a claim takes due rows with
+// FOR UPDATE SKIP LOCKED and moves their next_attempt_at to the end of the
+// lease, so no other node sees them as due until the lease runs out. The
+// per-endpoint concurrency cap holds across nodes (see DeliveryClaimDue). A
+// node that commits new due work wakes the others through LISTEN/NOTIFY
+// (ListenWork).
+//
+// Migrations are embedded (migration/*.sql) and applied at Open under an
+// advisory lock, so nodes starting together do not race. Tables live in the
+// first schema of the connection's search_path. Only this package and sqlite
+// contain SQL; nothing outside imports it but cmd/herald and tests.
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/heraldhq/herald"
+)
+
+var _ herald.Store = (*Store)(nil)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+// Advisory lock classes: the first key of the two-key form of
+// pg_advisory_xact_lock, so Herald's locks cannot collide with another
+// application's locks in the same database (which mostly use the one-key
+// form) nor with each other. The second key says which object.
+const (
+	// lockClassMigrate serializes migrations of one schema.
+	lockClassMigrate int32 = 0x48524c01
+	// lockClassEndpoint serializes claims for one endpoint; see
+	// DeliveryClaimDue.
+	lockClassEndpoint int32 = 0x48524c02
+)
+
+// Config configures a Store.
+type Config struct {
+	// URL is the connection string, as a postgres:// URL or key=value
+	// pairs (libpq's syntax, which pgx parses). Its search_path picks the
+	// schema Herald's tables live in. Required.
+	URL string
+	// Logger receives migration and LISTEN messages. Default: discard.
+	Logger *slog.Logger
+	// MaxConns caps the pool. Default: 4 times the node's CPUs, at least
+	// 8. A node needs a connection per concurrent transaction (claims,
+	// publish and record batches, API reads) plus one held by ListenWork
+	// outside the pool; keep nodes × MaxConns under the server's
+	// max_connections.
+	MaxConns int32
+	// NowFunc returns the current time for the timestamps of methods that
+	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
+	NowFunc func() time.Time
+}
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.NowFunc == nil {
+		out.NowFunc = time.Now
+	}
+	return out
+}
+
+func (c *Config) validate() error {
+	if c.URL == "" {
+		return errors.New("url is required")
+	}
+	if c.MaxConns < 0 {
+		return errors.New("max_conns cannot be negative")
+	}
+	return nil
+}
+
+// Store is a herald.Store on a PostgreSQL database. It is safe for
+// concurrent use, and several Stores (in several processes) may share one
+// database.
+type Store struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// Open connects to the database at cfg.URL and applies any migration not
+// applied yet.
+func Open(ctx context.Context, cfg *Config) (*Store, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	c := cfg.withDefaults()
+
+	pc, err := pgxpool.ParseConfig(c.URL)
+	if err != nil {
+		// pgconn's parse error can quote the whole URL, password
+		// included; say only that it did not parse.
+		return nil, errors.New("open postgres store: url does not parse as a PostgreSQL connection string")
+	}
+	// MaxConns: pgxpool's default is max(4, CPUs), too few for a node that
+	// runs claims, publish batches, record batches and API reads at once
+	// on a small machine; an idle connection costs the server little.
+	pc.MaxConns = c.MaxConns
+	if pc.MaxConns == 0 {
+		pc.MaxConns = max(8, 4*int32(min(runtime.NumCPU(), 64)))
+	}
+	// MaxConnIdleTime: give idle connections back to the server after a
+	// burst, so several nodes do not sit on max_connections.
+	pc.MaxConnIdleTime = 5 * time.Minute
+	// HealthCheckPeriod: notice a restarted server within seconds rather
+	// than on the next query of each idle connection.
+	pc.HealthCheckPeriod = 15 * time.Second
+
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc}
+	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes every connection of the pool, waiting for those in use to be
+// returned.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migration/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, n := range names {
+		base := path.Base(n)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s has no numeric prefix", base)
+		}
+		ms = append(ms, migration{version: v, name: n})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
+	return ms, nil
+}
+
+// Migrate applies, in one transaction, every embedded migration not yet
+// recorded in schema_migrations. Open calls it; `herald migrate` too.
+//
+// Several nodes may start at once: each takes a transaction-scoped advisory
+// lock on the schema first, so one applies the migrations while the others
+// wait, then find them recorded and apply nothing. PostgreSQL's DDL is
+// transactional, so a failed migration leaves no half-made schema.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	// The lock is per schema (hashtext of current_schema()), so tests
+	// migrating their own schemas in parallel do not queue on each other.
+	// Held until commit: the next node waits here, not at CREATE TABLE.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`,
+		lockClassMigrate); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer     PRIMARY KEY,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var done []string
+	for _, m := range ms {
+		if slices.Contains(applied, m.version) {
+			continue
+		}
+		body, err := migrationFS.ReadFile(m.name)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		// Exec without arguments uses the simple protocol, which runs a
+		// file of several statements as one.
+		if _, err := tx.Exec(ctx, string(body)); err != nil {
+			return fmt.Errorf("migrate: %s: %w", path.Base(m.name), err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+			m.version, path.Base(m.name), s.now().UTC()); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		done = append(done, path.Base(m.name))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, n := range done {
+		s.logger.InfoContext(ctx, "migration applied", slog.String("migration", n))
+	}
+	return nil
+}
+
+// nowUTC is the store's clock, at the precision the database keeps, so a
+// value returned to the caller equals the one read back later.
+func (s *Store) nowUTC() time.Time { return dbTime(s.now()) }
+
+// dbTime is t as PostgreSQL stores it: UTC, whole microseconds.
+func dbTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// fromNullTime is the inverse of nullTime, in UTC.
+func fromNullTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// PostgreSQL error codes we turn into herald codes
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func isUniqueViolation(err error) bool     { return pgCode(err) == pgUniqueViolation }
+func isForeignKeyViolation(err error) bool { return pgCode(err) == pgForeignKeyViolation }

@@ -1,0 +1,45 @@
+package postgres_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/storetest"
+	"github.com/heraldhq/herald/postgres"
+)
+
+// newStore opens a Store on a fresh schema of its own (dbtest), so tests run
+// in parallel, and closes it when t ends.
+func newStore(t testing.TB) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), &postgres.Config{
+		URL:    dbtest.NewPostgresSchema(t),
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// A few connections per test: storetest runs dozens of tests
+		// at once against one server of max_connections 200.
+		MaxConns: 4,
+	})
+	if err != nil {
+		t.Fatalf("open postgres store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) herald.Store {
+		if t.Name() == "TestStore/DeliveryClaimDue/ConcurrentClaimsNeverOverlap" {
+			// This case claims 250 deliveries of each of two endpoints
+			// with hour-long leases and expects every one leased at
+			// once; the postgres store caps each endpoint at its
+			// Concurrency() (8 by default) across nodes, which the
+			// shared contract is to adopt. TestClaimConcurrentNodes
+			// checks the same no-overlap property within the cap.
+			t.Skip("conflicts with the per-endpoint concurrency cap; see TestClaimConcurrentNodes")
+		}
+		return newStore(t)
+	})
+}
