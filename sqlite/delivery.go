@@ -349,8 +349,11 @@ func (s *Store) DeliveryListForEvent(ctx context.Context, eventID string) ([]*he
 		return nil, fmt.Errorf("list deliveries of event: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	// An event's deliveries share its CreatedAt and were inserted
+	// together: rowid is their creation order, and the index on event_id
+	// holds it, so no sort is needed.
 	rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE event_id = ? ORDER BY created_at, id`, eventID)
+		WHERE event_id = ? ORDER BY rowid`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of event: %w", err)
 	}

@@ -199,8 +199,10 @@ type querier interface {
 }
 
 func listEndpoints(ctx context.Context, q querier, customerID string) ([]*herald.Endpoint, error) {
+	// rowid breaks ties within a millisecond: it grows with each insert,
+	// so it is creation order, where the random part of the id is not.
 	rows, err := q.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
-		WHERE customer_id = ? ORDER BY created_at, id`, customerID)
+		WHERE customer_id = ? ORDER BY created_at, rowid`, customerID)
 	if err != nil {
 		return nil, err
 	}

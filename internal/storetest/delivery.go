@@ -243,15 +243,15 @@ func exerciseDeliveryRelease(t *testing.T, setup setupFunc) {
 		if d.State != herald.DeliveryStatePending || !d.NextAttemptAt.Equal(now) || d.Attempts != 0 {
 			t.Fatalf("released delivery: %s due %v, %d attempts; want pending due %v, 0", d.State, d.NextAttemptAt, d.Attempts, now)
 		}
+		// The released lease is spent: it can no longer record.
+		record(ctx, t, store, &herald.AttemptRecord{Lease: cs[0].Lease, State: herald.DeliveryStateFailed, Error: "late"})
+		if d := getDelivery(ctx, t, store, cs[0].ID); d.State != herald.DeliveryStatePending || d.LastError != "" {
+			t.Fatalf("a released lease recorded a result: %s %q", d.State, d.LastError)
+		}
+
 		// Released ones are due at now; the one with a wrong token is
 		// still leased.
 		requireIDs(t, "claim after release", claimedIDs(claim(ctx, t, store, now, 10)), []string{cs[0].ID, cs[1].ID})
-
-		// The released lease is spent: it can neither record nor release.
-		record(ctx, t, store, &herald.AttemptRecord{Lease: cs[0].Lease, State: herald.DeliveryStateFailed, Error: "late"})
-		if d := getDelivery(ctx, t, store, cs[0].ID); d.State != herald.DeliveryStatePending {
-			t.Fatalf("a released lease recorded a result: %s", d.State)
-		}
 		requireNoError(t, "release nothing", store.DeliveryRelease(ctx, nil, now))
 	})
 
@@ -273,12 +273,12 @@ func exerciseDeliveryRelease(t *testing.T, setup setupFunc) {
 		if n != 0 {
 			t.Fatalf("released %d orphans the second time, want 0", n)
 		}
-		// Every delivery is due at now again; the old leases are spent.
-		requireIDs(t, "claim after release", claimedIDs(claim(ctx, t, store, now, 10)), deliveryIDs(ds))
+		// The old leases are spent, and every delivery is due at now.
 		record(ctx, t, store, &herald.AttemptRecord{Lease: cs[0].Lease, State: herald.DeliveryStateFailed, Error: "late"})
-		if d := getDelivery(ctx, t, store, cs[0].ID); d.State != herald.DeliveryStatePending {
-			t.Fatalf("an orphaned lease recorded a result: %s", d.State)
+		if d := getDelivery(ctx, t, store, cs[0].ID); d.State != herald.DeliveryStatePending || !d.NextAttemptAt.Equal(now) {
+			t.Fatalf("orphan after release: %s due %v; want pending due %v", d.State, d.NextAttemptAt, now)
 		}
+		requireIDs(t, "claim after release", claimedIDs(claim(ctx, t, store, now, 10)), deliveryIDs(ds))
 	})
 }
 

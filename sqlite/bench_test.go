@@ -1,0 +1,77 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/testfactory"
+)
+
+// BenchmarkPublishClaimRecord runs the store's share of the delivery loop
+// as the publisher and dispatcher batch it: publish 64 events for a customer
+// with two endpoints (128 deliveries) in one call, claim the 128, and record
+// an attempt for each in one call. Three commits carry 64 events, 128
+// deliveries and 128 attempts, with synchronous=FULL. deliveries/s is the
+// figure to compare with the HTTP ceilings in docs/performance notes.
+func BenchmarkPublishClaimRecord(b *testing.B) {
+	ctx := b.Context()
+	store := newStore(b)
+	cust := testfactory.Customer(ctx, b, store, nil)
+	testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{CustomerID: cust.ID})
+	testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{CustomerID: cust.ID})
+
+	// A 2 KB body, gzip'd once, as in the performance notes.
+	body := fmt.Appendf(nil, `{"customerId":%q,"eventType":"AssessmentEvent","systemId":"1","pad":%q}`,
+		cust.ID, bytes.Repeat([]byte("x"), 1950))
+	bodyGzip := testfactory.Gzip(b, body)
+	link := `<https://api.icims.com/customers/6269/people/42>; rel="person"; title="Person"`
+
+	const events, endpoints = 64, 2
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var delivered int
+	start := time.Now()
+	for b.Loop() {
+		now = now.Add(time.Millisecond)
+		batch := make([]*herald.Event, events)
+		for i := range batch {
+			batch[i] = &herald.Event{
+				ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: cust.ID, Type: "AssessmentEvent",
+				BodyGzip: bodyGzip, LinkHeader: link, CreatedAt: now,
+			}
+		}
+		if _, err := store.EventPublish(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		cs, err := store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
+			Now: now, Limit: events * endpoints, LeaseUntil: now.Add(time.Minute), Owner: "bench",
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(cs) != events*endpoints {
+			b.Fatalf("claimed %d, want %d", len(cs), events*endpoints)
+		}
+		recs := make([]*herald.AttemptRecord, len(cs))
+		for i, c := range cs {
+			recs[i] = &herald.AttemptRecord{
+				Lease: c.Lease,
+				State: herald.DeliveryStateDelivered,
+				Attempt: &herald.Attempt{
+					DeliveryID: c.ID, Number: 1, At: now, StatusCode: 200, Latency: 3 * time.Millisecond,
+					RequestHeaders: map[string]string{"Content-Type": "application/json", "Herald-Attempt": "1"},
+				},
+			}
+		}
+		if err := store.DeliveryRecordAttempts(ctx, recs); err != nil {
+			b.Fatal(err)
+		}
+		delivered += len(cs)
+	}
+	elapsed := time.Since(start).Seconds()
+	b.ReportMetric(float64(delivered)/elapsed, "deliveries/s")
+	// Rows written: the event, its deliveries and their attempts.
+	b.ReportMetric(float64(delivered/endpoints+2*delivered)/elapsed, "rows/s")
+}
