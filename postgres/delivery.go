@@ -114,9 +114,8 @@ var capSQL = `COALESCE(NULLIF(e.max_concurrency, 0), ` + strconv.Itoa(herald.Def
 // is hashtext(endpoint_id): two endpoints that collide share a lock, which
 // costs a little parallelism and never correctness.
 //
-// Rows already scanned beyond an endpoint's free slots are left for later;
-// after this claim that endpoint is at its cap, so the next claim's first
-// statement passes over its backlog to other endpoints.
+// A claim runs up to four such rounds in its transaction when a round comes
+// back short (see below).
 func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
 	if p.Limit <= 0 {
 		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
@@ -133,74 +132,24 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	// Step 1: due endpoints, try-locked. The volatile try-lock in the
-	// outer WHERE is evaluated once per distinct endpoint, after the
-	// subquery (PostgreSQL never pushes volatile quals into a subquery).
-	rows, err := tx.Query(ctx, `WITH `+leasesCTE+`,
-		saturated AS (
-			SELECT l.endpoint_id FROM leases l LEFT JOIN endpoints e ON e.id = l.endpoint_id
-			WHERE l.n >= `+capSQL+`
-		),
-		due AS (
-			SELECT endpoint_id FROM deliveries
-			WHERE state = 'pending' AND next_attempt_at <= $1
-				AND NOT (endpoint_id = ANY($2))
-				AND endpoint_id NOT IN (SELECT endpoint_id FROM saturated)
-			ORDER BY next_attempt_at
-			LIMIT $3
-		)
-		SELECT endpoint_id FROM (SELECT DISTINCT endpoint_id FROM due) u
-		WHERE pg_try_advisory_xact_lock($4, hashtext(endpoint_id))`,
-		now, nonNil(p.ExcludeEndpointIDs), p.Limit, lockClassEndpoint)
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	if len(locked) == 0 {
-		return []*herald.ClaimedDelivery{}, nil
-	}
-
-	// Step 2: claim within each locked endpoint's free slots.
-	rows, err = tx.Query(ctx, `WITH `+leasesCTE+`,
-		due AS (
-			SELECT id, endpoint_id, next_attempt_at FROM deliveries
-			WHERE state = 'pending' AND next_attempt_at <= $1 AND endpoint_id = ANY($2)
-			ORDER BY next_attempt_at
-			LIMIT $3
-			FOR UPDATE SKIP LOCKED
-		),
-		ranked AS (
-			SELECT due.id, due.next_attempt_at,
-				row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rn,
-				`+capSQL+` - COALESCE(l.n, 0) AS free
-			FROM due
-			LEFT JOIN endpoints e ON e.id = due.endpoint_id
-			LEFT JOIN leases l ON l.endpoint_id = due.endpoint_id
-		)
-		UPDATE deliveries d
-		SET next_attempt_at = $4, lease_owner = $5, lease_token = $6
-		FROM ranked
-		WHERE d.id = ranked.id AND ranked.rn <= ranked.free
-		RETURNING `+deliveryColumns+`, ranked.next_attempt_at`,
-		now, locked, p.Limit, leaseUntil, p.Owner, token)
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	type claimed struct {
-		d     *herald.Delivery
-		dueAt time.Time
-	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimed, error) {
-		var c claimed
-		var err error
-		c.d, err = scanDelivery(extraColumn{r, &c.dueAt})
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	// A round can come back short while other endpoints have due rows: its
+	// first statement saw only the oldest Limit due rows, and they may
+	// all belong to endpoints with few free slots. The next round, in the
+	// same transaction, sees those endpoints at their cap (our own leases
+	// count) and passes over them, so a claim fills up from other
+	// endpoints rather than returning short and leaving the dispatcher to
+	// wait for its next poll. A round that claims nothing ends it.
+	const maxRounds = 4
+	var cs []claimedRow
+	for round := 0; round < maxRounds && len(cs) < p.Limit; round++ {
+		got, err := claimRound(ctx, tx, p, now, leaseUntil, token, p.Limit-len(cs))
+		if err != nil {
+			return nil, fmt.Errorf("claim due deliveries: %w", err)
+		}
+		if len(got) == 0 {
+			break
+		}
+		cs = append(cs, got...)
 	}
 	// Commit before reading the bodies, to free the endpoint locks and row
 	// locks one round trip sooner; events never change, so reading them
@@ -213,7 +162,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	}
 	// RETURNING gives rows in no set order; hand them out oldest due first,
 	// by the due time they had before the claim.
-	slices.SortFunc(cs, func(a, b claimed) int {
+	slices.SortFunc(cs, func(a, b claimedRow) int {
 		return cmp.Or(a.dueAt.Compare(b.dueAt), strings.Compare(a.d.ID, b.d.ID))
 	})
 	ds := make([]*herald.Delivery, len(cs))
@@ -234,7 +183,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			eventIDs = append(eventIDs, d.EventID)
 		}
 	}
-	rows, err = s.pool.Query(ctx, `SELECT id, body_gzip, link_header FROM events WHERE id = ANY($1)`, eventIDs)
+	rows, err := s.pool.Query(ctx, `SELECT id, body_gzip, link_header FROM events WHERE id = ANY($1)`, eventIDs)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
 	}
@@ -262,6 +211,84 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// claimedRow is a delivery a claim round leased, with the due time it had
+// before the lease replaced it.
+type claimedRow struct {
+	d     *herald.Delivery
+	dueAt time.Time
+}
+
+// claimRound runs the two statements of one claim round (see
+// DeliveryClaimDue) in tx and leases up to limit deliveries.
+func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, now, leaseUntil time.Time, token string, limit int) ([]claimedRow, error) {
+	// Step 1: due endpoints, try-locked. The volatile try-lock in the
+	// outer WHERE is evaluated once per distinct endpoint, after the
+	// subquery (PostgreSQL never pushes volatile quals into a subquery).
+	rows, err := tx.Query(ctx, `WITH `+leasesCTE+`,
+		saturated AS (
+			SELECT l.endpoint_id FROM leases l LEFT JOIN endpoints e ON e.id = l.endpoint_id
+			WHERE l.n >= `+capSQL+`
+		),
+		due AS (
+			SELECT endpoint_id FROM deliveries
+			WHERE state = 'pending' AND next_attempt_at <= $1
+				AND NOT (endpoint_id = ANY($2))
+				AND endpoint_id NOT IN (SELECT endpoint_id FROM saturated)
+			ORDER BY next_attempt_at
+			LIMIT $3
+		)
+		SELECT endpoint_id FROM (SELECT DISTINCT endpoint_id FROM due) u
+		WHERE pg_try_advisory_xact_lock($4, hashtext(endpoint_id))`,
+		now, nonNil(p.ExcludeEndpointIDs), limit, lockClassEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("lock due endpoints: %w", err)
+	}
+	locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("lock due endpoints: %w", err)
+	}
+	if len(locked) == 0 {
+		return nil, nil
+	}
+
+	// Step 2: lease within each locked endpoint's free slots.
+	rows, err = tx.Query(ctx, `WITH `+leasesCTE+`,
+		due AS (
+			SELECT id, endpoint_id, next_attempt_at FROM deliveries
+			WHERE state = 'pending' AND next_attempt_at <= $1 AND endpoint_id = ANY($2)
+			ORDER BY next_attempt_at
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED
+		),
+		ranked AS (
+			SELECT due.id, due.next_attempt_at,
+				row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rn,
+				`+capSQL+` - COALESCE(l.n, 0) AS free
+			FROM due
+			LEFT JOIN endpoints e ON e.id = due.endpoint_id
+			LEFT JOIN leases l ON l.endpoint_id = due.endpoint_id
+		)
+		UPDATE deliveries d
+		SET next_attempt_at = $4, lease_owner = $5, lease_token = $6
+		FROM ranked
+		WHERE d.id = ranked.id AND ranked.rn <= ranked.free
+		RETURNING `+deliveryColumns+`, ranked.next_attempt_at`,
+		now, locked, limit, leaseUntil, p.Owner, token)
+	if err != nil {
+		return nil, fmt.Errorf("lease: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimedRow, error) {
+		var c claimedRow
+		var err error
+		c.d, err = scanDelivery(extraColumn{r, &c.dueAt})
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease: %w", err)
+	}
+	return cs, nil
 }
 
 // DeliveryRecordAttempts implements herald.Store in one round trip: a

@@ -10,16 +10,18 @@ import (
 )
 
 // workChannel is the LISTEN/NOTIFY channel that says "deliveries are due".
-// The payload is empty: a woken dispatcher claims, and the claim finds what
-// is due. Channels are per database, not per schema, so two Herald
-// deployments in one database wake each other needlessly, but never wrongly.
+// A woken dispatcher claims, and the claim finds what is due. Channels are
+// per database, not per schema, so the payload names the schema the work is
+// in (current_schema()) and a listener ignores other schemas' work: two
+// deployments (or two parallel tests) in one database do not wake each
+// other.
 const workChannel = "herald_work"
 
 // notifySQL is sent inside the transaction that makes deliveries due.
 // PostgreSQL delivers a notification only when (and if) its transaction
 // commits, so a woken node always finds the rows committed, and folds
 // identical notifications of one transaction into one.
-const notifySQL = `SELECT pg_notify('` + workChannel + `', '')`
+const notifySQL = `SELECT pg_notify('` + workChannel + `', current_schema())`
 
 func queueNotify(b *pgx.Batch) { b.Queue(notifySQL) }
 
@@ -88,7 +90,11 @@ func (s *Store) ListenWork(ctx context.Context, wake func()) error {
 func (s *Store) listen(ctx context.Context, wake func(), reconnect bool) (listened bool, err error) {
 	// Copy the pool's connection settings: same server, user, TLS and
 	// search_path, but a connection the pool does not manage.
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	cfg := s.pool.Config().ConnConfig.Copy()
+	// Named, so an operator can tell it from pooled connections in
+	// pg_stat_activity (it is idle for hours, on purpose).
+	cfg.RuntimeParams["application_name"] = "herald listen"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", err)
 	}
@@ -97,17 +103,26 @@ func (s *Store) listen(ctx context.Context, wake func(), reconnect bool) (listen
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return false, fmt.Errorf("current schema: %w", err)
+	}
 	if _, err := conn.Exec(ctx, "LISTEN "+workChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
+	s.listenPID.Store(conn.PgConn().PID())
+	defer s.listenPID.Store(0)
 	s.logger.DebugContext(ctx, "listening for work", slog.String("channel", workChannel))
 	if reconnect {
 		wake()
 	}
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return true, fmt.Errorf("wait for notification: %w", err)
 		}
-		wake()
+		if n.Payload == schema {
+			wake()
+		}
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -105,6 +106,9 @@ type Store struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
 	now    func() time.Time
+	// listenPID is the server process of ListenWork's connection while
+	// it listens, else 0; tests kill it to check the reconnect.
+	listenPID atomic.Uint32
 }
 
 // Open connects to the database at cfg.URL and applies any migration not

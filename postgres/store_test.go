@@ -14,8 +14,15 @@ import (
 // in parallel, and closes it when t ends.
 func newStore(t testing.TB) *postgres.Store {
 	t.Helper()
+	return openStore(t, dbtest.NewPostgresSchema(t))
+}
+
+// openStore opens a Store on connURL and closes it when t ends. Several
+// Stores on one URL are several nodes sharing a database.
+func openStore(t testing.TB, connURL string) *postgres.Store {
+	t.Helper()
 	s, err := postgres.Open(t.Context(), &postgres.Config{
-		URL:    dbtest.NewPostgresSchema(t),
+		URL:    connURL,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// A few connections per test: storetest runs dozens of tests
 		// at once against one server of max_connections 200.

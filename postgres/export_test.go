@@ -1,0 +1,13 @@
+package postgres
+
+import "context"
+
+// Leases returns how many unexpired leases the endpoint has now, by the
+// database's clock; for tests that watch the cap from outside.
+func Leases(ctx context.Context, s *Store, endpointID string) (int32, error) {
+	var n int32
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries
+		WHERE endpoint_id = $1 AND state = 'pending' AND lease_token IS NOT NULL AND next_attempt_at > now()`,
+		endpointID).Scan(&n)
+	return n, err
+}
