@@ -8,8 +8,6 @@
 package testfactory
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -112,9 +110,11 @@ type EventOpts struct {
 	ID         string         // default: a new evt_ id
 	Type       wire.EventType // default: AssessmentEvent
 	NewStatus  string         // WorkFlowStatusChangeEvent's newStatus
-	// Body is the JSON body. Default: a small iCIMS-like body.
-	Body       []byte
-	LinkHeader string // default: a Link to the person
+	// Body is the JSON body. Default: a body of the type built by
+	// wire.BuildEvent, with made-up ids.
+	Body []byte
+	// LinkHeader defaults to the one wire builds with the body.
+	LinkHeader string
 	// CreatedAt is when the event is published and its deliveries are
 	// due. Default: now, to the millisecond.
 	CreatedAt time.Time
@@ -148,19 +148,18 @@ func NewEvent(t testing.TB, opts *EventOpts) *herald.Event {
 	if ev.Type == "" {
 		ev.Type = wire.EventTypeAssessment
 	}
-	n := next()
-	if ev.LinkHeader == "" {
-		ev.LinkHeader = fmt.Sprintf(`<https://api.icims.com/customers/%s/people/%d>; rel="person"; title="Person"`, ev.CustomerID, n)
-	}
 	if ev.Body == nil {
-		// A small body in the shape of an iCIMS event. (wire will build
-		// real ones; this package must not wait for it.)
-		status := ""
-		if ev.NewStatus != "" {
-			status = fmt.Sprintf(`,"newStatus":%q`, ev.NewStatus)
+		if ev.Type == wire.EventTypeWorkFlowStatusChange && ev.NewStatus == "" {
+			ev.NewStatus = "Reviewed" // the body needs one, and the field must match it
 		}
-		ev.Body = fmt.Appendf(nil, `{"customerId":%q,"eventType":%q,"systemId":"%d","userId":"%d","timestamp":%d%s}`,
-			ev.CustomerID, ev.Type, n, n, ev.CreatedAt.UnixMilli(), status)
+		var link string
+		ev.Body, link = buildBody(ev, next())
+		if ev.LinkHeader == "" {
+			ev.LinkHeader = link
+		}
+	}
+	if ev.LinkHeader == "" {
+		ev.LinkHeader = fmt.Sprintf(`https://api.icims.com/customers/%s/people/%d;rel="user";title="Posting User",`, ev.CustomerID, next())
 	}
 	ev.BodyGzip = Gzip(t, ev.Body)
 	return ev
@@ -191,16 +190,44 @@ func Event(ctx context.Context, t testing.TB, store herald.Store, opts *EventOpt
 	return res[0]
 }
 
-// Gzip compresses b, as wire does for event bodies.
+// Gzip compresses b as the publisher does (wire.Gzip).
 func Gzip(t testing.TB, b []byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatalf("testfactory.Gzip: %v", err)
+	return wire.Gzip(b)
+}
+
+// publicURL is the platform API the fixtures' links point at.
+const publicURL = "https://api.icims.com"
+
+// buildBody returns a real body and Link header for the event's type from
+// wire.BuildEvent, with made-up ids, or a small JSON body in the same shape
+// when the fixture is not one BuildEvent accepts (a newStatus on a type
+// that has none, say): storage does not read bodies, so either will do.
+func buildBody(ev *herald.Event, n int64) (body []byte, linkHeader string) {
+	id := func(kind string) string { return fmt.Sprintf("%s%d", kind, n) }
+	p := &wire.EventParams{EventType: ev.Type, SystemID: id("1"), UserID: id("2")}
+	const ret = "https://partner.example.com/return"
+	switch ev.Type.Canonical() {
+	case wire.EventTypeAssessment:
+		p.JobID, p.ReturnURL = id("3"), ret
+	case wire.EventTypeWorkFlowStatusChange:
+		p.PersonID, p.JobID, p.OldStatus, p.NewStatus = id("4"), id("3"), "New Submission", ev.NewStatus
+	case wire.EventTypeOnboardPortalTask:
+		p.ReturnURL, p.IncompleteURL = ret, ret+"?incomplete=1"
+	case wire.EventTypeJobPostToWeb:
+		p.PortalURL = "https://careers.example.com/jobs/" + id("3")
+	case wire.EventTypeRemoteLogin:
+		p.ReturnURL = ret
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatalf("testfactory.Gzip: %v", err)
+	if ev.NewStatus == "" || ev.Type == wire.EventTypeWorkFlowStatusChange {
+		if body, links, err := wire.BuildEvent(publicURL, ev.CustomerID, p); err == nil {
+			return body, wire.FormatLinkHeader(links)
+		}
 	}
-	return buf.Bytes()
+	status := ""
+	if ev.NewStatus != "" {
+		status = fmt.Sprintf(`,"newStatus":%q`, ev.NewStatus)
+	}
+	return fmt.Appendf(nil, `{"systemId":%q,"userId":%q,"customerId":%q,"eventType":%q%s}`,
+		p.SystemID, p.UserID, ev.CustomerID, ev.Type, status), ""
 }
