@@ -183,7 +183,7 @@ func TestClaimCapAndSaturation(t *testing.T) {
 	// One customer per endpoint, so each publish feeds one endpoint.
 	other := testfactory.Endpoint(ctx, t, store, nil) // default cap 8
 	base := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
-	publish(t, store, capped, 20, base)                 // older backlog
+	publish(t, store, capped, 20, base)                // older backlog
 	publish(t, store, other, 5, base.Add(time.Second)) // newer
 
 	claimAt := func(now time.Time, limit int, exclude ...string) map[string]int {
