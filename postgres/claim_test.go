@@ -55,7 +55,7 @@ func TestClaimConcurrentNodes(t *testing.T) {
 	e := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{MaxConcurrency: cap})
 	// Another endpoint, uncapped in practice, so claims also have rows
 	// they may take while e is at its cap.
-	other := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{CustomerID: e.CustomerID,
+	testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{CustomerID: e.CustomerID,
 		MaxConcurrency: herald.MaxEndpointConcurrency})
 	start := time.Now().UTC().Add(-time.Second)
 	if n := publish(t, stores[0], e, deliveries, start); n != 2*deliveries {
@@ -169,7 +169,6 @@ func TestClaimConcurrentNodes(t *testing.T) {
 		t.Errorf("%d deliveries leased, want %d", len(claims), 2*deliveries)
 	}
 	t.Logf("max leases at once: %d seen by nodes, %d seen in the database (cap %d)", maxInFlight.Load(), maxLeased.Load(), cap)
-	_ = other
 }
 
 // TestClaimCapAndSaturation checks the cap within one claim and across
