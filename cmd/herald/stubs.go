@@ -14,5 +14,3 @@ var errNotBuilt = errors.New("this command is not built yet")
 func runServe(context.Context, []string, io.Reader, io.Writer, io.Writer) error   { return errNotBuilt }
 func runMigrate(context.Context, []string, io.Reader, io.Writer, io.Writer) error { return errNotBuilt }
 func runBench(context.Context, []string, io.Reader, io.Writer, io.Writer) error   { return errNotBuilt }
-func runListen(context.Context, []string, io.Reader, io.Writer, io.Writer) error  { return errNotBuilt }
-func runTrigger(context.Context, []string, io.Reader, io.Writer, io.Writer) error { return errNotBuilt }
