@@ -28,7 +28,7 @@ func TestQueryPlans(t *testing.T) {
 				WHERE state = 'pending' AND next_attempt_at <= ?
 					AND endpoint_id NOT IN (SELECT value FROM json_each(?))
 				ORDER BY next_attempt_at LIMIT ?)`,
-			[]any{1, "o", "t", 1, "[]", 10}, "USING INDEX deliveries_due"},
+			[]any{1, "o", "t", 1, "[]", 10}, "USING COVERING INDEX deliveries_due "},
 		{"List", `SELECT id FROM deliveries WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
 			[]any{"c", "dlv_", 10}, "USING COVERING INDEX deliveries_customer_id_id"},
 		{"ListForEvent", `SELECT id FROM deliveries WHERE event_id = ? ORDER BY rowid`,
