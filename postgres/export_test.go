@@ -11,3 +11,10 @@ func Leases(ctx context.Context, s *Store, endpointID string) (int32, error) {
 		endpointID).Scan(&n)
 	return n, err
 }
+
+// Analyze updates the planner's statistics of Herald's tables, as
+// autovacuum does on a database that has been running for a while.
+func Analyze(ctx context.Context, s *Store) error {
+	_, err := s.pool.Exec(ctx, `ANALYZE customers, endpoints, events, deliveries, attempts`)
+	return err
+}

@@ -141,6 +141,9 @@ cmd_start() {
 	#    a crash of a throw-away cluster is worthless, and commits get ~10x
 	#    cheaper. Never copy these to production.
 	#  - shared_buffers: small; tests hold little data.
+	#  - autovacuum_naptime: tests and benchmarks live seconds, not hours;
+	#    check every second so tables get the statistics and vacuuming a
+	#    long-running server would have.
 	as_owner tee -a "$data/postgresql.conf" >/dev/null <<-EOF
 
 		# herald pgtest.sh
@@ -151,6 +154,7 @@ cmd_start() {
 		fsync = off
 		synchronous_commit = off
 		full_page_writes = off
+		autovacuum_naptime = 1s
 		log_min_messages = warning
 	EOF
 
