@@ -1,0 +1,259 @@
+package dispatch
+
+import (
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// handle attempts one claimed delivery and hands the result to the recorder.
+func (d *Dispatcher) handle(l *lane, c *herald.ClaimedDelivery) {
+	ctx := d.attemptCtx
+	ep, err := d.eps.get(ctx, c.EndpointID)
+	switch {
+	case herald.ErrorCode(err) == herald.ENOTFOUND:
+		d.rec.add(&herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: "the endpoint was deleted"})
+		return
+	case err != nil:
+		// Our store is failing; the lease will expire and the delivery
+		// comes back. Nothing was sent.
+		d.log.ErrorContext(ctx, "load endpoint", slog.String("endpoint_id", c.EndpointID), slog.Any("error", err))
+		d.release([]herald.DeliveryLease{c.Lease})
+		return
+	case !ep.Enabled:
+		msg := "the endpoint is disabled"
+		if ep.DisabledReason != "" {
+			msg += ": " + ep.DisabledReason
+		}
+		d.rec.add(&herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg})
+		return
+	}
+	d.setCapacity(l, ep.Concurrency())
+
+	// Start only with enough lease left to finish: otherwise another claim
+	// could take the delivery while this attempt is still going.
+	if d.now().Add(d.cfg.RequestTimeout + leaseMargin).After(c.LeaseUntil) {
+		d.release([]herald.DeliveryLease{c.Lease})
+		return
+	}
+
+	attempt, outcome := d.send(ctx, ep, c)
+	if outcome.Kind == OutcomeInterrupted {
+		d.release([]herald.DeliveryLease{c.Lease})
+		return
+	}
+	now := d.now()
+	rec := outcome.record(c, attempt, d.cfg.RetryPolicy, now)
+	d.rec.add(rec)
+
+	level := slog.LevelDebug
+	if outcome.Kind == OutcomeRetry {
+		level = slog.LevelWarn
+	}
+	d.log.Log(ctx, level, "delivery attempted",
+		slog.String("delivery_id", c.ID), slog.String("endpoint_id", c.EndpointID),
+		slog.String("event_type", string(c.EventType)), slog.Int("attempt", attempt.Number),
+		slog.Int("status_code", outcome.StatusCode), slog.String("outcome", outcome.Kind.String()),
+		slog.String("state", string(rec.State)), slog.Duration("duration", attempt.Latency))
+
+	switch {
+	case outcome.Kind == OutcomeGone:
+		d.disableEndpoint(ep.ID, "the partner answered 410 Gone")
+	case outcome.StatusCode == http.StatusUnauthorized && ep.Auth.Type == herald.AuthTypeOAuth2:
+		d.signers.invalidate(ep.ID)
+	}
+}
+
+func (d *Dispatcher) setCapacity(l *lane, capacity int) {
+	d.mu.Lock()
+	if l.capacity != capacity {
+		l.capacity = capacity
+		d.startWorkersLocked(l)
+	}
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) disableEndpoint(id, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.store.EndpointDisable(ctx, id, reason, d.now()); err != nil {
+		d.log.ErrorContext(ctx, "disable endpoint", slog.String("endpoint_id", id), slog.Any("error", err))
+	}
+	d.eps.forget(id)
+	d.log.InfoContext(ctx, "endpoint disabled", slog.String("endpoint_id", id), slog.String("reason", reason))
+}
+
+// send makes one HTTP attempt and classifies what came back.
+func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery) (*herald.Attempt, Outcome) {
+	started := d.now()
+	attempt := &herald.Attempt{DeliveryID: c.ID, Number: c.Attempts + 1, At: started}
+
+	body := c.BodyGzip
+	if !ep.Gzip {
+		plain, err := wire.Gunzip(c.BodyGzip, maxEventBody)
+		if err != nil {
+			o := Outcome{Kind: OutcomeRetry, Error: "stored event body is unreadable: " + err.Error()}
+			d.log.ErrorContext(ctx, "decompress event body", slog.String("event_id", c.EventID), slog.Any("error", err))
+			return fill(attempt, o), o
+		}
+		body = plain
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+	defer cancel()
+	req, err := wire.NewRequest(ctx, &wire.Request{
+		URL:        ep.URL,
+		EventID:    c.EventID,
+		Attempt:    attempt.Number,
+		Body:       body,
+		Gzip:       ep.Gzip,
+		LinkHeader: c.LinkHeader,
+		Signer:     d.signers.signer(ep, started),
+	}, started)
+	if err != nil {
+		o := Outcome{Kind: OutcomeRetry, Error: "build request: " + err.Error()}
+		if d.attemptCtx.Err() != nil {
+			o.Kind = OutcomeInterrupted
+		}
+		return fill(attempt, o), o
+	}
+	attempt.RequestHeaders = redactHeaders(req.Header)
+
+	t0 := time.Now()
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		attempt.Latency = time.Since(t0)
+		o := Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, d.cfg.RequestTimeout)}
+		if d.attemptCtx.Err() != nil {
+			o.Kind = OutcomeInterrupted
+		}
+		return fill(attempt, o), o
+	}
+	reply, readErr := readReply(resp)
+	attempt.Latency = time.Since(t0)
+	o := classifyReply(resp, reply, d.cfg.RetryPolicy, d.now())
+	if readErr != nil && o.Error == "" && o.Kind != OutcomeDelivered && o.Kind != OutcomeDeliveredWithLink {
+		o.Error = "read reply: " + readErr.Error()
+	}
+	attempt.ResponseBody = truncateUTF8(reply, herald.MaxResponseBodyKept)
+	return fill(attempt, o), o
+}
+
+func fill(a *herald.Attempt, o Outcome) *herald.Attempt {
+	a.StatusCode = o.StatusCode
+	a.Location = o.Location
+	a.UserMessage = o.UserMessage
+	a.DebugErrorMessage = o.DebugErrorMessage
+	a.Error = o.Error
+	return a
+}
+
+// readReply reads up to maxReplyBody of the reply, decompressing it if the
+// partner compressed it (we asked for gzip,deflate), and closes it.
+func readReply(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	var r io.Reader = io.LimitReader(resp.Body, maxReplyBody)
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))) {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("gzip reply: %w", err)
+		}
+		r = io.LimitReader(zr, maxReplyBody)
+	case "deflate":
+		r = io.LimitReader(flate.NewReader(r), maxReplyBody)
+	}
+	b, err := io.ReadAll(r)
+	// Drain a little more so the connection can be reused; give up on
+	// partners that send more than that.
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	return b, err
+}
+
+// describeTransportError says in words why no reply came.
+func describeTransportError(err error, timeout time.Duration) string {
+	var dnsErr *net.DNSError
+	switch {
+	case isDestinationError(err):
+		msg := err.Error()
+		if i := strings.Index(msg, ErrDestinationNotAllowed.Error()); i >= 0 {
+			msg = msg[i:]
+		}
+		return msg
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return fmt.Sprintf("timed out: no reply within %s", timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: nothing is listening at the endpoint's address"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by the partner before it replied"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return fmt.Sprintf("DNS: host %q not found", dnsErr.Name)
+		}
+		return fmt.Sprintf("DNS lookup of %q failed: %s", dnsErr.Name, dnsErr.Err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the partner closed the connection without replying"
+	case strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+		return "TLS: " + innermost(err).Error()
+	}
+	return innermost(err).Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// innermost strips *url.Error and *net.OpError wrappers, which repeat the
+// URL and addresses the attempt log already shows.
+func innermost(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// redactHeaders copies the request headers for the attempt log, with
+// credentials replaced: the log is shown in the UI and API.
+func redactHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		val := strings.Join(v, ", ")
+		if strings.EqualFold(k, "Authorization") {
+			scheme, _, _ := strings.Cut(val, " ")
+			val = scheme + " REDACTED"
+		}
+		out[k] = val
+	}
+	return out
+}
+
+func truncateUTF8(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	b = b[:n]
+	// Do not cut a multi-byte character in half.
+	for i := 0; i < 3 && len(b) > 0 && b[len(b)-1]&0xC0 == 0x80; i++ {
+		b = b[:len(b)-1]
+	}
+	if len(b) > 0 && b[len(b)-1] >= 0xC0 {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}

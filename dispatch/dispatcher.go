@@ -1,0 +1,393 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// Config configures a Dispatcher. Zero fields take the defaults documented
+// on each; validate names the first bad one.
+type Config struct {
+	Store  herald.Store
+	Logger *slog.Logger
+	// Client sends every attempt. Default: NewHTTPClient with the zero
+	// DestinationPolicy (global addresses only) and RequestTimeout.
+	Client *http.Client
+	// NodeID names this node in leases. Default: hostname-pid.
+	NodeID string
+	// RequestTimeout bounds one attempt, reply included. Default: 30s.
+	RequestTimeout time.Duration
+	// LeaseDuration is how long a claimed delivery stays this node's. It
+	// must exceed RequestTimeout plus leaseMargin: an attempt starts only
+	// while that much lease is left, which is what keeps another node (or
+	// this one, after a restart) from sending the same attempt twice.
+	// Default: 5m, which also covers waiting in a full endpoint queue.
+	LeaseDuration time.Duration
+	// ClaimBatch is the most deliveries claimed per query. Default: 256.
+	ClaimBatch int
+	// MaxOutstanding bounds deliveries claimed and not yet recorded, so a
+	// backlog stays in the database, not in memory. Default: 4096.
+	MaxOutstanding int
+	// QueuePerEndpoint bounds claimed deliveries waiting for one endpoint's
+	// lane; a full lane is left out of claims. Default: eight times the
+	// endpoint's concurrency, and at least 64.
+	QueuePerEndpoint int
+	// PollInterval is how often the store is asked for due work when
+	// nothing wakes the dispatcher (retries coming due, other nodes'
+	// publishes). Default: 500ms.
+	PollInterval time.Duration
+	// EndpointCacheTTL is how long an endpoint's configuration is reused
+	// before it is read again, so edits take effect within it. Default: 2s.
+	EndpointCacheTTL time.Duration
+	// RetryPolicy says when failures are retried. Default:
+	// herald.DefaultRetryPolicy().
+	RetryPolicy *herald.RetryPolicy
+	// ShutdownTimeout is how long Run lets attempts in flight finish after
+	// its context ends; attempts still running then are cut off and their
+	// deliveries handed back unchanged. Default: 10s.
+	ShutdownTimeout time.Duration
+	// ReleaseOrphansOnStart hands back, at start, every lease a previous
+	// process left. Only for a store this process alone uses (SQLite, which
+	// cmd/herald locks); with several nodes, leases expire instead.
+	ReleaseOrphansOnStart bool
+	// NowFunc returns the time. Default: time.Now.
+	NowFunc func() time.Time
+}
+
+// leaseMargin is the lease an attempt must have left beyond its timeout
+// when it starts: time to record the result before the lease ends.
+const leaseMargin = 15 * time.Second
+
+// maxReplyBody is how much of a reply Herald reads: enough for any Error
+// Reporting body; the rest is discarded so a partner cannot make Herald
+// buffer megabytes.
+const maxReplyBody = 64 << 10
+
+// maxEventBody bounds a decompressed event body. Bodies are built by Herald
+// and are a few KB; this only guards against a corrupt row.
+const maxEventBody = 8 << 20
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 5 * time.Minute
+	}
+	if c.Client == nil {
+		c.Client = NewHTTPClient(ClientConfig{Timeout: c.RequestTimeout})
+	}
+	if c.NodeID == "" {
+		host, _ := os.Hostname()
+		c.NodeID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if c.ClaimBatch <= 0 {
+		c.ClaimBatch = 256
+	}
+	if c.MaxOutstanding <= 0 {
+		c.MaxOutstanding = 4096
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 500 * time.Millisecond
+	}
+	if c.EndpointCacheTTL <= 0 {
+		c.EndpointCacheTTL = 2 * time.Second
+	}
+	if c.RetryPolicy == nil {
+		p := herald.DefaultRetryPolicy()
+		c.RetryPolicy = &p
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.NowFunc == nil {
+		c.NowFunc = time.Now
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("dispatch: Store is required")
+	case c.LeaseDuration < c.RequestTimeout+leaseMargin:
+		return fmt.Errorf("dispatch: LeaseDuration (%s) must be at least RequestTimeout (%s) plus %s", c.LeaseDuration, c.RequestTimeout, leaseMargin)
+	case c.ClaimBatch > c.MaxOutstanding:
+		return fmt.Errorf("dispatch: ClaimBatch (%d) cannot exceed MaxOutstanding (%d)", c.ClaimBatch, c.MaxOutstanding)
+	}
+	return nil
+}
+
+// Dispatcher claims due deliveries and attempts them. Create it with New and
+// run it with Run; Wake tells it new work is due.
+type Dispatcher struct {
+	cfg     Config
+	log     *slog.Logger
+	store   herald.Store
+	signers *signers
+	eps     *endpointCache
+	rec     *recorder
+
+	wake chan struct{}
+
+	mu          sync.Mutex
+	lanes       map[string]*lane
+	outstanding int  // claimed, not yet recorded or released
+	draining    bool // Run's context ended: start nothing new
+	workers     sync.WaitGroup
+
+	// attemptCtx outlives Run's context by up to ShutdownTimeout, so
+	// attempts in flight at shutdown can finish.
+	attemptCtx    context.Context
+	cancelAttempt context.CancelFunc
+}
+
+// New returns a Dispatcher for cfg.
+func New(cfg Config) (*Dispatcher, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	d := &Dispatcher{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		store:   cfg.Store,
+		signers: newSigners(cfg.Client),
+		eps:     newEndpointCache(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc),
+		wake:    make(chan struct{}, 1),
+		lanes:   map[string]*lane{},
+	}
+	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
+	d.attemptCtx, d.cancelAttempt = context.WithCancel(context.Background())
+	return d, nil
+}
+
+// Wake tells the dispatcher that deliveries may be due now. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and attempts deliveries until ctx ends, then drains: it stops
+// claiming, hands back deliveries not yet started, gives attempts in flight
+// up to ShutdownTimeout to finish, records every result, and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if d.cfg.ReleaseOrphansOnStart {
+		n, err := d.store.DeliveryReleaseOrphans(ctx, d.now())
+		if err != nil {
+			return fmt.Errorf("release orphaned leases: %w", err)
+		}
+		if n > 0 {
+			d.log.InfoContext(ctx, "released leases left by a previous process", slog.Int("deliveries", n))
+		}
+	}
+	recDone := make(chan struct{})
+	go func() { d.rec.run(); close(recDone) }()
+
+	d.claimLoop(ctx)
+	d.drain()
+	d.rec.close()
+	<-recDone
+	return nil
+}
+
+func (d *Dispatcher) now() time.Time { return d.cfg.NowFunc().UTC() }
+
+// claimLoop claims whenever woken or polled, and at once again after a full
+// batch, until ctx ends.
+func (d *Dispatcher) claimLoop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	backoff := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wake:
+		case <-timer.C:
+		}
+		full, err := d.claimOnce(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
+			d.log.ErrorContext(ctx, "claim due deliveries", slog.Any("error", err), slog.Duration("retry_in", backoff))
+			timer.Reset(backoff)
+			continue
+		case full:
+			backoff = 0
+			d.Wake() // more may be due: claim again without waiting
+		default:
+			backoff = 0
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(d.cfg.PollInterval)
+	}
+}
+
+// claimOnce claims one batch and queues it on its lanes. It reports whether
+// the batch was full, meaning more work is probably due.
+func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
+	d.mu.Lock()
+	room := min(d.cfg.ClaimBatch, d.cfg.MaxOutstanding-d.outstanding)
+	var exclude []string
+	for id, l := range d.lanes {
+		if l.full(d.cfg.QueuePerEndpoint) {
+			exclude = append(exclude, id)
+		}
+	}
+	d.mu.Unlock()
+	if room <= 0 {
+		return false, nil // the recorder or a lane will wake us when there is room
+	}
+	now := d.now()
+	claimed, err := d.store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
+		Now:                now,
+		Limit:              room,
+		LeaseUntil:         now.Add(d.cfg.LeaseDuration),
+		Owner:              d.cfg.NodeID,
+		ExcludeEndpointIDs: exclude,
+	})
+	if err != nil {
+		return false, err
+	}
+	if len(claimed) == 0 {
+		return false, nil
+	}
+	d.mu.Lock()
+	d.outstanding += len(claimed)
+	for _, c := range claimed {
+		l := d.lanes[c.EndpointID]
+		if l == nil {
+			l = &lane{endpointID: c.EndpointID, capacity: herald.DefaultEndpointConcurrency}
+			d.lanes[c.EndpointID] = l
+		}
+		l.queue = append(l.queue, c)
+		d.startWorkersLocked(l)
+	}
+	d.mu.Unlock()
+	return len(claimed) == room, nil
+}
+
+// startWorkersLocked starts workers on l up to its capacity. d.mu is held.
+func (d *Dispatcher) startWorkersLocked(l *lane) {
+	for !d.draining && l.active < l.capacity && l.active < len(l.queue) {
+		l.active++
+		d.workers.Add(1)
+		go d.work(l)
+	}
+}
+
+// work attempts l's queued deliveries one at a time until the queue is empty.
+func (d *Dispatcher) work(l *lane) {
+	defer d.workers.Done()
+	for {
+		d.mu.Lock()
+		if d.draining || len(l.queue) == 0 {
+			l.active--
+			if l.active == 0 && len(l.queue) == 0 && !d.draining {
+				delete(d.lanes, l.endpointID)
+			}
+			d.mu.Unlock()
+			return
+		}
+		wasFull := l.full(d.cfg.QueuePerEndpoint)
+		c := l.queue[0]
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		d.mu.Unlock()
+		if wasFull {
+			d.Wake() // the lane takes claims again
+		}
+		d.handle(l, c)
+	}
+}
+
+// settled is called once per claimed delivery whose result is recorded or
+// which was handed back, freeing room for new claims.
+func (d *Dispatcher) settled(n int) {
+	d.mu.Lock()
+	wasFull := d.outstanding >= d.cfg.MaxOutstanding
+	d.outstanding -= n
+	d.mu.Unlock()
+	if wasFull {
+		d.Wake()
+	}
+}
+
+// drain runs after Run's context ended.
+func (d *Dispatcher) drain() {
+	d.mu.Lock()
+	d.draining = true
+	var queued []herald.DeliveryLease
+	for id, l := range d.lanes {
+		for _, c := range l.queue {
+			queued = append(queued, c.Lease)
+		}
+		l.queue = nil
+		if l.active == 0 {
+			delete(d.lanes, id)
+		}
+	}
+	d.mu.Unlock()
+	d.release(queued)
+
+	done := make(chan struct{})
+	go func() { d.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.cfg.ShutdownTimeout):
+		d.log.Warn("shutdown timeout: cutting off attempts in flight; their deliveries go back to the queue")
+		d.cancelAttempt()
+		<-done
+	}
+	d.cancelAttempt()
+}
+
+// release hands deliveries back unattempted. If the store cannot be
+// reached their leases simply expire, so nothing is lost either way.
+func (d *Dispatcher) release(leases []herald.DeliveryLease) {
+	if len(leases) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.store.DeliveryRelease(ctx, leases, d.now()); err != nil {
+		d.log.Error("release deliveries", slog.Any("error", err), slog.Int("deliveries", len(leases)))
+	}
+	d.settled(len(leases))
+}
+
+// lane is one endpoint's queue of claimed deliveries and its workers.
+type lane struct {
+	endpointID string
+	queue      []*herald.ClaimedDelivery
+	active     int // workers running
+	capacity   int // the endpoint's concurrency, once known
+}
+
+// full reports whether the lane holds as many waiting deliveries as it may;
+// such a lane is left out of claims until it drains.
+func (l *lane) full(perEndpoint int) bool {
+	limit := perEndpoint
+	if limit <= 0 {
+		limit = max(64, 8*l.capacity)
+	}
+	return len(l.queue) >= limit
+}

@@ -1,0 +1,61 @@
+package dispatch
+
+import (
+	"context"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/groupcommit"
+)
+
+// Publisher is the herald.Publisher of a node: it commits concurrent
+// publishes in shared transactions (group commit) and wakes the dispatcher
+// once they are durable, so a published event is attempted within
+// milliseconds rather than at the next poll.
+type Publisher struct {
+	batch *groupcommit.Batcher[*herald.Event, *herald.EventPublishResult]
+	wake  func()
+}
+
+var _ herald.Publisher = (*Publisher)(nil)
+
+// PublisherConfig configures NewPublisher.
+type PublisherConfig struct {
+	Store herald.Store
+	// WakeFunc is called after a commit that made deliveries; typically
+	// Dispatcher.Wake. May be nil.
+	WakeFunc func()
+	// MaxBatch is the most events in one transaction. Default: 256.
+	MaxBatch int
+	// Writers is how many transactions may commit at once. Default: 1, for
+	// SQLite's single writer; PostgreSQL gains from a few.
+	Writers int
+}
+
+// NewPublisher starts a Publisher. Close it after the API stops taking
+// requests.
+func NewPublisher(cfg PublisherConfig) *Publisher {
+	wake := cfg.WakeFunc
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Publisher{
+		wake: wake,
+		batch: groupcommit.New(groupcommit.Config[*herald.Event, *herald.EventPublishResult]{
+			CommitFunc: cfg.Store.EventPublish,
+			MaxBatch:   cfg.MaxBatch,
+			Workers:    cfg.Writers,
+		}),
+	}
+}
+
+// Publish commits e with its deliveries and returns once they are durable.
+func (p *Publisher) Publish(ctx context.Context, e *herald.Event) (*herald.EventPublishResult, error) {
+	res, err := p.batch.Do(ctx, e)
+	if err == nil && res.Err == nil && len(res.Deliveries) > 0 {
+		p.wake()
+	}
+	return res, err
+}
+
+// Close commits what is queued and stops.
+func (p *Publisher) Close() { p.batch.Close() }

@@ -1,0 +1,103 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// maxRecordBatch bounds one DeliveryRecordAttempts call.
+const maxRecordBatch = 512
+
+// recorder writes attempt results in batches: whatever arrived while the
+// previous batch committed goes in the next, so under load one transaction
+// records hundreds of attempts while a lone result is written at once.
+// Workers hand results over and move on to their next delivery; the lane's
+// slot is about requests to the partner, not about our disk.
+type recorder struct {
+	store   herald.Store
+	log     *slog.Logger
+	settled func(n int)
+
+	mu      sync.Mutex
+	pending []*herald.AttemptRecord
+	closed  bool
+	signal  chan struct{}
+}
+
+func newRecorder(store herald.Store, log *slog.Logger, settled func(int)) *recorder {
+	return &recorder{store: store, log: log, settled: settled, signal: make(chan struct{}, 1)}
+}
+
+func (r *recorder) add(rec *herald.AttemptRecord) {
+	r.mu.Lock()
+	r.pending = append(r.pending, rec)
+	r.mu.Unlock()
+	select {
+	case r.signal <- struct{}{}:
+	default:
+	}
+}
+
+// close makes run return once everything added has been written.
+func (r *recorder) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	select {
+	case r.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) run() {
+	for {
+		r.mu.Lock()
+		n := min(len(r.pending), maxRecordBatch)
+		batch := r.pending[:n:n]
+		r.pending = r.pending[n:]
+		if len(r.pending) == 0 {
+			r.pending = nil // let the old backing array go
+		}
+		closed := r.closed
+		r.mu.Unlock()
+		if n == 0 {
+			if closed {
+				return
+			}
+			<-r.signal
+			continue
+		}
+		r.write(batch, closed)
+	}
+}
+
+// write commits a batch, retrying while the store is unavailable. Results
+// are never dropped while running: if the store stays down, the leases run
+// out and the deliveries are attempted again, which is at-least-once. At
+// shutdown it gives up after a bounded time for the same reason.
+func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
+	backoff := 50 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := r.store.DeliveryRecordAttempts(ctx, batch)
+		cancel()
+		if err == nil {
+			break
+		}
+		r.log.Error("record attempts", slog.Any("error", err), slog.Int("attempts", len(batch)))
+		r.mu.Lock()
+		closing = closing || r.closed
+		r.mu.Unlock()
+		if closing && time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	r.settled(len(batch))
+}
