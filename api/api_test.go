@@ -46,6 +46,8 @@ type setupOpts struct {
 	MaxBodyBytes int64
 	// WrapStore lets a test put a fake in front of the real store.
 	WrapStore func(herald.Store) herald.Store
+	// Publisher replaces the publisher that writes straight to the store.
+	Publisher herald.Publisher
 }
 
 func setup(t testing.TB, opts *setupOpts) *testBundle {
@@ -71,10 +73,14 @@ func setup(t testing.TB, opts *setupOpts) *testBundle {
 	if opts.WrapStore != nil {
 		s = opts.WrapStore(store)
 	}
+	var pub herald.Publisher = &storePublisher{store: s}
+	if opts.Publisher != nil {
+		pub = opts.Publisher
+	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), b.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := api.NewServer(api.Config{
 		Store:        s,
-		Publisher:    &storePublisher{store: s},
+		Publisher:    pub,
 		AdminToken:   testToken,
 		PublicURL:    testPublicURL,
 		Logger:       logger,
@@ -103,6 +109,13 @@ func (p *storePublisher) Publish(ctx context.Context, e *herald.Event) (*herald.
 		return nil, err
 	}
 	return res[0], nil
+}
+
+// publishFunc is a Publisher made of a function, for injecting failures.
+type publishFunc func(ctx context.Context, e *herald.Event) (*herald.EventPublishResult, error)
+
+func (f publishFunc) Publish(ctx context.Context, e *herald.Event) (*herald.EventPublishResult, error) {
+	return f(ctx, e)
 }
 
 // testClock is a settable clock, so no test waits on a real one.

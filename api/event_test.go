@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -146,5 +148,36 @@ func TestEventPublishConcurrent(t *testing.T) {
 		if want := `"systemId":"s` + strings.Repeat("9", i+1) + `"`; !strings.Contains(string(ev.Body), want) {
 			t.Fatalf("event %d body %s, want %s", i, ev.Body, want)
 		}
+	}
+}
+
+func TestEventPublishFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		code   string
+	}{
+		{"shutting down", herald.Errorf(herald.EUNAVAILABLE, "Herald is shutting down"), http.StatusServiceUnavailable, herald.EUNAVAILABLE},
+		{"broken", errors.New("database is locked"), http.StatusInternalServerError, herald.EINTERNAL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, &setupOpts{Publisher: publishFunc(func(context.Context, *herald.Event) (*herald.EventPublishResult, error) {
+				return nil, tt.err
+			})})
+			r := b.rawRequest(t, http.MethodPost, "/api/v1/customers/c1/events", nil, `{"eventType":"ViewJobWebPostEvent","systemId":"1","userId":"2"}`)
+			if r.status != tt.status || r.err.Error.Code != tt.code {
+				t.Fatalf("status %d code %q, want %d %q", r.status, r.err.Error.Code, tt.status, tt.code)
+			}
+			if tt.status == http.StatusServiceUnavailable && r.header.Get("Retry-After") == "" {
+				t.Fatalf("503 without Retry-After")
+			}
+			if strings.Contains(string(r.body), "database is locked") {
+				t.Fatalf("internal detail leaked: %s", r.body)
+			}
+		})
 	}
 }
