@@ -11,6 +11,5 @@ import (
 
 var errNotBuilt = errors.New("this command is not built yet")
 
-func runServe(context.Context, []string, io.Reader, io.Writer, io.Writer) error   { return errNotBuilt }
 func runMigrate(context.Context, []string, io.Reader, io.Writer, io.Writer) error { return errNotBuilt }
 func runBench(context.Context, []string, io.Reader, io.Writer, io.Writer) error   { return errNotBuilt }

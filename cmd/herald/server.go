@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/postgres"
+	"github.com/heraldhq/herald/sqlite"
+)
+
+// serverConfig is everything a Herald node needs, gathered from flags and
+// the environment by serve (and set directly by bench and tests).
+type serverConfig struct {
+	Listen            string
+	DataDir           string
+	Database          string // "": SQLite in DataDir; postgres://...: PostgreSQL
+	PublicURL         string // "": http://<bound listen address>
+	AllowDestinations []netip.Prefix
+	AdminToken        string // "": HERALD_ADMIN_TOKEN, else the data directory's token file
+	RequestTimeout    time.Duration
+	LeaseDuration     time.Duration
+	ShutdownTimeout   time.Duration
+	NodeID            string
+	Logger            *slog.Logger
+	Stdout            io.Writer // where the one-time token notice and the address go
+}
+
+// node is a running Herald: store, dispatcher, publisher and HTTP server.
+type node struct {
+	cfg        serverConfig
+	log        *slog.Logger
+	store      herald.Store
+	dispatcher *dispatch.Dispatcher
+	publisher  *dispatch.Publisher
+	httpServer *http.Server
+	listener   net.Listener
+	baseURL    string
+	adminToken string
+	ready      atomic.Bool
+	closers    []func() error
+}
+
+// startNode opens the store, binds the listener and builds the components.
+// Nothing runs until run is called; close releases what startNode took if
+// run is never called.
+func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.NodeID == "" {
+		host, _ := os.Hostname()
+		cfg.NodeID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	n := &node{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	singleNode := cfg.Database == "" || strings.HasPrefix(cfg.Database, "sqlite:")
+	switch {
+	case singleNode:
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, unlock)
+		path := filepath.Join(cfg.DataDir, "herald.db")
+		if p, ok := strings.CutPrefix(cfg.Database, "sqlite:"); ok && p != "" {
+			path = p
+		}
+		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store: %w", err)
+		}
+		n.store = st
+	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
+		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store: %w", err)
+		}
+		n.store = st
+	default:
+		return nil, usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
+	}
+	n.closers = append(n.closers, n.store.Close)
+
+	n.adminToken, err = adminToken(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	n.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	n.closers = append(n.closers, func() error {
+		if err := n.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	n.baseURL = "http://" + n.listener.Addr().String()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = n.baseURL
+	}
+
+	client := dispatch.NewHTTPClient(dispatch.ClientConfig{
+		Policy:  dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
+		Timeout: cfg.RequestTimeout,
+	})
+	n.dispatcher, err = dispatch.New(dispatch.Config{
+		Store:                 n.store,
+		Logger:                cfg.Logger,
+		Client:                client,
+		NodeID:                cfg.NodeID,
+		RequestTimeout:        cfg.RequestTimeout,
+		LeaseDuration:         cfg.LeaseDuration,
+		ShutdownTimeout:       cfg.ShutdownTimeout,
+		ReleaseOrphansOnStart: singleNode,
+	})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	writers := 1 // SQLite has one writer; more would only queue on its lock
+	if !singleNode {
+		writers = 4
+	}
+	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
+
+	apiServer, err := api.NewServer(api.Config{
+		Store:      n.store,
+		Publisher:  n.publisher,
+		AdminToken: herald.Secret(n.adminToken),
+		PublicURL:  publicURL,
+		Logger:     cfg.Logger,
+		WakeFunc:   n.dispatcher.Wake,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiServer)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !n.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "not ready\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	n.httpServer = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return n, nil
+}
+
+// run serves until ctx ends, then shuts down in order: stop taking requests
+// (in-flight publishes finish and commit), close the publisher, let the
+// dispatcher drain, close the store.
+func (n *node) run(ctx context.Context) error {
+	defer n.close()
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatchDone := make(chan error, 1)
+	go func() { dispatchDone <- n.dispatcher.Run(dispatchCtx) }()
+	if w, ok := n.store.(interface {
+		ListenWork(ctx context.Context, wake func()) error
+	}); ok {
+		// Other nodes' publishes wake this node's dispatcher at once.
+		go func() { _ = w.ListenWork(dispatchCtx, n.dispatcher.Wake) }()
+	}
+
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- n.httpServer.Serve(n.listener) }()
+	n.ready.Store(true)
+	n.log.InfoContext(ctx, "herald started", slog.String("address", n.baseURL), slog.String("node_id", n.cfg.NodeID))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-serveDone:
+	}
+	n.ready.Store(false)
+	n.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout+5*time.Second)
+	defer cancel()
+	if err := n.httpServer.Shutdown(shutdownCtx); err != nil {
+		n.log.Warn("http shutdown", slog.Any("error", err))
+	}
+	n.publisher.Close()
+	stopDispatch()
+	if err := <-dispatchDone; err != nil {
+		n.log.Error("dispatcher", slog.Any("error", err))
+	}
+	n.log.Info("herald stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", serveErr)
+	}
+	return nil
+}
+
+func (n *node) close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		if err := n.closers[i](); err != nil {
+			n.log.Warn("close", slog.Any("error", err))
+		}
+	}
+	n.closers = nil
+}
+
+// lockDataDir takes an exclusive lock on the data directory, so two
+// processes never share one SQLite store. That is what makes it safe to
+// hand back, at start, every lease a previous process left.
+func lockDataDir(dir string) (func() error, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "herald.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another Herald process (use PostgreSQL to run several nodes)", dir)
+	}
+	return f.Close, nil
+}
+
+// adminToken returns the admin token: the configured one, or the one stored
+// in the data directory, or a new one, stored there and printed once.
+func adminToken(cfg serverConfig) (string, error) {
+	if cfg.AdminToken != "" {
+		if len(cfg.AdminToken) < 16 {
+			return "", usagef("the admin token must be at least 16 characters")
+		}
+		return cfg.AdminToken, nil
+	}
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil {
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read admin token: %w", err)
+	}
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	tok := "hrld_" + base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("store admin token: %w", err)
+	}
+	fmt.Fprintf(cfg.Stdout, "Generated an admin token (shown once; also stored in %s):\n\n    %s\n\n", path, tok)
+	return tok, nil
+}
