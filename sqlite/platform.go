@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/heraldhq/herald"
+)
+
+var _ herald.PlatformStore = (*Store)(nil)
+
+// dbtx is what *sql.DB and *sql.Tx have in common: the platform's helpers
+// take it, so a read runs on the read pool and the same helper runs inside
+// an action's transaction.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// nextPlatformID hands out the customer's next record id inside tx. The
+// upsert takes the customer's sequence row for the rest of the transaction,
+// so ids never repeat; one rolled back is handed out again.
+func nextPlatformID(ctx context.Context, tx *sql.Tx, customerID string) (string, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO platform_sequences (customer_id, last_id) VALUES (?, 1000)
+		ON CONFLICT (customer_id) DO UPDATE SET last_id = last_id + 1
+		RETURNING last_id`, customerID).Scan(&id)
+	switch {
+	case isForeignKeyViolation(err):
+		return "", herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+	case err != nil:
+		return "", err
+	}
+	return strconv.FormatInt(id, 10), nil
+}
+
+// publishInTx stores ev with one pending delivery for every endpoint of its
+// customer that wants it, inside the caller's transaction, so the event
+// commits with the change that caused it. EventPublish's insert is written
+// for a batch in a transaction of its own, so this repeats its two INSERTs
+// against the same tables; the endpoint lookup (customerEndpoints) and the
+// checks (validateEvent) are EventPublish's own.
+func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
+	if err := validateEvent(ev); err != nil {
+		return nil, err
+	}
+	eps, err := customerEndpoints(ctx, tx, ev.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	if eps == nil {
+		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)
+	}
+	ev.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
+	created := toMillis(ev.CreatedAt)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, created); err != nil {
+		return nil, fmt.Errorf("insert event: %w", err)
+	}
+	out := []*herald.Delivery{}
+	for _, ep := range eps {
+		if !ep.Wants(ev.Type, ev.NewStatus) {
+			continue
+		}
+		d := &herald.Delivery{
+			ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
+			EventID:       ev.ID,
+			EndpointID:    ep.ID,
+			CustomerID:    ev.CustomerID,
+			EventType:     ev.Type,
+			State:         herald.DeliveryStatePending,
+			NextAttemptAt: ev.CreatedAt,
+			CreatedAt:     ev.CreatedAt,
+			UpdatedAt:     ev.CreatedAt,
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries
+			(id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), created, created, created); err != nil {
+			return nil, fmt.Errorf("insert delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// inTx runs fn in a write transaction and commits it if fn succeeds. Errors
+// are wrapped with op unless they are *herald.Error, which pass unchanged.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return wrapOp(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// wrapOp wraps a driver error with op; a *herald.Error is returned as is,
+// so the code and its safe message reach the caller unchanged.
+func wrapOp(op string, err error) error {
+	var he *herald.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// notFound maps sql.ErrNoRows to an ENOTFOUND naming the record.
+func notFound(err error, what, id string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return herald.Errorf(herald.ENOTFOUND, "%s %q not found", what, id)
+	}
+	return err
+}

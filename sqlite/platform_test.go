@@ -1,0 +1,20 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/heraldhq/herald/internal/storetest"
+	"github.com/heraldhq/herald/sqlite"
+)
+
+func TestPlatformStore(t *testing.T) {
+	t.Parallel()
+	storetest.ExercisePlatform(t,
+		func(t *testing.T) storetest.PlatformStore { return newStore(t) },
+		func(t *testing.T, s storetest.PlatformStore) {
+			t.Helper()
+			if err := sqlite.BreakEventsForTest(t.Context(), s.(*sqlite.Store)); err != nil {
+				t.Fatalf("break events: %v", err)
+			}
+		})
+}
