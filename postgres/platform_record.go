@@ -1,0 +1,582 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"github.com/jackc/pgx/v5"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// phoneJSON and addressJSON are how a person's lists are stored: types of
+// their own, so a change to the domain types cannot change stored JSON
+// silently. The sqlite store stores the same documents.
+type phoneJSON struct {
+	Type   string `json:"type,omitempty"`
+	Number string `json:"number"`
+}
+
+type addressJSON struct {
+	Type    string `json:"type,omitempty"`
+	Street1 string `json:"street1,omitempty"`
+	Street2 string `json:"street2,omitempty"`
+	City    string `json:"city,omitempty"`
+	State   string `json:"state,omitempty"`
+	Zip     string `json:"zip,omitempty"`
+	Country string `json:"country,omitempty"`
+}
+
+func marshalContacts(p *herald.Person) (phones, addresses string, err error) {
+	ph := make([]phoneJSON, len(p.Phones))
+	for i, x := range p.Phones {
+		ph[i] = phoneJSON(x)
+	}
+	ad := make([]addressJSON, len(p.Addresses))
+	for i, x := range p.Addresses {
+		ad[i] = addressJSON(x)
+	}
+	a, err := json.Marshal(ph)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := json.Marshal(ad)
+	return string(a), string(b), err
+}
+
+func unmarshalContacts(p *herald.Person, phones, addresses string) error {
+	var ph []phoneJSON
+	var ad []addressJSON
+	if err := json.Unmarshal([]byte(phones), &ph); err != nil {
+		return fmt.Errorf("person %s: phones: %w", p.ID, err)
+	}
+	if err := json.Unmarshal([]byte(addresses), &ad); err != nil {
+		return fmt.Errorf("person %s: addresses: %w", p.ID, err)
+	}
+	p.Phones, p.Addresses = nil, nil
+	for _, x := range ph {
+		p.Phones = append(p.Phones, herald.Phone(x))
+	}
+	for _, x := range ad {
+		p.Addresses = append(p.Addresses, herald.Address(x))
+	}
+	return nil
+}
+
+// PersonCreate implements herald.PlatformStore.
+func (s *Store) PersonCreate(ctx context.Context, p *herald.Person) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return fmt.Errorf("create person: %w", err)
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "create person", func(tx pgx.Tx) error {
+		id, err := nextPlatformID(ctx, tx, p.CustomerID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO people
+			(customer_id, id, type, first_name, last_name, email, phones, addresses, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			p.CustomerID, id, string(p.Type), p.FirstName, p.LastName, p.Email, phones, addresses,
+			now, now); err != nil {
+			return err
+		}
+		p.ID, p.CreatedAt, p.UpdatedAt = id, now, now
+		return nil
+	})
+}
+
+// PersonGet implements herald.PlatformStore.
+func (s *Store) PersonGet(ctx context.Context, customerID, id string) (*herald.Person, error) {
+	p, err := getPerson(ctx, s.pool, customerID, id)
+	if err != nil {
+		return nil, wrapOp("get person", err)
+	}
+	return p, nil
+}
+
+func getPerson(ctx context.Context, q dbtx, customerID, id string) (*herald.Person, error) {
+	p := &herald.Person{CustomerID: customerID}
+	var typ, phones, addresses string
+	var created, updated time.Time
+	err := q.QueryRow(ctx, `SELECT id, type, first_name, last_name, email, phones, addresses, created_at, updated_at
+		FROM people WHERE customer_id = $1 AND id = $2`, customerID, id).
+		Scan(&p.ID, &typ, &p.FirstName, &p.LastName, &p.Email, &phones, &addresses, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "person", id)
+	}
+	p.Type = herald.PersonType(typ)
+	p.CreatedAt, p.UpdatedAt = created.UTC(), updated.UTC()
+	if err := unmarshalContacts(p, phones, addresses); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// PersonUpdate implements herald.PlatformStore.
+func (s *Store) PersonUpdate(ctx context.Context, p *herald.Person) error {
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return fmt.Errorf("update person: %w", err)
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "update person", func(tx pgx.Tx) error {
+		cur, err := getPerson(ctx, tx, p.CustomerID, p.ID)
+		if err != nil {
+			return err
+		}
+		p.Type = cur.Type
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE people SET first_name = $1, last_name = $2, email = $3,
+			phones = $4, addresses = $5, updated_at = $6 WHERE customer_id = $7 AND id = $8`,
+			p.FirstName, p.LastName, p.Email, phones, addresses, now, p.CustomerID, p.ID); err != nil {
+			return err
+		}
+		p.CreatedAt, p.UpdatedAt = cur.CreatedAt, now
+		return nil
+	})
+}
+
+// CareerPortalCreate implements herald.PlatformStore.
+func (s *Store) CareerPortalCreate(ctx context.Context, p *herald.CareerPortal) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "create career portal", func(tx pgx.Tx) error {
+		id, err := nextPlatformID(ctx, tx, p.CustomerID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO career_portals (customer_id, id, name, url, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, p.CustomerID, id, p.Name, p.URL, now); err != nil {
+			return err
+		}
+		p.ID, p.CreatedAt = id, now
+		return nil
+	})
+}
+
+// CareerPortalGet implements herald.PlatformStore.
+func (s *Store) CareerPortalGet(ctx context.Context, customerID, id string) (*herald.CareerPortal, error) {
+	p, err := getPortal(ctx, s.pool, customerID, id)
+	if err != nil {
+		return nil, wrapOp("get career portal", err)
+	}
+	return p, nil
+}
+
+func getPortal(ctx context.Context, q dbtx, customerID, id string) (*herald.CareerPortal, error) {
+	p := &herald.CareerPortal{CustomerID: customerID}
+	var created time.Time
+	err := q.QueryRow(ctx, `SELECT id, name, url, created_at FROM career_portals
+		WHERE customer_id = $1 AND id = $2`, customerID, id).Scan(&p.ID, &p.Name, &p.URL, &created)
+	if err != nil {
+		return nil, notFound(err, "career portal", id)
+	}
+	p.CreatedAt = created.UTC()
+	return p, nil
+}
+
+// JobCreate implements herald.PlatformStore.
+func (s *Store) JobCreate(ctx context.Context, j *herald.Job) error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "create job", func(tx pgx.Tx) error {
+		if _, err := getPortal(ctx, tx, j.CustomerID, j.PortalID); err != nil {
+			return err
+		}
+		id, err := nextPlatformID(ctx, tx, j.CustomerID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location,
+			assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)`,
+			j.CustomerID, id, j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID,
+			string(herald.JobPostingStateNotPosted), now, now); err != nil {
+			return err
+		}
+		j.ID, j.PostingState, j.PortalURL, j.CreatedAt, j.UpdatedAt = id, herald.JobPostingStateNotPosted, "", now, now
+		return nil
+	})
+}
+
+// JobGet implements herald.PlatformStore.
+func (s *Store) JobGet(ctx context.Context, customerID, id string) (*herald.Job, error) {
+	j, err := getJob(ctx, s.pool, customerID, id)
+	if err != nil {
+		return nil, wrapOp("get job", err)
+	}
+	return j, nil
+}
+
+func getJob(ctx context.Context, q dbtx, customerID, id string) (*herald.Job, error) {
+	j := &herald.Job{CustomerID: customerID}
+	var state string
+	var created, updated time.Time
+	err := q.QueryRow(ctx, `SELECT id, job_title, job_location, assessment_type, bgc_package_type,
+		portal_id, posting_state, portal_url, created_at, updated_at
+		FROM jobs WHERE customer_id = $1 AND id = $2`, customerID, id).
+		Scan(&j.ID, &j.JobTitle, &j.JobLocation, &j.AssessmentType, &j.BGCPackageType,
+			&j.PortalID, &state, &j.PortalURL, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "job", id)
+	}
+	j.PostingState = herald.JobPostingState(state)
+	j.CreatedAt, j.UpdatedAt = created.UTC(), updated.UTC()
+	return j, nil
+}
+
+// JobUpdate implements herald.PlatformStore.
+func (s *Store) JobUpdate(ctx context.Context, j *herald.Job) error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "update job", func(tx pgx.Tx) error {
+		cur, err := getJob(ctx, tx, j.CustomerID, j.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := getPortal(ctx, tx, j.CustomerID, j.PortalID); err != nil {
+			return err
+		}
+		if err := updateJob(ctx, tx, j, now); err != nil {
+			return err
+		}
+		j.PostingState, j.PortalURL, j.CreatedAt = cur.PostingState, cur.PortalURL, cur.CreatedAt
+		return nil
+	})
+}
+
+// updateJob writes j's descriptive fields and sets its UpdatedAt.
+func updateJob(ctx context.Context, tx pgx.Tx, j *herald.Job, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE jobs SET job_title = $1, job_location = $2, assessment_type = $3,
+		bgc_package_type = $4, portal_id = $5, updated_at = $6 WHERE customer_id = $7 AND id = $8`,
+		j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID, now, j.CustomerID, j.ID)
+	j.UpdatedAt = now
+	return err
+}
+
+// JobBoardPostList implements herald.PlatformStore.
+func (s *Store) JobBoardPostList(ctx context.Context, customerID, jobID string) ([]*herald.JobBoardPost, error) {
+	rows, err := s.pool.Query(ctx, `SELECT distributor_id, job_board, external_id, status, start_date, end_date, updated_at
+		FROM job_board_posts WHERE customer_id = $1 AND job_id = $2 ORDER BY distributor_id, job_board`, customerID, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("list job board posts: %w", err)
+	}
+	defer rows.Close()
+	out := []*herald.JobBoardPost{}
+	for rows.Next() {
+		p := &herald.JobBoardPost{CustomerID: customerID, JobID: jobID}
+		var status string
+		var updated time.Time
+		if err := rows.Scan(&p.DistributorID, &p.JobBoard, &p.ExternalID, &status, &p.StartDate, &p.EndDate, &updated); err != nil {
+			return nil, fmt.Errorf("list job board posts: %w", err)
+		}
+		p.Status, p.UpdatedAt = herald.JobBoardPostStatus(status), updated.UTC()
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list job board posts: %w", err)
+	}
+	return out, nil
+}
+
+// JobBoardPostUpsert implements herald.PlatformStore.
+func (s *Store) JobBoardPostUpsert(ctx context.Context, posts []*herald.JobBoardPost) error {
+	if len(posts) == 0 {
+		return herald.Errorf(herald.EINVALID, "jobboards needs at least one entry")
+	}
+	for _, p := range posts {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if p.CustomerID != posts[0].CustomerID || p.JobID != posts[0].JobID {
+			return herald.Errorf(herald.EINVALID, "job board posts must all be of one job")
+		}
+		p.Status, _ = herald.ParseJobBoardPostStatus(string(p.Status))
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "upsert job board posts", func(tx pgx.Tx) error {
+		if _, err := getJob(ctx, tx, posts[0].CustomerID, posts[0].JobID); err != nil {
+			return err
+		}
+		for _, p := range posts {
+			if _, err := tx.Exec(ctx, `INSERT INTO job_board_posts (customer_id, job_id, distributor_id,
+				job_board, external_id, status, start_date, end_date, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+				ON CONFLICT (customer_id, job_id, distributor_id, job_board) DO UPDATE SET
+				external_id = excluded.external_id, status = excluded.status, start_date = excluded.start_date,
+				end_date = excluded.end_date, updated_at = excluded.updated_at`,
+				p.CustomerID, p.JobID, p.DistributorID, p.JobBoard, p.ExternalID, string(p.Status),
+				p.StartDate, p.EndDate, now); err != nil {
+				return err
+			}
+			p.UpdatedAt = now
+		}
+		return nil
+	})
+}
+
+// ApplicantWorkflowGet implements herald.PlatformStore.
+func (s *Store) ApplicantWorkflowGet(ctx context.Context, customerID, id string) (*herald.ApplicantWorkflow, error) {
+	w, err := getApplicantWorkflow(ctx, s.pool, customerID, id, true)
+	if err != nil {
+		return nil, wrapOp("get applicant workflow", err)
+	}
+	return w, nil
+}
+
+const applicantWorkflowColumns = `id, person_id, job_id, status, created_at, updated_at`
+
+func scanApplicantWorkflow(r pgx.Row, customerID string) (*herald.ApplicantWorkflow, error) {
+	w := &herald.ApplicantWorkflow{CustomerID: customerID}
+	var created, updated time.Time
+	if err := r.Scan(&w.ID, &w.PersonID, &w.JobID, &w.Status, &created, &updated); err != nil {
+		return nil, err
+	}
+	w.CreatedAt, w.UpdatedAt = created.UTC(), updated.UTC()
+	return w, nil
+}
+
+// getApplicantWorkflow reads a workflow, and its history and results if full.
+func getApplicantWorkflow(ctx context.Context, q dbtx, customerID, id string, full bool) (*herald.ApplicantWorkflow, error) {
+	w, err := scanApplicantWorkflow(q.QueryRow(ctx, `SELECT `+applicantWorkflowColumns+`
+		FROM applicant_workflows WHERE customer_id = $1 AND id = $2`, customerID, id), customerID)
+	if err != nil {
+		return nil, notFound(err, "applicant workflow", id)
+	}
+	if !full {
+		return w, nil
+	}
+	rows, err := q.Query(ctx, `SELECT old_status, new_status, user_id, at FROM applicant_workflow_status_changes
+		WHERE customer_id = $1 AND workflow_id = $2 ORDER BY id`, customerID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	w.StatusHistory = []*herald.StatusChange{}
+	for rows.Next() {
+		c := &herald.StatusChange{}
+		var at time.Time
+		if err := rows.Scan(&c.OldStatus, &c.NewStatus, &c.UserID, &at); err != nil {
+			return nil, err
+		}
+		c.At = at.UTC()
+		w.StatusHistory = append(w.StatusHistory, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	w.AssessmentResults, err = listAssessmentResults(ctx, q, customerID, id)
+	return w, err
+}
+
+// ApplicantWorkflowList implements herald.PlatformStore.
+func (s *Store) ApplicantWorkflowList(ctx context.Context, customerID, jobID string) ([]*herald.ApplicantWorkflow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+applicantWorkflowColumns+` FROM applicant_workflows
+		WHERE customer_id = $1 AND job_id = $2 ORDER BY created_at, length(id), id`, customerID, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("list applicant workflows: %w", err)
+	}
+	defer rows.Close()
+	out := []*herald.ApplicantWorkflow{}
+	for rows.Next() {
+		w, err := scanApplicantWorkflow(rows, customerID)
+		if err != nil {
+			return nil, fmt.Errorf("list applicant workflows: %w", err)
+		}
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list applicant workflows: %w", err)
+	}
+	return out, nil
+}
+
+const assessmentResultColumns = `id, workflow_id, name, score, result, status, date, url, created_at, updated_at`
+
+func scanAssessmentResult(r pgx.Row, customerID string) (*herald.AssessmentResult, error) {
+	a := &herald.AssessmentResult{CustomerID: customerID}
+	var score *float64
+	var created, updated time.Time
+	if err := r.Scan(&a.ID, &a.WorkflowID, &a.Name, &score, &a.Result, &a.Status, &a.Date, &a.URL, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.Score = score
+	a.CreatedAt, a.UpdatedAt = created.UTC(), updated.UTC()
+	return a, nil
+}
+
+func listAssessmentResults(ctx context.Context, q dbtx, customerID, workflowID string) ([]*herald.AssessmentResult, error) {
+	rows, err := q.Query(ctx, `SELECT `+assessmentResultColumns+` FROM assessment_results
+		WHERE customer_id = $1 AND workflow_id = $2 ORDER BY created_at, length(id), id`, customerID, workflowID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*herald.AssessmentResult{}
+	for rows.Next() {
+		a, err := scanAssessmentResult(rows, customerID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func nullScore(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// AssessmentResultCreate implements herald.PlatformStore.
+func (s *Store) AssessmentResultCreate(ctx context.Context, a *herald.AssessmentResult) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "create assessment result", func(tx pgx.Tx) error {
+		if _, err := getApplicantWorkflow(ctx, tx, a.CustomerID, a.WorkflowID, false); err != nil {
+			return err
+		}
+		id, err := nextPlatformID(ctx, tx, a.CustomerID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO assessment_results (customer_id, `+assessmentResultColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			a.CustomerID, id, a.WorkflowID, a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL,
+			now, now); err != nil {
+			return err
+		}
+		a.ID, a.CreatedAt, a.UpdatedAt = id, now, now
+		return nil
+	})
+}
+
+// AssessmentResultGet implements herald.PlatformStore.
+func (s *Store) AssessmentResultGet(ctx context.Context, customerID, workflowID, id string) (*herald.AssessmentResult, error) {
+	a, err := scanAssessmentResult(s.pool.QueryRow(ctx, `SELECT `+assessmentResultColumns+`
+		FROM assessment_results WHERE customer_id = $1 AND workflow_id = $2 AND id = $3`, customerID, workflowID, id), customerID)
+	if err != nil {
+		return nil, wrapOp("get assessment result", notFound(err, "assessment result", id))
+	}
+	return a, nil
+}
+
+// AssessmentResultUpdate implements herald.PlatformStore.
+func (s *Store) AssessmentResultUpdate(ctx context.Context, a *herald.AssessmentResult) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "update assessment result", func(tx pgx.Tx) error {
+		var created time.Time
+		err := tx.QueryRow(ctx, `UPDATE assessment_results SET name = $1, score = $2, result = $3, status = $4,
+			date = $5, url = $6, updated_at = $7 WHERE customer_id = $8 AND workflow_id = $9 AND id = $10
+			RETURNING created_at`,
+			a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL, now,
+			a.CustomerID, a.WorkflowID, a.ID).Scan(&created)
+		if err != nil {
+			return notFound(err, "assessment result", a.ID)
+		}
+		a.CreatedAt, a.UpdatedAt = created.UTC(), now
+		return nil
+	})
+}
+
+// OnboardWorkflowCreate implements herald.PlatformStore.
+func (s *Store) OnboardWorkflowCreate(ctx context.Context, w *herald.OnboardWorkflow) error {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.inTx(ctx, "create onboard workflow", func(tx pgx.Tx) error {
+		if _, err := getPerson(ctx, tx, w.CustomerID, w.PersonID); err != nil {
+			return err
+		}
+		if _, err := getPortal(ctx, tx, w.CustomerID, w.PortalID); err != nil {
+			return err
+		}
+		if w.JobID != "" {
+			if _, err := getJob(ctx, tx, w.CustomerID, w.JobID); err != nil {
+				return err
+			}
+		}
+		id, err := nextPlatformID(ctx, tx, w.CustomerID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO onboard_workflows (customer_id, id, person_id, job_id, portal_id,
+			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			w.CustomerID, id, w.PersonID, w.JobID, w.PortalID, now, now); err != nil {
+			return err
+		}
+		for i, t := range w.Tasks {
+			tid, err := nextPlatformID(ctx, tx, w.CustomerID)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO onboard_tasks (customer_id, id, workflow_id, position,
+				name, type, status) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				w.CustomerID, tid, id, i, t.Name, t.Type, string(herald.OnboardTaskStatusNotStarted)); err != nil {
+				return err
+			}
+			t.ID, t.Status, t.StartedAt = tid, herald.OnboardTaskStatusNotStarted, time.Time{}
+		}
+		w.ID, w.CreatedAt, w.UpdatedAt = id, now, now
+		return nil
+	})
+}
+
+// OnboardWorkflowGet implements herald.PlatformStore.
+func (s *Store) OnboardWorkflowGet(ctx context.Context, customerID, id string) (*herald.OnboardWorkflow, error) {
+	w, err := getOnboardWorkflow(ctx, s.pool, customerID, id)
+	if err != nil {
+		return nil, wrapOp("get onboard workflow", err)
+	}
+	return w, nil
+}
+
+func getOnboardWorkflow(ctx context.Context, q dbtx, customerID, id string) (*herald.OnboardWorkflow, error) {
+	w := &herald.OnboardWorkflow{CustomerID: customerID}
+	var created, updated time.Time
+	err := q.QueryRow(ctx, `SELECT id, person_id, job_id, portal_id, created_at, updated_at
+		FROM onboard_workflows WHERE customer_id = $1 AND id = $2`, customerID, id).
+		Scan(&w.ID, &w.PersonID, &w.JobID, &w.PortalID, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "onboard workflow", id)
+	}
+	w.CreatedAt, w.UpdatedAt = created.UTC(), updated.UTC()
+	rows, err := q.Query(ctx, `SELECT id, name, type, status, started_at FROM onboard_tasks
+		WHERE customer_id = $1 AND workflow_id = $2 ORDER BY position`, customerID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t := &herald.OnboardTask{}
+		var status string
+		var started *time.Time
+		if err := rows.Scan(&t.ID, &t.Name, &t.Type, &status, &started); err != nil {
+			return nil, err
+		}
+		t.Status, t.StartedAt = herald.OnboardTaskStatus(status), fromNullTime(started)
+		w.Tasks = append(w.Tasks, t)
+	}
+	return w, rows.Err()
+}
