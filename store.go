@@ -49,15 +49,35 @@ type Store interface {
 	// CustomerID, Type, BodyGzip and CreatedAt set. One result per event, in
 	// order; an event of an unknown customer gets a result with an
 	// ENOTFOUND Err and stores nothing, and the rest of the batch stands.
+	// So does an event whose ID is taken, by a stored event or by an
+	// earlier event of the same batch, with an ECONFLICT Err. The times
+	// of the results (CreatedAt, NextAttemptAt) are truncated to the
+	// store's precision before they are returned, so they equal what a
+	// later read of the same rows returns.
 	EventPublish(ctx context.Context, events []*Event) ([]*EventPublishResult, error)
 	// EventGet returns an event with BodyGzip (Body empty).
 	// Returns ENOTFOUND if there is none.
 	EventGet(ctx context.Context, id string) (*Event, error)
 
 	// DeliveryClaimDue leases up to Limit pending deliveries that are due
-	// at Now, oldest due first, skipping ExcludeEndpointIDs. A claimed
-	// delivery is due again at LeaseUntil unless an attempt is recorded or
-	// it is released first, and no other claim can take it before then.
+	// at Now, oldest due first, skipping ExcludeEndpointIDs, and returns
+	// them oldest due first. A claimed delivery is due again at LeaseUntil
+	// unless an attempt is recorded or it is released first, and no other
+	// claim can take it before then. LeaseUntil and NextAttemptAt come
+	// back truncated to the store's precision, equal to what a later read
+	// returns.
+	//
+	// It honours each endpoint's concurrency cap, across every node that
+	// shares the store: a claim never leaves an endpoint with more
+	// unexpired leases (claimed, neither recorded nor released, LeaseUntil
+	// after Now) than its Concurrency(), so it may return fewer than
+	// Limit while more are due. An endpoint at its cap does not keep other
+	// endpoints' due deliveries from being claimed, however many of its
+	// own are due before them: there is no head-of-line blocking. The
+	// deliveries of a deleted endpoint are claimed at the default cap
+	// (DefaultEndpointConcurrency), so that the dispatcher can fail them.
+	// Returns EINVALID if Limit is not positive or LeaseUntil is not after
+	// Now.
 	DeliveryClaimDue(ctx context.Context, p *DeliveryClaimParams) ([]*ClaimedDelivery, error)
 	// DeliveryRecordAttempts stores a batch of outcomes: each inserts its
 	// attempt (if any), counts it, and moves the delivery to its new state,

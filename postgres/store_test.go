@@ -37,16 +37,5 @@ func openStore(t testing.TB, connURL string) *postgres.Store {
 
 func TestStore(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(t, func(t *testing.T) herald.Store {
-		if t.Name() == "TestStore/DeliveryClaimDue/ConcurrentClaimsNeverOverlap" {
-			// This case claims 250 deliveries of each of two endpoints
-			// with hour-long leases and expects every one leased at
-			// once; the postgres store caps each endpoint at its
-			// Concurrency() (8 by default) across nodes, which the
-			// shared contract is to adopt. TestClaimConcurrentNodes
-			// checks the same no-overlap property within the cap.
-			t.Skip("conflicts with the per-endpoint concurrency cap; see TestClaimConcurrentNodes")
-		}
-		return newStore(t)
-	})
+	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
 }

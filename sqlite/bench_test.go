@@ -20,8 +20,11 @@ func BenchmarkPublishClaimRecord(b *testing.B) {
 	ctx := b.Context()
 	store := newStore(b)
 	cust := testfactory.Customer(ctx, b, store, nil)
-	testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{CustomerID: cust.ID})
-	testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{CustomerID: cust.ID})
+	// The most concurrency an endpoint may have, so the cap lets one claim
+	// take all 128 (64 of each).
+	for range 2 {
+		testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{CustomerID: cust.ID, MaxConcurrency: herald.MaxEndpointConcurrency})
+	}
 
 	// A 2 KB body, gzip'd once, as in the performance notes.
 	body := fmt.Appendf(nil, `{"customerId":%q,"eventType":"AssessmentEvent","systemId":"1","pad":%q}`,

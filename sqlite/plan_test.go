@@ -2,13 +2,20 @@ package sqlite
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
+// fullScan matches a plan line that reads the whole deliveries table or one
+// of its indexes.
+var fullScan = regexp.MustCompile(`(?m)^SCAN (deliveries|d)\b`)
+
 // TestQueryPlans checks that the hot queries use their indexes: without
 // deliveries_due the claim is a full scan, which the performance notes
-// measured 20 times slower, and slower as history grows.
+// measured 20 times slower, and slower as history grows; without
+// deliveries_endpoint_due a capped endpoint's backlog is read on every
+// claim.
 func TestQueryPlans(t *testing.T) {
 	t.Parallel()
 	s, err := Open(t.Context(), &Config{Path: filepath.Join(t.TempDir(), "plan.db")})
@@ -21,20 +28,40 @@ func TestQueryPlans(t *testing.T) {
 		name  string
 		query string
 		args  []any
-		want  string
+		want  []string // lines the plan must have
+		not   []string // lines it must not have
 	}{
-		{"Claim", `UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, lease_token = ?
-			WHERE rowid IN (SELECT rowid FROM deliveries
-				WHERE state = 'pending' AND next_attempt_at <= ?
-					AND endpoint_id NOT IN (SELECT value FROM json_each(?))
-				ORDER BY next_attempt_at LIMIT ?)`,
-			[]any{1, "o", "t", 1, "[]", 10}, "USING COVERING INDEX deliveries_due "},
+		// The claim's walk reads deliveries_due in due order (no sort of
+		// the table's rows), and free slots count leases in
+		// deliveries_leased.
+		{"ClaimWalk", claimWalkSQL, []any{1, "[]", 10, 100}, []string{
+			"SEARCH deliveries USING COVERING INDEX deliveries_due (next_attempt_at<?)",
+		}, []string{"USE TEMP B-TREE"}},
+		{"ClaimSeen", claimSeenSQL, []any{1, 100}, []string{
+			"SEARCH deliveries USING COVERING INDEX deliveries_due (next_attempt_at<?)",
+		}, nil},
+		{"ClaimFree", claimFreeSQL, []any{1, `["a"]`}, []string{
+			"SEARCH e USING INDEX sqlite_autoindex_endpoints_1 (id=?)",
+			"SEARCH deliveries USING INDEX deliveries_leased (endpoint_id=? AND next_attempt_at>?)",
+		}, nil},
+		// Endpoint by endpoint: a loose scan of deliveries_endpoint_due
+		// (one seek per endpoint), each endpoint's head and first due
+		// rows by seeks in it, and leases in deliveries_leased.
+		{"ClaimByEndpoint", claimByEndpointSQL, []any{1, "[]", 10, 10}, []string{
+			"SEARCH deliveries USING COVERING INDEX deliveries_endpoint_due (endpoint_id>?)",
+			"SEARCH deliveries USING COVERING INDEX deliveries_endpoint_due (endpoint_id=?)",
+			"SEARCH deliveries USING COVERING INDEX deliveries_endpoint_due (endpoint_id=? AND next_attempt_at<?)",
+			"USING INDEX deliveries_leased (endpoint_id=? AND next_attempt_at>?)",
+		}, nil},
+		{"ClaimLease", `UPDATE deliveries SET next_attempt_at = ?, lease_owner = ?, lease_token = ?
+			WHERE rowid IN (SELECT value FROM json_each(?))`,
+			[]any{1, "o", "t", "[]"}, []string{"SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)"}, nil},
 		{"List", `SELECT id FROM deliveries WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-			[]any{"c", "dlv_", 10}, "USING COVERING INDEX deliveries_customer_id_id"},
+			[]any{"c", "dlv_", 10}, []string{"USING COVERING INDEX deliveries_customer_id_id"}, nil},
 		{"ListForEvent", `SELECT id FROM deliveries WHERE event_id = ? ORDER BY rowid`,
-			[]any{"e"}, "USING INDEX deliveries_event_id"},
+			[]any{"e"}, []string{"USING INDEX deliveries_event_id"}, nil},
 		{"Attempts", `SELECT number FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY at, id`,
-			[]any{"[]"}, "USING INDEX attempts_delivery_id"},
+			[]any{"[]"}, []string{"USING INDEX attempts_delivery_id"}, nil},
 	} {
 		rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
 		if err != nil {
@@ -52,9 +79,21 @@ func TestQueryPlans(t *testing.T) {
 		if err := rows.Close(); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s:\n%s", tc.name, strings.Join(plan, "\n"))
-		if !strings.Contains(strings.Join(plan, "\n"), tc.want) {
-			t.Errorf("%s plan does not use %q:\n%s", tc.name, tc.want, strings.Join(plan, "\n"))
+		all := strings.Join(plan, "\n")
+		t.Logf("%s:\n%s", tc.name, all)
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s plan does not use %q:\n%s", tc.name, w, all)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(all, n) {
+				t.Errorf("%s plan has %q:\n%s", tc.name, n, all)
+			}
+		}
+		// A SCAN of deliveries reads all of it (or all of an index).
+		if fullScan.MatchString(all) {
+			t.Errorf("%s plan scans deliveries:\n%s", tc.name, all)
 		}
 	}
 }

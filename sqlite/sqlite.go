@@ -103,6 +103,10 @@ type Store struct {
 	read   *sql.DB
 	logger *slog.Logger
 	now    func() time.Time
+	// claimSlack bounds the due entries a claim passes over before it
+	// picks endpoint by endpoint (see DeliveryClaimDue). Tests set it to 0
+	// to run the contract through the endpoint-by-endpoint pick.
+	claimSlack int
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -172,7 +176,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetMaxIdleConns(c.MaxReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc}
+	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack}
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)

@@ -33,3 +33,16 @@ func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
 }
+
+// TestStoreClaimByEndpoint runs the contract again with no claim slack, so
+// a claim that meets any delivery it may not take in its window of the due
+// order picks endpoint by endpoint instead: both ways of picking must give
+// the same answers.
+func TestStoreClaimByEndpoint(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) herald.Store {
+		s := newStore(t)
+		sqlite.SetClaimSlack(s, 0)
+		return s
+	})
+}

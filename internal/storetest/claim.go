@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -182,13 +183,22 @@ func exerciseDeliveryClaimDue(t *testing.T, setup setupFunc) {
 	t.Run("ConcurrentClaimsNeverOverlap", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)
-		a := testfactory.Endpoint(ctx, t, store, nil)
-		testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{CustomerID: a.CustomerID})
-		const events = 250 // two deliveries each
+		// Endpoints with caps from 1 to the most allowed, so claimers
+		// meet both endpoints at their cap and endpoints with room.
+		caps := []int{1, 3, 0, herald.MaxEndpointConcurrency}
+		var eps []*herald.Endpoint
+		for _, c := range caps {
+			var cust string
+			if len(eps) > 0 {
+				cust = eps[0].CustomerID
+			}
+			eps = append(eps, testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{CustomerID: cust, MaxConcurrency: c}))
+		}
+		const events = 120 // one delivery per endpoint each
 		var batch []*herald.Event
 		for i := range events {
 			batch = append(batch, testfactory.NewEvent(t, &testfactory.EventOpts{
-				CustomerID: a.CustomerID, CreatedAt: base.Add(time.Duration(i%17) * time.Millisecond),
+				CustomerID: eps[0].CustomerID, CreatedAt: base.Add(time.Duration(i%17) * time.Millisecond),
 			}))
 		}
 		res, err := store.EventPublish(ctx, batch)
@@ -199,16 +209,24 @@ func exerciseDeliveryClaimDue(t *testing.T, setup setupFunc) {
 				want[d.ID] = true
 			}
 		}
-		if len(want) != 2*events {
-			t.Fatalf("%d deliveries, want %d", len(want), 2*events)
+		if len(want) != len(caps)*events {
+			t.Fatalf("%d deliveries, want %d", len(want), len(caps)*events)
 		}
 
+		// Claimers claim, then record what they claimed, until every
+		// delivery is claimed. Leases never expire (now stays put), so
+		// only records free an endpoint's slots. inFlight counts each
+		// endpoint's leases as the claimers see them: up after a claim
+		// returns, down before its record is sent, so never above the
+		// unexpired leases in the store, which the cap bounds.
 		const claimers = 8
 		var (
-			mu      sync.Mutex
-			claimed = map[string]int{}
-			wg      sync.WaitGroup
-			errs    = make(chan error, claimers)
+			mu          sync.Mutex
+			claimed     = map[string]int{}
+			inFlight    = map[string]int{}
+			maxInFlight = map[string]int{}
+			wg          sync.WaitGroup
+			errs        = make(chan error, claimers)
 		)
 		now := base.Add(time.Second)
 		for g := range claimers {
@@ -221,14 +239,41 @@ func exerciseDeliveryClaimDue(t *testing.T, setup setupFunc) {
 						errs <- err
 						return
 					}
-					if len(cs) == 0 {
-						return
-					}
 					mu.Lock()
 					for _, c := range cs {
 						claimed[c.ID]++
+						inFlight[c.EndpointID]++
+						maxInFlight[c.EndpointID] = max(maxInFlight[c.EndpointID], inFlight[c.EndpointID])
+					}
+					all := len(claimed) >= len(want)
+					mu.Unlock()
+					if len(cs) == 0 {
+						if all {
+							return
+						}
+						// Every endpoint is at its cap or empty:
+						// other claimers hold the rest and will
+						// record them.
+						runtime.Gosched()
+						continue
+					}
+					var recs []*herald.AttemptRecord
+					for _, c := range cs {
+						recs = append(recs, &herald.AttemptRecord{
+							Lease:   c.Lease,
+							Attempt: &herald.Attempt{DeliveryID: c.ID, Number: 1, At: now, StatusCode: 200},
+							State:   herald.DeliveryStateDelivered,
+						})
+					}
+					mu.Lock()
+					for _, c := range cs {
+						inFlight[c.EndpointID]--
 					}
 					mu.Unlock()
+					if err := store.DeliveryRecordAttempts(ctx, recs); err != nil {
+						errs <- err
+						return
+					}
 				}
 			})
 		}
@@ -248,5 +293,12 @@ func exerciseDeliveryClaimDue(t *testing.T, setup setupFunc) {
 		if len(claimed) != len(want) {
 			t.Fatalf("claimed %d deliveries, want all %d", len(claimed), len(want))
 		}
+		for _, e := range eps {
+			if m := maxInFlight[e.ID]; m > e.Concurrency() {
+				t.Errorf("endpoint %s had %d leases at once, cap %d", e.ID, m, e.Concurrency())
+			}
+		}
 	})
+
+	exerciseDeliveryClaimDueCap(t, setup)
 }
