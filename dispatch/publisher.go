@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/groupcommit"
@@ -51,6 +52,9 @@ func NewPublisher(cfg PublisherConfig) *Publisher {
 // Publish commits e with its deliveries and returns once they are durable.
 func (p *Publisher) Publish(ctx context.Context, e *herald.Event) (*herald.EventPublishResult, error) {
 	res, err := p.batch.Do(ctx, e)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		return nil, herald.Errorf(herald.EUNAVAILABLE, "Herald is shutting down; publish again in a moment")
+	}
 	if err == nil && res.Err == nil && len(res.Deliveries) > 0 {
 		p.wake()
 	}
