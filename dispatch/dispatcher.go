@@ -320,15 +320,15 @@ func (d *Dispatcher) work(l *lane) {
 }
 
 // settled is called once per claimed delivery whose result is recorded or
-// which was handed back, freeing room for new claims.
+// which was handed back. Its lease has ended, so the store may now let this
+// node (or another) claim more for that endpoint: claim again at once rather
+// than at the next poll, or an endpoint at its cap would be served only
+// once per PollInterval.
 func (d *Dispatcher) settled(n int) {
 	d.mu.Lock()
-	wasFull := d.outstanding >= d.cfg.MaxOutstanding
 	d.outstanding -= n
 	d.mu.Unlock()
-	if wasFull {
-		d.Wake()
-	}
+	d.Wake()
 }
 
 // drain runs after Run's context ended.
