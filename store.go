@@ -79,6 +79,19 @@ type Store interface {
 	// Returns EINVALID if Limit is not positive or LeaseUntil is not after
 	// Now.
 	DeliveryClaimDue(ctx context.Context, p *DeliveryClaimParams) ([]*ClaimedDelivery, error)
+	// DeliveryClaimIDs leases the listed deliveries that are pending and not
+	// leased (no lease, or an expired one), whether or not they are due and
+	// whatever their endpoint's cap, for interactive delivery: a person is
+	// waiting for them. It uses p.Now, p.LeaseUntil and p.Owner; other
+	// fields of p are ignored. Ids that are unknown, not pending or under an
+	// unexpired lease are left out. The result follows the order of ids.
+	//
+	// An id listed twice is claimed once, at its first place. The claimed
+	// deliveries are what DeliveryClaimDue returns for a claim, and their
+	// leases count toward their endpoints' caps for later claims as any
+	// other. Returns EINVALID if LeaseUntil is not after Now or ids holds
+	// more than MaxDeliveryClaimIDs.
+	DeliveryClaimIDs(ctx context.Context, ids []string, p *DeliveryClaimParams) ([]*ClaimedDelivery, error)
 	// DeliveryRecordAttempts stores a batch of outcomes: each inserts its
 	// attempt (if any), counts it, and moves the delivery to its new state,
 	// ending the lease. A record whose lease token is no longer the
@@ -109,3 +122,8 @@ type Store interface {
 	// Close releases the store's resources.
 	Close() error
 }
+
+// MaxDeliveryClaimIDs is the most ids one Store.DeliveryClaimIDs call takes:
+// far more deliveries than one interactive event has (one per endpoint of a
+// customer), small enough to keep the call one short transaction.
+const MaxDeliveryClaimIDs = 1000

@@ -32,6 +32,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("Endpoint", func(t *testing.T) { t.Parallel(); exerciseEndpoint(t, setup) })
 	t.Run("Event", func(t *testing.T) { t.Parallel(); exerciseEvent(t, setup) })
 	t.Run("DeliveryClaimDue", func(t *testing.T) { t.Parallel(); exerciseDeliveryClaimDue(t, setup) })
+	t.Run("DeliveryClaimIDs", func(t *testing.T) { t.Parallel(); exerciseDeliveryClaimIDs(t, setup) })
 	t.Run("DeliveryRecordAttempts", func(t *testing.T) { t.Parallel(); exerciseDeliveryRecordAttempts(t, setup) })
 	t.Run("DeliveryRelease", func(t *testing.T) { t.Parallel(); exerciseDeliveryRelease(t, setup) })
 	t.Run("DeliveryRetry", func(t *testing.T) { t.Parallel(); exerciseDeliveryRetry(t, setup) })

@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/heraldhq/herald"
+)
+
+// claimIDsSQL leases the deliveries in the JSON array ?4 that are pending
+// and not under an unexpired lease (no token, or a lease that ended by ?5,
+// now), by primary key. Like DeliveryClaimDue it moves next_attempt_at to
+// the lease's end, so a claim due passes over them until then.
+const claimIDsSQL = `UPDATE deliveries
+	SET next_attempt_at = ?1, lease_owner = ?2, lease_token = ?3
+	WHERE id IN (SELECT value FROM json_each(?4))
+		AND state = 'pending' AND (lease_token = '' OR next_attempt_at <= ?5)
+	RETURNING ` + deliveryColumns
+
+// claimIDsBodiesSQL reads the bodies of the events in the JSON array ?1.
+const claimIDsBodiesSQL = `SELECT id, body_gzip, link_header FROM events
+	WHERE id IN (SELECT value FROM json_each(?1))`
+
+// DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, then
+// the event bodies, in one write transaction. It neither walks the due order
+// nor counts leases against the cap, which is the point: it runs on the
+// single writer connection like any claim, so it cannot take a delivery
+// that a claim due is taking, and the leases it makes count toward the cap
+// for the claims after it.
+func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
+	if !p.LeaseUntil.After(p.Now) {
+		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	}
+	if len(ids) > herald.MaxDeliveryClaimIDs {
+		return nil, herald.Errorf(herald.EINVALID, "ids cannot hold more than %d ids (got %d)", herald.MaxDeliveryClaimIDs, len(ids))
+	}
+	if len(ids) == 0 {
+		return []*herald.ClaimedDelivery{}, nil
+	}
+	token := newLeaseToken()
+	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
+
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	rows, err := tx.QueryContext(ctx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	ds, err := scanDeliveries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	if len(ds) == 0 {
+		return []*herald.ClaimedDelivery{}, nil // nothing written: the rollback is the same
+	}
+
+	cs := make(map[string]*herald.ClaimedDelivery, len(ds))
+	byEvent := map[string][]*herald.ClaimedDelivery{}
+	var eventIDs []string
+	for _, d := range ds {
+		c := &herald.ClaimedDelivery{
+			Delivery:   *d,
+			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+			LeaseUntil: leaseUntil,
+		}
+		cs[d.ID] = c
+		if _, ok := byEvent[d.EventID]; !ok {
+			eventIDs = append(eventIDs, d.EventID)
+		}
+		byEvent[d.EventID] = append(byEvent[d.EventID], c)
+	}
+	// The event bodies, once per event (deliveries of one event share it).
+	rows, err = tx.QueryContext(ctx, claimIDsBodiesSQL, jsonArray(eventIDs))
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, linkHeader string
+		var bodyGzip []byte
+		if err := rows.Scan(&id, &bodyGzip, &linkHeader); err != nil {
+			return nil, fmt.Errorf("claim deliveries by id: %w", err)
+		}
+		for _, c := range byEvent[id] {
+			c.BodyGzip, c.LinkHeader = bodyGzip, linkHeader
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	return inIDOrder(ids, cs), nil
+}
+
+// inIDOrder returns the claimed deliveries in the order of ids, each once,
+// at the first place its id is listed: RETURNING gives rows in no set order.
+func inIDOrder(ids []string, cs map[string]*herald.ClaimedDelivery) []*herald.ClaimedDelivery {
+	out := make([]*herald.ClaimedDelivery, 0, len(cs))
+	for _, id := range ids {
+		if c, ok := cs[id]; ok {
+			out = append(out, c)
+			delete(cs, id)
+		}
+	}
+	return out
+}
