@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -107,6 +108,13 @@ type Store struct {
 	// picks endpoint by endpoint (see DeliveryClaimDue). Tests set it to 0
 	// to run the contract through the endpoint-by-endpoint pick.
 	claimSlack int
+	// skipWalks counts claims that go straight to the endpoint-by-endpoint
+	// pick because a recent walk could not settle the claim: under a steady
+	// backlog at capped endpoints every walk would fail the same way, and
+	// it is a third of a claim's cost. Only the writer connection's holder
+	// touches it (claims run on that one connection), but it is atomic so
+	// the race detector need not trust that.
+	skipWalks atomic.Int32
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
