@@ -18,45 +18,66 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
-// handle attempts one claimed delivery and hands the result to the recorder.
+// handle attempts one claimed delivery from a lane and hands the result to
+// the recorder.
 func (d *Dispatcher) handle(l *lane, c *herald.ClaimedDelivery) {
-	ctx := d.attemptCtx
+	r := d.process(d.attemptCtx, c, d.cfg.RequestTimeout, l)
+	if r.rec == nil {
+		return // handed back
+	}
+	d.rec.add(r.rec)
+	d.notifyWaiter(c.ID, r)
+}
+
+// processed is what became of one claimed delivery.
+type processed struct {
+	// rec is the record to store; nil when the delivery was handed back
+	// unattempted (and released already).
+	rec     *herald.AttemptRecord
+	outcome Outcome
+	// attempted is false when no request was made (endpoint disabled or
+	// deleted, or the delivery was handed back).
+	attempted bool
+}
+
+// process decides and makes one attempt of c with the given timeout. l,
+// if not nil, is the lane whose capacity follows the endpoint's.
+func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, timeout time.Duration, l *lane) processed {
 	ep, err := d.eps.get(ctx, c.EndpointID)
 	switch {
 	case herald.ErrorCode(err) == herald.ENOTFOUND:
-		d.rec.add(&herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: "the endpoint was deleted"})
-		return
+		msg := "the endpoint was deleted"
+		return processed{rec: &herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg}, outcome: Outcome{Kind: OutcomeGone, Error: msg}}
 	case err != nil:
 		// Our store is failing; the lease will expire and the delivery
 		// comes back. Nothing was sent.
 		d.log.ErrorContext(ctx, "load endpoint", slog.String("endpoint_id", c.EndpointID), slog.Any("error", err))
 		d.release([]herald.DeliveryLease{c.Lease})
-		return
+		return processed{outcome: Outcome{Kind: OutcomeInterrupted}}
 	case !ep.Enabled:
 		msg := "the endpoint is disabled"
 		if ep.DisabledReason != "" {
 			msg += ": " + ep.DisabledReason
 		}
-		d.rec.add(&herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg})
-		return
+		return processed{rec: &herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg}, outcome: Outcome{Kind: OutcomeGone, Error: msg}}
 	}
-	d.setCapacity(l, ep.Concurrency())
+	if l != nil {
+		d.setCapacity(l, ep.Concurrency())
+	}
 
 	// Start only with enough lease left to finish: otherwise another claim
 	// could take the delivery while this attempt is still going.
-	if d.now().Add(d.cfg.RequestTimeout + leaseMargin).After(c.LeaseUntil) {
+	if d.now().Add(timeout + leaseMargin).After(c.LeaseUntil) {
 		d.release([]herald.DeliveryLease{c.Lease})
-		return
+		return processed{outcome: Outcome{Kind: OutcomeInterrupted}}
 	}
 
-	attempt, outcome := d.send(ctx, ep, c)
+	attempt, outcome := d.send(ctx, ep, c, timeout)
 	if outcome.Kind == OutcomeInterrupted {
 		d.release([]herald.DeliveryLease{c.Lease})
-		return
+		return processed{outcome: outcome}
 	}
-	now := d.now()
-	rec := outcome.record(c, attempt, d.cfg.RetryPolicy, now)
-	d.rec.add(rec)
+	rec := outcome.record(c, attempt, d.cfg.RetryPolicy, d.now())
 
 	level := slog.LevelDebug
 	if outcome.Kind == OutcomeRetry {
@@ -74,6 +95,7 @@ func (d *Dispatcher) handle(l *lane, c *herald.ClaimedDelivery) {
 	case outcome.StatusCode == http.StatusUnauthorized && ep.Auth.Type == herald.AuthTypeOAuth2:
 		d.signers.invalidate(ep.ID)
 	}
+	return processed{rec: rec, outcome: outcome, attempted: true}
 }
 
 func (d *Dispatcher) setCapacity(l *lane, capacity int) {
@@ -96,7 +118,7 @@ func (d *Dispatcher) disableEndpoint(id, reason string) {
 }
 
 // send makes one HTTP attempt and classifies what came back.
-func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery) (*herald.Attempt, Outcome) {
+func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration) (*herald.Attempt, Outcome) {
 	started := d.now()
 	attempt := &herald.Attempt{DeliveryID: c.ID, Number: c.Attempts + 1, At: started}
 
@@ -111,7 +133,7 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 		body = plain
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := wire.NewRequest(ctx, &wire.Request{
 		URL:        ep.URL,
@@ -135,7 +157,8 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
 		attempt.Latency = time.Since(t0)
-		o := Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, d.cfg.RequestTimeout)}
+		o := Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, timeout),
+			TimedOut: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
 		if d.attemptCtx.Err() != nil {
 			o.Kind = OutcomeInterrupted
 		}

@@ -138,7 +138,8 @@ type Dispatcher struct {
 	eps     *endpointCache
 	rec     *recorder
 
-	wake chan struct{}
+	wake    chan struct{}
+	waiters waiters
 
 	mu          sync.Mutex
 	lanes       map[string]*lane

@@ -64,6 +64,8 @@ type Outcome struct {
 	DebugErrorMessage string
 	// Error says in words why the attempt did not deliver; empty if it did.
 	Error string
+	// TimedOut is set when no reply came within the attempt's timeout.
+	TimedOut bool
 }
 
 // classifyReply maps a reply to an Outcome. body is the (decompressed,

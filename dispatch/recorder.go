@@ -24,8 +24,11 @@ type recorder struct {
 
 	mu      sync.Mutex
 	pending []*herald.AttemptRecord
-	closed  bool
-	signal  chan struct{}
+	// committed are closed once the batch holding their record commits
+	// (interactive callers wait for that, so what they report is stored).
+	committed map[*herald.AttemptRecord]chan struct{}
+	closed    bool
+	signal    chan struct{}
 }
 
 func newRecorder(store herald.Store, log *slog.Logger, settled func(int)) *recorder {
@@ -36,6 +39,25 @@ func (r *recorder) add(rec *herald.AttemptRecord) {
 	r.mu.Lock()
 	r.pending = append(r.pending, rec)
 	r.mu.Unlock()
+	r.poke()
+}
+
+// addWait adds rec and returns a channel closed once it is committed (or
+// given up on at shutdown).
+func (r *recorder) addWait(rec *herald.AttemptRecord) <-chan struct{} {
+	done := make(chan struct{})
+	r.mu.Lock()
+	if r.committed == nil {
+		r.committed = map[*herald.AttemptRecord]chan struct{}{}
+	}
+	r.committed[rec] = done
+	r.pending = append(r.pending, rec)
+	r.mu.Unlock()
+	r.poke()
+	return done
+}
+
+func (r *recorder) poke() {
 	select {
 	case r.signal <- struct{}{}:
 	default:
@@ -99,5 +121,13 @@ func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Second)
 	}
+	r.mu.Lock()
+	for _, rec := range batch {
+		if done, ok := r.committed[rec]; ok {
+			close(done)
+			delete(r.committed, rec)
+		}
+	}
+	r.mu.Unlock()
 	r.settled(len(batch))
 }

@@ -1,0 +1,201 @@
+package dispatch
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+var _ herald.Deliverer = (*Dispatcher)(nil)
+
+// waiters lets DeliverNow hear about deliveries it could not lease itself
+// because this node's background loop got to them first.
+type waiters struct {
+	mu sync.Mutex
+	m  map[string]chan processed
+}
+
+func (d *Dispatcher) notifyWaiter(deliveryID string, r processed) {
+	d.waiters.mu.Lock()
+	ch := d.waiters.m[deliveryID]
+	d.waiters.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- r:
+		default:
+		}
+	}
+}
+
+// DeliverNow implements herald.Deliverer: it leases the deliveries itself
+// (by id, ahead of the queue and of the endpoint's cap, since a person is
+// waiting), attempts them concurrently with what is left of the deadline as
+// the timeout, waits until each result is committed, and says what the
+// person should see. A delivery another claimer holds is followed until it
+// has a result or the deadline passes. What fails in a way worth retrying
+// stays pending and is retried in the background like any other delivery.
+func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time.Duration) ([]*herald.DeliveryOutcome, error) {
+	if deadline <= 0 {
+		deadline = herald.DefaultInteractiveDeadline
+	}
+	end := time.Now().Add(deadline)
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+
+	chans := make([]chan processed, len(ids))
+	d.waiters.mu.Lock()
+	if d.waiters.m == nil {
+		d.waiters.m = map[string]chan processed{}
+	}
+	for i, id := range ids {
+		chans[i] = make(chan processed, 1)
+		d.waiters.m[id] = chans[i]
+	}
+	d.waiters.mu.Unlock()
+	defer func() {
+		d.waiters.mu.Lock()
+		for i, id := range ids {
+			if d.waiters.m[id] == chans[i] {
+				delete(d.waiters.m, id)
+			}
+		}
+		d.waiters.mu.Unlock()
+	}()
+
+	now := d.now()
+	claimed, err := d.store.DeliveryClaimIDs(ctx, ids, &herald.DeliveryClaimParams{
+		Now: now, LeaseUntil: now.Add(d.cfg.LeaseDuration), Owner: d.cfg.NodeID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.outstanding += len(claimed)
+	d.mu.Unlock()
+
+	out := make([]*herald.DeliveryOutcome, len(ids))
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		out[i] = &herald.DeliveryOutcome{DeliveryID: id}
+	}
+	var wg sync.WaitGroup
+	mine := make(map[string]bool, len(claimed))
+	for _, c := range claimed {
+		mine[c.ID] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := out[index[c.ID]]
+			o.EndpointID = c.EndpointID
+			r := d.process(d.attemptCtx, c, max(time.Until(end), time.Millisecond), nil)
+			if r.rec == nil {
+				o.State = herald.DeliveryStatePending
+				o.TimedOut = true
+				o.UserMessage = messageTimeout
+				return
+			}
+			// Wait for the record to commit, so what the caller is told
+			// is what the store says, a little past the deadline if
+			// need be: the attempt itself may have used all of it.
+			commitWait := time.NewTimer(2 * time.Second)
+			select {
+			case <-d.rec.addWait(r.rec):
+			case <-commitWait.C:
+				// The record is still written; the person just
+				// stops waiting for the disk.
+			}
+			commitWait.Stop()
+			fillOutcome(o, r.rec.State, r.outcome)
+		}()
+	}
+	// Deliveries leased elsewhere: wait for this node's loop to report, or
+	// read the store until someone has attempted them.
+	for i, id := range ids {
+		if mine[id] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.follow(ctx, out[i], chans[i])
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// follow waits for a delivery another claimer attempts.
+func (d *Dispatcher) follow(ctx context.Context, o *herald.DeliveryOutcome, local <-chan processed) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-local:
+			if r.rec != nil {
+				fillOutcome(o, r.rec.State, r.outcome)
+				return
+			}
+		case <-tick.C:
+			dl, err := d.store.DeliveryGet(ctx, o.DeliveryID)
+			if err != nil {
+				if herald.ErrorCode(err) == herald.ENOTFOUND {
+					o.State = herald.DeliveryStateFailed
+					o.UserMessage = "This request is unknown."
+					return
+				}
+				continue
+			}
+			o.EndpointID = dl.EndpointID
+			if dl.Attempts > 0 || dl.State != herald.DeliveryStatePending {
+				o.State = dl.State
+				o.StatusCode = dl.LastStatusCode
+				o.Location = dl.Location
+				if n := len(dl.AttemptLog); n > 0 {
+					o.UserMessage = dl.AttemptLog[n-1].UserMessage
+				}
+				if o.State != herald.DeliveryStateDelivered && o.UserMessage == "" {
+					o.UserMessage = messageNotDelivered
+				}
+				return
+			}
+		case <-ctx.Done():
+			o.State = herald.DeliveryStatePending
+			o.TimedOut = true
+			o.UserMessage = messageTimeout
+			return
+		}
+	}
+}
+
+// Plain messages for the person when the partner gave none. They promise
+// only what Herald does: the request is kept and retried.
+const (
+	messageTimeout      = "The partner did not answer in time. Your request was saved and will be sent again."
+	messageNotDelivered = "The partner could not process this request right now. Your request was saved and will be sent again."
+	messageRejected     = "The partner could not accept this request."
+)
+
+func fillOutcome(o *herald.DeliveryOutcome, state herald.DeliveryState, oc Outcome) {
+	o.State = state
+	o.StatusCode = oc.StatusCode
+	o.Location = oc.Location
+	o.UserMessage = oc.UserMessage
+	if state == herald.DeliveryStateDelivered {
+		return
+	}
+	o.TimedOut = oc.TimedOut
+	if o.UserMessage != "" {
+		return
+	}
+	switch {
+	case o.TimedOut:
+		o.UserMessage = messageTimeout
+	case state == herald.DeliveryStateRejected || state == herald.DeliveryStateFailed:
+		o.UserMessage = messageRejected
+	default:
+		o.UserMessage = messageNotDelivered
+	}
+}
