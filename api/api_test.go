@@ -48,6 +48,8 @@ type setupOpts struct {
 	WrapStore func(herald.Store) herald.Store
 	// Publisher replaces the publisher that writes straight to the store.
 	Publisher herald.Publisher
+	// Deliverer, if set, makes interactive publishes possible.
+	Deliverer herald.Deliverer
 }
 
 func setup(t testing.TB, opts *setupOpts) *testBundle {
@@ -87,6 +89,7 @@ func setup(t testing.TB, opts *setupOpts) *testBundle {
 		MaxBodyBytes: opts.MaxBodyBytes,
 		NowFunc:      b.clock.Now,
 		WakeFunc:     func() { b.wakes.Add(1) },
+		Deliverer:    opts.Deliverer,
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)

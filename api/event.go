@@ -20,13 +20,12 @@ const maxEventBodyBytes = 1 << 20
 // keys refused with a message of their own rather than "unknown field".
 type eventPublishBody struct {
 	EventPublishRequest
-	Links       json.RawMessage `json:"links"`
-	CustomerID  json.RawMessage `json:"customerId"`
-	Interactive json.RawMessage `json:"interactive"`
+	Links      json.RawMessage `json:"links"`
+	CustomerID json.RawMessage `json:"customerId"`
 }
 
 // decodeEventPublish reads and checks the body of an event publish.
-func (s *Server) decodeEventPublish(w http.ResponseWriter, r *http.Request) (*wire.EventParams, error) {
+func (s *Server) decodeEventPublish(w http.ResponseWriter, r *http.Request) (*EventPublishRequest, error) {
 	var req eventPublishBody
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return nil, err
@@ -36,20 +35,21 @@ func (s *Server) decodeEventPublish(w http.ResponseWriter, r *http.Request) (*wi
 		return nil, herald.Errorf(herald.EINVALID, "links are built by Herald from the event's ids; leave them out")
 	case req.CustomerID != nil:
 		return nil, herald.Errorf(herald.EINVALID, "customerId is built by Herald from the URL path; leave it out of the body")
-	case req.Interactive != nil:
-		return nil, herald.Errorf(herald.EINVALID, "interactive delivery is not available yet; leave interactive out")
+	case req.Interactive != nil && *req.Interactive && s.cfg.Deliverer == nil:
+		return nil, herald.Errorf(herald.EINVALID, "interactive delivery is not available on this server; leave interactive out")
 	}
-	return &req.EventParams, nil
+	return &req.EventPublishRequest, nil
 }
 
 // handleEventPublish serves POST /api/v1/customers/{customerId}/events. It
 // replies 202 only after the Publisher has committed the event and its
 // deliveries.
 func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) error {
-	params, err := s.decodeEventPublish(w, r)
+	req, err := s.decodeEventPublish(w, r)
 	if err != nil {
 		return err
 	}
+	params := &req.EventParams
 	customerID := r.PathValue("customerId")
 	body, links, err := wire.BuildEvent(s.cfg.PublicURL, customerID, params)
 	if err != nil {
@@ -83,7 +83,29 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 		out.Deliveries = append(out.Deliveries, DeliverySummary{ID: d.ID, EndpointID: d.EndpointID, State: d.State})
 	}
 	w.Header().Set("Location", "/api/v1/events/"+url.PathEscape(ev.ID))
-	return writeJSON(w, http.StatusAccepted, &out)
+	interactive := ev.Type.Interactive()
+	if req.Interactive != nil {
+		interactive = *req.Interactive
+	}
+	if !interactive || s.cfg.Deliverer == nil || len(res.Deliveries) == 0 {
+		return writeJSON(w, http.StatusAccepted, &out)
+	}
+	// The event is committed: whatever happens now, it is delivered.
+	ids := make([]string, len(res.Deliveries))
+	for i, d := range res.Deliveries {
+		ids[i] = d.ID
+	}
+	outcomes, err := s.cfg.Deliverer.DeliverNow(r.Context(), ids, s.cfg.InteractiveDeadline)
+	if err != nil {
+		return fmt.Errorf("deliver interactive event: %w", err)
+	}
+	out.Interactive = true
+	for i, o := range outcomes {
+		ds := &out.Deliveries[i]
+		ds.State, ds.StatusCode, ds.Location, ds.TimedOut = o.State, o.StatusCode, o.Location, o.TimedOut
+		ds.UserMessage = herald.ReplaceFieldPlaceholders(o.UserMessage)
+	}
+	return writeJSON(w, http.StatusOK, &out)
 }
 
 // handleEventGet serves GET /api/v1/events/{eventId}.

@@ -50,6 +50,13 @@ type Config struct {
 	// looks for due work at once. Nil: nobody is told; the dispatcher
 	// finds the delivery when it next polls.
 	WakeFunc func()
+	// Deliverer attempts interactive events' deliveries while the caller
+	// waits. Nil: events are only queued, and an event that asks for
+	// interactive delivery is refused.
+	Deliverer herald.Deliverer
+	// InteractiveDeadline is how long an interactive publish waits for the
+	// partners. Default: herald.DefaultInteractiveDeadline (30s).
+	InteractiveDeadline time.Duration
 }
 
 // validate returns the first problem with c, naming the field.

@@ -187,21 +187,39 @@ type EndpointList struct {
 //	 "personId":"9166","jobId":"4442","oldStatus":"1753","newStatus":"20786"}
 type EventPublishRequest struct {
 	wire.EventParams
+	// Interactive asks Herald to attempt the deliveries while the call
+	// waits and to return each partner's reply (spec section 7). Default:
+	// true for the event types whose success reply is a 303 (a person is
+	// sent on: AssessmentEvent, OnboardPortalTaskEvent, JobPostToWebEvent,
+	// ViewJobWebPostEvent, RemoteLoginEvent), false for the others.
+	Interactive *bool `json:"interactive,omitempty"`
 }
 
 // EventPublishResponse is the 202 reply to an event publish, written once
 // the event and its deliveries are committed. Deliveries lists one pending
 // delivery per endpoint that wants the event; it may be empty.
 type EventPublishResponse struct {
-	ID         string            `json:"id"`
-	Deliveries []DeliverySummary `json:"deliveries"`
+	ID string `json:"id"`
+	// Interactive says the deliveries were attempted during the call: the
+	// reply is 200 and each delivery carries its outcome. Otherwise the
+	// reply is 202 and the deliveries are pending.
+	Interactive bool              `json:"interactive,omitempty"`
+	Deliveries  []DeliverySummary `json:"deliveries"`
 }
 
-// DeliverySummary names a delivery and its state.
+// DeliverySummary names a delivery and its state. After an interactive
+// publish it also says what the partner answered: where to send the person
+// (Location of a 303), or the message to show them (the partner's
+// userMessage with {{profileType.field}} placeholders replaced by labels, or
+// a plain message when the partner gave none or did not answer in time).
 type DeliverySummary struct {
-	ID         string               `json:"id"`
-	EndpointID string               `json:"endpointId"`
-	State      herald.DeliveryState `json:"state"`
+	ID          string               `json:"id"`
+	EndpointID  string               `json:"endpointId"`
+	State       herald.DeliveryState `json:"state"`
+	StatusCode  int                  `json:"statusCode,omitempty"`
+	Location    string               `json:"location,omitempty"`
+	UserMessage string               `json:"userMessage,omitempty"`
+	TimedOut    bool                 `json:"timedOut,omitempty"`
 }
 
 // Event is the body of GET /api/v1/events/{id}: the event as sent, with its
