@@ -51,4 +51,3 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
-

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/platform"
+	"github.com/heraldhq/herald/wire"
 )
 
 // runServe is `herald serve`: flags, each also an environment variable.
@@ -21,6 +25,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	allow := fs.String("allow-destinations", envDefault("HERALD_ALLOW_DESTINATIONS", ""), "comma-separated CIDRs Herald may deliver to although they are internal, e.g. 127.0.0.0/8 (HERALD_ALLOW_DESTINATIONS)")
 	logFormat := fs.String("log-format", envDefault("HERALD_LOG_FORMAT", "text"), "text or json (HERALD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envDefault("HERALD_LOG_LEVEL", "info"), "debug, info, warn or error (HERALD_LOG_LEVEL)")
+	demo := fs.Bool("demo", false, "load a demo customer (6269) with jobs, candidates, a new hire and a recruiter, and print a tour")
 	nodeID := fs.String("node-id", envDefault("HERALD_NODE_ID", ""), "name of this node in delivery leases (default hostname-pid) (HERALD_NODE_ID)")
 	reqTimeout, err := envDuration("HERALD_REQUEST_TIMEOUT", 30*time.Second)
 	if err != nil {
@@ -36,6 +41,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fs.DurationVar(&reqTimeout, "request-timeout", reqTimeout, "timeout of one delivery attempt (HERALD_REQUEST_TIMEOUT)")
 	fs.DurationVar(&lease, "lease", lease, "how long a claimed delivery stays this node's; must exceed the request timeout by 15s (HERALD_LEASE)")
+	interactive, err := envDuration("HERALD_INTERACTIVE_DEADLINE", 30*time.Second)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&interactive, "interactive-deadline", interactive, "how long an interactive event waits for partners' replies (HERALD_INTERACTIVE_DEADLINE)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", shutdown, "how long attempts in flight may finish at shutdown (HERALD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -50,21 +60,28 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("%v", err)
 	}
 	n, err := startNode(ctx, serverConfig{
-		Listen:            *listen,
-		DataDir:           *dataDir,
-		Database:          *database,
-		PublicURL:         strings.TrimRight(*publicURL, "/"),
-		AllowDestinations: prefixes,
-		AdminToken:        envDefault("HERALD_ADMIN_TOKEN", ""),
-		RequestTimeout:    reqTimeout,
-		LeaseDuration:     lease,
-		ShutdownTimeout:   shutdown,
-		NodeID:            *nodeID,
-		Logger:            logger,
-		Stdout:            stdout,
+		Listen:              *listen,
+		DataDir:             *dataDir,
+		Database:            *database,
+		PublicURL:           strings.TrimRight(*publicURL, "/"),
+		AllowDestinations:   prefixes,
+		AdminToken:          envDefault("HERALD_ADMIN_TOKEN", ""),
+		RequestTimeout:      reqTimeout,
+		LeaseDuration:       lease,
+		ShutdownTimeout:     shutdown,
+		InteractiveDeadline: interactive,
+		NodeID:              *nodeID,
+		Logger:              logger,
+		Stdout:              stdout,
 	})
 	if err != nil {
 		return err
+	}
+	if *demo {
+		if err := loadDemo(ctx, n, stdout); err != nil {
+			n.close()
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "Herald listening on %s\n", n.baseURL)
 	return n.run(ctx)
@@ -84,4 +101,42 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usagef("--log-format: %q is not text or json", format)
+}
+
+// demoCustomerID is the demo customer's id, the one the spec's examples use.
+const demoCustomerID = "6269"
+
+// loadDemo loads the demo customer (once: a second start finds it there)
+// with an endpoint at `herald listen`'s default address, and prints a tour.
+func loadDemo(ctx context.Context, n *node, stdout io.Writer) error {
+	ds, ok := n.store.(platform.DemoStore)
+	if !ok {
+		return errors.New("demo: the store cannot hold platform data")
+	}
+	d, err := platform.LoadDemo(ctx, ds, demoCustomerID, n.publicURL)
+	if herald.ErrorCode(err) == herald.ECONFLICT {
+		fmt.Fprintf(stdout, "Demo customer %s is already loaded.\n", demoCustomerID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load demo: %w", err)
+	}
+	ep := &herald.Endpoint{
+		CustomerID: demoCustomerID,
+		URL:        "http://127.0.0.1:9000/",
+		EventTypes: wire.EventTypes,
+		Auth:       herald.Auth{Type: herald.AuthTypeNone},
+		Gzip:       true,
+		Enabled:    true,
+	}
+	if err := n.store.EndpointCreate(ctx, ep); err != nil {
+		return fmt.Errorf("demo endpoint: %w", err)
+	}
+	fmt.Fprintf(stdout, "Loaded demo customer %s, with endpoint %s for every event type at %s\n", demoCustomerID, ep.ID, ep.URL)
+	fmt.Fprintf(stdout, "(run `herald listen` in another terminal to see events; start serve with --allow-destinations 127.0.0.0/8)\n\nTour (export HERALD_ADMIN_TOKEN first):\n\n")
+	for _, line := range d.Tour(n.publicURL) {
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintln(stdout)
+	return nil
 }

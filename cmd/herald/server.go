@@ -21,6 +21,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/sqlite"
 )
@@ -37,9 +38,12 @@ type serverConfig struct {
 	RequestTimeout    time.Duration
 	LeaseDuration     time.Duration
 	ShutdownTimeout   time.Duration
-	NodeID            string
-	Logger            *slog.Logger
-	Stdout            io.Writer // where the one-time token notice and the address go
+	// InteractiveDeadline is how long an interactive publish waits for
+	// partners. Zero: herald.DefaultInteractiveDeadline.
+	InteractiveDeadline time.Duration
+	NodeID              string
+	Logger              *slog.Logger
+	Stdout              io.Writer // where the one-time token notice and the address go
 }
 
 // node is a running Herald: store, dispatcher, publisher and HTTP server.
@@ -52,6 +56,7 @@ type node struct {
 	httpServer *http.Server
 	listener   net.Listener
 	baseURL    string
+	publicURL  string
 	adminToken string
 	ready      atomic.Bool
 	closers    []func() error
@@ -160,12 +165,37 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		PublicURL:  publicURL,
 		Logger:     cfg.Logger,
 		WakeFunc:   n.dispatcher.Wake,
+		Deliverer:  n.dispatcher,
+		// Interactive publishes wait this long for partners.
+		InteractiveDeadline: cfg.InteractiveDeadline,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiServer)
+
+	// The talent platform: the REST resources event links point to, the
+	// actions that emit events, and partner credentials.
+	ps, ok := n.store.(herald.PlatformStore)
+	if !ok {
+		return nil, errors.New("the store does not implement herald.PlatformStore")
+	}
+	platformServer, err := platform.NewServer(platform.Config{
+		Store:      ps,
+		AdminToken: herald.Secret(n.adminToken),
+		PublicURL:  publicURL,
+		Deliverer:  n.dispatcher,
+		WakeFunc:   n.dispatcher.Wake,
+		Logger:     cfg.Logger,
+
+		InteractiveDeadline: cfg.InteractiveDeadline,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
+	}
+	platformServer.Register(mux)
+	n.publicURL = publicURL
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

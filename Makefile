@@ -1,0 +1,30 @@
+# Herald's everyday commands. `make test` is the one CI runs (.ci/run).
+
+.PHONY: run test test/short lint bench fuzz build
+
+run:            ## run Herald on SQLite in ./herald-data, listening on 127.0.0.1:8080
+	go run ./cmd/herald serve
+
+test:           ## the whole suite: static checks, a throw-away PostgreSQL, go test -race ./...
+	scripts/test.sh
+
+test/short:     ## unit tests only, no PostgreSQL, no subprocesses
+	go test -short ./...
+
+lint:           ## gofmt, go vet, staticcheck
+	test -z "$$(gofmt -l .)"
+	go vet ./...
+	$$(go env GOPATH)/bin/staticcheck ./...
+
+build:          ## build bin/herald
+	go build -o bin/herald ./cmd/herald
+
+bench:          ## end-to-end throughput and latency against plain HTTP (herald bench)
+	go run ./cmd/herald bench
+
+fuzz:           ## run each fuzz target for 10 seconds
+	@for pkg in $$(go list ./...); do \
+		for f in $$(go test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+			echo "$$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s $$pkg || exit 1; \
+		done; \
+	done
