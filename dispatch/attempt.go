@@ -22,6 +22,7 @@ import (
 // the recorder.
 func (d *Dispatcher) handle(l *lane, c *herald.ClaimedDelivery) {
 	r := d.process(d.attemptCtx, c, d.cfg.RequestTimeout, l)
+	r.endpointID = c.EndpointID
 	if r.rec == nil {
 		return // handed back
 	}
@@ -37,7 +38,8 @@ type processed struct {
 	outcome Outcome
 	// attempted is false when no request was made (endpoint disabled or
 	// deleted, or the delivery was handed back).
-	attempted bool
+	attempted  bool
+	endpointID string
 }
 
 // process decides and makes one attempt of c with the given timeout. l,

@@ -135,6 +135,7 @@ func (d *Dispatcher) follow(ctx context.Context, o *herald.DeliveryOutcome, loca
 		select {
 		case r := <-local:
 			if r.rec != nil {
+				o.EndpointID = r.endpointID
 				fillOutcome(o, r.rec.State, r.outcome)
 				return
 			}
