@@ -1,0 +1,12 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/heraldhq/herald/internal/storetest"
+)
+
+func TestWebUserStore(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseWebUser(t, func(t *testing.T) storetest.WebUserStore { return newStore(t) })
+}
