@@ -1,0 +1,12 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/heraldhq/herald/internal/storetest"
+)
+
+func TestRetentionStore(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseRetention(t, func(t *testing.T) storetest.RetentionStore { return newStore(t) })
+}
