@@ -1,0 +1,73 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/heraldhq/herald"
+)
+
+// CustomerUpdateRequest is the body of PATCH /api/v1/customers/{customerId}.
+// RetentionDays is required: how many days the customer's events, deliveries
+// and attempt logs are kept once final (1 to herald.MaxRetentionDays), or 0
+// for the server's default (herald serve --retention, 30 days unless the
+// operator says otherwise).
+//
+//	{"retentionDays":7}
+type CustomerUpdateRequest struct {
+	RetentionDays *int `json:"retentionDays"`
+}
+
+// CustomerWithRetention is a customer with its retention period, the reply
+// to PATCH /api/v1/customers/{customerId}. RetentionDays 0 means the
+// server's default.
+type CustomerWithRetention struct {
+	Customer
+	RetentionDays int `json:"retentionDays"`
+}
+
+// handleCustomerUpdate serves PATCH /api/v1/customers/{customerId}. It
+// lives apart from customer.go because the retention period belongs to
+// herald.RetentionStore, which a Store need not implement: a store without
+// it refuses the call rather than the whole API refusing to start.
+func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) error {
+	rs, ok := s.cfg.Store.(herald.RetentionStore)
+	if !ok {
+		return herald.Errorf(herald.EINVALID, "this server's store does not keep retention periods")
+	}
+	var req CustomerUpdateRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.RetentionDays == nil {
+		return herald.Errorf(herald.EINVALID, "retentionDays is required")
+	}
+	if err := herald.ValidateRetentionDays(*req.RetentionDays); err != nil {
+		return err
+	}
+	c, err := s.customer(r)
+	if err != nil {
+		return err
+	}
+	if err := rs.CustomerRetentionSet(r.Context(), c.ID, *req.RetentionDays); err != nil {
+		return fmt.Errorf("set customer retention: %w", err)
+	}
+	s.cfg.Logger.InfoContext(r.Context(), "customer retention set",
+		slog.String("customer_id", c.ID), slog.Int("retention_days", *req.RetentionDays))
+	return writeJSON(w, http.StatusOK, &CustomerWithRetention{
+		Customer:      Customer{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt.UTC()},
+		RetentionDays: *req.RetentionDays,
+	})
+}
+
+// CustomerUpdate sets a customer's retention period: days, or 0 for the
+// server's default.
+func (c *Client) CustomerUpdate(ctx context.Context, id string, req *CustomerUpdateRequest) (*CustomerWithRetention, error) {
+	var out CustomerWithRetention
+	if err := c.do(ctx, "update customer", http.MethodPatch, customerPath(id), nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
