@@ -46,11 +46,19 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fs.DurationVar(&interactive, "interactive-deadline", interactive, "how long an interactive event waits for partners' replies (HERALD_INTERACTIVE_DEADLINE)")
+	keep, err := envDuration("HERALD_RETENTION", herald.DefaultRetentionDays*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&keep, "retention", keep, "how long final events, deliveries and attempt logs are kept, for customers without a retention of their own; 0 keeps everything (HERALD_RETENTION)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", shutdown, "how long attempts in flight may finish at shutdown (HERALD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 
+	if keep < 0 {
+		return usagef("--retention cannot be negative")
+	}
 	logger, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
@@ -70,6 +78,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		LeaseDuration:       lease,
 		ShutdownTimeout:     shutdown,
 		InteractiveDeadline: interactive,
+		Retention:           keep,
 		NodeID:              *nodeID,
 		Logger:              logger,
 		Stdout:              stdout,

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
+	"github.com/heraldhq/herald/retention"
 	"github.com/heraldhq/herald/sqlite"
 )
 
@@ -44,6 +45,9 @@ type serverConfig struct {
 	NodeID              string
 	Logger              *slog.Logger
 	Stdout              io.Writer // where the one-time token notice and the address go
+	// Retention is how long final events are kept for customers without a
+	// retention of their own. Zero: no purging at all.
+	Retention time.Duration
 }
 
 // node is a running Herald: store, dispatcher, publisher and HTTP server.
@@ -53,6 +57,7 @@ type node struct {
 	store      herald.Store
 	dispatcher *dispatch.Dispatcher
 	publisher  *dispatch.Publisher
+	purger     *retention.Purger // nil: retention is off
 	httpServer *http.Server
 	listener   net.Listener
 	baseURL    string
@@ -157,6 +162,14 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		writers = 4
 	}
 	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
+	if rs, ok := n.store.(herald.RetentionStore); ok && cfg.Retention > 0 {
+		// Every node purges; on PostgreSQL their batches skip each
+		// other's rows, and the jitter keeps them apart anyway.
+		n.purger, err = retention.New(retention.Config{Store: rs, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
 
 	apiServer, err := api.NewServer(api.Config{
 		Store:      n.store,
@@ -236,6 +249,12 @@ func (n *node) run(ctx context.Context) error {
 		// Other nodes' publishes wake this node's dispatcher at once.
 		go func() { _ = w.ListenWork(dispatchCtx, n.dispatcher.Wake) }()
 	}
+	purgeDone := make(chan struct{})
+	if n.purger != nil {
+		go func() { _ = n.purger.Run(dispatchCtx); close(purgeDone) }()
+	} else {
+		close(purgeDone)
+	}
 
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- n.httpServer.Serve(n.listener) }()
@@ -259,6 +278,7 @@ func (n *node) run(ctx context.Context) error {
 	if err := <-dispatchDone; err != nil {
 		n.log.Error("dispatcher", slog.Any("error", err))
 	}
+	<-purgeDone // a purge stops between batches; the store closes after
 	n.log.Info("herald stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", serveErr)
