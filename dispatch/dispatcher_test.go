@@ -17,17 +17,22 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/sqlite"
 	"github.com/heraldhq/herald/wire"
 )
 
-// testBundle is a running dispatcher over a real SQLite store.
+// testBundle is a running dispatcher over a real store: SQLite, or
+// PostgreSQL for the tests that onPostgres runs again (postgres_test.go).
 type testBundle struct {
-	path  string
-	store *sqlite.Store
-	disp  *dispatch.Dispatcher
-	pub   *dispatch.Publisher
-	stop  func()
+	store herald.Store
+	// reopen opens the bundle's database again, as a restarted node would,
+	// and closes it when t ends.
+	reopen func(t *testing.T) herald.Store
+	disp   *dispatch.Dispatcher
+	pub    *dispatch.Publisher
+	stop   func()
 }
 
 type setupOpts struct {
@@ -40,6 +45,12 @@ var loopbackOnly = dispatch.DestinationPolicy{Allow: []netip.Prefix{
 	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
 }}
 
+// postgresTests holds the tests (*testing.T) whose setup opens a
+// PostgreSQL store; see onPostgres.
+var postgresTests sync.Map
+
+// setup starts a dispatcher over a new, empty store: SQLite, unless t was
+// marked by onPostgres.
 func setup(t *testing.T, opts *setupOpts) *testBundle {
 	t.Helper()
 	if opts == nil {
@@ -52,11 +63,29 @@ func setup(t *testing.T, opts *setupOpts) *testBundle {
 	if opts.requestTimeout == 0 {
 		opts.requestTimeout = 5 * time.Second
 	}
-	path := filepath.Join(t.TempDir(), "herald.db")
-	store, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
+	var open func(t *testing.T) herald.Store
+	if _, ok := postgresTests.Load(t); ok {
+		connURL := dbtest.NewPostgresSchema(t)
+		open = func(t *testing.T) herald.Store {
+			// A few connections: the package's tests run in parallel
+			// against one server.
+			store, err := postgres.Open(t.Context(), &postgres.Config{URL: connURL, MaxConns: 8})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return store
+		}
+	} else {
+		path := filepath.Join(t.TempDir(), "herald.db")
+		open = func(t *testing.T) herald.Store {
+			store, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return store
+		}
 	}
+	store := open(t)
 	client := dispatch.NewHTTPClient(dispatch.ClientConfig{Policy: policy, Timeout: opts.requestTimeout})
 	disp, err := dispatch.New(dispatch.Config{
 		Store:           store,
@@ -75,7 +104,12 @@ func setup(t *testing.T, opts *setupOpts) *testBundle {
 	done := make(chan struct{})
 	go func() { _ = disp.Run(ctx); close(done) }()
 	var once sync.Once
-	b := &testBundle{path: path, store: store, disp: disp, pub: pub}
+	b := &testBundle{store: store, disp: disp, pub: pub}
+	b.reopen = func(t *testing.T) herald.Store {
+		s := open(t)
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
 	b.stop = func() {
 		once.Do(func() {
 			pub.Close()
@@ -463,11 +497,7 @@ func TestShutdownHandsBackInterruptedAttempts(t *testing.T) {
 
 	b.stop()
 
-	store, err := sqlite.Open(t.Context(), &sqlite.Config{Path: b.path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := b.reopen(t)
 	d, err := store.DeliveryGet(t.Context(), res.Deliveries[0].ID)
 	if err != nil {
 		t.Fatal(err)
