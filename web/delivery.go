@@ -1,0 +1,202 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// maxShownBody bounds the decompressed event body shown; real bodies are
+// a few kilobytes.
+const maxShownBody = 1 << 20
+
+// explorerData is the delivery explorer: the filter as typed, one page of
+// results, and the link to the next page.
+type explorerData struct {
+	Cust      *herald.Customer
+	Endpoints []*herald.Endpoint
+	Types     []wire.EventType
+	States    []herald.DeliveryState
+	// Filter values, as typed.
+	Type, State, EndpointID, Since, Until string
+	Deliveries                            []*herald.Delivery
+	NextURL                               string
+	Error                                 string
+}
+
+func (d *explorerData) customer() *herald.Customer { return d.Cust }
+
+// timeLayout is the value format of <input type="datetime-local">, read and
+// shown in UTC (the page says so).
+const timeLayout = "2006-01-02T15:04"
+
+// handleDeliveryList serves GET /ui/customers/{customerId}/deliveries.
+func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := &explorerData{Cust: c, Types: wire.EventTypes, States: herald.DeliveryStates,
+		Type: q.Get("type"), State: q.Get("state"), EndpointID: q.Get("endpoint"), Since: q.Get("since"), Until: q.Get("until")}
+	if d.Endpoints, err = s.cfg.Store.EndpointList(r.Context(), c.ID); err != nil {
+		return fmt.Errorf("list endpoints: %w", err)
+	}
+	p := &herald.DeliveryListParams{CustomerID: c.ID, EndpointID: d.EndpointID, Cursor: q.Get("cursor"), Limit: 50}
+	status := http.StatusOK
+	bad := func(msg string) { d.Error, status = msg, http.StatusBadRequest }
+	if d.Type != "" {
+		if t := wire.EventType(d.Type); t.Valid() {
+			p.EventType = t
+		} else {
+			bad("Choose an event type from the list.")
+		}
+	}
+	if d.State != "" {
+		if st := herald.DeliveryState(d.State); st.Valid() {
+			p.States = []herald.DeliveryState{st}
+		} else {
+			bad("Choose a state from the list.")
+		}
+	}
+	for _, f := range []struct {
+		v   string
+		dst *time.Time
+	}{{d.Since, &p.Since}, {d.Until, &p.Until}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(timeLayout, f.v)
+		if err != nil {
+			bad("Enter times as YYYY-MM-DDTHH:MM.")
+			continue
+		}
+		*f.dst = t
+	}
+	if d.Error == "" {
+		res, err := s.cfg.Store.DeliveryList(r.Context(), p)
+		if herald.ErrorCode(err) == herald.EINVALID {
+			bad(herald.ErrorMessage(err))
+		} else if err != nil {
+			return fmt.Errorf("list deliveries: %w", err)
+		} else {
+			d.Deliveries = res.Deliveries
+			if res.NextCursor != "" {
+				q.Set("cursor", res.NextCursor)
+				d.NextURL = customerPath(c.ID, "deliveries") + "?" + q.Encode()
+			}
+		}
+	}
+	s.render(w, r, status, "deliveries", "Deliveries · "+c.Name, d)
+	return nil
+}
+
+// attemptView is one attempt with its request headers in a stable order.
+type attemptView struct {
+	*herald.Attempt
+	Headers [][2]string
+}
+
+type deliveryData struct {
+	Cust     *herald.Customer
+	Delivery *herald.Delivery
+	Endpoint *herald.Endpoint // nil if deleted
+	Event    *herald.Event
+	Body     string // the event body as sent, decompressed and indented
+	Attempts []attemptView
+	Retried  bool
+}
+
+func (d *deliveryData) customer() *herald.Customer { return d.Cust }
+
+// deliveryFor loads the path's delivery of the path's customer.
+func (s *Server) deliveryFor(r *http.Request, c *herald.Customer) (*herald.Delivery, error) {
+	id := r.PathValue("deliveryId")
+	d, err := s.cfg.Store.DeliveryGet(r.Context(), id)
+	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && d.CustomerID != c.ID) {
+		return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get delivery: %w", err)
+	}
+	return d, nil
+}
+
+// handleDeliveryGet serves GET /ui/customers/{customerId}/deliveries/{deliveryId}.
+func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.deliveryFor(r, c)
+	if err != nil {
+		return err
+	}
+	ev, err := s.cfg.Store.EventGet(r.Context(), d.EventID)
+	if err != nil {
+		return fmt.Errorf("get event: %w", err)
+	}
+	data := &deliveryData{Cust: c, Delivery: d, Event: ev, Retried: r.URL.Query().Get("retried") == "1"}
+	if e, err := s.cfg.Store.EndpointGet(r.Context(), d.EndpointID); err == nil {
+		data.Endpoint = e
+	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
+		return fmt.Errorf("get endpoint: %w", err)
+	}
+	body, err := wire.Gunzip(ev.BodyGzip, maxShownBody)
+	if err != nil {
+		return fmt.Errorf("decompress event body: %w", err)
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, body, "", "  ") == nil {
+		data.Body = pretty.String()
+	} else {
+		data.Body = string(body)
+	}
+	for _, a := range d.AttemptLog {
+		v := attemptView{Attempt: a}
+		for k, val := range a.RequestHeaders {
+			v.Headers = append(v.Headers, [2]string{k, val})
+		}
+		slices.SortFunc(v.Headers, func(x, y [2]string) int {
+			if x[0] < y[0] {
+				return -1
+			}
+			if x[0] > y[0] {
+				return 1
+			}
+			return 0
+		})
+		data.Attempts = append(data.Attempts, v)
+	}
+	slices.Reverse(data.Attempts) // newest first
+	s.render(w, r, http.StatusOK, "delivery", "Delivery "+d.ID, data)
+	return nil
+}
+
+// handleDeliveryRetry serves POST
+// /ui/customers/{customerId}/deliveries/{deliveryId}/retry.
+func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.deliveryFor(r, c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Store.DeliveryRetry(r.Context(), d.ID, s.now()); err != nil {
+		if herald.ErrorCode(err) == herald.ECONFLICT {
+			return herald.Errorf(herald.ECONFLICT, "An attempt of this delivery is in flight; try again in a moment.")
+		}
+		return fmt.Errorf("retry delivery: %w", err)
+	}
+	s.cfg.WakeFunc()
+	return redirect(w, r, customerPath(c.ID, "deliveries", d.ID)+"?"+url.Values{"retried": {"1"}}.Encode())
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/heraldhq/herald"
+)
+
+type loginData struct {
+	Next     string
+	Username string
+	Error    string
+	Operator bool // the error is the operator form's
+}
+
+// safeNext returns next if it is a path of the UI, else /ui/, so the
+// sign-in page cannot be used to send someone to another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/ui/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/ui/"
+	}
+	return next
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// handleLoginPage serves GET /ui/login.
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) error {
+	if sessionFromContext(r.Context()) != nil {
+		return redirect(w, r, safeNext(r.URL.Query().Get("next")))
+	}
+	s.render(w, r, http.StatusOK, "login", "Sign in", &loginData{Next: safeNext(r.URL.Query().Get("next"))})
+	return nil
+}
+
+// handleLogin serves POST /ui/login: a customer administrator signs in.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	username, password := r.PostFormValue("username"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	u, err := s.cfg.Users.WebUserGetByUsername(r.Context(), username)
+	switch {
+	case err == nil:
+	case herald.ErrorCode(err) == herald.ENOTFOUND:
+		// Spend the same time as for a known user, so response times do
+		// not tell which usernames exist.
+		checkPassword(dummyHash(), password)
+		u = nil
+	default:
+		return fmt.Errorf("sign in: %w", err)
+	}
+	if u == nil || !checkPassword(u.PasswordHash, password) {
+		s.cfg.Logger.InfoContext(r.Context(), "web sign-in refused", slog.String("username", username))
+		s.render(w, r, http.StatusUnauthorized, "login", "Sign in",
+			&loginData{Next: next, Username: username, Error: "The username or password is not right."})
+		return nil
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		return err
+	}
+	s.cfg.Logger.InfoContext(r.Context(), "web sign-in", slog.String("username", u.Username), slog.String("customer_id", u.CustomerID))
+	if next == "/ui/" {
+		next = customerPath(u.CustomerID)
+	}
+	return redirect(w, r, next)
+}
+
+// handleOperatorLogin serves POST /ui/login/operator: an operator signs in
+// with the admin token.
+func (s *Server) handleOperatorLogin(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.PostFormValue("next"))
+	// Compare hashes in constant time: that hides the token's length too.
+	got := sha256.Sum256([]byte(r.PostFormValue("token")))
+	want := sha256.Sum256([]byte(s.cfg.AdminToken))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		s.cfg.Logger.InfoContext(r.Context(), "web operator sign-in refused")
+		s.render(w, r, http.StatusUnauthorized, "login", "Sign in",
+			&loginData{Next: next, Error: "That admin token is not right.", Operator: true})
+		return nil
+	}
+	if err := s.startSession(w, r, nil); err != nil {
+		return err
+	}
+	s.cfg.Logger.InfoContext(r.Context(), "web operator sign-in")
+	return redirect(w, r, next)
+}
+
+// handleLogout serves POST /ui/logout.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.cfg.Users.WebSessionDelete(r.Context(), hashSessionID(c.Value)); err != nil {
+			return fmt.Errorf("sign out: %w", err)
+		}
+	}
+	s.clearSessionCookie(w, r)
+	return redirect(w, r, "/ui/login")
+}
+
+// handleHome serves GET /ui/: operators get the customer list, an
+// administrator their customer's page.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Path != "/ui/" {
+		return herald.Errorf(herald.ENOTFOUND, "page not found")
+	}
+	sess := sessionFromContext(r.Context())
+	if !sess.Operator() {
+		return redirect(w, r, customerPath(sess.CustomerID()))
+	}
+	return redirect(w, r, "/ui/customers")
+}
