@@ -1,0 +1,453 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+var _ herald.HealthStore = (*Store)(nil)
+
+// EndpointHealthList implements herald.HealthStore.
+func (s *Store) EndpointHealthList(ctx context.Context, p *herald.EndpointHealthParams) ([]*herald.EndpointHealth, error) {
+	if p.CustomerID == "" {
+		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
+	}
+	if p.Since.IsZero() {
+		return nil, herald.Errorf(herald.EINVALID, "since is required")
+	}
+	// One read transaction: every endpoint's numbers are of one snapshot.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	q := `SELECT e.id, e.customer_id, ` + healthColumns + ` FROM endpoints e
+		LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
+		WHERE e.customer_id = ?`
+	args := []any{p.CustomerID}
+	if p.EndpointID != "" {
+		q += ` AND e.id = ?`
+		args = append(args, p.EndpointID)
+	}
+	rows, err := tx.QueryContext(ctx, q+` ORDER BY e.created_at, e.rowid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	out, err := scanHealths(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	if p.EndpointID != "" && len(out) == 0 {
+		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+	}
+	since := toMillis(p.Since)
+	for _, h := range out {
+		h.Since = fromMillis(since)
+		if err := windowStats(ctx, tx, h, since); err != nil {
+			return nil, fmt.Errorf("list endpoint health: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// healthColumns are the endpoint_health columns scanHealth reads after the
+// endpoint's id and customer, from endpoint_health aliased h (NULLs of a
+// LEFT JOIN read as zero).
+const healthColumns = `coalesce(h.last_attempt_at, 0), coalesce(h.last_success_at, 0),
+	coalesce(h.last_failure_at, 0), coalesce(h.last_status_code, 0), coalesce(h.last_error, ''),
+	coalesce(h.failing_since, 0), coalesce(h.disabled_at, 0)`
+
+func scanHealths(rows *sql.Rows) ([]*herald.EndpointHealth, error) {
+	defer rows.Close()
+	out := []*herald.EndpointHealth{}
+	for rows.Next() {
+		var h herald.EndpointHealth
+		var last, success, failure, failing, disabled int64
+		if err := rows.Scan(&h.EndpointID, &h.CustomerID, &last, &success, &failure, &h.LastStatusCode,
+			&h.LastError, &failing, &disabled); err != nil {
+			return nil, err
+		}
+		h.LastAttemptAt, h.LastSuccessAt, h.LastFailureAt = fromMillis(last), fromMillis(success), fromMillis(failure)
+		h.FailingSince, h.DisabledAt = fromMillis(failing), fromMillis(disabled)
+		out = append(out, &h)
+	}
+	return out, rows.Err()
+}
+
+// windowStats fills the counts and latencies of h over attempts at or after
+// since. It reaches them through the endpoint's deliveries attempted since
+// then (deliveries_endpoint_last_attempt): a delivery's last_attempt_at is
+// at least the time of each of its attempts.
+func windowStats(ctx context.Context, q querier, h *herald.EndpointHealth, since int64) error {
+	const from = ` FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+		WHERE d.endpoint_id = ? AND d.last_attempt_at >= ? AND a.at >= ?`
+	rows, err := q.QueryContext(ctx, `SELECT count(*),
+			coalesce(sum(a.status_code BETWEEN 200 AND 299 OR a.status_code = 303), 0),
+			coalesce(sum(a.status_code = 400), 0),
+			coalesce(avg(a.latency), 0)`+from, h.EndpointID, since, since)
+	if err != nil {
+		return err
+	}
+	var avg float64
+	if err := scanOne(rows, &h.Attempts, &h.Succeeded, &h.Rejected, &avg); err != nil {
+		return err
+	}
+	h.Failed = h.Attempts - h.Succeeded - h.Rejected
+	h.LatencyAvg = time.Duration(avg)
+	if h.Attempts == 0 {
+		return nil
+	}
+	// The lower median, as PostgreSQL's percentile_disc(0.5): the
+	// ceil(n/2)-th smallest latency.
+	rows, err = q.QueryContext(ctx, `SELECT a.latency`+from+` ORDER BY a.latency LIMIT 1 OFFSET ?`,
+		h.EndpointID, since, since, (h.Attempts-1)/2)
+	if err != nil {
+		return err
+	}
+	var p50 int64
+	if err := scanOne(rows, &p50); err != nil {
+		return err
+	}
+	h.LatencyP50 = time.Duration(p50)
+	return nil
+}
+
+// scanOne scans the first row of rows into dest and closes rows.
+func scanOne(rows *sql.Rows, dest ...any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// EndpointFailingList implements herald.HealthStore.
+func (s *Store) EndpointFailingList(ctx context.Context, before time.Time) ([]*herald.EndpointHealth, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT e.id, e.customer_id, `+healthColumns+`
+		FROM endpoint_health h JOIN endpoints e ON e.id = h.endpoint_id
+		WHERE h.failing_since <> 0 AND h.failing_since <= ? AND e.enabled
+		ORDER BY h.failing_since`, toMillis(before))
+	if err != nil {
+		return nil, fmt.Errorf("list failing endpoints: %w", err)
+	}
+	out, err := scanHealths(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list failing endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// defaultDeadScanLimit is HealthScanParams.Limit's default.
+const defaultDeadScanLimit = 1000
+
+// HealthScan implements herald.HealthStore in one write transaction.
+func (s *Store) HealthScan(ctx context.Context, p *herald.HealthScanParams) (*herald.HealthScanResult, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = defaultDeadScanLimit
+	}
+	now := toMillis(p.Now)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	sc := &healthScan{ctx: ctx, tx: tx, now: now, res: &herald.HealthScanResult{}}
+
+	// Endpoints disabled with a reason that no event reports yet. An
+	// endpoint an operator disabled (no reason) is the operator's news.
+	type change struct {
+		id, customer, reason string
+		at                   int64
+	}
+	var disabled, enabled []change
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
+		FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
+		WHERE (NOT e.enabled AND e.disabled_reason <> '' AND coalesce(h.disabled_open, 0) = 0)
+		   OR (e.enabled AND h.disabled_open = 1)`)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	for rows.Next() {
+		var c change
+		var on bool
+		if err := rows.Scan(&c.id, &c.customer, &c.reason, &c.at, &on); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		if on {
+			enabled = append(enabled, c)
+		} else {
+			disabled = append(disabled, c)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	for _, c := range disabled {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
+			VALUES (?1, ?2, ?3, 1)
+			ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = ?3, disabled_open = 1`,
+			c.id, c.customer, c.at); err != nil {
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		if err := sc.record(herald.OperatorEventEndpointDisabled, c.customer, c.id, "", c.at, c.reason,
+			"endpoint.disabled:"+c.id+":"+strconv.FormatInt(c.at, 10)); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range enabled {
+		// A new start: the old streak (and any recovery of it) is over,
+		// or the monitor would disable the endpoint again at once.
+		if _, err := tx.ExecContext(ctx, `UPDATE endpoint_health
+			SET disabled_open = 0, failing_since = 0, recovered_from = 0, recovered_at = 0
+			WHERE endpoint_id = ?`, c.id); err != nil {
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		if err := sc.record(herald.OperatorEventEndpointRecovered, c.customer, c.id, "", c.at,
+			"the endpoint was enabled again", "endpoint.recovered:"+c.id+":"+strconv.FormatInt(c.at, 10)); err != nil {
+			return nil, err
+		}
+	}
+
+	// Failing streaks a healthy attempt ended.
+	type recovery struct {
+		id, customer string
+		from, at     int64
+	}
+	var recs []recovery
+	rows, err = tx.QueryContext(ctx, `SELECT endpoint_id, customer_id, recovered_from, recovered_at
+		FROM endpoint_health WHERE recovered_at <> 0`)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	for rows.Next() {
+		var r recovery
+		if err := rows.Scan(&r.id, &r.customer, &r.from, &r.at); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	for _, r := range recs {
+		// Compare-and-clear: a newer recovery recorded since the read
+		// stays for the next scan.
+		if _, err := tx.ExecContext(ctx, `UPDATE endpoint_health SET recovered_from = 0, recovered_at = 0
+			WHERE endpoint_id = ? AND recovered_at = ?`, r.id, r.at); err != nil {
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		streak := time.Duration(r.at-r.from) * time.Millisecond
+		if streak < p.RecoveredAfter {
+			continue
+		}
+		if err := sc.record(herald.OperatorEventEndpointRecovered, r.customer, r.id, "", r.at,
+			"a delivery succeeded after failing for "+streak.String(),
+			"endpoint.recovered:"+r.id+":"+strconv.FormatInt(r.at, 10)); err != nil {
+			return nil, err
+		}
+	}
+
+	// Deliveries that died, in (updated_at, id) order after the mark, up
+	// to DeadSettle before now.
+	var markAt int64
+	var markID string
+	err = tx.QueryRowContext(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&markAt, &markID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// The first scan starts now: a store upgraded with years of
+		// dead deliveries should not page anyone about them.
+		markAt, markID = toMillis(p.Now.Add(-p.DeadSettle)), ""
+	case err != nil:
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	settled := toMillis(p.Now.Add(-p.DeadSettle))
+	rows, err = tx.QueryContext(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
+		FROM deliveries WHERE state = 'dead' AND (updated_at, id) > (?, ?) AND updated_at <= ?
+		ORDER BY updated_at, id LIMIT ?`, markAt, markID, settled, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	type dead struct {
+		id, customer, endpoint, lastError string
+		at                                int64
+	}
+	var deads []dead
+	for rows.Next() {
+		var d dead
+		if err := rows.Scan(&d.id, &d.customer, &d.endpoint, &d.at, &d.lastError); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		deads = append(deads, d)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	if len(deads) > limit {
+		deads, sc.res.More = deads[:limit], true
+	}
+	for _, d := range deads {
+		if err := sc.record(herald.OperatorEventDeliveryDead, d.customer, d.endpoint, d.id, d.at, d.lastError,
+			"delivery.dead:"+d.id+":"+strconv.FormatInt(d.at, 10)); err != nil {
+			return nil, err
+		}
+		markAt, markID = d.at, d.id
+	}
+	if !sc.res.More && settled > markAt {
+		// Nothing died between the last one and the settle line, so the
+		// next scan may start at the line.
+		markAt, markID = settled, ""
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', ?1, ?2)
+		ON CONFLICT (name) DO UPDATE SET at = ?1, id = ?2`, markAt, markID); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	return sc.res, nil
+}
+
+// healthScan is one HealthScan's transaction and what it has recorded.
+type healthScan struct {
+	ctx context.Context
+	tx  *sql.Tx
+	now int64
+	res *herald.HealthScanResult
+}
+
+// record inserts an operator event unless one with its dedupe key exists,
+// due at once for the notifier.
+func (sc *healthScan) record(t herald.OperatorEventType, customer, endpoint, delivery string, at int64, detail, key string) error {
+	ev := &herald.OperatorEvent{
+		ID: herald.NewID(herald.IDPrefixOperatorEvent, fromMillis(sc.now)), Type: t, CustomerID: customer,
+		EndpointID: endpoint, DeliveryID: delivery, At: fromMillis(at), Detail: detail, CreatedAt: fromMillis(sc.now),
+	}
+	res, err := sc.tx.ExecContext(sc.ctx, `INSERT INTO operator_events
+		(id, type, customer_id, endpoint_id, delivery_id, at, detail, dedupe_key, created_at, send_next_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+		ON CONFLICT (dedupe_key) DO NOTHING`,
+		ev.ID, string(t), customer, endpoint, delivery, at, detail, key, sc.now)
+	if err != nil {
+		return fmt.Errorf("health scan: record %s: %w", t, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		sc.res.Events = append(sc.res.Events, ev)
+	}
+	return nil
+}
+
+// operatorEventColumns are the columns scanOperatorEvent reads, in order.
+const operatorEventColumns = `id, type, customer_id, endpoint_id, delivery_id, at, detail, created_at,
+	sent_at, send_attempts, last_send_error, send_abandoned`
+
+func scanOperatorEvents(rows *sql.Rows) ([]*herald.OperatorEvent, error) {
+	defer rows.Close()
+	out := []*herald.OperatorEvent{}
+	for rows.Next() {
+		var ev herald.OperatorEvent
+		var typ string
+		var at, created, sent int64
+		if err := rows.Scan(&ev.ID, &typ, &ev.CustomerID, &ev.EndpointID, &ev.DeliveryID, &at, &ev.Detail,
+			&created, &sent, &ev.SendAttempts, &ev.LastSendError, &ev.SendAbandoned); err != nil {
+			return nil, err
+		}
+		ev.Type = herald.OperatorEventType(typ)
+		ev.At, ev.CreatedAt, ev.SentAt = fromMillis(at), fromMillis(created), fromMillis(sent)
+		out = append(out, &ev)
+	}
+	return out, rows.Err()
+}
+
+// OperatorEventList implements herald.HealthStore, with keyset pagination
+// on id as DeliveryList.
+func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	var where strings.Builder
+	where.WriteString(`1 = 1`)
+	var args []any
+	if p.CustomerID != "" {
+		where.WriteString(` AND customer_id = ?`)
+		args = append(args, p.CustomerID)
+	}
+	if p.Type != "" {
+		if !p.Type.Valid() {
+			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
+		}
+		where.WriteString(` AND type = ?`)
+		args = append(args, string(p.Type))
+	}
+	if !p.Since.IsZero() {
+		where.WriteString(` AND created_at >= ?`)
+		args = append(args, toMillis(p.Since))
+	}
+	if p.Cursor != "" {
+		after, err := decodeIDCursor(p.Cursor, herald.IDPrefixOperatorEvent)
+		if err != nil {
+			return nil, err
+		}
+		where.WriteString(` AND id < ?`)
+		args = append(args, after)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+operatorEventColumns+` FROM operator_events
+		WHERE `+where.String()+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("list operator events: %w", err)
+	}
+	evs, err := scanOperatorEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list operator events: %w", err)
+	}
+	res := &herald.OperatorEventListResult{Events: evs}
+	if len(evs) > limit {
+		res.Events = evs[:limit]
+		res.NextCursor = encodeCursor(evs[limit-1].ID)
+	}
+	return res, nil
+}
+
+// pageLimit applies the page size rules of the list methods: 0 is the
+// default, more than the maximum is the maximum.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, herald.Errorf(herald.EINVALID, "limit cannot be negative")
+	case n == 0:
+		return defaultDeliveryPage, nil
+	case n > maxDeliveryPage:
+		return maxDeliveryPage, nil
+	}
+	return n, nil
+}
+
+// decodeIDCursor decodes a cursor of encodeCursor's format (DeliveryList's)
+// whose id has the given prefix.
+func decodeIDCursor(c, prefix string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, prefix) {
+			return id, nil
+		}
+	}
+	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
+}
