@@ -1,0 +1,469 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald"
+)
+
+var _ herald.HealthStore = (*Store)(nil)
+
+// optTime is t for a nullable timestamptz: NULL for the zero time.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = dbTime(t)
+	return &t
+}
+
+// healthColumns are the endpoint_health columns scanHealth reads after the
+// endpoint's id and customer, from endpoint_health aliased h.
+const healthColumns = `h.last_attempt_at, h.last_success_at, h.last_failure_at,
+	coalesce(h.last_status_code, 0), coalesce(h.last_error, ''), h.failing_since, h.disabled_at`
+
+func scanHealth(r pgx.Row) (*herald.EndpointHealth, error) {
+	var h herald.EndpointHealth
+	var last, success, failure, failing, disabled *time.Time
+	if err := r.Scan(&h.EndpointID, &h.CustomerID, &last, &success, &failure, &h.LastStatusCode,
+		&h.LastError, &failing, &disabled); err != nil {
+		return nil, err
+	}
+	h.LastAttemptAt, h.LastSuccessAt, h.LastFailureAt = fromNullTime(last), fromNullTime(success), fromNullTime(failure)
+	h.FailingSince, h.DisabledAt = fromNullTime(failing), fromNullTime(disabled)
+	return &h, nil
+}
+
+func collectHealths(rows pgx.Rows) ([]*herald.EndpointHealth, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.EndpointHealth, error) { return scanHealth(r) })
+	if out == nil {
+		out = []*herald.EndpointHealth{}
+	}
+	return out, err
+}
+
+// EndpointHealthList implements herald.HealthStore.
+func (s *Store) EndpointHealthList(ctx context.Context, p *herald.EndpointHealthParams) ([]*herald.EndpointHealth, error) {
+	if p.CustomerID == "" {
+		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
+	}
+	if p.Since.IsZero() {
+		return nil, herald.Errorf(herald.EINVALID, "since is required")
+	}
+	since := dbTime(p.Since)
+	// One repeatable-read transaction: every endpoint's numbers are of one
+	// snapshot.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	q := `SELECT e.id, e.customer_id, ` + healthColumns + ` FROM endpoints e
+		LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
+		WHERE e.customer_id = $1`
+	args := []any{p.CustomerID}
+	if p.EndpointID != "" {
+		q += ` AND e.id = $2`
+		args = append(args, p.EndpointID)
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY e.created_at, e.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	out, err := collectHealths(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoint health: %w", err)
+	}
+	if p.EndpointID != "" && len(out) == 0 {
+		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+	}
+	for _, h := range out {
+		h.Since = since
+		var avg float64
+		var p50 *int64
+		// percentile_disc(0.5) is the lower median, as the sqlite store
+		// computes it. The endpoint's deliveries attempted since then
+		// lead to the window's attempts (deliveries_endpoint_last_attempt).
+		err := tx.QueryRow(ctx, `SELECT count(*),
+				count(*) FILTER (WHERE a.status_code BETWEEN 200 AND 299 OR a.status_code = 303),
+				count(*) FILTER (WHERE a.status_code = 400),
+				coalesce(avg(a.latency_ns), 0)::float8,
+				percentile_disc(0.5) WITHIN GROUP (ORDER BY a.latency_ns)
+			FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+			WHERE d.endpoint_id = $1 AND d.last_attempt_at >= $2 AND a.at >= $2`,
+			h.EndpointID, since).Scan(&h.Attempts, &h.Succeeded, &h.Rejected, &avg, &p50)
+		if err != nil {
+			return nil, fmt.Errorf("list endpoint health: %w", err)
+		}
+		h.Failed = h.Attempts - h.Succeeded - h.Rejected
+		h.LatencyAvg = time.Duration(avg)
+		if p50 != nil {
+			h.LatencyP50 = time.Duration(*p50)
+		}
+	}
+	return out, nil
+}
+
+// EndpointFailingList implements herald.HealthStore.
+func (s *Store) EndpointFailingList(ctx context.Context, before time.Time) ([]*herald.EndpointHealth, error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.customer_id, `+healthColumns+`
+		FROM endpoint_health h JOIN endpoints e ON e.id = h.endpoint_id
+		WHERE h.failing_since IS NOT NULL AND h.failing_since <= $1 AND e.enabled
+		ORDER BY h.failing_since`, dbTime(before))
+	if err != nil {
+		return nil, fmt.Errorf("list failing endpoints: %w", err)
+	}
+	out, err := collectHealths(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list failing endpoints: %w", err)
+	}
+	return out, nil
+}
+
+// defaultDeadScanLimit is HealthScanParams.Limit's default.
+const defaultDeadScanLimit = 1000
+
+// lockClassHealthScan serializes HealthScans of one schema (second key:
+// hashtext of the schema). Without it two nodes' scans would read the same
+// changes and the same dead-delivery mark at once; the dedupe keys would
+// still keep each event single, but the second scan would wait on the
+// first's unique-index entries row by row and then write the mark back
+// with a stale value.
+const lockClassHealthScan int32 = 0x48524c10
+
+// HealthScan implements herald.HealthStore in one transaction.
+func (s *Store) HealthScan(ctx context.Context, p *herald.HealthScanParams) (*herald.HealthScanResult, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = defaultDeadScanLimit
+	}
+	now := dbTime(p.Now)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockClassHealthScan); err != nil {
+		return nil, fmt.Errorf("health scan: lock: %w", err)
+	}
+	sc := &pgHealthScan{ctx: ctx, tx: tx, now: now, res: &herald.HealthScanResult{}}
+
+	type change struct {
+		id, customer, reason string
+		at                   time.Time
+		on                   bool
+	}
+	rows, err := tx.Query(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
+		FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
+		WHERE (NOT e.enabled AND e.disabled_reason <> '' AND NOT coalesce(h.disabled_open, false))
+		   OR (e.enabled AND h.disabled_open)
+		ORDER BY e.id`)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	changes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (change, error) {
+		var c change
+		err := r.Scan(&c.id, &c.customer, &c.reason, &c.at, &c.on)
+		c.at = c.at.UTC()
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	for _, c := range changes {
+		if !c.on {
+			if _, err := tx.Exec(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
+				VALUES ($1, $2, $3, true)
+				ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = $3, disabled_open = true`,
+				c.id, c.customer, c.at); err != nil {
+				return nil, fmt.Errorf("health scan: %w", err)
+			}
+			if err := sc.record(herald.OperatorEventEndpointDisabled, c.customer, c.id, "", c.at, c.reason,
+				"endpoint.disabled:"+c.id+":"+millis(c.at)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// A new start, or the monitor would disable it again at once.
+		if _, err := tx.Exec(ctx, `UPDATE endpoint_health
+			SET disabled_open = false, failing_since = NULL, recovered_from = NULL, recovered_at = NULL
+			WHERE endpoint_id = $1`, c.id); err != nil {
+			return nil, fmt.Errorf("health scan: %w", err)
+		}
+		if err := sc.record(herald.OperatorEventEndpointRecovered, c.customer, c.id, "", c.at,
+			"the endpoint was enabled again", "endpoint.recovered:"+c.id+":"+millis(c.at)); err != nil {
+			return nil, err
+		}
+	}
+
+	// Failing streaks a healthy attempt ended; cleared as they are read.
+	rows, err = tx.Query(ctx, `UPDATE endpoint_health h SET recovered_from = NULL, recovered_at = NULL
+		FROM (SELECT endpoint_id, recovered_from, recovered_at FROM endpoint_health
+			WHERE recovered_at IS NOT NULL FOR UPDATE) old
+		WHERE h.endpoint_id = old.endpoint_id
+		RETURNING h.endpoint_id, h.customer_id, old.recovered_from, old.recovered_at`)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	type recovery struct {
+		id, customer string
+		from, at     time.Time
+	}
+	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (recovery, error) {
+		var v recovery
+		err := r.Scan(&v.id, &v.customer, &v.from, &v.at)
+		v.from, v.at = v.from.UTC(), v.at.UTC()
+		return v, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	slices.SortFunc(recs, func(a, b recovery) int { return strings.Compare(a.id, b.id) })
+	for _, r := range recs {
+		streak := r.at.Sub(r.from)
+		if streak < p.RecoveredAfter {
+			continue
+		}
+		if err := sc.record(herald.OperatorEventEndpointRecovered, r.customer, r.id, "", r.at,
+			"a delivery succeeded after failing for "+streak.String(), "endpoint.recovered:"+r.id+":"+millis(r.at)); err != nil {
+			return nil, err
+		}
+	}
+
+	// Deliveries that died, after the mark and up to DeadSettle ago.
+	var markAt time.Time
+	var markID string
+	err = tx.QueryRow(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&markAt, &markID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		markAt, markID = dbTime(p.Now.Add(-p.DeadSettle)), ""
+	case err != nil:
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	settled := dbTime(p.Now.Add(-p.DeadSettle))
+	rows, err = tx.Query(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
+		FROM deliveries WHERE state = 'dead' AND (updated_at, id) > ($1, $2) AND updated_at <= $3
+		ORDER BY updated_at, id LIMIT $4`, markAt, markID, settled, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	type dead struct {
+		id, customer, endpoint, lastError string
+		at                                time.Time
+	}
+	deads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dead, error) {
+		var d dead
+		err := r.Scan(&d.id, &d.customer, &d.endpoint, &d.at, &d.lastError)
+		d.at = d.at.UTC()
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	if len(deads) > limit {
+		deads, sc.res.More = deads[:limit], true
+	}
+	for _, d := range deads {
+		if err := sc.record(herald.OperatorEventDeliveryDead, d.customer, d.endpoint, d.id, d.at, d.lastError,
+			"delivery.dead:"+d.id+":"+millis(d.at)); err != nil {
+			return nil, err
+		}
+		markAt, markID = d.at, d.id
+	}
+	if !sc.res.More && settled.After(markAt) {
+		markAt, markID = settled, ""
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', $1, $2)
+		ON CONFLICT (name) DO UPDATE SET at = $1, id = $2`, markAt, markID); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("health scan: %w", err)
+	}
+	return sc.res, nil
+}
+
+// millis formats t for a dedupe key, as the sqlite store does.
+func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+type pgHealthScan struct {
+	ctx context.Context
+	tx  pgx.Tx
+	now time.Time
+	res *herald.HealthScanResult
+}
+
+// record inserts an operator event unless one with its dedupe key exists,
+// due at once for the notifier.
+func (sc *pgHealthScan) record(t herald.OperatorEventType, customer, endpoint, delivery string, at time.Time, detail, key string) error {
+	ev := &herald.OperatorEvent{
+		ID: herald.NewID(herald.IDPrefixOperatorEvent, sc.now), Type: t, CustomerID: customer,
+		EndpointID: endpoint, DeliveryID: delivery, At: dbTime(at), Detail: detail, CreatedAt: sc.now,
+	}
+	tag, err := sc.tx.Exec(sc.ctx, `INSERT INTO operator_events
+		(id, type, customer_id, endpoint_id, delivery_id, at, detail, dedupe_key, created_at, send_next_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+		ON CONFLICT (dedupe_key) DO NOTHING`,
+		ev.ID, string(t), customer, endpoint, delivery, ev.At, detail, key, sc.now)
+	if err != nil {
+		return fmt.Errorf("health scan: record %s: %w", t, err)
+	}
+	if tag.RowsAffected() == 1 {
+		sc.res.Events = append(sc.res.Events, ev)
+	}
+	return nil
+}
+
+// operatorEventColumns are the columns scanOperatorEvent reads, in order.
+const operatorEventColumns = `id, type, customer_id, endpoint_id, delivery_id, at, detail, created_at,
+	sent_at, send_attempts, last_send_error, send_abandoned`
+
+func collectOperatorEvents(rows pgx.Rows) ([]*herald.OperatorEvent, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.OperatorEvent, error) {
+		var ev herald.OperatorEvent
+		var typ string
+		var sent *time.Time
+		if err := r.Scan(&ev.ID, &typ, &ev.CustomerID, &ev.EndpointID, &ev.DeliveryID, &ev.At, &ev.Detail,
+			&ev.CreatedAt, &sent, &ev.SendAttempts, &ev.LastSendError, &ev.SendAbandoned); err != nil {
+			return nil, err
+		}
+		ev.Type = herald.OperatorEventType(typ)
+		ev.At, ev.CreatedAt, ev.SentAt = ev.At.UTC(), ev.CreatedAt.UTC(), fromNullTime(sent)
+		return &ev, nil
+	})
+	if out == nil {
+		out = []*herald.OperatorEvent{}
+	}
+	return out, err
+}
+
+// OperatorEventList implements herald.HealthStore.
+func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	var where strings.Builder
+	where.WriteString(`true`)
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if p.CustomerID != "" {
+		where.WriteString(` AND customer_id = ` + arg(p.CustomerID))
+	}
+	if p.Type != "" {
+		if !p.Type.Valid() {
+			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
+		}
+		where.WriteString(` AND type = ` + arg(string(p.Type)))
+	}
+	if !p.Since.IsZero() {
+		where.WriteString(` AND created_at >= ` + arg(dbTime(p.Since)))
+	}
+	if p.Cursor != "" {
+		after, err := decodeIDCursor(p.Cursor, herald.IDPrefixOperatorEvent)
+		if err != nil {
+			return nil, err
+		}
+		where.WriteString(` AND id < ` + arg(after))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+operatorEventColumns+` FROM operator_events
+		WHERE `+where.String()+` ORDER BY id DESC LIMIT `+arg(limit+1), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list operator events: %w", err)
+	}
+	evs, err := collectOperatorEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list operator events: %w", err)
+	}
+	res := &herald.OperatorEventListResult{Events: evs}
+	if len(evs) > limit {
+		res.Events = evs[:limit]
+		res.NextCursor = encodeCursor(evs[limit-1].ID)
+	}
+	return res, nil
+}
+
+// OperatorEventClaimUnsent implements herald.HealthStore. SKIP LOCKED lets
+// several nodes' notifiers claim at once without waiting on each other.
+func (s *Store) OperatorEventClaimUnsent(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*herald.OperatorEvent, error) {
+	if limit <= 0 {
+		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
+	}
+	if !leaseUntil.After(now) {
+		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE operator_events SET send_next_at = $1
+		WHERE id IN (SELECT id FROM operator_events WHERE send_next_at IS NOT NULL AND send_next_at <= $2
+			ORDER BY send_next_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING `+operatorEventColumns, dbTime(leaseUntil), dbTime(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim operator events: %w", err)
+	}
+	evs, err := collectOperatorEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim operator events: %w", err)
+	}
+	slices.SortFunc(evs, func(a, b *herald.OperatorEvent) int { return strings.Compare(a.ID, b.ID) })
+	return evs, nil
+}
+
+// OperatorEventRecordSend implements herald.HealthStore.
+func (s *Store) OperatorEventRecordSend(ctx context.Context, r *herald.OperatorEventSendRecord) error {
+	var sentAt, next *time.Time
+	abandoned := false
+	switch {
+	case r.Sent:
+		sentAt = optTime(r.At)
+	case r.NextAttemptAt.IsZero():
+		abandoned = true
+	default:
+		next = optTime(r.NextAttemptAt)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE operator_events SET sent_at = $1, send_next_at = $2,
+			send_attempts = send_attempts + 1, last_send_error = $3, send_abandoned = $4
+		WHERE id = $5`, sentAt, next, r.Error, abandoned, r.ID)
+	if err != nil {
+		return fmt.Errorf("record operator event send: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return herald.Errorf(herald.ENOTFOUND, "operator event %q not found", r.ID)
+	}
+	return nil
+}
+
+// pageLimit applies the page size rules of the list methods.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, herald.Errorf(herald.EINVALID, "limit cannot be negative")
+	case n == 0:
+		return defaultDeliveryPage, nil
+	case n > maxDeliveryPage:
+		return maxDeliveryPage, nil
+	}
+	return n, nil
+}
+
+// decodeIDCursor decodes a cursor of encodeCursor's format whose id has the
+// given prefix.
+func decodeIDCursor(c, prefix string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, prefix) {
+			return id, nil
+		}
+	}
+	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
+}
