@@ -19,7 +19,7 @@ type portalFixture struct {
 	onboard   *herald.OnboardWorkflow
 }
 
-func (n *testNode) seedPortal(t testing.TB, partnerURL string) *portalFixture {
+func (n *testNode) seedPortal(t testing.TB, partnerURL string, withEndpoints bool) *portalFixture {
 	t.Helper()
 	ctx := t.Context()
 	n.seedCustomers(t)
@@ -52,6 +52,9 @@ func (n *testNode) seedPortal(t testing.TB, partnerURL string) *portalFixture {
 	if err := n.store.OnboardWorkflowCreate(ctx, f.onboard); err != nil {
 		t.Fatal(err)
 	}
+	if !withEndpoints {
+		return f
+	}
 	for _, e := range []*herald.Endpoint{
 		{URL: partnerURL + "/hook", EventTypes: []wire.EventType{wire.EventTypeAssessment, wire.EventTypeOnboardPortalTask}},
 		{URL: partnerURL + "/reject", EventTypes: []wire.EventType{wire.EventTypeWorkFlowStatusChange}},
@@ -68,7 +71,7 @@ func TestPortalFlows(t *testing.T) {
 	t.Parallel()
 	n := newTestNode(t)
 	partner := newPartner(t)
-	f := n.seedPortal(t, partner.URL)
+	f := n.seedPortal(t, partner.URL, true)
 	jobPath := strings.TrimPrefix(f.job.PortalURL, n.url)
 	b := n.browser(t)
 

@@ -1,0 +1,178 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser; CI
+// installs it (.ci/run).
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotDir receives the screenshots of the main pages, for review
+// (gitignored).
+const screenshotDir = "../artifacts/screenshots"
+
+// newBrowser starts a headless Chromium with a fresh profile, or skips the
+// test when there is none (and fails under CI, where there must be one).
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is required in CI: %v", err)
+		}
+		t.Skipf("no %s (apt-get install chromium): skipping the browser test", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox, // root in CI containers
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first call starts the browser, which lives as long as that
+	// call's context: no timeout on it (chromedp.Run). Later calls get one.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	return tctx
+}
+
+// screenshot saves a full-page PNG of the current page as name.png.
+func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg) // 100: PNG
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+			return err
+		}
+		t.Logf("screenshot %s", name)
+		return os.WriteFile(filepath.Join(screenshotDir, name+".png"), buf, 0o644)
+	})
+}
+
+// TestBrowser drives the UI in headless Chromium: sign in, create an
+// endpoint through the form, send a test event and find it in the
+// explorer, then walk the candidate flow to a local partner and back.
+func TestBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	n := newTestNode(t)
+	partner := newPartner(t)
+	f := n.seedPortal(t, partner.URL, false)
+
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	run("sign in",
+		chromedp.Navigate(n.url+"/ui/login"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		// The first Tab reaches the skip link: focus order starts at the top.
+		chromedp.KeyEvent("\t"),
+	)
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.className`))
+	if err != nil || focused != "skip" {
+		t.Errorf("first Tab focuses %q (%v), want the skip link", focused, err)
+	}
+	run("sign in",
+		screenshot(t, "login"),
+		chromedp.SendKeys(chromedp.ID("username"), "admin-6269"),
+		chromedp.SendKeys(chromedp.ID("password"), "correct-horse-battery"),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(`//h1[text()="Event Notifications"]`),
+	)
+
+	run("endpoint form errors",
+		chromedp.Click(`//a[text()="Add endpoint"]`),
+		chromedp.WaitVisible(chromedp.ID("url")),
+		chromedp.SetValue(chromedp.ID("authType"), "none"),
+		chromedp.Click(`//button[text()="Save endpoint"]`),
+		chromedp.WaitVisible(chromedp.ID("url-err")),
+		screenshot(t, "endpoint-form-errors"),
+	)
+	run("create endpoint",
+		chromedp.SendKeys(chromedp.ID("url"), partner.URL+"/hook"),
+		chromedp.Click(chromedp.ID("type-AssessmentEvent")),
+		chromedp.SetValue(chromedp.ID("authType"), "hmac"),
+		chromedp.SendKeys(chromedp.ID("username"), "acme"),
+		chromedp.SendKeys(chromedp.ID("secret"), "s3cret-shared-key-123"),
+		chromedp.Click(`//button[text()="Save endpoint"]`),
+		chromedp.WaitVisible(chromedp.CSS("table.endpoints")),
+	)
+	run("send test event",
+		chromedp.SetValue(chromedp.ID("test-type"), "AssessmentEvent"),
+		chromedp.Click(`//button[text()="Send test event"]`),
+		chromedp.WaitVisible(`//caption[text()="Partner replies"]`),
+		screenshot(t, "notifications"),
+	)
+	if got := text("section.result"); !strings.Contains(got, "303") || !strings.Contains(got, partner.URL+"/assess") {
+		t.Errorf("test event result %q lacks the partner's 303 and Location", got)
+	}
+	run("explorer",
+		chromedp.Click(`//nav//a[text()="Deliveries"]`),
+		chromedp.WaitVisible(`//caption[starts-with(text(),"Deliveries")]`),
+		screenshot(t, "deliveries"),
+		chromedp.Click(chromedp.CSS("table tbody tr td a")),
+		chromedp.WaitVisible(`//h2[starts-with(text(),"Attempts")]`),
+		screenshot(t, "delivery"),
+	)
+	if got := text("main"); !strings.Contains(got, "HTTP 303") || !strings.Contains(got, "AssessmentEvent") {
+		t.Errorf("delivery page lacks the attempt: %q", got)
+	}
+	run("phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(n.url+"/ui/customers/6269"),
+		chromedp.WaitVisible(chromedp.CSS("table.endpoints")),
+		screenshot(t, "notifications-phone"),
+		chromedp.EmulateViewport(1280, 900),
+	)
+
+	// The candidate: apply on the portal, go to the partner, come back.
+	run("candidate",
+		chromedp.Navigate(f.job.PortalURL),
+		chromedp.WaitVisible(chromedp.ID("firstname")),
+		screenshot(t, "portal-job"),
+		chromedp.SendKeys(chromedp.ID("firstname"), "Carl"),
+		chromedp.SendKeys(chromedp.ID("lastname"), "Candidate"),
+		chromedp.SendKeys(chromedp.ID("email"), "carl@example.com"),
+		chromedp.Click(`//button[text()="Complete application"]`),
+		chromedp.WaitVisible(chromedp.ID("done")),
+		screenshot(t, "partner"),
+		chromedp.Click(chromedp.ID("done")),
+		chromedp.WaitVisible(`//h1[starts-with(text(),"Thank you")]`),
+		screenshot(t, "thank-you"),
+	)
+	if got := text("h1"); got != "Thank you, Carl!" {
+		t.Errorf("thank-you heading %q", got)
+	}
+}
