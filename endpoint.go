@@ -1,6 +1,7 @@
 package herald
 
 import (
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,6 +23,24 @@ const (
 	// DefaultRotationOverlap is how long a replaced Standard Webhooks secret
 	// keeps signing beside the new one, so partners can roll over.
 	DefaultRotationOverlap = 24 * time.Hour
+
+	// MaxEndpointRateLimit bounds RateLimit (requests per second).
+	MaxEndpointRateLimit = 10000
+	// MaxEndpointRateBurst bounds RateBurst.
+	MaxEndpointRateBurst = 10000
+	// DefaultCircuitThreshold is how many attempts in a row must fail in a
+	// way worth retrying (timeouts, connection errors, 408, 429, 5xx)
+	// before an endpoint's circuit opens. High enough that a blip or two
+	// never trips it, low enough that a partner that is down stops tying
+	// up workers within seconds.
+	DefaultCircuitThreshold = 5
+	// MaxCircuitThreshold bounds CircuitThreshold.
+	MaxCircuitThreshold = 1000
+	// DefaultCircuitCooldown is how long an open circuit fails fast
+	// before it lets one probe through.
+	DefaultCircuitCooldown = 30 * time.Second
+	// MaxCircuitCooldown bounds CircuitCooldown.
+	MaxCircuitCooldown = 24 * time.Hour
 )
 
 // AuthType is how Herald authenticates its POSTs to an endpoint (spec section 5).
@@ -156,8 +175,24 @@ type Endpoint struct {
 	// MaxConcurrency caps the attempts in flight to this endpoint. Zero: the
 	// default, DefaultEndpointConcurrency.
 	MaxConcurrency int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// RateLimit caps the attempts started per second to this endpoint (a
+	// token bucket, per node). Zero: unlimited, the default.
+	RateLimit float64
+	// RateBurst is the token bucket's size: how many attempts may start
+	// at once after a quiet spell. Zero: the default, RateLimit rounded
+	// up (at least 1). Ignored when RateLimit is zero.
+	RateBurst int
+	// CircuitThreshold is how many attempts in a row must fail in a way
+	// worth retrying before the endpoint's circuit opens: deliveries are
+	// then not attempted (no attempt counted) but put back, due when the
+	// circuit lets a probe through. Zero: DefaultCircuitThreshold.
+	CircuitThreshold int
+	// CircuitCooldown is how long an open circuit stays open before one
+	// probe attempt is let through; its success closes the circuit, its
+	// failure opens it again. Zero: DefaultCircuitCooldown.
+	CircuitCooldown time.Duration
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Concurrency returns the endpoint's cap on attempts in flight.
@@ -166,6 +201,33 @@ func (e *Endpoint) Concurrency() int {
 		return e.MaxConcurrency
 	}
 	return DefaultEndpointConcurrency
+}
+
+// Burst returns the endpoint's token bucket size: RateBurst, or RateLimit
+// rounded up (at least 1) when RateBurst is zero.
+func (e *Endpoint) Burst() int {
+	if e.RateBurst > 0 {
+		return e.RateBurst
+	}
+	return max(1, int(math.Ceil(e.RateLimit)))
+}
+
+// CircuitFailures returns how many retryable failures in a row open the
+// endpoint's circuit.
+func (e *Endpoint) CircuitFailures() int {
+	if e.CircuitThreshold > 0 {
+		return e.CircuitThreshold
+	}
+	return DefaultCircuitThreshold
+}
+
+// CircuitOpenFor returns how long the endpoint's circuit stays open before
+// it lets a probe through.
+func (e *Endpoint) CircuitOpenFor() time.Duration {
+	if e.CircuitCooldown > 0 {
+		return e.CircuitCooldown
+	}
+	return DefaultCircuitCooldown
 }
 
 // Wants reports whether the endpoint receives an event of type t whose
@@ -211,6 +273,22 @@ func (e *Endpoint) Validate() error {
 	}
 	if e.MaxConcurrency < 0 || e.MaxConcurrency > MaxEndpointConcurrency {
 		return Errorf(EINVALID, "maxConcurrency must be between 0 (default) and %d", MaxEndpointConcurrency)
+	}
+	// The negated form also refuses NaN.
+	if !(e.RateLimit >= 0 && e.RateLimit <= MaxEndpointRateLimit) {
+		return Errorf(EINVALID, "rateLimit must be between 0 (unlimited) and %d requests per second", MaxEndpointRateLimit)
+	}
+	if e.RateBurst < 0 || e.RateBurst > MaxEndpointRateBurst {
+		return Errorf(EINVALID, "rateBurst must be between 0 (default) and %d", MaxEndpointRateBurst)
+	}
+	if e.CircuitThreshold < 0 || e.CircuitThreshold > MaxCircuitThreshold {
+		return Errorf(EINVALID, "circuitThreshold must be between 0 (default) and %d", MaxCircuitThreshold)
+	}
+	if e.CircuitCooldown < 0 || e.CircuitCooldown > MaxCircuitCooldown {
+		return Errorf(EINVALID, "circuitCooldown must be between 0 (default) and %s", MaxCircuitCooldown)
+	}
+	if e.CircuitCooldown%time.Millisecond != 0 {
+		return Errorf(EINVALID, "circuitCooldown must be a whole number of milliseconds")
 	}
 	return e.Auth.Validate()
 }

@@ -47,6 +47,10 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	cooldown, err := parseCircuitCooldown(req.CircuitCooldown)
+	if err != nil {
+		return err
+	}
 	e := &herald.Endpoint{
 		CustomerID:     c.ID,
 		URL:            req.URL,
@@ -56,6 +60,11 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		Enabled:        req.Enabled == nil || *req.Enabled,
 		StatusTriggers: req.StatusTriggers,
 		MaxConcurrency: req.MaxConcurrency,
+
+		RateLimit:        req.RateLimit,
+		RateBurst:        req.RateBurst,
+		CircuitThreshold: req.CircuitThreshold,
+		CircuitCooldown:  cooldown,
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -134,6 +143,20 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	if req.MaxConcurrency != nil {
 		e.MaxConcurrency = *req.MaxConcurrency
 	}
+	if req.RateLimit != nil {
+		e.RateLimit = *req.RateLimit
+	}
+	if req.RateBurst != nil {
+		e.RateBurst = *req.RateBurst
+	}
+	if req.CircuitThreshold != nil {
+		e.CircuitThreshold = *req.CircuitThreshold
+	}
+	if req.CircuitCooldown != nil {
+		if e.CircuitCooldown, err = parseCircuitCooldown(*req.CircuitCooldown); err != nil {
+			return err
+		}
+	}
 	rotated := false
 	if req.Auth != nil {
 		if e.Auth, rotated, err = updateAuth(e.Auth, req.Auth, now, overlap); err != nil {
@@ -207,6 +230,19 @@ func canonicalTypes(ts []wire.EventType) []wire.EventType {
 		out[i] = t.Canonical()
 	}
 	return out
+}
+
+// parseCircuitCooldown reads circuitCooldown: empty is zero, the default;
+// the range is checked by Endpoint.Validate.
+func parseCircuitCooldown(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, herald.Errorf(herald.EINVALID, `circuitCooldown must be a duration such as "30s" or "5m"`)
+	}
+	return d, nil
 }
 
 func parseRotationOverlap(s string) (time.Duration, error) {
@@ -363,8 +399,13 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		DisabledReason: e.DisabledReason,
 		StatusTriggers: e.StatusTriggers,
 		MaxConcurrency: e.MaxConcurrency,
-		CreatedAt:      e.CreatedAt.UTC(),
-		UpdatedAt:      e.UpdatedAt.UTC(),
+
+		RateLimit:        e.RateLimit,
+		RateBurst:        e.RateBurst,
+		CircuitThreshold: e.CircuitThreshold,
+		CircuitCooldown:  e.CircuitCooldown.String(),
+		CreatedAt:        e.CreatedAt.UTC(),
+		UpdatedAt:        e.UpdatedAt.UTC(),
 	}
 	if out.EventTypes == nil {
 		out.EventTypes = []wire.EventType{}

@@ -129,6 +129,19 @@ type EndpointCreateRequest struct {
 	// MaxConcurrency caps attempts in flight to the endpoint, 0 to 64.
 	// Zero: the default, herald.DefaultEndpointConcurrency.
 	MaxConcurrency int `json:"maxConcurrency,omitempty"`
+	// RateLimit caps attempts started per second to the endpoint, on each
+	// node (a token bucket), 0 to 10000. Zero: unlimited, the default.
+	RateLimit float64 `json:"rateLimit,omitempty"`
+	// RateBurst is the token bucket's size. Zero: rateLimit rounded up.
+	RateBurst int `json:"rateBurst,omitempty"`
+	// CircuitThreshold is how many attempts in a row must fail in a way
+	// worth retrying before the endpoint's circuit opens, 0 to 1000.
+	// Zero: the default, herald.DefaultCircuitThreshold.
+	CircuitThreshold int `json:"circuitThreshold,omitempty"`
+	// CircuitCooldown is how long an open circuit fails fast before it
+	// lets one probe through: a Go duration ("30s", "5m"), up to "24h".
+	// Empty or "0s": the default, herald.DefaultCircuitCooldown.
+	CircuitCooldown string `json:"circuitCooldown,omitempty"`
 }
 
 // EndpointUpdateRequest is the body of PATCH
@@ -145,6 +158,12 @@ type EndpointUpdateRequest struct {
 	Enabled        *bool     `json:"enabled,omitempty"`
 	StatusTriggers *[]string `json:"statusTriggers,omitempty"`
 	MaxConcurrency *int      `json:"maxConcurrency,omitempty"`
+	// RateLimit, RateBurst, CircuitThreshold and CircuitCooldown are as
+	// in EndpointCreateRequest; 0 (or "0s") restores the default.
+	RateLimit        *float64 `json:"rateLimit,omitempty"`
+	RateBurst        *int     `json:"rateBurst,omitempty"`
+	CircuitThreshold *int     `json:"circuitThreshold,omitempty"`
+	CircuitCooldown  *string  `json:"circuitCooldown,omitempty"`
 	// RotationOverlap is how long the replaced secret keeps signing when
 	// this request gives a standard-webhooks endpoint a new secret: a Go
 	// duration ("24h", "90m"), 0 to 720h. Default: 24h
@@ -166,9 +185,16 @@ type Endpoint struct {
 	DisabledReason string   `json:"disabledReason,omitempty"`
 	StatusTriggers []string `json:"statusTriggers"`
 	// MaxConcurrency is as configured; 0 means the default.
-	MaxConcurrency int       `json:"maxConcurrency"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	MaxConcurrency int `json:"maxConcurrency"`
+	// RateLimit is in requests per second; 0 means unlimited.
+	RateLimit float64 `json:"rateLimit"`
+	// RateBurst, CircuitThreshold and CircuitCooldown are as configured;
+	// 0 (or "0s") means the default.
+	RateBurst        int       `json:"rateBurst"`
+	CircuitThreshold int       `json:"circuitThreshold"`
+	CircuitCooldown  string    `json:"circuitCooldown"`
+	CreatedAt        time.Time `json:"createdAt"`
+	UpdatedAt        time.Time `json:"updatedAt"`
 }
 
 // EndpointList is the body of GET /api/v1/customers/{customerId}/endpoints,

@@ -67,18 +67,34 @@ func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, tim
 		d.setCapacity(l, ep.Concurrency())
 	}
 
+	// The circuit breaker first: an endpoint that keeps failing is not
+	// tried, nor does it use up its rate limit. Interactive deliveries
+	// (l == nil) obey it too: the person gets an answer at once instead
+	// of waiting for a partner that is down.
+	adm := d.ctl.admit(ep, d.now())
+	if !adm.ok {
+		return d.deferred(ctx, c, adm.retryAt, "not attempted: the endpoint's circuit is open after repeated failures; due again when a probe may go")
+	}
+	if r, ok := d.waitRateLimit(ctx, ep, c, timeout, l != nil); !ok {
+		d.ctl.abandon(ep, adm.probe)
+		return r
+	}
+
 	// Start only with enough lease left to finish: otherwise another claim
 	// could take the delivery while this attempt is still going.
 	if d.now().Add(timeout + leaseMargin).After(c.LeaseUntil) {
+		d.ctl.abandon(ep, adm.probe)
 		d.release([]herald.DeliveryLease{c.Lease})
 		return processed{outcome: Outcome{Kind: OutcomeInterrupted}}
 	}
 
 	attempt, outcome := d.send(ctx, ep, c, timeout)
 	if outcome.Kind == OutcomeInterrupted {
+		d.ctl.abandon(ep, adm.probe)
 		d.release([]herald.DeliveryLease{c.Lease})
 		return processed{outcome: outcome}
 	}
+	d.reportCircuit(ctx, ep, adm.probe, outcome.Kind == OutcomeRetry)
 	rec := outcome.record(c, attempt, d.cfg.RetryPolicy, d.now())
 
 	level := slog.LevelDebug
@@ -98,6 +114,60 @@ func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, tim
 		d.signers.invalidate(ep.ID)
 	}
 	return processed{rec: rec, outcome: outcome, attempted: true}
+}
+
+// deferred puts c back, due at retryAt, without an attempt: nothing is
+// counted against the partner and the retry schedule does not advance.
+func (d *Dispatcher) deferred(ctx context.Context, c *herald.ClaimedDelivery, retryAt time.Time, why string) processed {
+	d.log.DebugContext(ctx, "delivery deferred",
+		slog.String("delivery_id", c.ID), slog.String("endpoint_id", c.EndpointID),
+		slog.String("reason", why), slog.Time("next_attempt_at", retryAt))
+	return processed{
+		rec:     &herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStatePending, NextAttemptAt: retryAt, Error: why},
+		outcome: Outcome{Kind: OutcomeDeferred, Error: why},
+	}
+}
+
+// waitRateLimit takes a token from ep's bucket, waiting for one if need be.
+// It reports false, with what became of c, when c is not to be attempted
+// now: the wait would outlast the lease (c is deferred to when a token is
+// due) or the dispatcher is stopping (c is handed back). An interactive
+// delivery (wait false) never waits, since a person is waiting; the token
+// it takes pushes the background deliveries back instead.
+func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, wait bool) (processed, bool) {
+	now := d.now()
+	delay, cancelToken := d.ctl.reserve(ep, now)
+	if delay <= 0 || !wait {
+		return processed{}, true
+	}
+	if now.Add(delay + timeout + leaseMargin).After(c.LeaseUntil) {
+		cancelToken()
+		return d.deferred(ctx, c, now.Add(delay), "not attempted yet: the endpoint's rate limit"), false
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return processed{}, true
+	case <-d.stopping:
+		cancelToken()
+		d.release([]herald.DeliveryLease{c.Lease})
+		return processed{outcome: Outcome{Kind: OutcomeInterrupted}}, false
+	}
+}
+
+// reportCircuit feeds an attempt's result to ep's circuit breaker and logs
+// the changes of state.
+func (d *Dispatcher) reportCircuit(ctx context.Context, ep *herald.Endpoint, probe, failed bool) {
+	before, after := d.ctl.report(ep, d.now(), probe, failed)
+	switch {
+	case before == after:
+	case after == CircuitOpen:
+		d.log.WarnContext(ctx, "circuit opened", slog.String("endpoint_id", ep.ID),
+			slog.Int("failures", ep.CircuitFailures()), slog.Duration("cooldown", ep.CircuitOpenFor()))
+	case after == CircuitClosed:
+		d.log.InfoContext(ctx, "circuit closed", slog.String("endpoint_id", ep.ID))
+	}
 }
 
 func (d *Dispatcher) setCapacity(l *lane, capacity int) {

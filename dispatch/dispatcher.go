@@ -137,6 +137,11 @@ type Dispatcher struct {
 	signers *signers
 	eps     *endpointCache
 	rec     *recorder
+	ctl     *controls
+
+	// stopping is closed when Run's context ends, to wake workers waiting
+	// on an endpoint's rate limit.
+	stopping chan struct{}
 
 	wake    chan struct{}
 	waiters waiters
@@ -167,6 +172,9 @@ func New(cfg Config) (*Dispatcher, error) {
 		eps:     newEndpointCache(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc),
 		wake:    make(chan struct{}, 1),
 		lanes:   map[string]*lane{},
+		ctl:     newControls(),
+
+		stopping: make(chan struct{}),
 	}
 	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
 	d.attemptCtx, d.cancelAttempt = context.WithCancel(context.Background())
@@ -258,6 +266,9 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 		return false, nil // the recorder or a lane will wake us when there is room
 	}
 	now := d.now()
+	// Endpoints whose circuit is open are left out too: their backlog
+	// stays in the store, untouched, until a probe may go.
+	exclude = append(exclude, d.ctl.blocked(now)...)
 	claimed, err := d.store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
 		Now:                now,
 		Limit:              room,
@@ -334,6 +345,7 @@ func (d *Dispatcher) settled(n int) {
 
 // drain runs after Run's context ended.
 func (d *Dispatcher) drain() {
+	close(d.stopping)
 	d.mu.Lock()
 	d.draining = true
 	var queued []herald.DeliveryLease

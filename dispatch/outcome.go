@@ -33,6 +33,11 @@ const (
 	// delivery goes back to the queue unchanged; it is not the partner's
 	// failure.
 	OutcomeInterrupted
+	// OutcomeDeferred: Herald did not attempt the delivery because the
+	// endpoint's circuit is open (or its rate limit leaves no room in the
+	// lease). The delivery stays pending, due later, with no attempt
+	// counted against the partner.
+	OutcomeDeferred
 )
 
 func (k OutcomeKind) String() string {
@@ -49,6 +54,8 @@ func (k OutcomeKind) String() string {
 		return "retry"
 	case OutcomeInterrupted:
 		return "interrupted"
+	case OutcomeDeferred:
+		return "deferred"
 	}
 	return "unknown"
 }

@@ -30,6 +30,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	}
 	t.Run("Customer", func(t *testing.T) { t.Parallel(); exerciseCustomer(t, setup) })
 	t.Run("Endpoint", func(t *testing.T) { t.Parallel(); exerciseEndpoint(t, setup) })
+	t.Run("EndpointControls", func(t *testing.T) { t.Parallel(); exerciseEndpointControls(t, setup) })
 	t.Run("Event", func(t *testing.T) { t.Parallel(); exerciseEvent(t, setup) })
 	t.Run("DeliveryClaimDue", func(t *testing.T) { t.Parallel(); exerciseDeliveryClaimDue(t, setup) })
 	t.Run("DeliveryClaimIDs", func(t *testing.T) { t.Parallel(); exerciseDeliveryClaimIDs(t, setup) })
