@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/heraldhq/herald"
 )
@@ -45,7 +46,9 @@ func LoadDemo(ctx context.Context, store DemoStore, customerID, publicURL string
 		return nil, fmt.Errorf("demo customer: %w", err)
 	}
 	d := &DemoResult{CustomerID: customerID}
-	d.Portal = &herald.CareerPortal{CustomerID: customerID, Name: "Demo Careers", URL: "https://careers.example.com"}
+	// The portal lives in Herald's own web UI, so the returnUrl and
+	// incompleteUrl in events lead back to real pages (web/ serves them).
+	d.Portal = &herald.CareerPortal{CustomerID: customerID, Name: "Demo Careers", URL: strings.TrimRight(publicURL, "/") + "/portal/" + customerID}
 	if err := store.CareerPortalCreate(ctx, d.Portal); err != nil {
 		return nil, fmt.Errorf("demo portal: %w", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/retention"
 	"github.com/heraldhq/herald/sqlite"
+	"github.com/heraldhq/herald/web"
 )
 
 // serverConfig is everything a Herald node needs, gathered from flags and
@@ -209,6 +210,29 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	}
 	platformServer.Register(mux)
 	n.publicURL = publicURL
+
+	// The web UI: Event Notifications pages, the delivery explorer, and
+	// the portal pages that run the real flows.
+	users, ok := n.store.(herald.WebUserStore)
+	if !ok {
+		return nil, errors.New("the store does not implement herald.WebUserStore")
+	}
+	webServer, err := web.NewServer(web.Config{
+		Store:               n.store,
+		Platform:            ps,
+		Users:               users,
+		Publisher:           n.publisher,
+		Deliverer:           n.dispatcher,
+		WakeFunc:            n.dispatcher.Wake,
+		AdminToken:          herald.Secret(n.adminToken),
+		PublicURL:           publicURL,
+		Logger:              cfg.Logger,
+		InteractiveDeadline: cfg.InteractiveDeadline,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	webServer.Register(mux) // /ui/ and /portal/
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
