@@ -1,0 +1,252 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/wire"
+)
+
+// TestThreeNodesShareWorkAndSurviveKill9 runs three `herald serve`
+// processes on one PostgreSQL schema, publishes thousands of events spread
+// over them, SIGKILLs one under load, and checks what several nodes
+// promise:
+//
+//   - every event acknowledged with a 202 reaches every endpoint, the killed
+//     node's leases being taken over once they expire;
+//   - no delivery is sent twice by Herald's own races: an event arrives at an
+//     endpoint more than once only when the killed node had it in flight,
+//     and then the delivery's attempt log holds the one attempt a live node
+//     recorded (two live nodes sending it would have logged two);
+//   - the per-endpoint concurrency cap holds across the nodes: the partner
+//     never sees more requests at once on one endpoint than its cap.
+func TestThreeNodesShareWorkAndSurviveKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	connURL := dbtest.NewPostgresSchema(t)
+	testStart := time.Now()
+
+	const (
+		nodes      = 3
+		paths      = 3 // endpoints
+		capacity   = 3 // maxConcurrency of each endpoint
+		publishers = 24
+		killAfter  = 1200 // acknowledged events before the kill
+		maxEvents  = 3000
+		replyDelay = 3 * time.Millisecond
+	)
+
+	type key struct{ event, path string }
+	var (
+		mu       sync.Mutex
+		arrivals = map[key][]time.Time{}
+		inFlight = map[string]int{}
+		maxSeen  = map[string]int{}
+	)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		k := key{r.Header.Get(wire.HeaderEventID), r.URL.Path}
+		mu.Lock()
+		arrivals[k] = append(arrivals[k], now)
+		inFlight[k.path]++
+		maxSeen[k.path] = max(maxSeen[k.path], inFlight[k.path])
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			inFlight[k.path]--
+			mu.Unlock()
+		}()
+		_, _ = io.Copy(io.Discard, r.Body)
+		// A partner that takes a moment to answer, so requests overlap
+		// and the cap has something to hold back.
+		time.Sleep(replyDelay)
+	}))
+	t.Cleanup(partner.Close)
+
+	// A short lease so the killed node's leases expire within the test.
+	// 25s, not the 20s that --request-timeout 5s plus the dispatcher's
+	// 15s margin allows: at exactly 20s a claimed delivery never has
+	// enough lease left to start, and is handed back unattempted.
+	var procs []*process
+	var clients []*api.Client
+	for i := range nodes {
+		p := startProcess(t, "--database", connURL, "--data", t.TempDir(), "--node-id", fmt.Sprintf("node-%d", i),
+			"--lease", "25s", "--request-timeout", "5s")
+		procs = append(procs, p)
+		clients = append(clients, api.NewClient(p.base, testAdminToken, nil))
+	}
+	t.Logf("%d nodes up after %s", nodes, time.Since(testStart))
+
+	ctx := t.Context()
+	if _, err := clients[0].CustomerCreate(ctx, &api.CustomerCreateRequest{ID: "2187", Name: "Several nodes"}); err != nil {
+		t.Fatal(err)
+	}
+	pathOf := map[string]string{} // endpoint id → path
+	for i := range paths {
+		path := fmt.Sprintf("/ep%d", i)
+		ep, err := clients[i%nodes].EndpointCreate(ctx, "2187", &api.EndpointCreateRequest{
+			URL: partner.URL + path, EventTypes: []wire.EventType{wire.EventTypeWorkFlowStatusChange},
+			Auth: &api.AuthRequest{Type: "none"}, MaxConcurrency: capacity,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pathOf[ep.ID] = path
+	}
+
+	const victim = 1
+	var (
+		ackMu     sync.Mutex
+		acked     []string
+		attempted atomic.Int64
+		killed    atomic.Bool
+		killedAt  time.Time // set before killed is
+		killOnce  sync.Once
+		wg        sync.WaitGroup
+	)
+	for range publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := attempted.Add(1)
+				if n > maxEvents || ctx.Err() != nil {
+					return
+				}
+				node := int(n) % nodes
+				if node == victim && killed.Load() {
+					node = (node + 1) % nodes
+				}
+				res, err := clients[node].EventPublish(ctx, "2187", &api.EventPublishRequest{EventParams: wire.EventParams{
+					EventType: wire.EventTypeWorkFlowStatusChange, SystemID: fmt.Sprintf("%06d", n),
+					PersonID: "9166", UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786",
+				}})
+				if err != nil {
+					continue // the victim died under this publish: not acknowledged, not counted
+				}
+				ackMu.Lock()
+				acked = append(acked, res.ID)
+				count := len(acked)
+				ackMu.Unlock()
+				if count == killAfter {
+					killOnce.Do(func() {
+						killedAt = time.Now()
+						if err := procs[victim].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+							t.Errorf("kill: %v", err)
+						}
+						killed.Store(true)
+					})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-procs[victim].done
+	if !killed.Load() {
+		t.Fatalf("only %d events acknowledged; the node was never killed", len(acked))
+	}
+	mu.Lock()
+	arrivedAtKill := 0
+	for _, ts := range arrivals {
+		for _, at := range ts {
+			if !at.After(killedAt) {
+				arrivedAtKill++
+			}
+		}
+	}
+	mu.Unlock()
+	t.Logf("acknowledged %d of %d events after %s; node-%d killed with %d deliveries arrived",
+		len(acked), maxEvents, time.Since(testStart), victim, arrivedAtKill)
+	if len(acked) < maxEvents-100 {
+		t.Fatalf("only %d of %d events acknowledged: the surviving nodes should take the publishes", len(acked), maxEvents)
+	}
+
+	// Every acknowledged event reaches every endpoint, the killed node's
+	// leases (25s) being taken over.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		missing := 0
+		mu.Lock()
+		for _, id := range acked {
+			for _, p := range pathOf {
+				if len(arrivals[key{id, p}]) == 0 {
+					missing++
+				}
+			}
+		}
+		mu.Unlock()
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d acknowledged deliveries never arrived", missing)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("every acknowledged event reached all %d endpoints after %s", paths, time.Since(testStart))
+
+	// Duplicates: only what the killed node had in flight. Requests it
+	// sent arrived before it died (a little slack for bytes already on the
+	// wire); the live node that took the lease over sent the last one and
+	// logged the only attempt.
+	const slack = time.Second
+	mu.Lock()
+	dupEvents := map[string]bool{}
+	dups := 0
+	for k, ts := range arrivals {
+		if len(ts) < 2 {
+			continue
+		}
+		dups += len(ts) - 1
+		dupEvents[k.event] = true
+		for _, at := range ts[:len(ts)-1] {
+			if at.After(killedAt.Add(slack)) {
+				t.Errorf("event %s arrived at %s %d times, an earlier time %s after the kill: a live node sent it twice",
+					k.event, k.path, len(ts), at.Sub(killedAt))
+			}
+		}
+	}
+	maxConc := map[string]int{}
+	for p, m := range maxSeen {
+		maxConc[p] = m
+	}
+	mu.Unlock()
+	// The victim held at most capacity leases per endpoint.
+	if dups > paths*capacity {
+		t.Errorf("%d duplicate arrivals, more than the %d attempts the killed node could have in flight", dups, paths*capacity)
+	}
+	for id := range dupEvents {
+		ev, err := clients[0].EventGet(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ev.Deliveries) != paths {
+			t.Errorf("event %s has %d deliveries, want one per endpoint (%d)", id, len(ev.Deliveries), paths)
+		}
+		for _, d := range ev.Deliveries {
+			if d.State != "delivered" || len(d.Attempts) != 1 {
+				t.Errorf("delivery %s of event %s to %s: state %s with %d attempts logged, want delivered with 1",
+					d.ID, id, pathOf[d.EndpointID], d.State, len(d.Attempts))
+			}
+		}
+	}
+	t.Logf("%d duplicate arrivals, all in flight on the killed node", dups)
+
+	// The cap holds across nodes.
+	for p, m := range maxConc {
+		if m > capacity {
+			t.Errorf("endpoint %s saw %d requests at once, over its cap of %d across nodes", p, m, capacity)
+		}
+	}
+	t.Logf("most requests at once per endpoint: %v (cap %d); done after %s", maxConc, capacity, time.Since(testStart))
+}
