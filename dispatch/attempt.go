@@ -45,6 +45,14 @@ type processed struct {
 // process decides and makes one attempt of c with the given timeout. l,
 // if not nil, is the lane whose capacity follows the endpoint's.
 func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, timeout time.Duration, l *lane) processed {
+	r := d.processOne(ctx, c, timeout, l)
+	if r.rec != nil {
+		d.obs.outcome(c.EventType, r.outcome.Kind, r.rec.State)
+	}
+	return r
+}
+
+func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, timeout time.Duration, l *lane) processed {
 	ep, err := d.eps.get(ctx, c.EndpointID)
 	switch {
 	case herald.ErrorCode(err) == herald.ENOTFOUND:
@@ -88,14 +96,15 @@ func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, tim
 		return processed{outcome: Outcome{Kind: OutcomeInterrupted}}
 	}
 
-	attempt, outcome := d.send(ctx, ep, c, timeout)
+	policy := d.retryPolicy(ctx, c)
+	attempt, outcome := d.send(ctx, ep, c, timeout, policy)
 	if outcome.Kind == OutcomeInterrupted {
 		d.ctl.abandon(ep, adm.probe)
 		d.release([]herald.DeliveryLease{c.Lease})
 		return processed{outcome: outcome}
 	}
 	d.reportCircuit(ctx, ep, adm.probe, outcome.Kind == OutcomeRetry)
-	rec := outcome.record(c, attempt, d.cfg.RetryPolicy, d.now())
+	rec := outcome.record(c, attempt, policy, d.now())
 
 	level := slog.LevelDebug
 	if outcome.Kind == OutcomeRetry {
@@ -160,6 +169,9 @@ func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *
 // the changes of state.
 func (d *Dispatcher) reportCircuit(ctx context.Context, ep *herald.Endpoint, probe, failed bool) {
 	before, after := d.ctl.report(ep, d.now(), probe, failed)
+	if before != after {
+		d.obs.circuit(ep.ID, before, after)
+	}
 	switch {
 	case before == after:
 	case after == CircuitOpen:
@@ -190,7 +202,7 @@ func (d *Dispatcher) disableEndpoint(id, reason string) {
 }
 
 // send makes one HTTP attempt and classifies what came back.
-func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration) (*herald.Attempt, Outcome) {
+func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, policy *herald.RetryPolicy) (*herald.Attempt, Outcome) {
 	started := d.now()
 	attempt := &herald.Attempt{DeliveryID: c.ID, Number: c.Attempts + 1, At: started}
 
@@ -225,24 +237,32 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}
 	attempt.RequestHeaders = redactHeaders(req.Header)
 
+	_, span := d.startAttemptSpan(ctx, ep, c, attempt.Number)
+	d.obs.inFlight(1)
 	t0 := time.Now()
 	resp, err := d.cfg.Client.Do(req)
+	var o Outcome
 	if err != nil {
 		attempt.Latency = time.Since(t0)
-		o := Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, timeout),
+		o = Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, timeout),
 			TimedOut: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
 		if d.attemptCtx.Err() != nil {
 			o.Kind = OutcomeInterrupted
 		}
-		return fill(attempt, o), o
+	} else {
+		reply, readErr := readReply(resp)
+		attempt.Latency = time.Since(t0)
+		o = classifyReply(resp, reply, policy, d.now())
+		if readErr != nil && o.Error == "" && o.Kind != OutcomeDelivered && o.Kind != OutcomeDeliveredWithLink {
+			o.Error = "read reply: " + readErr.Error()
+		}
+		attempt.ResponseBody = truncateUTF8(reply, herald.MaxResponseBodyKept)
 	}
-	reply, readErr := readReply(resp)
-	attempt.Latency = time.Since(t0)
-	o := classifyReply(resp, reply, d.cfg.RetryPolicy, d.now())
-	if readErr != nil && o.Error == "" && o.Kind != OutcomeDelivered && o.Kind != OutcomeDeliveredWithLink {
-		o.Error = "read reply: " + readErr.Error()
+	d.obs.inFlight(-1)
+	if o.Kind != OutcomeInterrupted {
+		d.obs.attempt(c.EventType, o.StatusCode, attempt.Latency)
 	}
-	attempt.ResponseBody = truncateUTF8(reply, herald.MaxResponseBodyKept)
+	endAttemptSpan(span, &o)
 	return fill(attempt, o), o
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/heraldhq/herald"
 )
 
@@ -60,6 +62,12 @@ type Config struct {
 	ReleaseOrphansOnStart bool
 	// NowFunc returns the time. Default: time.Now.
 	NowFunc func() time.Time
+	// Observer receives measurements (for Prometheus metrics). Default:
+	// none.
+	Observer Observer
+	// TracerProvider makes a span for each attempt. Default: none (a
+	// no-op provider); the global otel provider is not used.
+	TracerProvider trace.TracerProvider
 }
 
 // leaseMargin is the lease an attempt must have left beyond its timeout
@@ -138,6 +146,8 @@ type Dispatcher struct {
 	eps     *endpointCache
 	rec     *recorder
 	ctl     *controls
+	obs     *Observer
+	tracer  trace.Tracer
 
 	// stopping is closed when Run's context ends, to wake workers waiting
 	// on an endpoint's rate limit.
@@ -173,10 +183,13 @@ func New(cfg Config) (*Dispatcher, error) {
 		wake:    make(chan struct{}, 1),
 		lanes:   map[string]*lane{},
 		ctl:     newControls(),
+		obs:     &cfg.Observer,
+		tracer:  newTracer(cfg.TracerProvider),
 
 		stopping: make(chan struct{}),
 	}
 	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
+	d.rec.committed = d.obs.recordBatch
 	d.attemptCtx, d.cancelAttempt = context.WithCancel(context.Background())
 	return d, nil
 }
@@ -282,6 +295,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 	if len(claimed) == 0 {
 		return false, nil
 	}
+	d.obs.claimBatch(len(claimed))
 	d.mu.Lock()
 	d.outstanding += len(claimed)
 	for _, c := range claimed {

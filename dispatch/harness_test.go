@@ -97,6 +97,14 @@ func (r *rig) endpoint(t testing.TB, customerID, url string, mutate func(*herald
 // typ is AssessmentEvent) for workflow systemID.
 func (r *rig) publish(t testing.TB, customerID, systemID string, typ wire.EventType) *herald.EventPublishResult {
 	t.Helper()
+	return r.publishAt(t, customerID, systemID, typ, time.Now().UTC())
+}
+
+// publishAt publishes an event created, and so due, at the given time: a
+// time in the future keeps the background loop off its deliveries, which
+// DeliverNow still claims.
+func (r *rig) publishAt(t testing.TB, customerID, systemID string, typ wire.EventType, now time.Time) *herald.EventPublishResult {
+	t.Helper()
 	params := &wire.EventParams{EventType: typ, SystemID: systemID, PersonID: "9166", UserID: "9059", JobID: "4442"}
 	if typ == wire.EventTypeWorkFlowStatusChange {
 		params.OldStatus, params.NewStatus = "1753", "20786"
@@ -105,7 +113,6 @@ func (r *rig) publish(t testing.TB, customerID, systemID string, typ wire.EventT
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
 	ev := &herald.Event{
 		ID:         herald.NewID(herald.IDPrefixEvent, now),
 		CustomerID: customerID,

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/heraldhq/herald"
 )
 
@@ -81,6 +83,13 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time
 		index[id] = i
 		out[i] = &herald.DeliveryOutcome{DeliveryID: id}
 	}
+	if len(claimed) > 0 {
+		d.obs.claimBatch(len(claimed))
+	}
+	// The attempts run under the dispatcher's own context (shutdown cuts
+	// them off, not the caller's), inside the caller's trace: each
+	// attempt's span is a child of the publish request's.
+	attemptCtx := trace.ContextWithSpanContext(d.attemptCtx, trace.SpanContextFromContext(ctx))
 	var wg sync.WaitGroup
 	mine := make(map[string]bool, len(claimed))
 	for _, c := range claimed {
@@ -90,7 +99,7 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time
 			defer wg.Done()
 			o := out[index[c.ID]]
 			o.EndpointID = c.EndpointID
-			r := d.process(d.attemptCtx, c, max(time.Until(end), time.Millisecond), nil)
+			r := d.process(attemptCtx, c, max(time.Until(end), time.Millisecond), nil)
 			if r.rec == nil {
 				o.State = herald.DeliveryStatePending
 				o.TimedOut = true

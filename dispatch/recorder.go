@@ -21,14 +21,16 @@ type recorder struct {
 	store   herald.Store
 	log     *slog.Logger
 	settled func(n int)
+	// committed, if set, is told the size of each batch written.
+	committed func(n int)
 
 	mu      sync.Mutex
 	pending []*herald.AttemptRecord
-	// committed are closed once the batch holding their record commits
+	// waiting are closed once the batch holding their record commits
 	// (interactive callers wait for that, so what they report is stored).
-	committed map[*herald.AttemptRecord]chan struct{}
-	closed    bool
-	signal    chan struct{}
+	waiting map[*herald.AttemptRecord]chan struct{}
+	closed  bool
+	signal  chan struct{}
 }
 
 func newRecorder(store herald.Store, log *slog.Logger, settled func(int)) *recorder {
@@ -47,10 +49,10 @@ func (r *recorder) add(rec *herald.AttemptRecord) {
 func (r *recorder) addWait(rec *herald.AttemptRecord) <-chan struct{} {
 	done := make(chan struct{})
 	r.mu.Lock()
-	if r.committed == nil {
-		r.committed = map[*herald.AttemptRecord]chan struct{}{}
+	if r.waiting == nil {
+		r.waiting = map[*herald.AttemptRecord]chan struct{}{}
 	}
-	r.committed[rec] = done
+	r.waiting[rec] = done
 	r.pending = append(r.pending, rec)
 	r.mu.Unlock()
 	r.poke()
@@ -109,6 +111,9 @@ func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
 		err := r.store.DeliveryRecordAttempts(ctx, batch)
 		cancel()
 		if err == nil {
+			if r.committed != nil {
+				r.committed(len(batch))
+			}
 			break
 		}
 		r.log.Error("record attempts", slog.Any("error", err), slog.Int("attempts", len(batch)))
@@ -123,9 +128,9 @@ func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
 	}
 	r.mu.Lock()
 	for _, rec := range batch {
-		if done, ok := r.committed[rec]; ok {
+		if done, ok := r.waiting[rec]; ok {
 			close(done)
-			delete(r.committed, rec)
+			delete(r.waiting, rec)
 		}
 	}
 	r.mu.Unlock()

@@ -1,0 +1,215 @@
+// Package metrics exposes Herald's Prometheus metrics: what the dispatcher
+// reports through dispatch.Observer (deliveries by outcome and event type,
+// attempt latency, attempts in flight, claim and record batch sizes,
+// circuit changes), and what it polls from the store every few seconds
+// (queue depth, age of the oldest due delivery, disabled endpoints) and
+// from the dispatcher (open circuits).
+//
+// It imports the root package and Prometheus, never dispatch or a store:
+// its methods have the shapes of dispatch.Observer's funcs and cmd/herald
+// connects them. It uses a registry of its own, not Prometheus's global
+// one, so two nodes in one test process do not collide.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
+)
+
+// Config configures New.
+type Config struct {
+	// QueueStats is polled for the queue gauges. Nil: no queue gauges.
+	QueueStats herald.QueueStatsStore
+	// OpenCircuitsFunc returns how many endpoints' circuits are open on
+	// this node (dispatch.Dispatcher.OpenCircuits). Nil: no gauge.
+	OpenCircuitsFunc func() int
+	// PollInterval is how often Run reads QueueStats. Default: 5s. The
+	// query reads every pending delivery's index entry, which is why it
+	// is polled rather than run on each scrape.
+	PollInterval time.Duration
+	// Logger receives polling errors. Default: discard.
+	Logger *slog.Logger
+	// NowFunc returns the time. Default: time.Now.
+	NowFunc func() time.Time
+}
+
+// Metrics holds Herald's collectors and their registry.
+type Metrics struct {
+	cfg Config
+	reg *prometheus.Registry
+
+	deliveries     *prometheus.CounterVec
+	attemptSeconds *prometheus.HistogramVec
+	inFlight       prometheus.Gauge
+	claimBatch     prometheus.Histogram
+	recordBatch    prometheus.Histogram
+	circuitChanges *prometheus.CounterVec
+
+	queuePending      prometheus.Gauge
+	queueDue          prometheus.Gauge
+	oldestDueSeconds  prometheus.Gauge
+	disabledEndpoints prometheus.Gauge
+	pollErrors        prometheus.Counter
+}
+
+// New registers Herald's collectors, and the Go runtime and process ones,
+// on a new registry.
+func New(cfg Config) *Metrics {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry()}
+	batchBuckets := []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}
+	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "herald_deliveries_total",
+		Help: "Deliveries settled by the dispatcher, by event type, outcome (delivered, delivered_with_link, rejected, gone, retry, deferred) and the delivery's new state.",
+	}, []string{"event_type", "outcome", "state"})
+	m.attemptSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "herald_attempt_duration_seconds",
+		Help:    "Time from sending an attempt's request to reading the partner's reply, by event type and status class (2xx, 3xx, 4xx, 5xx, none).",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"event_type", "code"})
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_attempts_in_flight",
+		Help: "Attempts whose request is in flight on this node.",
+	})
+	m.claimBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "herald_claim_batch_size", Help: "Deliveries taken by each non-empty claim.", Buckets: batchBuckets,
+	})
+	m.recordBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "herald_record_batch_size", Help: "Attempt records committed per transaction.", Buckets: batchBuckets,
+	})
+	m.circuitChanges = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "herald_circuit_transitions_total",
+		Help: "Changes of endpoints' circuit breakers on this node, by new state.",
+	}, []string{"to"})
+	m.queuePending = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_queue_pending", Help: "Pending deliveries, leased included (all nodes).",
+	})
+	m.queueDue = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_queue_due", Help: "Pending deliveries due now and not leased: the backlog (all nodes).",
+	})
+	m.oldestDueSeconds = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_queue_oldest_due_age_seconds", Help: "How long the longest-waiting due delivery has been due; 0 when none is.",
+	})
+	m.disabledEndpoints = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_endpoints_disabled", Help: "Endpoints turned off, by an operator or by Herald.",
+	})
+	m.pollErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "herald_queue_stats_errors_total", Help: "Failed reads of the queue gauges.",
+	})
+	m.reg.MustRegister(m.deliveries, m.attemptSeconds, m.inFlight, m.claimBatch, m.recordBatch, m.circuitChanges,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.QueueStats != nil {
+		m.reg.MustRegister(m.queuePending, m.queueDue, m.oldestDueSeconds, m.disabledEndpoints, m.pollErrors)
+	}
+	if f := cfg.OpenCircuitsFunc; f != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "herald_circuits_open", Help: "Endpoints whose circuit is open or half-open on this node.",
+		}, func() float64 { return float64(f()) }))
+	}
+	return m
+}
+
+// Registry returns the registry, to add collectors or gather in tests.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus text format; mount it at
+// GET /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Outcome counts a settled delivery (dispatch.Observer.OutcomeFunc).
+func (m *Metrics) Outcome(eventType wire.EventType, outcome string, state herald.DeliveryState) {
+	m.deliveries.WithLabelValues(string(eventType), outcome, string(state)).Inc()
+}
+
+// Attempt observes an attempt's latency (dispatch.Observer.AttemptFunc).
+func (m *Metrics) Attempt(eventType wire.EventType, statusCode int, latency time.Duration) {
+	m.attemptSeconds.WithLabelValues(string(eventType), statusClass(statusCode)).Observe(latency.Seconds())
+}
+
+// InFlight moves the in-flight gauge (dispatch.Observer.InFlightFunc).
+func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
+
+// ClaimBatch observes a claim's size (dispatch.Observer.ClaimBatchFunc).
+func (m *Metrics) ClaimBatch(n int) { m.claimBatch.Observe(float64(n)) }
+
+// RecordBatch observes a record batch's size
+// (dispatch.Observer.RecordBatchFunc).
+func (m *Metrics) RecordBatch(n int) { m.recordBatch.Observe(float64(n)) }
+
+// Circuit counts a circuit's change of state
+// (dispatch.Observer.CircuitFunc). The endpoint is not a label: endpoints
+// are unbounded, and the logs name it.
+func (m *Metrics) Circuit(_, _, to string) { m.circuitChanges.WithLabelValues(to).Inc() }
+
+func statusClass(code int) string {
+	if code < 100 || code > 599 {
+		return "none"
+	}
+	return strconv.Itoa(code/100) + "xx"
+}
+
+// Run polls the queue gauges every PollInterval until ctx ends. Without
+// QueueStats it only waits for ctx.
+func (m *Metrics) Run(ctx context.Context) error {
+	if m.cfg.QueueStats == nil {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(m.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		m.Poll(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll reads the queue gauges once.
+func (m *Metrics) Poll(ctx context.Context) {
+	if m.cfg.QueueStats == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.PollInterval)
+	defer cancel()
+	now := m.cfg.NowFunc().UTC()
+	st, err := m.cfg.QueueStats.DeliveryQueueStats(ctx, now)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			m.pollErrors.Inc()
+			m.cfg.Logger.WarnContext(ctx, "read queue stats", slog.Any("error", err))
+		}
+		return
+	}
+	m.queuePending.Set(float64(st.Pending))
+	m.queueDue.Set(float64(st.Due))
+	m.disabledEndpoints.Set(float64(st.DisabledEndpoints))
+	age := 0.0
+	if !st.OldestDueAt.IsZero() {
+		age = max(0, now.Sub(st.OldestDueAt).Seconds())
+	}
+	m.oldestDueSeconds.Set(age)
+}
