@@ -30,6 +30,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/deliveries/{deliveryId}", s.handle(s.handleDeliveryGet))
 	mux.Handle("POST /api/v1/deliveries/{deliveryId}/retry", s.handle(s.handleDeliveryRetry))
 
+	// Endpoint health, operator events, the not-delivered view and replay
+	// jobs (api/recovery*.go), when the store keeps them.
+	s.registerRecoveryRoutes(mux)
+
 	// Everything else: a JSON 404, or 405 when another method would match.
 	mux.Handle(noRoutePattern, s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return noRoute(mux, w, r)

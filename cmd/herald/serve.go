@@ -52,6 +52,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fs.DurationVar(&keep, "retention", keep, "how long final events, deliveries and attempt logs are kept, for customers without a retention of their own; 0 keeps everything (HERALD_RETENTION)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", shutdown, "how long attempts in flight may finish at shutdown (HERALD_SHUTDOWN_TIMEOUT)")
+	operatorWebhook := fs.String("operator-webhook", envDefault("HERALD_OPERATOR_WEBHOOK", ""), "URL that receives operator events (endpoint.disabled, endpoint.recovered, delivery.dead) as signed POSTs (HERALD_OPERATOR_WEBHOOK)")
+	operatorSecret := fs.String("operator-webhook-secret", envDefault("HERALD_OPERATOR_WEBHOOK_SECRET", ""), "Standard Webhooks secret (whsec_...) that signs the operator webhook's POSTs; prefer the variable (HERALD_OPERATOR_WEBHOOK_SECRET)")
+	disableAfter, err := envDuration("HERALD_DISABLE_AFTER", herald.DefaultDisableAfter)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&disableAfter, "disable-after", disableAfter, "disable an endpoint that has failed continuously for this long; negative: never (HERALD_DISABLE_AFTER)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,10 +85,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		LeaseDuration:       lease,
 		ShutdownTimeout:     shutdown,
 		InteractiveDeadline: interactive,
-		Retention:           keep,
-		NodeID:              *nodeID,
-		Logger:              logger,
-		Stdout:              stdout,
+
+		OperatorWebhookURL:    *operatorWebhook,
+		OperatorWebhookSecret: *operatorSecret,
+		DisableAfter:          disableAfter,
+		Retention:             keep,
+		NodeID:                *nodeID,
+		Logger:                logger,
+		Stdout:                stdout,
 	})
 	if err != nil {
 		return err

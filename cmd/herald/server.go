@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,8 +22,10 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/health"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
+	"github.com/heraldhq/herald/replay"
 	"github.com/heraldhq/herald/retention"
 	"github.com/heraldhq/herald/sqlite"
 	"github.com/heraldhq/herald/web"
@@ -40,6 +43,13 @@ type serverConfig struct {
 	RequestTimeout    time.Duration
 	LeaseDuration     time.Duration
 	ShutdownTimeout   time.Duration
+	// OperatorWebhookURL receives operator events (endpoint.disabled,
+	// endpoint.recovered, delivery.dead) as signed POSTs; empty: none.
+	OperatorWebhookURL    string
+	OperatorWebhookSecret string
+	// DisableAfter disables an endpoint failing continuously this long.
+	// Zero: herald.DefaultDisableAfter; negative: never.
+	DisableAfter time.Duration
 	// InteractiveDeadline is how long an interactive publish waits for
 	// partners. Zero: herald.DefaultInteractiveDeadline.
 	InteractiveDeadline time.Duration
@@ -58,6 +68,9 @@ type node struct {
 	store      herald.Store
 	dispatcher *dispatch.Dispatcher
 	publisher  *dispatch.Publisher
+	monitor    *health.Monitor
+	notifier   *health.Notifier // nil without an operator webhook
+	replayer   *replay.Runner
 	purger     *retention.Purger // nil: retention is off
 	httpServer *http.Server
 	listener   net.Listener
@@ -158,6 +171,37 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
+	// Endpoint health: auto-disable, operator events and their webhook;
+	// bulk replay jobs.
+	ms, ok := n.store.(health.MonitorStore)
+	if !ok {
+		return nil, errors.New("the store does not implement herald.HealthStore")
+	}
+	rs, ok := n.store.(herald.ReplayStore)
+	if !ok {
+		return nil, errors.New("the store does not implement herald.ReplayStore")
+	}
+	var wakeNotifier func()
+	if cfg.OperatorWebhookURL != "" {
+		// Through the dispatcher's client: the operator's URL is an
+		// outbound request like any other, under the same policy.
+		n.notifier, err = health.NewNotifier(health.NotifierConfig{Store: ms, URL: cfg.OperatorWebhookURL,
+			Secret: herald.Secret(cfg.OperatorWebhookSecret), Client: client, Logger: cfg.Logger})
+		if err != nil {
+			return nil, usagef("--operator-webhook: %v", err)
+		}
+		wakeNotifier = n.notifier.Wake
+	}
+	n.monitor, err = health.NewMonitor(health.MonitorConfig{Store: ms, Logger: cfg.Logger,
+		DisableAfter: cfg.DisableAfter, DeadSettle: cfg.LeaseDuration, EventsFunc: wakeNotifier})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	n.replayer, err = replay.New(replay.Config{Store: rs, Logger: cfg.Logger, WakeFunc: n.dispatcher.Wake})
+	if err != nil {
+		return nil, fmt.Errorf("replay runner: %w", err)
+	}
+
 	writers := 1 // SQLite has one writer; more would only queue on its lock
 	if !singleNode {
 		writers = 4
@@ -280,6 +324,17 @@ func (n *node) run(ctx context.Context) error {
 		close(purgeDone)
 	}
 
+	// Background components: they stop with the dispatcher, after the
+	// HTTP server stopped taking work.
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	var bg sync.WaitGroup
+	bg.Go(func() { _ = n.monitor.Run(bgCtx) })
+	bg.Go(func() { _ = n.replayer.Run(bgCtx) })
+	if n.notifier != nil {
+		bg.Go(func() { _ = n.notifier.Run(bgCtx) })
+	}
+
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- n.httpServer.Serve(n.listener) }()
 	n.ready.Store(true)
@@ -298,6 +353,8 @@ func (n *node) run(ctx context.Context) error {
 		n.log.Warn("http shutdown", slog.Any("error", err))
 	}
 	n.publisher.Close()
+	stopBG()
+	bg.Wait()
 	stopDispatch()
 	if err := <-dispatchDone; err != nil {
 		n.log.Error("dispatcher", slog.Any("error", err))
