@@ -49,9 +49,14 @@ type Config struct {
 	// EndpointCacheTTL is how long an endpoint's configuration is reused
 	// before it is read again, so edits take effect within it. Default: 2s.
 	EndpointCacheTTL time.Duration
-	// RetryPolicy says when failures are retried. Default:
+	// RetryPolicy says when failures are retried, for deliveries whose
+	// customer has no policy of its own. Default:
 	// herald.DefaultRetryPolicy().
 	RetryPolicy *herald.RetryPolicy
+	// RetryPolicies holds customers' own retry policies (per customer and
+	// event type), read per delivery and cached for EndpointCacheTTL.
+	// Default: Store, if it implements herald.RetryPolicyStore.
+	RetryPolicies herald.RetryPolicyStore
 	// ShutdownTimeout is how long Run lets attempts in flight finish after
 	// its context ends; attempts still running then are cut off and their
 	// deliveries handed back unchanged. Default: 10s.
@@ -116,6 +121,9 @@ func (c *Config) setDefaults() {
 		p := herald.DefaultRetryPolicy()
 		c.RetryPolicy = &p
 	}
+	if c.RetryPolicies == nil {
+		c.RetryPolicies, _ = c.Store.(herald.RetryPolicyStore)
+	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
@@ -139,15 +147,16 @@ func (c *Config) validate() error {
 // Dispatcher claims due deliveries and attempts them. Create it with New and
 // run it with Run; Wake tells it new work is due.
 type Dispatcher struct {
-	cfg     Config
-	log     *slog.Logger
-	store   herald.Store
-	signers *signers
-	eps     *endpointCache
-	rec     *recorder
-	ctl     *controls
-	obs     *Observer
-	tracer  trace.Tracer
+	cfg      Config
+	log      *slog.Logger
+	store    herald.Store
+	signers  *signers
+	eps      *endpointCache
+	rec      *recorder
+	ctl      *controls
+	obs      *Observer
+	policies *retryPolicies
+	tracer   trace.Tracer
 
 	// stopping is closed when Run's context ends, to wake workers waiting
 	// on an endpoint's rate limit.
@@ -187,6 +196,10 @@ func New(cfg Config) (*Dispatcher, error) {
 		tracer:  newTracer(cfg.TracerProvider),
 
 		stopping: make(chan struct{}),
+	}
+	d.policies = &retryPolicies{
+		store: cfg.RetryPolicies, ttl: cfg.EndpointCacheTTL, now: cfg.NowFunc,
+		fallback: cfg.RetryPolicy, log: cfg.Logger, entries: map[string]*policyEntry{},
 	}
 	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
 	d.rec.committed = d.obs.recordBatch

@@ -106,8 +106,11 @@ func (r *rig) publish(t testing.TB, customerID, systemID string, typ wire.EventT
 func (r *rig) publishAt(t testing.TB, customerID, systemID string, typ wire.EventType, now time.Time) *herald.EventPublishResult {
 	t.Helper()
 	params := &wire.EventParams{EventType: typ, SystemID: systemID, PersonID: "9166", UserID: "9059", JobID: "4442"}
-	if typ == wire.EventTypeWorkFlowStatusChange {
+	switch typ {
+	case wire.EventTypeWorkFlowStatusChange:
 		params.OldStatus, params.NewStatus = "1753", "20786"
+	case wire.EventTypeAssessment:
+		params.ReturnURL = "https://platform.example/return"
 	}
 	body, links, err := wire.BuildEvent("https://platform.example", customerID, params)
 	if err != nil {
