@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -19,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/wire"
@@ -49,6 +54,17 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--nodes above 1 needs --database postgres://...")
 	}
 
+	if strings.HasPrefix(*database, "postgres") {
+		// A schema of its own, dropped at the end: runs one after another
+		// on one database (--nodes 1, then --nodes 3) each start empty,
+		// and none trips over the previous run's customer.
+		schemaURL, drop, err := benchSchema(ctx, *database)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		*database = schemaURL
+	}
 	rc, err := startBenchReceiver()
 	if err != nil {
 		return err
@@ -111,6 +127,42 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fmt.Fprintf(stdout, "peak memory (whole process: Herald, load generator and receiver): %d MB RSS\n", peakRSSMB())
 	return nil
+}
+
+// benchSchema creates a schema with a random name in the database at
+// connURL and returns a URL whose search_path is that schema, and a func
+// that drops it.
+func benchSchema(ctx context.Context, connURL string) (string, func(), error) {
+	u, err := url.Parse(connURL)
+	if err != nil {
+		return "", nil, usagef("--database does not parse as a URL")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "herald_bench_" + hex.EncodeToString(b[:])
+	exec := func(ctx context.Context, sql string) error {
+		conn, err := pgx.Connect(ctx, connURL)
+		if err != nil {
+			return fmt.Errorf("bench schema: %w", err)
+		}
+		defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("bench schema: %w", err)
+		}
+		return nil
+	}
+	if err := exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	}
+	return u.String(), drop, nil
 }
 
 func dbName(database string) string {
