@@ -34,6 +34,9 @@ func (s *Server) routes() http.Handler {
 	// jobs (api/recovery*.go), when the store keeps them.
 	s.registerRecoveryRoutes(mux)
 
+	// Retry policies per customer and event type (api/retrypolicy.go).
+	s.registerRetryPolicyRoutes(mux)
+
 	// Everything else: a JSON 404, or 405 when another method would match.
 	mux.Handle(noRoutePattern, s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return noRoute(mux, w, r)
@@ -50,7 +53,7 @@ func (s *Server) routes() http.Handler {
 const noRoutePattern = "/"
 
 // methods are those the API uses, for the Allow header of a 405.
-var methods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete}
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
 // noRoute answers a request that no route matched. The catch-all pattern
 // also swallows the 405s that ServeMux would write itself, so it asks the

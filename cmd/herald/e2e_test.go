@@ -162,6 +162,27 @@ func TestServeDeliversAnEventEndToEnd(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+
+	// Prometheus sees the delivery.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metricsText, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(metricsText), `herald_deliveries_total{event_type="AssessmentEvent",outcome="delivered"`) {
+		t.Fatalf("/metrics has no delivered AssessmentEvent:\n%.2000s", metricsText)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		r, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 200 {
+			t.Errorf("%s = %d", path, r.StatusCode)
+		}
+	}
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fs.DurationVar(&keep, "retention", keep, "how long final events, deliveries and attempt logs are kept, for customers without a retention of their own; 0 keeps everything (HERALD_RETENTION)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", shutdown, "how long attempts in flight may finish at shutdown (HERALD_SHUTDOWN_TIMEOUT)")
+	otlp := fs.String("otlp-endpoint", envDefault("HERALD_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://127.0.0.1:4318; empty: tracing off (HERALD_OTLP_ENDPOINT)")
 	operatorWebhook := fs.String("operator-webhook", envDefault("HERALD_OPERATOR_WEBHOOK", ""), "URL that receives operator events (endpoint.disabled, endpoint.recovered, delivery.dead) as signed POSTs (HERALD_OPERATOR_WEBHOOK)")
 	operatorSecret := fs.String("operator-webhook-secret", envDefault("HERALD_OPERATOR_WEBHOOK_SECRET", ""), "Standard Webhooks secret (whsec_...) that signs the operator webhook's POSTs; prefer the variable (HERALD_OPERATOR_WEBHOOK_SECRET)")
 	disableAfter, err := envDuration("HERALD_DISABLE_AFTER", herald.DefaultDisableAfter)
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		ShutdownTimeout:     shutdown,
 		InteractiveDeadline: interactive,
 
+		OTLPEndpoint:          *otlp,
 		OperatorWebhookURL:    *operatorWebhook,
 		OperatorWebhookSecret: *operatorSecret,
 		DisableAfter:          disableAfter,

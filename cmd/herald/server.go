@@ -19,15 +19,20 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/health"
+	"github.com/heraldhq/herald/metrics"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/replay"
 	"github.com/heraldhq/herald/retention"
 	"github.com/heraldhq/herald/sqlite"
+	"github.com/heraldhq/herald/tracing"
 	"github.com/heraldhq/herald/web"
 )
 
@@ -43,6 +48,8 @@ type serverConfig struct {
 	RequestTimeout    time.Duration
 	LeaseDuration     time.Duration
 	ShutdownTimeout   time.Duration
+	// OTLPEndpoint is the OTLP/HTTP collector for traces; "": tracing off.
+	OTLPEndpoint string
 	// OperatorWebhookURL receives operator events (endpoint.disabled,
 	// endpoint.recovered, delivery.dead) as signed POSTs; empty: none.
 	OperatorWebhookURL    string
@@ -68,6 +75,7 @@ type node struct {
 	store      herald.Store
 	dispatcher *dispatch.Dispatcher
 	publisher  *dispatch.Publisher
+	metrics    *metrics.Metrics
 	monitor    *health.Monitor
 	notifier   *health.Notifier // nil without an operator webhook
 	replayer   *replay.Runner
@@ -158,6 +166,25 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		Policy:  dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
 		Timeout: cfg.RequestTimeout,
 	})
+	// Traces are off unless a collector is configured; the no-op provider
+	// costs nothing on the hot path.
+	var tp trace.TracerProvider = noop.NewTracerProvider()
+	if cfg.OTLPEndpoint != "" {
+		sdkTP, err := tracing.NewProvider(ctx, tracing.Config{Endpoint: cfg.OTLPEndpoint, NodeID: cfg.NodeID})
+		if err != nil {
+			return nil, usagef("--otlp-endpoint: %v", err)
+		}
+		n.closers = append(n.closers, func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return sdkTP.Shutdown(sctx)
+		})
+		tp = sdkTP
+	}
+	qs, _ := n.store.(herald.QueueStatsStore)
+	n.metrics = metrics.New(metrics.Config{QueueStats: qs, Logger: cfg.Logger,
+		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }})
+
 	n.dispatcher, err = dispatch.New(dispatch.Config{
 		Store:                 n.store,
 		Logger:                cfg.Logger,
@@ -167,6 +194,11 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		LeaseDuration:         cfg.LeaseDuration,
 		ShutdownTimeout:       cfg.ShutdownTimeout,
 		ReleaseOrphansOnStart: singleNode,
+		Observer: dispatch.Observer{
+			OutcomeFunc: n.metrics.Outcome, AttemptFunc: n.metrics.Attempt, InFlightFunc: n.metrics.InFlight,
+			ClaimBatchFunc: n.metrics.ClaimBatch, RecordBatchFunc: n.metrics.RecordBatch, CircuitFunc: n.metrics.Circuit,
+		},
+		TracerProvider: tp,
 	})
 	if err != nil {
 		return nil, usagef("%v", err)
@@ -231,7 +263,10 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", apiServer)
+	mux.Handle("/api/", tracing.Middleware(tp)(apiServer))
+	// Counts only, no secrets or customer data: no token, so any scraper
+	// on the network the operator exposes it to can read it.
+	mux.Handle("GET /metrics", n.metrics.Handler())
 
 	// The talent platform: the REST resources event links point to, the
 	// actions that emit events, and partner credentials.
@@ -311,6 +346,7 @@ func (n *node) run(ctx context.Context) error {
 	defer stopDispatch()
 	dispatchDone := make(chan error, 1)
 	go func() { dispatchDone <- n.dispatcher.Run(dispatchCtx) }()
+	go func() { _ = n.metrics.Run(dispatchCtx) }()
 	if w, ok := n.store.(interface {
 		ListenWork(ctx context.Context, wake func()) error
 	}); ok {
