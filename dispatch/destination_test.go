@@ -4,6 +4,9 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
 )
 
 func TestDestinationPolicyCheck(t *testing.T) {
@@ -90,3 +93,23 @@ func FuzzParseAllowDestinations(f *testing.F) {
 		}
 	})
 }
+
+func TestLeaseMustLeaveRoomForAnAttempt(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Store: nil}
+	cfg.setDefaults()
+	cfg.Store = nopStore{}
+	cfg.RequestTimeout = 5 * time.Second
+	for _, tt := range []struct {
+		lease time.Duration
+		ok    bool
+	}{{20 * time.Second, false}, {24 * time.Second, false}, {25 * time.Second, true}, {5 * time.Minute, true}} {
+		cfg.LeaseDuration = tt.lease
+		if err := cfg.validate(); (err == nil) != tt.ok {
+			t.Errorf("lease %s with a 5s timeout: %v, want ok=%v", tt.lease, err, tt.ok)
+		}
+	}
+}
+
+// nopStore satisfies herald.Store for configuration tests; nothing calls it.
+type nopStore struct{ herald.Store }

@@ -79,6 +79,10 @@ type Config struct {
 // when it starts: time to record the result before the lease ends.
 const leaseMargin = 15 * time.Second
 
+// minLeaseSlack is the least time a claimed delivery may wait in its lane
+// before its lease is too short to start an attempt.
+const minLeaseSlack = 5 * time.Second
+
 // maxReplyBody is how much of a reply Herald reads: enough for any Error
 // Reporting body; the rest is discarded so a partner cannot make Herald
 // buffer megabytes.
@@ -136,8 +140,11 @@ func (c *Config) validate() error {
 	switch {
 	case c.Store == nil:
 		return errors.New("dispatch: Store is required")
-	case c.LeaseDuration < c.RequestTimeout+leaseMargin:
-		return fmt.Errorf("dispatch: LeaseDuration (%s) must be at least RequestTimeout (%s) plus %s", c.LeaseDuration, c.RequestTimeout, leaseMargin)
+	case c.LeaseDuration < c.RequestTimeout+leaseMargin+minLeaseSlack:
+		// An attempt starts only while RequestTimeout+leaseMargin of lease
+		// is left; a lease of exactly that would hand every delivery back
+		// unsent. The slack is time to wait in a lane's queue.
+		return fmt.Errorf("dispatch: LeaseDuration (%s) must be at least RequestTimeout (%s) plus %s", c.LeaseDuration, c.RequestTimeout, leaseMargin+minLeaseSlack)
 	case c.ClaimBatch > c.MaxOutstanding:
 		return fmt.Errorf("dispatch: ClaimBatch (%d) cannot exceed MaxOutstanding (%d)", c.ClaimBatch, c.MaxOutstanding)
 	}

@@ -40,7 +40,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fs.DurationVar(&reqTimeout, "request-timeout", reqTimeout, "timeout of one delivery attempt (HERALD_REQUEST_TIMEOUT)")
-	fs.DurationVar(&lease, "lease", lease, "how long a claimed delivery stays this node's; must exceed the request timeout by 15s (HERALD_LEASE)")
+	fs.DurationVar(&lease, "lease", lease, "how long a claimed delivery stays this node's; at least the request timeout + 20s (HERALD_LEASE)")
 	interactive, err := envDuration("HERALD_INTERACTIVE_DEADLINE", 30*time.Second)
 	if err != nil {
 		return err
