@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser; CI
@@ -149,6 +152,67 @@ func TestBrowser(t *testing.T) {
 	if got := text("main"); !strings.Contains(got, "HTTP 303") || !strings.Contains(got, "AssessmentEvent") {
 		t.Errorf("delivery page lacks the attempt: %q", got)
 	}
+
+	// Bulk replay from the explorer: the button replays what the filter
+	// matches, and the job page follows the job to its end.
+	run("bulk replay",
+		chromedp.Navigate(n.url+"/ui/customers/6269/deliveries?state=delivered"),
+		chromedp.WaitVisible(chromedp.ID("replay-submit")),
+		screenshot(t, "deliveries-replay"),
+		chromedp.Click(chromedp.ID("replay-submit")),
+		chromedp.WaitVisible(`//h1[starts-with(text(),"Replay")]`),
+		chromedp.WaitVisible(`//span[@data-field="state" and text()="completed"]`),
+		screenshot(t, "replay-job"),
+	)
+	if got := text("main"); !strings.Contains(got, "1 of 1 done") {
+		t.Errorf("replay job page: %q", got)
+	}
+	// A job the runner has not seen yet (nobody woke it; it polls every
+	// 2s): the page starts pending, and its script polls the progress
+	// route and reloads the page once the job completes.
+	j := &herald.ReplayJob{CustomerID: "6269", Filter: herald.DeliveryFilter{CustomerID: "6269"}}
+	if err := n.store.ReplayJobCreate(t.Context(), j, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	run("replay progress",
+		chromedp.Navigate(n.url+"/ui/customers/6269/replays/"+j.ID),
+		chromedp.WaitVisible(`//h1[starts-with(text(),"Replay")]`),
+	)
+	if got := text(`[data-field="state"]`); got == "completed" {
+		t.Log("the runner finished the job before the page loaded; the script's polling went unobserved")
+	}
+	run("replay progress",
+		chromedp.WaitVisible(`//span[@data-field="state" and text()="completed"]`),
+		chromedp.Click(`//nav//a[text()="Replays"]`),
+		chromedp.WaitVisible(`//caption[starts-with(text(),"Replay jobs")]`),
+		screenshot(t, "replays"),
+	)
+
+	// Health: an endpoint that fails opens its circuit (after one failure
+	// here) and shows its last error and failing streak.
+	failing := &herald.Endpoint{CustomerID: "6269", URL: partner.URL + "/fail", EventTypes: []wire.EventType{wire.EventTypeAssessment},
+		Auth: herald.Auth{Type: herald.AuthTypeNone}, Enabled: true, CircuitThreshold: 1, CircuitCooldown: time.Hour}
+	gone := &herald.Endpoint{CustomerID: "6269", URL: partner.URL + "/gone", EventTypes: []wire.EventType{wire.EventTypeAssessment},
+		Auth: herald.Auth{Type: herald.AuthTypeNone}, Enabled: false, DisabledReason: "the partner answered 410 Gone"}
+	for _, e := range []*herald.Endpoint{failing, gone} {
+		if err := n.store.EndpointCreate(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("health",
+		chromedp.Navigate(n.url+"/ui/customers/6269"),
+		chromedp.SetValue(chromedp.ID("test-type"), "AssessmentEvent"),
+		chromedp.Click(`//button[text()="Send test event"]`),
+		chromedp.WaitVisible(`//caption[text()="Partner replies"]`),
+		chromedp.Navigate(n.url+"/ui/customers/6269"),
+		chromedp.WaitVisible(chromedp.CSS("table.endpoints")),
+		screenshot(t, "notifications-health"),
+	)
+	if got := text("table.endpoints"); !strings.Contains(got, "Open") || !strings.Contains(got, "503 Service Unavailable") ||
+		!strings.Contains(got, "Failing for") || !strings.Contains(got, "410 Gone") || !strings.Contains(got, "100%") {
+		t.Errorf("endpoint health: %q", got)
+	}
+
 	run("phone",
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 		chromedp.Navigate(n.url+"/ui/customers/6269"),

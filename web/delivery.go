@@ -29,6 +29,9 @@ type explorerData struct {
 	Deliveries                            []*herald.Delivery
 	NextURL                               string
 	Error                                 string
+	// Replay offers a bulk replay of everything the filter matches; nil
+	// when the server has no ReplayStore or the filter is bad.
+	Replay *replayOffer
 }
 
 func (d *explorerData) customer() *herald.Customer { return d.Cust }
@@ -36,6 +39,42 @@ func (d *explorerData) customer() *herald.Customer { return d.Cust }
 // timeLayout is the value format of <input type="datetime-local">, read and
 // shown in UTC (the page says so).
 const timeLayout = "2006-01-02T15:04"
+
+// parseExplorerFilter reads the explorer's filter (type, state, endpoint,
+// since, until) from q. msg is a message for the person, empty when every
+// value is good; a bad value does not filter.
+func parseExplorerFilter(customerID string, q url.Values) (f herald.DeliveryFilter, msg string) {
+	f = herald.DeliveryFilter{CustomerID: customerID, EndpointID: q.Get("endpoint")}
+	if v := q.Get("type"); v != "" {
+		if t := wire.EventType(v); t.Valid() {
+			f.EventType = t
+		} else {
+			msg = "Choose an event type from the list."
+		}
+	}
+	if v := q.Get("state"); v != "" {
+		if st := herald.DeliveryState(v); st.Valid() {
+			f.States = []herald.DeliveryState{st}
+		} else {
+			msg = "Choose a state from the list."
+		}
+	}
+	for _, t := range []struct {
+		v   string
+		dst *time.Time
+	}{{q.Get("since"), &f.Since}, {q.Get("until"), &f.Until}} {
+		if t.v == "" {
+			continue
+		}
+		v, err := time.Parse(timeLayout, t.v)
+		if err != nil {
+			msg = "Enter times as YYYY-MM-DDTHH:MM."
+			continue
+		}
+		*t.dst = v
+	}
+	return f, msg
+}
 
 // handleDeliveryList serves GET /ui/customers/{customerId}/deliveries.
 func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
@@ -49,36 +88,13 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	if d.Endpoints, err = s.cfg.Store.EndpointList(r.Context(), c.ID); err != nil {
 		return fmt.Errorf("list endpoints: %w", err)
 	}
-	p := &herald.DeliveryListParams{CustomerID: c.ID, EndpointID: d.EndpointID, Cursor: q.Get("cursor"), Limit: 50}
+	f, msg := parseExplorerFilter(c.ID, q)
+	p := &herald.DeliveryListParams{CustomerID: c.ID, EndpointID: f.EndpointID, EventType: f.EventType, States: f.States,
+		Since: f.Since, Until: f.Until, Cursor: q.Get("cursor"), Limit: 50}
 	status := http.StatusOK
 	bad := func(msg string) { d.Error, status = msg, http.StatusBadRequest }
-	if d.Type != "" {
-		if t := wire.EventType(d.Type); t.Valid() {
-			p.EventType = t
-		} else {
-			bad("Choose an event type from the list.")
-		}
-	}
-	if d.State != "" {
-		if st := herald.DeliveryState(d.State); st.Valid() {
-			p.States = []herald.DeliveryState{st}
-		} else {
-			bad("Choose a state from the list.")
-		}
-	}
-	for _, f := range []struct {
-		v   string
-		dst *time.Time
-	}{{d.Since, &p.Since}, {d.Until, &p.Until}} {
-		if f.v == "" {
-			continue
-		}
-		t, err := time.Parse(timeLayout, f.v)
-		if err != nil {
-			bad("Enter times as YYYY-MM-DDTHH:MM.")
-			continue
-		}
-		*f.dst = t
+	if msg != "" {
+		bad(msg)
 	}
 	if d.Error == "" {
 		res, err := s.cfg.Store.DeliveryList(r.Context(), p)
@@ -92,6 +108,11 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 				q.Set("cursor", res.NextCursor)
 				d.NextURL = customerPath(c.ID, "deliveries") + "?" + q.Encode()
 			}
+		}
+	}
+	if d.Error == "" && s.cfg.Replays != nil {
+		if d.Replay, err = s.replayOffer(r, &f); err != nil {
+			return err
 		}
 	}
 	s.render(w, r, status, "deliveries", "Deliveries · "+c.Name, d)

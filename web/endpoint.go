@@ -6,35 +6,22 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/wire"
 )
-
-// healthWindow is how many recent deliveries of an endpoint its success
-// rate is computed over: one small indexed page per endpoint.
-const healthWindow = 20
-
-// endpointHealth is what the Event Notifications page shows of an
-// endpoint's recent deliveries.
-type endpointHealth struct {
-	Recent      int // deliveries looked at (at most healthWindow)
-	Delivered   int
-	Finished    int // not pending
-	SuccessRate string
-	Last        *herald.Delivery // the newest attempted delivery
-}
-
-type endpointRow struct {
-	Endpoint *herald.Endpoint
-	Health   endpointHealth
-}
 
 type notificationsData struct {
 	Cust       *herald.Customer
 	Rows       []endpointRow
 	EventTypes []wire.EventType
 	Test       *testResult // the reply to a test event just sent
+	// Window is the span of the health counts; ShowHealth and
+	// ShowCircuit say whether the server has them to show.
+	Window                  time.Duration
+	ShowHealth, ShowCircuit bool
+	Now                     time.Time // for "failing for ..."
 }
 
 func (d *notificationsData) customer() *herald.Customer { return d.Cust }
@@ -52,34 +39,6 @@ func (s *Server) customerFor(r *http.Request) (*herald.Customer, error) {
 	return c, nil
 }
 
-// health summarises an endpoint's newest deliveries. A dedicated health
-// query (success rate over a time window, circuit state) can replace this
-// when the store has one.
-func (s *Server) health(r *http.Request, e *herald.Endpoint) (endpointHealth, error) {
-	res, err := s.cfg.Store.DeliveryList(r.Context(), &herald.DeliveryListParams{
-		CustomerID: e.CustomerID, EndpointID: e.ID, Limit: healthWindow})
-	if err != nil {
-		return endpointHealth{}, fmt.Errorf("endpoint health: %w", err)
-	}
-	var h endpointHealth
-	for _, d := range res.Deliveries {
-		h.Recent++
-		if d.State != herald.DeliveryStatePending {
-			h.Finished++
-		}
-		if d.State == herald.DeliveryStateDelivered {
-			h.Delivered++
-		}
-		if h.Last == nil && d.Attempts > 0 {
-			h.Last = d
-		}
-	}
-	if h.Finished > 0 {
-		h.SuccessRate = strconv.Itoa(h.Delivered*100/h.Finished) + "%"
-	}
-	return h, nil
-}
-
 // handleNotifications serves GET /ui/customers/{customerId}: the Event
 // Notifications page.
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
@@ -95,13 +54,10 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 	if err != nil {
 		return fmt.Errorf("list endpoints: %w", err)
 	}
-	d := &notificationsData{Cust: c, EventTypes: wire.EventTypes, Test: test}
-	for _, e := range eps {
-		h, err := s.health(r, e)
-		if err != nil {
-			return err
-		}
-		d.Rows = append(d.Rows, endpointRow{Endpoint: e, Health: h})
+	d := &notificationsData{Cust: c, EventTypes: wire.EventTypes, Test: test,
+		Window: s.cfg.HealthWindow, ShowHealth: s.cfg.Health != nil, ShowCircuit: s.cfg.CircuitStateFunc != nil, Now: s.now()}
+	if d.Rows, err = s.endpointRows(r, c, eps); err != nil {
+		return err
 	}
 	s.render(w, r, status, "notifications", "Event Notifications · "+c.Name, d)
 	return nil

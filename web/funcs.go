@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,13 @@ var funcs = template.FuncMap{
 	},
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"ms":       func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	// pct shows a ratio from 0 to 1 as a whole percentage, rounded down
+	// so that 99.9% never reads as 100%.
+	"pct": func(f float64) string { return strconv.Itoa(int(f*100)) + "%" },
+	// span shows a duration the way a person reads it: "2h15m", "3d4h".
+	"span": span,
+	// ago is the span from t to now, for "failing for ...".
+	"ago": func(t, now time.Time) string { return span(now.Sub(t)) },
 	"customerPath": func(id string, rest ...string) string {
 		return customerPath(id, rest...)
 	},
@@ -49,4 +58,24 @@ var funcs = template.FuncMap{
 		}
 		return u
 	},
+}
+
+// span formats d coarsely: seconds under a minute, then minutes, then
+// hours and minutes up to two days ("24h", "2h05m"), then days and hours.
+func span(d time.Duration) string {
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m"
+	case d < 48*time.Hour && m == 0:
+		return strconv.Itoa(h) + "h"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", h, m)
+	case h%24 == 0:
+		return strconv.Itoa(h/24) + "d"
+	default:
+		return fmt.Sprintf("%dd%dh", h/24, h%24)
+	}
 }

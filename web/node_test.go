@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/replay"
 	"github.com/heraldhq/herald/sqlite"
 	"github.com/heraldhq/herald/web"
 )
@@ -51,9 +52,16 @@ func newTestNode(t testing.TB) *testNode {
 		t.Fatal(err)
 	}
 	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: st, WakeFunc: d.Wake, Writers: 1})
+	// The replay runner works replay jobs beside the dispatcher, as in
+	// serve; the web server wakes it when it creates a job.
+	rr, err := replay.New(replay.Config{Store: st, Logger: logger, WakeFunc: d.Wake})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- d.Run(ctx) }()
+	go func() { done <- rr.Run(ctx) }()
 
 	// The web server needs its public URL before it is built, and the
 	// listener's address is known only once it listens: start the test
@@ -63,6 +71,7 @@ func newTestNode(t testing.TB) *testNode {
 	srv.Start()
 	ws, err := web.NewServer(web.Config{
 		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake,
+		ReplayWakeFunc: rr.Wake, CircuitStateFunc: func(id string) string { return d.CircuitState(id).String() },
 		AdminToken: testAdminToken, PublicURL: srv.URL, Logger: logger, InteractiveDeadline: 5 * time.Second,
 	})
 	if err != nil {
@@ -73,6 +82,7 @@ func newTestNode(t testing.TB) *testNode {
 		srv.Close()
 		pub.Close()
 		cancel()
+		<-done
 		<-done
 		_ = st.Close()
 	})

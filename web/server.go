@@ -50,6 +50,28 @@ type Config struct {
 	// WakeFunc is called after a retry or an action commits, so the
 	// dispatcher looks for due work at once. Nil: nobody is told.
 	WakeFunc func()
+	// Health reports endpoint health on the Event Notifications page.
+	// Nil: Store, if it implements herald.HealthStore (the sqlite and
+	// postgres stores do); else the page shows no health.
+	Health herald.HealthStore
+	// Replays keeps replay jobs (bulk replay from the delivery explorer).
+	// Nil: Store, if it implements herald.ReplayStore; else bulk replay is
+	// not offered and its pages answer 404.
+	Replays herald.ReplayStore
+	// ReplayWakeFunc is called after a replay job is created, so the
+	// replay runner starts it at once (replay.Runner.Wake). It must not
+	// block. Nil: the runner finds the job when it next polls
+	// (replay.DefaultPollInterval, 2s).
+	ReplayWakeFunc func()
+	// CircuitStateFunc returns the state of an endpoint's circuit breaker
+	// on this node ("closed", "open", "half_open"), as
+	// dispatch.Dispatcher.CircuitState(id).String() does. Nil: the page
+	// does not show circuit state.
+	CircuitStateFunc func(endpointID string) string
+	// HealthWindow is the span the success rate and latency on the Event
+	// Notifications page cover, ending now. Default:
+	// herald.DefaultHealthWindow (24h).
+	HealthWindow time.Duration
 	// AdminToken signs operators in. Required; at least 16 characters.
 	AdminToken herald.Secret
 	// PublicURL is the base of the links in event bodies and of the portal
@@ -82,8 +104,8 @@ func (c *Config) validate() error {
 		return errors.New("web config: Publisher is required")
 	case len(c.AdminToken) < MinAdminTokenLength:
 		return errors.New("web config: AdminToken is required, at least 16 characters")
-	case c.SessionTTL < 0 || c.InteractiveDeadline < 0 || c.MaxBodyBytes < 0:
-		return errors.New("web config: SessionTTL, InteractiveDeadline and MaxBodyBytes cannot be negative")
+	case c.SessionTTL < 0 || c.InteractiveDeadline < 0 || c.MaxBodyBytes < 0 || c.HealthWindow < 0:
+		return errors.New("web config: SessionTTL, InteractiveDeadline, MaxBodyBytes and HealthWindow cannot be negative")
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -110,6 +132,20 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WakeFunc == nil {
 		c.WakeFunc = func() {}
+	}
+	if c.ReplayWakeFunc == nil {
+		c.ReplayWakeFunc = func() {}
+	}
+	if c.HealthWindow == 0 {
+		c.HealthWindow = herald.DefaultHealthWindow
+	}
+	// The sqlite and postgres stores keep health and replay jobs in the
+	// same database, so a caller that passes only Store gets them too.
+	if hs, ok := c.Store.(herald.HealthStore); ok && c.Health == nil {
+		c.Health = hs
+	}
+	if rs, ok := c.Store.(herald.ReplayStore); ok && c.Replays == nil {
+		c.Replays = rs
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c

@@ -13,8 +13,9 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
-// newPartner is an assessment partner: it answers every event 303 to its
-// own page, which links back to the event's returnUrl.
+// newPartner is an assessment partner: it answers every event at /hook
+// 303 to its own page, which links back to the event's returnUrl; /reject
+// answers 400 with a message and /fail 503.
 func newPartner(t testing.TB) *httptest.Server {
 	t.Helper()
 	var srv *httptest.Server
@@ -37,6 +38,9 @@ func newPartner(t testing.TB) *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"error":{"userMessage":"Please provide a valid {{person.usssn}} before requesting Background Check.","debugErrorMessage":"US SSN missing"}}`)
+	})
+	mux.HandleFunc("POST /fail", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "partner down for maintenance", http.StatusServiceUnavailable)
 	})
 	mux.HandleFunc("GET /assess", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
