@@ -154,10 +154,11 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, done, err := s.beginClaim(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
+	defer done()
 	defer func() { _ = tx.Rollback() }()
 
 	picks, err := s.claimPicks(ctx, tx, p)

@@ -40,10 +40,11 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, done, err := s.beginClaim(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}
+	defer done()
 	defer func() { _ = tx.Rollback() }()
 
 	rows, err := tx.QueryContext(ctx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
