@@ -173,7 +173,7 @@ func TestServeDeliversAnEventEndToEnd(t *testing.T) {
 	if !strings.Contains(string(metricsText), `herald_deliveries_total{event_type="AssessmentEvent",outcome="delivered"`) {
 		t.Fatalf("/metrics has no delivered AssessmentEvent:\n%.2000s", metricsText)
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/healthz", "/readyz", "/api/openapi.json"} {
 		r, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/health"
 	"github.com/heraldhq/herald/metrics"
+	"github.com/heraldhq/herald/openapi"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/replay"
@@ -264,6 +265,8 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", tracing.Middleware(tp)(apiServer))
+	// The API's description; the exact pattern wins over "/api/".
+	mux.Handle("GET /api/openapi.json", openapi.Handler())
 	// Counts only, no secrets or customer data: no token, so any scraper
 	// on the network the operator exposes it to can read it.
 	mux.Handle("GET /metrics", n.metrics.Handler())
@@ -307,6 +310,8 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		PublicURL:           publicURL,
 		Logger:              cfg.Logger,
 		InteractiveDeadline: cfg.InteractiveDeadline,
+		ReplayWakeFunc:      n.replayer.Wake,
+		CircuitStateFunc:    func(id string) string { return n.dispatcher.CircuitState(id).String() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
