@@ -45,7 +45,16 @@ type Store interface {
 
 	// EventPublish stores a batch of events, each with one pending delivery,
 	// due at now, for every endpoint of its customer that wants it
-	// (Endpoint.Wants), all in one transaction. Events must have ID,
+	// (Endpoint.Wants), all in one transaction. An endpoint that is
+	// subscribed to the event (its types and status triggers) but disabled
+	// gets a delivery too, stored failed with no attempt and LastError
+	// "endpoint disabled: <DisabledReason>" (or just "endpoint disabled"),
+	// so that what it missed is listed as failed and can be retried or
+	// replayed once it is enabled again. A result's Deliveries are the
+	// pending ones only, the deliveries the caller may attempt or wait for
+	// (interactive delivery); DeliveryListForEvent lists all of them. The
+	// platform actions (PlatformStore) store their events the same way, and
+	// ActionResult.Deliveries are the pending ones too. Events must have ID,
 	// CustomerID, Type, BodyGzip and CreatedAt set. One result per event, in
 	// order; an event of an unknown customer gets a result with an
 	// ENOTFOUND Err and stores nothing, and the rest of the batch stands.

@@ -47,7 +47,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		evBody                                        [][]byte
 		evCreated                                     []time.Time
 		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
+		dlState, dlError                              []string
 		dlCreated                                     []time.Time
+		pending                                       int
 	)
 	seenEvent := map[string]bool{}
 	for i, ev := range events {
@@ -80,27 +82,22 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range endpoints[ev.CustomerID] {
-			if !ep.Wants(ev.Type, ev.NewStatus) {
+			d := newDelivery(ep, &stored)
+			if d == nil {
 				continue
-			}
-			d := &herald.Delivery{
-				ID:            herald.NewID(herald.IDPrefixDelivery, stored.CreatedAt),
-				EventID:       stored.ID,
-				EndpointID:    ep.ID,
-				CustomerID:    stored.CustomerID,
-				EventType:     stored.Type,
-				State:         herald.DeliveryStatePending,
-				NextAttemptAt: stored.CreatedAt,
-				CreatedAt:     stored.CreatedAt,
-				UpdatedAt:     stored.CreatedAt,
 			}
 			dlID = append(dlID, d.ID)
 			dlEvent = append(dlEvent, d.EventID)
 			dlEndpoint = append(dlEndpoint, d.EndpointID)
 			dlCustomer = append(dlCustomer, d.CustomerID)
 			dlType = append(dlType, string(d.EventType))
+			dlState = append(dlState, string(d.State))
+			dlError = append(dlError, d.LastError)
 			dlCreated = append(dlCreated, d.CreatedAt)
-			r.Deliveries = append(r.Deliveries, d)
+			if d.State == herald.DeliveryStatePending {
+				r.Deliveries = append(r.Deliveries, d)
+				pending++
+			}
 		}
 		results[i] = r
 	}
@@ -120,16 +117,17 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 			ON CONFLICT (id) DO NOTHING
 			RETURNING id
 		), dl AS (
-			INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state,
+			INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, last_error,
 				next_attempt_at, created_at, updated_at)
-			SELECT u.id, u.event_id, u.endpoint_id, u.customer_id, u.event_type, 'pending', u.at, u.at, u.at
-			FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
-				AS u (id, event_id, endpoint_id, customer_id, event_type, at)
+			SELECT u.id, u.event_id, u.endpoint_id, u.customer_id, u.event_type, u.state, u.last_error, u.at, u.at, u.at
+			FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[])
+				AS u (id, event_id, endpoint_id, customer_id, event_type, state, last_error, at)
 			WHERE u.event_id IN (SELECT id FROM ev)
 		)
 		SELECT id FROM ev`,
 		evID, evCustomer, evType, evStatus, evBody, evLink, evCreated,
-		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType), nonNil(dlCreated),
+		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
+		nonNil(dlState), nonNil(dlError), nonNil(dlCreated),
 	).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
@@ -137,9 +135,10 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 		return err
 	})
-	if len(dlID) > 0 {
+	if pending > 0 {
 		// Delivered when the batch commits, and only then: a woken
-		// dispatcher finds the rows committed.
+		// dispatcher finds the rows committed. Failed deliveries (to
+		// disabled endpoints) are no work for it.
 		queueNotify(b)
 	}
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
@@ -152,6 +151,43 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 	}
 	return results, nil
+}
+
+// newDelivery returns the delivery ev makes to ep, created at ev.CreatedAt,
+// or nil if ep does not want ev. An endpoint that is subscribed to ev
+// (type and status triggers) but disabled gets one too, failed from the
+// start with no attempt and the reason in LastError, so that what it
+// missed while disabled is listed as missed and can be replayed once it is
+// enabled again (as Svix keeps a failed attempt for a disabled endpoint).
+// The sqlite store has the same function.
+func newDelivery(ep *herald.Endpoint, ev *herald.Event) *herald.Delivery {
+	d := &herald.Delivery{
+		ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
+		EventID:       ev.ID,
+		EndpointID:    ep.ID,
+		CustomerID:    ev.CustomerID,
+		EventType:     ev.Type,
+		State:         herald.DeliveryStatePending,
+		NextAttemptAt: ev.CreatedAt,
+		CreatedAt:     ev.CreatedAt,
+		UpdatedAt:     ev.CreatedAt,
+	}
+	if ep.Wants(ev.Type, ev.NewStatus) {
+		return d
+	}
+	// Wants says no to every event while the endpoint is disabled; ask
+	// it what it would say if the endpoint were enabled.
+	enabled := *ep
+	enabled.Enabled = true
+	if ep.Enabled || !enabled.Wants(ev.Type, ev.NewStatus) {
+		return nil
+	}
+	d.State = herald.DeliveryStateFailed
+	d.LastError = "endpoint disabled"
+	if ep.DisabledReason != "" {
+		d.LastError += ": " + ep.DisabledReason
+	}
+	return d
 }
 
 // customerEndpoints returns which of the customers exist and their

@@ -42,14 +42,17 @@ func nextPlatformID(ctx context.Context, tx pgx.Tx, customerID string) (string, 
 	return strconv.FormatInt(id, 10), nil
 }
 
-// publishInTx stores ev with one pending delivery for every endpoint of its
-// customer that wants it, inside the caller's transaction, so the event
-// commits with the change that caused it, and queues the NOTIFY that wakes
-// every node's dispatcher at commit. EventPublish sends a batch outside any
-// transaction of ours (one pgx.Batch), so this repeats its INSERTs for one
-// event against the same tables; the checks (validateEvent), the endpoint
-// columns and scanner, and the NOTIFY are EventPublish's own. Endpoints are
-// read inside the transaction, unlike EventPublish, which costs nothing
+// publishInTx stores ev with its deliveries as EventPublish does (one
+// pending delivery for every endpoint of its customer that wants it, one
+// failed for every disabled endpoint subscribed to it: newDelivery) inside
+// the caller's transaction, so the event commits with the change that
+// caused it; it queues the NOTIFY that wakes every node's dispatcher at
+// commit if any delivery is pending, and returns the pending ones.
+// EventPublish sends a batch outside any transaction of ours (one
+// pgx.Batch), so this repeats its INSERTs for one event against the same
+// tables; the checks (validateEvent), the endpoint columns and scanner, the
+// deliveries (newDelivery) and the NOTIFY are EventPublish's own. Endpoints
+// are read inside the transaction, unlike EventPublish, which costs nothing
 // here: an action is one event.
 func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
 	if err := validateEvent(ev); err != nil {
@@ -74,26 +77,18 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 	}
 	out := []*herald.Delivery{}
 	for _, ep := range eps {
-		if !ep.Wants(ev.Type, ev.NewStatus) {
+		d := newDelivery(ep, ev)
+		if d == nil {
 			continue
 		}
-		d := &herald.Delivery{
-			ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
-			EventID:       ev.ID,
-			EndpointID:    ep.ID,
-			CustomerID:    ev.CustomerID,
-			EventType:     ev.Type,
-			State:         herald.DeliveryStatePending,
-			NextAttemptAt: ev.CreatedAt,
-			CreatedAt:     ev.CreatedAt,
-			UpdatedAt:     ev.CreatedAt,
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state,
-			next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)`,
-			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), ev.CreatedAt); err != nil {
+			last_error, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)`,
+			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError, ev.CreatedAt); err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)
 		}
-		out = append(out, d)
+		if d.State == herald.DeliveryStatePending {
+			out = append(out, d)
+		}
 	}
 	if len(out) > 0 {
 		if err := notify(ctx, tx); err != nil {

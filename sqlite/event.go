@@ -35,9 +35,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	defer insEvent.Close()
-	insDelivery, err := tx.PrepareContext(ctx, `INSERT INTO deliveries
-		(id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`)
+	insDelivery, err := tx.PrepareContext(ctx, insertDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -82,25 +80,16 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range eps {
-			if !ep.Wants(ev.Type, ev.NewStatus) {
+			d := newDelivery(ep, &stored)
+			if d == nil {
 				continue
 			}
-			d := &herald.Delivery{
-				ID:            herald.NewID(herald.IDPrefixDelivery, stored.CreatedAt),
-				EventID:       stored.ID,
-				EndpointID:    ep.ID,
-				CustomerID:    stored.CustomerID,
-				EventType:     stored.Type,
-				State:         herald.DeliveryStatePending,
-				NextAttemptAt: stored.CreatedAt,
-				CreatedAt:     stored.CreatedAt,
-				UpdatedAt:     stored.CreatedAt,
-			}
-			if _, err := insDelivery.ExecContext(ctx, d.ID, d.EventID, d.EndpointID, d.CustomerID,
-				string(d.EventType), created, created, created); err != nil {
+			if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
-			r.Deliveries = append(r.Deliveries, d)
+			if d.State == herald.DeliveryStatePending {
+				r.Deliveries = append(r.Deliveries, d)
+			}
 		}
 		results[i] = r
 	}
@@ -108,6 +97,55 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	return results, nil
+}
+
+// insertDelivery stores a delivery that newDelivery made, with the
+// arguments deliveryArgs gives. EventPublish and publishInTx both use it.
+const insertDelivery = `INSERT INTO deliveries
+	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// deliveryArgs are the arguments of insertDelivery for d.
+func deliveryArgs(d *herald.Delivery) []any {
+	return []any{d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
+		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt)}
+}
+
+// newDelivery returns the delivery ev makes to ep, created at ev.CreatedAt,
+// or nil if ep does not want ev. An endpoint that is subscribed to ev
+// (type and status triggers) but disabled gets one too, failed from the
+// start with no attempt and the reason in LastError, so that what it
+// missed while disabled is listed as missed and can be replayed once it is
+// enabled again (as Svix keeps a failed attempt for a disabled endpoint).
+// The postgres store has the same function.
+func newDelivery(ep *herald.Endpoint, ev *herald.Event) *herald.Delivery {
+	d := &herald.Delivery{
+		ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
+		EventID:       ev.ID,
+		EndpointID:    ep.ID,
+		CustomerID:    ev.CustomerID,
+		EventType:     ev.Type,
+		State:         herald.DeliveryStatePending,
+		NextAttemptAt: ev.CreatedAt,
+		CreatedAt:     ev.CreatedAt,
+		UpdatedAt:     ev.CreatedAt,
+	}
+	if ep.Wants(ev.Type, ev.NewStatus) {
+		return d
+	}
+	// Wants says no to every event while the endpoint is disabled; ask
+	// it what it would say if the endpoint were enabled.
+	enabled := *ep
+	enabled.Enabled = true
+	if ep.Enabled || !enabled.Wants(ev.Type, ev.NewStatus) {
+		return nil
+	}
+	d.State = herald.DeliveryStateFailed
+	d.LastError = "endpoint disabled"
+	if ep.DisabledReason != "" {
+		d.LastError += ": " + ep.DisabledReason
+	}
+	return d
 }
 
 // validateEvent checks the fields EventPublish requires.

@@ -38,12 +38,15 @@ func nextPlatformID(ctx context.Context, tx *sql.Tx, customerID string) (string,
 	return strconv.FormatInt(id, 10), nil
 }
 
-// publishInTx stores ev with one pending delivery for every endpoint of its
-// customer that wants it, inside the caller's transaction, so the event
-// commits with the change that caused it. EventPublish's insert is written
-// for a batch in a transaction of its own, so this repeats its two INSERTs
-// against the same tables; the endpoint lookup (customerEndpoints) and the
-// checks (validateEvent) are EventPublish's own.
+// publishInTx stores ev with its deliveries as EventPublish does (one
+// pending delivery for every endpoint of its customer that wants it, one
+// failed for every disabled endpoint subscribed to it: newDelivery) inside
+// the caller's transaction, so the event commits with the change that
+// caused it, and returns the pending ones. EventPublish's insert is written
+// for a batch in a transaction of its own, so this repeats its event INSERT
+// against the same table; the endpoint lookup (customerEndpoints), the
+// checks (validateEvent) and the deliveries (newDelivery, insertDelivery)
+// are EventPublish's own.
 func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
 	if err := validateEvent(ev); err != nil {
 		return nil, err
@@ -65,27 +68,16 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 	}
 	out := []*herald.Delivery{}
 	for _, ep := range eps {
-		if !ep.Wants(ev.Type, ev.NewStatus) {
+		d := newDelivery(ep, ev)
+		if d == nil {
 			continue
 		}
-		d := &herald.Delivery{
-			ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
-			EventID:       ev.ID,
-			EndpointID:    ep.ID,
-			CustomerID:    ev.CustomerID,
-			EventType:     ev.Type,
-			State:         herald.DeliveryStatePending,
-			NextAttemptAt: ev.CreatedAt,
-			CreatedAt:     ev.CreatedAt,
-			UpdatedAt:     ev.CreatedAt,
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries
-			(id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), created, created, created); err != nil {
+		if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d)...); err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)
 		}
-		out = append(out, d)
+		if d.State == herald.DeliveryStatePending {
+			out = append(out, d)
+		}
 	}
 	return out, nil
 }

@@ -22,7 +22,9 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		}
 		all := ep(testfactory.EndpointOpts{})
 		jobs := ep(testfactory.EndpointOpts{EventTypes: []wire.EventType{wire.EventTypeJobPostToWeb}})
-		ep(testfactory.EndpointOpts{Disabled: true})
+		// A disabled endpoint that wants every type gets a failed
+		// delivery of each event (PublishToDisabledEndpoint).
+		off := ep(testfactory.EndpointOpts{Disabled: true, DisabledReason: "410 Gone"})
 		hired := ep(testfactory.EndpointOpts{
 			EventTypes:     []wire.EventType{wire.EventTypeWorkFlowStatusChange},
 			StatusTriggers: []string{"Hired", "Offer Accepted"},
@@ -76,11 +78,16 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 				}
 			}
 
-			// What was returned is what was stored.
+			// What was returned is what was stored, with the failed
+			// delivery to the disabled endpoint besides.
 			stored, err := store.DeliveryListForEvent(ctx, ev.ID)
 			requireNoError(t, "list deliveries of event", err)
-			if len(stored) != len(r.Deliveries) {
-				t.Fatalf("%s: %d deliveries stored, %d returned", tc.name, len(stored), len(r.Deliveries))
+			if len(stored) != len(r.Deliveries)+1 {
+				t.Fatalf("%s: %d deliveries stored, %d returned and 1 failed", tc.name, len(stored), len(r.Deliveries))
+			}
+			if i := slices.IndexFunc(stored, func(s *herald.Delivery) bool { return s.EndpointID == off.ID }); i < 0 ||
+				stored[i].State != herald.DeliveryStateFailed {
+				t.Fatalf("%s: no failed delivery to the disabled endpoint among %v", tc.name, endpointIDs(stored))
 			}
 			for _, d := range r.Deliveries {
 				i := slices.IndexFunc(stored, func(s *herald.Delivery) bool { return s.ID == d.ID })
@@ -91,6 +98,8 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 			}
 		}
 	})
+
+	t.Run("PublishToDisabledEndpoint", func(t *testing.T) { t.Parallel(); exercisePublishToDisabled(t, setup) })
 
 	t.Run("PublishBatchResultsInOrder", func(t *testing.T) {
 		t.Parallel()
@@ -171,7 +180,7 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		requireNoError(t, "disable", store.EndpointDisable(ctx, e.ID, "", base))
 		res = testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
 		if len(res.Deliveries) != 0 {
-			t.Fatalf("%d deliveries for a disabled endpoint, want 0", len(res.Deliveries))
+			t.Fatalf("%d pending deliveries for a disabled endpoint, want 0", len(res.Deliveries))
 		}
 		upd := *e
 		upd.Enabled = true
