@@ -233,3 +233,54 @@ func TestMissedAndReplayRoutes(t *testing.T) {
 	b.do(t, "POST", base+"/replay-jobs", map[string]any{"stat": []string{"dead"}}, http.StatusBadRequest, nil)
 	b.do(t, "POST", "/api/v1/customers/nobody/replay-jobs", map[string]any{}, http.StatusNotFound, nil)
 }
+
+// Events published while an endpoint is disabled make it a failed delivery
+// with no attempt: the missed view lists them, and its replay body redrives
+// them once the endpoint is enabled again.
+func TestMissedListsEventsPublishedWhileDisabled(t *testing.T) {
+	t.Parallel()
+	b := setupRecovery(t)
+	ctx := t.Context()
+	e := testfactory.Endpoint(ctx, t, b.store, nil)
+	base := "/api/v1/customers/" + e.CustomerID
+	if err := b.store.EndpointDisable(ctx, e.ID, "the partner answered 410 Gone", recoveryBase.Add(time.Minute)); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	if _, err := b.store.HealthScan(ctx, &herald.HealthScanParams{Now: recoveryBase.Add(2 * time.Minute)}); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	res := testfactory.Event(ctx, t, b.store, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: recoveryBase.Add(5 * time.Minute)})
+	if len(res.Deliveries) != 0 {
+		t.Fatalf("pending deliveries to a disabled endpoint: %+v", res.Deliveries)
+	}
+
+	var m Missed
+	b.do(t, "GET", base+"/endpoints/"+e.ID+"/missed", nil, http.StatusOK, &m)
+	if m.Count != 1 || len(m.Data) != 1 || m.Data[0].EventID != res.Event.ID || m.Data[0].State != herald.DeliveryStateFailed ||
+		m.Data[0].LastError != "endpoint disabled: the partner answered 410 Gone" || m.Note == "" {
+		t.Fatalf("missed while disabled = %+v", m)
+	}
+
+	ep, _ := b.store.EndpointGet(ctx, e.ID)
+	ep.Enabled = true
+	if err := b.store.EndpointUpdate(ctx, ep); err != nil {
+		t.Fatalf("enable: %v", err)
+	}
+	m = Missed{}
+	b.do(t, "GET", base+"/endpoints/"+e.ID+"/missed", nil, http.StatusOK, &m)
+	if m.Count != 1 || len(m.Data) != 1 || !m.Since.Equal(recoveryBase.Add(time.Minute)) || m.Note != "" {
+		t.Fatalf("missed after enabling = %+v", m)
+	}
+	var j ReplayJob
+	b.do(t, "POST", m.Replay.Path, m.Replay.Body, http.StatusCreated, &j)
+	if j.Total != 1 {
+		t.Fatalf("job = %+v", j)
+	}
+	if _, err := b.store.ReplayJobStep(ctx, j.ID, b.now, 500); err != nil {
+		t.Fatalf("step: %v", err)
+	}
+	got, err := b.store.DeliveryGet(ctx, m.Data[0].ID)
+	if err != nil || got.State != herald.DeliveryStatePending || got.Attempts != 0 {
+		t.Fatalf("replayed delivery = %+v, %v", got, err)
+	}
+}
