@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,75 +9,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
-// authJSON is how an endpoint's Auth is stored: its own type, with plain
-// strings for secrets, so that a change to how herald.Secret marshals (to
-// redact it in API output, say) can never change what is stored. The same
-// document as the sqlite store's, so an export moves between them.
-type authJSON struct {
-	Type           herald.AuthType     `json:"type"`
-	Username       string              `json:"username,omitempty"`
-	Password       string              `json:"password,omitempty"`
-	Secret         string              `json:"secret,omitempty"`
-	TokenURL       string              `json:"tokenUrl,omitempty"`
-	ClientID       string              `json:"clientId,omitempty"`
-	ClientSecret   string              `json:"clientSecret,omitempty"`
-	Scope          string              `json:"scope,omitempty"`
-	SigningSecrets []signingSecretJSON `json:"signingSecrets,omitempty"`
-}
+// marshalAuth and unmarshalAuth store an endpoint's auth as the document
+// both stores share (internal/storecodec), in a JSONB column.
+func marshalAuth(a *herald.Auth) ([]byte, error) { return storecodec.MarshalAuth(a) }
 
-type signingSecretJSON struct {
-	Secret    string `json:"secret"`
-	ExpiresAt int64  `json:"expiresAt,omitempty"` // unix ms; 0: never
-}
-
-func marshalAuth(a *herald.Auth) ([]byte, error) {
-	j := authJSON{
-		Type:         a.Type,
-		Username:     a.Username,
-		Password:     string(a.Password),
-		Secret:       string(a.Secret),
-		TokenURL:     a.TokenURL,
-		ClientID:     a.ClientID,
-		ClientSecret: string(a.ClientSecret),
-		Scope:        a.Scope,
-	}
-	for _, s := range a.SigningSecrets {
-		var exp int64
-		if !s.ExpiresAt.IsZero() {
-			exp = s.ExpiresAt.UnixMilli()
-		}
-		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: string(s.Secret), ExpiresAt: exp})
-	}
-	return json.Marshal(j)
-}
-
-func unmarshalAuth(b []byte) (herald.Auth, error) {
-	var j authJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return herald.Auth{}, err
-	}
-	a := herald.Auth{
-		Type:         j.Type,
-		Username:     j.Username,
-		Password:     herald.Secret(j.Password),
-		Secret:       herald.Secret(j.Secret),
-		TokenURL:     j.TokenURL,
-		ClientID:     j.ClientID,
-		ClientSecret: herald.Secret(j.ClientSecret),
-		Scope:        j.Scope,
-	}
-	for _, s := range j.SigningSecrets {
-		var exp time.Time
-		if s.ExpiresAt != 0 {
-			exp = time.UnixMilli(s.ExpiresAt).UTC()
-		}
-		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: herald.Secret(s.Secret), ExpiresAt: exp})
-	}
-	return a, nil
-}
+func unmarshalAuth(b []byte) (herald.Auth, error) { return storecodec.UnmarshalAuth(b) }
 
 // toStrings converts a slice of a string type for a text[] parameter; nil
 // becomes an empty array, since the columns are NOT NULL.

@@ -9,68 +9,18 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
-// authJSON is how an endpoint's Auth is stored: its own type, with plain
-// strings for secrets, so that a change to how herald.Secret marshals (to
-// redact it in API output, say) can never change what is stored. Secrets are
-// stored in clear for now; encrypting them at rest is a later step.
-type authJSON struct {
-	Type           herald.AuthType     `json:"type"`
-	Username       string              `json:"username,omitempty"`
-	Password       string              `json:"password,omitempty"`
-	Secret         string              `json:"secret,omitempty"`
-	TokenURL       string              `json:"tokenUrl,omitempty"`
-	ClientID       string              `json:"clientId,omitempty"`
-	ClientSecret   string              `json:"clientSecret,omitempty"`
-	Scope          string              `json:"scope,omitempty"`
-	SigningSecrets []signingSecretJSON `json:"signingSecrets,omitempty"`
-}
-
-type signingSecretJSON struct {
-	Secret    string `json:"secret"`
-	ExpiresAt int64  `json:"expiresAt,omitempty"` // unix ms; 0: never
-}
-
+// marshalAuth and unmarshalAuth store an endpoint's auth as the document
+// both stores share (internal/storecodec), in a TEXT column.
 func marshalAuth(a *herald.Auth) (string, error) {
-	j := authJSON{
-		Type:         a.Type,
-		Username:     a.Username,
-		Password:     string(a.Password),
-		Secret:       string(a.Secret),
-		TokenURL:     a.TokenURL,
-		ClientID:     a.ClientID,
-		ClientSecret: string(a.ClientSecret),
-		Scope:        a.Scope,
-	}
-	for _, s := range a.SigningSecrets {
-		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: string(s.Secret), ExpiresAt: toMillis(s.ExpiresAt)})
-	}
-	b, err := json.Marshal(j)
+	b, err := storecodec.MarshalAuth(a)
 	return string(b), err
 }
 
-func unmarshalAuth(s string) (herald.Auth, error) {
-	var j authJSON
-	if err := json.Unmarshal([]byte(s), &j); err != nil {
-		return herald.Auth{}, err
-	}
-	a := herald.Auth{
-		Type:         j.Type,
-		Username:     j.Username,
-		Password:     herald.Secret(j.Password),
-		Secret:       herald.Secret(j.Secret),
-		TokenURL:     j.TokenURL,
-		ClientID:     j.ClientID,
-		ClientSecret: herald.Secret(j.ClientSecret),
-		Scope:        j.Scope,
-	}
-	for _, s := range j.SigningSecrets {
-		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: herald.Secret(s.Secret), ExpiresAt: fromMillis(s.ExpiresAt)})
-	}
-	return a, nil
-}
+func unmarshalAuth(s string) (herald.Auth, error) { return storecodec.UnmarshalAuth([]byte(s)) }
 
 // marshalStrings stores a list as a JSON array; nil is stored as [].
 func marshalStrings[T ~string](v []T) (string, error) {

@@ -3,65 +3,22 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storecodec"
 )
 
-// phoneJSON and addressJSON are how a person's lists are stored: types of
-// their own, so a change to the domain types cannot change stored JSON
-// silently. The postgres store stores the same documents.
-type phoneJSON struct {
-	Type   string `json:"type,omitempty"`
-	Number string `json:"number"`
-}
-
-type addressJSON struct {
-	Type    string `json:"type,omitempty"`
-	Street1 string `json:"street1,omitempty"`
-	Street2 string `json:"street2,omitempty"`
-	City    string `json:"city,omitempty"`
-	State   string `json:"state,omitempty"`
-	Zip     string `json:"zip,omitempty"`
-	Country string `json:"country,omitempty"`
-}
-
+// marshalContacts and unmarshalContacts store a person's phones and
+// addresses as the documents both stores share (internal/storecodec).
 func marshalContacts(p *herald.Person) (phones, addresses string, err error) {
-	ph := make([]phoneJSON, len(p.Phones))
-	for i, x := range p.Phones {
-		ph[i] = phoneJSON(x)
-	}
-	ad := make([]addressJSON, len(p.Addresses))
-	for i, x := range p.Addresses {
-		ad[i] = addressJSON(x)
-	}
-	a, err := json.Marshal(ph)
-	if err != nil {
-		return "", "", err
-	}
-	b, err := json.Marshal(ad)
-	return string(a), string(b), err
+	ph, ad, err := storecodec.MarshalContacts(p)
+	return string(ph), string(ad), err
 }
 
 func unmarshalContacts(p *herald.Person, phones, addresses string) error {
-	var ph []phoneJSON
-	var ad []addressJSON
-	if err := json.Unmarshal([]byte(phones), &ph); err != nil {
-		return fmt.Errorf("person %s: phones: %w", p.ID, err)
-	}
-	if err := json.Unmarshal([]byte(addresses), &ad); err != nil {
-		return fmt.Errorf("person %s: addresses: %w", p.ID, err)
-	}
-	p.Phones, p.Addresses = nil, nil
-	for _, x := range ph {
-		p.Phones = append(p.Phones, herald.Phone(x))
-	}
-	for _, x := range ad {
-		p.Addresses = append(p.Addresses, herald.Address(x))
-	}
-	return nil
+	return storecodec.UnmarshalContacts(p, []byte(phones), []byte(addresses))
 }
 
 // PersonCreate implements herald.PlatformStore.
