@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/web"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -76,7 +77,8 @@ func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 
 // TestBrowser drives the UI in headless Chromium: sign in, create an
 // endpoint through the form, send a test event and find it in the
-// explorer, then walk the candidate flow to a local partner and back.
+// explorer, then walk the candidate flow to a local partner and back, and
+// the new hire's, from the signed onboarding link.
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	n := newTestNode(t)
@@ -238,5 +240,45 @@ func TestBrowser(t *testing.T) {
 	)
 	if got := text("h1"); got != "Thank you, Carl!" {
 		t.Errorf("thank-you heading %q", got)
+	}
+
+	// The new hire: the administrator gets the signed onboarding link on
+	// the Event Notifications page; the link opens the tasks (and leaves
+	// the address bar), Start goes to the partner, and the partner's
+	// return URL comes back to the page, authorized by the link's cookie.
+	everify := &herald.Endpoint{CustomerID: "6269", URL: partner.URL + "/hook", EventTypes: []wire.EventType{wire.EventTypeOnboardPortalTask},
+		Auth: herald.Auth{Type: herald.AuthTypeNone}, Enabled: true}
+	if err := n.store.EndpointCreate(t.Context(), everify); err != nil {
+		t.Fatal(err)
+	}
+	run("onboarding link",
+		chromedp.Navigate(n.url+"/ui/customers/6269"),
+		chromedp.WaitVisible(chromedp.ID("onboard-id")),
+		chromedp.SendKeys(chromedp.ID("onboard-id"), f.onboard.ID),
+		chromedp.Click(`//button[text()="Get link"]`),
+		chromedp.WaitVisible(chromedp.ID("onboard-link")),
+		screenshot(t, "onboarding-link"),
+	)
+	if got, want := text("#onboard-link"), web.PortalOnboardLink(testAdminToken, n.url, "6269", f.onboard.ID); got != want {
+		t.Errorf("onboarding link %q, want %q", got, want)
+	}
+	run("new hire",
+		chromedp.Click(chromedp.ID("onboard-link")),
+		chromedp.WaitVisible(`//h1[text()="Welcome, Nina"]`),
+		screenshot(t, "portal-onboard"),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || loc != n.url+"/portal/6269/onboard/"+f.onboard.ID {
+		t.Errorf("onboarding page at %q (%v), want no token in the address bar", loc, err)
+	}
+	run("new hire",
+		chromedp.Click(`//button[starts-with(text(),"Start")]`),
+		chromedp.WaitVisible(chromedp.ID("done")),
+		chromedp.Click(chromedp.ID("done")),
+		chromedp.WaitVisible(chromedp.ID("task-result")),
+		screenshot(t, "portal-onboard-return"),
+	)
+	if got := text("#task-result"); !strings.Contains(got, "You finished E-Verify") {
+		t.Errorf("return page %q", got)
 	}
 }

@@ -14,6 +14,12 @@
 // state-changing request passes http.CrossOriginProtection and carries a
 // per-session token.
 //
+// A new hire's onboarding pages need no sign-in but are not open: they take
+// a signed link (PortalOnboardLink, shown to the customer's administrators
+// on the Event Notifications page), whose HMAC token, keyed from the admin
+// token, becomes a cookie scoped to that workflow's pages. Rotating the
+// admin token invalidates every outstanding link.
+//
 // The package imports the root package and wire, never another adapter: it
 // speaks to the store, the publisher and the deliverer through root
 // interfaces.

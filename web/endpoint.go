@@ -22,6 +22,19 @@ type notificationsData struct {
 	Window                  time.Duration
 	ShowHealth, ShowCircuit bool
 	Now                     time.Time // for "failing for ..."
+	// ShowOnboard: the server has a PlatformStore, so the page offers the
+	// onboarding link form; Onboard is its answer (?onboard=<workflow>).
+	ShowOnboard bool
+	Onboard     *onboardLinkResult
+}
+
+// onboardLinkResult is the signed link to a new hire's onboarding page, or
+// why there is none.
+type onboardLinkResult struct {
+	WorkflowID string
+	Person     *herald.Person
+	Link       string
+	Error      string
 }
 
 func (d *notificationsData) customer() *herald.Customer { return d.Cust }
@@ -40,7 +53,9 @@ func (s *Server) customerFor(r *http.Request) (*herald.Customer, error) {
 }
 
 // handleNotifications serves GET /ui/customers/{customerId}: the Event
-// Notifications page.
+// Notifications page. With ?onboard=<workflow> it also shows the signed
+// link to that new hire's onboarding page, for the operator or the
+// customer's administrator to send to the new hire.
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
 	return s.renderNotifications(w, r, http.StatusOK, nil)
 }
@@ -58,6 +73,12 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 		Window: s.cfg.HealthWindow, ShowHealth: s.cfg.Health != nil, ShowCircuit: s.cfg.CircuitStateFunc != nil, Now: s.now()}
 	if d.Rows, err = s.endpointRows(r, c, eps); err != nil {
 		return err
+	}
+	d.ShowOnboard = s.cfg.Platform != nil
+	if id := strings.TrimSpace(r.URL.Query().Get("onboard")); id != "" && d.ShowOnboard && r.Method == http.MethodGet {
+		if d.Onboard, err = s.onboardLinkFor(r, c.ID, id); err != nil {
+			return err
+		}
 	}
 	s.render(w, r, status, "notifications", "Event Notifications · "+c.Name, d)
 	return nil
@@ -277,4 +298,20 @@ func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) er
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
 	return redirect(w, r, customerPath(c.ID))
+}
+
+// onboardLinkFor returns the signed onboarding link of one of the
+// customer's workflows (the caller has authorized the customer).
+func (s *Server) onboardLinkFor(r *http.Request, customerID, workflowID string) (*onboardLinkResult, error) {
+	res := &onboardLinkResult{WorkflowID: workflowID}
+	d, err := s.hostedOnboard(r.Context(), customerID, workflowID)
+	switch herald.ErrorCode(err) {
+	case "":
+		res.Person, res.Link = d.Person, s.onboardLink(customerID, workflowID)
+	case herald.ENOTFOUND:
+		res.Error = fmt.Sprintf("No onboarding %s on a career portal that Herald hosts for this customer.", workflowID)
+	default:
+		return nil, err
+	}
+	return res, nil
 }

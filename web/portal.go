@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -178,27 +179,39 @@ type onboardData struct {
 }
 
 // onboardWorkflow loads a workflow whose portal this server hosts, and its
-// new hire.
+// new hire, for a request that carries the workflow's cookie.
 func (s *Server) onboardWorkflow(r *http.Request) (*onboardData, error) {
+	cid, id := r.PathValue("customerId"), r.PathValue("workflowId")
+	// The cookie that a signed link set (handlePortalOnboard) is the
+	// credential; without it the workflow does not exist, as far as the
+	// caller can tell.
+	if !s.portalCookieOK(r, cid, id) {
+		return nil, errOnboardNotFound(id)
+	}
+	return s.hostedOnboard(r.Context(), cid, id)
+}
+
+// hostedOnboard loads a workflow whose portal this server hosts, and its
+// new hire. It checks no credential: callers do.
+func (s *Server) hostedOnboard(ctx context.Context, cid, id string) (*onboardData, error) {
 	if err := s.requirePlatform(); err != nil {
 		return nil, err
 	}
-	cid, id := r.PathValue("customerId"), r.PathValue("workflowId")
-	wf, err := s.cfg.Platform.OnboardWorkflowGet(r.Context(), cid, id)
+	wf, err := s.cfg.Platform.OnboardWorkflowGet(ctx, cid, id)
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
-		return nil, herald.Errorf(herald.ENOTFOUND, "onboarding %q not found", id)
+		return nil, errOnboardNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get onboarding: %w", err)
 	}
-	portal, err := s.cfg.Platform.CareerPortalGet(r.Context(), cid, wf.PortalID)
+	portal, err := s.cfg.Platform.CareerPortalGet(ctx, cid, wf.PortalID)
 	if err != nil {
 		return nil, fmt.Errorf("get portal: %w", err)
 	}
 	if strings.TrimRight(portal.URL, "/") != s.portalBase(cid) {
-		return nil, herald.Errorf(herald.ENOTFOUND, "onboarding %q not found", id)
+		return nil, errOnboardNotFound(id)
 	}
-	p, err := s.cfg.Platform.PersonGet(r.Context(), cid, wf.PersonID)
+	p, err := s.cfg.Platform.PersonGet(ctx, cid, wf.PersonID)
 	if err != nil {
 		return nil, fmt.Errorf("get new hire: %w", err)
 	}
@@ -206,8 +219,25 @@ func (s *Server) onboardWorkflow(r *http.Request) (*onboardData, error) {
 }
 
 // handlePortalOnboard serves GET /portal/{customerId}/onboard/{workflowId}:
-// a new hire's tasks.
+// a new hire's tasks. The signed link (?t=<token>, see portallink.go) sets
+// the workflow's cookie and redirects to the same page without the token,
+// so it leaves the address bar and the history; later visits, the start
+// form and the partner's return URLs are authorized by the cookie.
 func (s *Server) handlePortalOnboard(w http.ResponseWriter, r *http.Request) error {
+	if q := r.URL.Query(); q.Has(portalTokenParam) {
+		cid, id := r.PathValue("customerId"), r.PathValue("workflowId")
+		tok := q.Get(portalTokenParam)
+		if !s.validPortalToken(tok, cid, id) {
+			return errOnboardNotFound(id)
+		}
+		s.setPortalCookie(w, cid, id, tok)
+		q.Del(portalTokenParam)
+		u := *r.URL
+		u.RawQuery = q.Encode()
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		return nil
+	}
 	d, err := s.onboardWorkflow(r)
 	if err != nil {
 		return err

@@ -45,7 +45,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /ui/customers/{customerId}/jobs/{jobId}/applicants/{workflowId}/status", s.requireSession(s.handleStatusChange))
 
 	// The portal: public pages of the customer's career site, for
-	// candidates and new hires (no sign-in; see portal.go).
+	// candidates and new hires (no sign-in; see portal.go). The onboarding
+	// pages need the signed link's token or its cookie (portallink.go).
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}", s.handle(s.handlePortalJob))
 	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.handlePortalApply))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}/assessment", s.handle(s.handlePortalThanks))

@@ -73,6 +73,8 @@ type Config struct {
 	// herald.DefaultHealthWindow (24h).
 	HealthWindow time.Duration
 	// AdminToken signs operators in. Required; at least 16 characters.
+	// It also keys the signed links to new hires' onboarding pages
+	// (PortalOnboardLink): changing it invalidates every outstanding link.
 	AdminToken herald.Secret
 	// PublicURL is the base of the links in event bodies and of the portal
 	// pages (<PublicURL>/portal/<customer>): an absolute http or https
@@ -154,10 +156,12 @@ func (c Config) withDefaults() Config {
 // Server serves the UI under /ui/ and the portal pages under /portal/.
 // Mount it on a parent mux at both prefixes (see Register).
 type Server struct {
-	cfg     Config
-	pages   map[string]*template.Template
-	secure  bool // cookies get Secure: PublicURL is https
-	handler http.Handler
+	cfg    Config
+	pages  map[string]*template.Template
+	secure bool // cookies get Secure: PublicURL is https
+	// portalKey signs the onboarding links (portallink.go).
+	portalKey []byte
+	handler   http.Handler
 }
 
 // NewServer returns a Server for cfg, or an error naming the first bad
@@ -168,6 +172,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg.withDefaults()}
 	s.secure = strings.HasPrefix(s.cfg.PublicURL, "https://")
+	s.portalKey = portalKey(s.cfg.AdminToken)
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
