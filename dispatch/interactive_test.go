@@ -48,12 +48,13 @@ func TestDeliverNowReturnsEachPartnersReply(t *testing.T) {
 		ids[i] = d.ID
 	}
 	start := time.Now()
-	outcomes, err := b.disp.DeliverNow(t.Context(), ids, 700*time.Millisecond)
+	// Generous for a loaded CI machine; only the hanging partner uses it all.
+	outcomes, err := b.disp.DeliverNow(t.Context(), ids, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
-		t.Fatalf("DeliverNow took %s with a 700ms deadline", took)
+		t.Fatalf("DeliverNow took %s with a 2s deadline", took)
 	}
 	if len(outcomes) != len(ids) {
 		t.Fatalf("%d outcomes for %d deliveries", len(outcomes), len(ids))
