@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/platform"
+	"github.com/heraldhq/herald/web"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -159,6 +160,9 @@ func loadDemo(ctx context.Context, n *node, stdout io.Writer) error {
 	for _, line := range d.Tour(n.publicURL) {
 		fmt.Fprintln(stdout, line)
 	}
+	fmt.Fprintf(stdout, "# Career portal (apply as a candidate): %s/portal/%s/jobs/%s/x\n", n.publicURL, demoCustomerID, d.Posted.ID)
+	fmt.Fprintf(stdout, "# New hire's onboarding page (signed link; it stops working if the admin token changes)\n%s\n",
+		web.PortalOnboardLink(herald.Secret(n.adminToken), n.publicURL, demoCustomerID, d.Onboard.ID))
 	fmt.Fprintln(stdout)
 	return nil
 }
