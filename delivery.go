@@ -169,3 +169,40 @@ type DeliveryListResult struct {
 	// NextCursor fetches the next page; empty on the last one.
 	NextCursor string
 }
+
+// NewDelivery returns the delivery ev makes to endpoint e, created at
+// ev.CreatedAt, or nil if e does not want ev. An endpoint subscribed to ev
+// (type and status triggers) but disabled gets one too, failed from the
+// start with no attempt and the reason in LastError, so what it missed
+// while disabled is listed as missed and can be replayed once it is enabled
+// again (as Svix keeps a failed attempt for a disabled endpoint). Every
+// store builds its deliveries with it, so the rule lives in one place.
+func NewDelivery(e *Endpoint, ev *Event) *Delivery {
+	d := &Delivery{
+		ID:            NewID(IDPrefixDelivery, ev.CreatedAt),
+		EventID:       ev.ID,
+		EndpointID:    e.ID,
+		CustomerID:    ev.CustomerID,
+		EventType:     ev.Type,
+		State:         DeliveryStatePending,
+		NextAttemptAt: ev.CreatedAt,
+		CreatedAt:     ev.CreatedAt,
+		UpdatedAt:     ev.CreatedAt,
+	}
+	if e.Wants(ev.Type, ev.NewStatus) {
+		return d
+	}
+	// Wants says no to every event while the endpoint is disabled; ask
+	// what it would say if the endpoint were enabled.
+	enabled := *e
+	enabled.Enabled = true
+	if e.Enabled || !enabled.Wants(ev.Type, ev.NewStatus) {
+		return nil
+	}
+	d.State = DeliveryStateFailed
+	d.LastError = "endpoint disabled"
+	if e.DisabledReason != "" {
+		d.LastError += ": " + e.DisabledReason
+	}
+	return d
+}

@@ -149,3 +149,22 @@ func TestErrorHelpersHideInternalDetails(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func TestNewDeliveryForADisabledEndpointIsFailed(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	ev := &herald.Event{ID: "evt_1", CustomerID: "6269", Type: wire.EventTypeWorkFlowStatusChange, NewStatus: "D10104", CreatedAt: now}
+	e := validEndpoint()
+	e.ID = "ep_1"
+	if d := herald.NewDelivery(e, ev); d == nil || d.State != herald.DeliveryStatePending || !d.NextAttemptAt.Equal(now) {
+		t.Fatalf("enabled: %+v", d)
+	}
+	e.Enabled, e.DisabledReason = false, "410 Gone"
+	if d := herald.NewDelivery(e, ev); d == nil || d.State != herald.DeliveryStateFailed || d.LastError != "endpoint disabled: 410 Gone" {
+		t.Fatalf("disabled: %+v", d)
+	}
+	e.StatusTriggers = []string{"D10100"}
+	if d := herald.NewDelivery(e, ev); d != nil {
+		t.Fatalf("a status outside the triggers makes no delivery, even while disabled: %+v", d)
+	}
+}

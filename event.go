@@ -35,3 +35,24 @@ type EventPublishResult struct {
 	Deliveries []*Delivery
 	Err        error
 }
+
+// Validate checks the fields a Store needs to keep an event: ID,
+// CustomerID, Type, BodyGzip and CreatedAt. It returns EINVALID naming the
+// first that is missing.
+func (e *Event) Validate() error {
+	switch {
+	case e == nil:
+		return Errorf(EINVALID, "event is required")
+	case e.ID == "":
+		return Errorf(EINVALID, "event id is required")
+	case e.CustomerID == "":
+		return Errorf(EINVALID, "event customerId is required")
+	case e.Type == "":
+		return Errorf(EINVALID, "event type is required")
+	case len(e.BodyGzip) == 0:
+		return Errorf(EINVALID, "event bodyGzip is required")
+	case e.CreatedAt.IsZero():
+		return Errorf(EINVALID, "event createdAt is required")
+	}
+	return nil
+}

@@ -53,7 +53,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	)
 	seenEvent := map[string]bool{}
 	for i, ev := range events {
-		if err := validateEvent(ev); err != nil {
+		if err := ev.Validate(); err != nil {
 			results[i] = &herald.EventPublishResult{Err: err}
 			continue
 		}
@@ -82,7 +82,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range endpoints[ev.CustomerID] {
-			d := newDelivery(ep, &stored)
+			d := herald.NewDelivery(ep, &stored)
 			if d == nil {
 				continue
 			}
@@ -153,43 +153,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	return results, nil
 }
 
-// newDelivery returns the delivery ev makes to ep, created at ev.CreatedAt,
-// or nil if ep does not want ev. An endpoint that is subscribed to ev
-// (type and status triggers) but disabled gets one too, failed from the
-// start with no attempt and the reason in LastError, so that what it
-// missed while disabled is listed as missed and can be replayed once it is
-// enabled again (as Svix keeps a failed attempt for a disabled endpoint).
-// The sqlite store has the same function.
-func newDelivery(ep *herald.Endpoint, ev *herald.Event) *herald.Delivery {
-	d := &herald.Delivery{
-		ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
-		EventID:       ev.ID,
-		EndpointID:    ep.ID,
-		CustomerID:    ev.CustomerID,
-		EventType:     ev.Type,
-		State:         herald.DeliveryStatePending,
-		NextAttemptAt: ev.CreatedAt,
-		CreatedAt:     ev.CreatedAt,
-		UpdatedAt:     ev.CreatedAt,
-	}
-	if ep.Wants(ev.Type, ev.NewStatus) {
-		return d
-	}
-	// Wants says no to every event while the endpoint is disabled; ask
-	// it what it would say if the endpoint were enabled.
-	enabled := *ep
-	enabled.Enabled = true
-	if ep.Enabled || !enabled.Wants(ev.Type, ev.NewStatus) {
-		return nil
-	}
-	d.State = herald.DeliveryStateFailed
-	d.LastError = "endpoint disabled"
-	if ep.DisabledReason != "" {
-		d.LastError += ": " + ep.DisabledReason
-	}
-	return d
-}
-
 // customerEndpoints returns which of the customers exist and their
 // endpoints, oldest first, in one round trip.
 func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (map[string]bool, map[string][]*herald.Endpoint, error) {
@@ -215,25 +178,6 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 		return nil, nil, err
 	}
 	return known, endpoints, nil
-}
-
-// validateEvent checks the fields EventPublish requires.
-func validateEvent(ev *herald.Event) error {
-	switch {
-	case ev == nil:
-		return herald.Errorf(herald.EINVALID, "event is required")
-	case ev.ID == "":
-		return herald.Errorf(herald.EINVALID, "event id is required")
-	case ev.CustomerID == "":
-		return herald.Errorf(herald.EINVALID, "event customerId is required")
-	case ev.Type == "":
-		return herald.Errorf(herald.EINVALID, "event type is required")
-	case len(ev.BodyGzip) == 0:
-		return herald.Errorf(herald.EINVALID, "event bodyGzip is required")
-	case ev.CreatedAt.IsZero():
-		return herald.Errorf(herald.EINVALID, "event createdAt is required")
-	}
-	return nil
 }
 
 // EventGet implements herald.Store.

@@ -55,7 +55,7 @@ func nextPlatformID(ctx context.Context, tx pgx.Tx, customerID string) (string, 
 // are read inside the transaction, unlike EventPublish, which costs nothing
 // here: an action is one event.
 func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
-	if err := validateEvent(ev); err != nil {
+	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = $1 ORDER BY created_at, id`, ev.CustomerID)
@@ -77,7 +77,7 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 	}
 	out := []*herald.Delivery{}
 	for _, ep := range eps {
-		d := newDelivery(ep, ev)
+		d := herald.NewDelivery(ep, ev)
 		if d == nil {
 			continue
 		}

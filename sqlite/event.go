@@ -45,7 +45,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	// slice (present in the map) means the customer does not exist.
 	endpoints := map[string][]*herald.Endpoint{}
 	for i, ev := range events {
-		if err := validateEvent(ev); err != nil {
+		if err := ev.Validate(); err != nil {
 			results[i] = &herald.EventPublishResult{Err: err}
 			continue
 		}
@@ -80,7 +80,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range eps {
-			d := newDelivery(ep, &stored)
+			d := herald.NewDelivery(ep, &stored)
 			if d == nil {
 				continue
 			}
@@ -109,62 +109,6 @@ const insertDelivery = `INSERT INTO deliveries
 func deliveryArgs(d *herald.Delivery) []any {
 	return []any{d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
 		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt)}
-}
-
-// newDelivery returns the delivery ev makes to ep, created at ev.CreatedAt,
-// or nil if ep does not want ev. An endpoint that is subscribed to ev
-// (type and status triggers) but disabled gets one too, failed from the
-// start with no attempt and the reason in LastError, so that what it
-// missed while disabled is listed as missed and can be replayed once it is
-// enabled again (as Svix keeps a failed attempt for a disabled endpoint).
-// The postgres store has the same function.
-func newDelivery(ep *herald.Endpoint, ev *herald.Event) *herald.Delivery {
-	d := &herald.Delivery{
-		ID:            herald.NewID(herald.IDPrefixDelivery, ev.CreatedAt),
-		EventID:       ev.ID,
-		EndpointID:    ep.ID,
-		CustomerID:    ev.CustomerID,
-		EventType:     ev.Type,
-		State:         herald.DeliveryStatePending,
-		NextAttemptAt: ev.CreatedAt,
-		CreatedAt:     ev.CreatedAt,
-		UpdatedAt:     ev.CreatedAt,
-	}
-	if ep.Wants(ev.Type, ev.NewStatus) {
-		return d
-	}
-	// Wants says no to every event while the endpoint is disabled; ask
-	// it what it would say if the endpoint were enabled.
-	enabled := *ep
-	enabled.Enabled = true
-	if ep.Enabled || !enabled.Wants(ev.Type, ev.NewStatus) {
-		return nil
-	}
-	d.State = herald.DeliveryStateFailed
-	d.LastError = "endpoint disabled"
-	if ep.DisabledReason != "" {
-		d.LastError += ": " + ep.DisabledReason
-	}
-	return d
-}
-
-// validateEvent checks the fields EventPublish requires.
-func validateEvent(ev *herald.Event) error {
-	switch {
-	case ev == nil:
-		return herald.Errorf(herald.EINVALID, "event is required")
-	case ev.ID == "":
-		return herald.Errorf(herald.EINVALID, "event id is required")
-	case ev.CustomerID == "":
-		return herald.Errorf(herald.EINVALID, "event customerId is required")
-	case ev.Type == "":
-		return herald.Errorf(herald.EINVALID, "event type is required")
-	case len(ev.BodyGzip) == 0:
-		return herald.Errorf(herald.EINVALID, "event bodyGzip is required")
-	case ev.CreatedAt.IsZero():
-		return herald.Errorf(herald.EINVALID, "event createdAt is required")
-	}
-	return nil
 }
 
 // customerEndpoints returns the customer's endpoints, an empty non-nil slice

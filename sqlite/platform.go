@@ -48,7 +48,7 @@ func nextPlatformID(ctx context.Context, tx *sql.Tx, customerID string) (string,
 // checks (validateEvent) and the deliveries (newDelivery, insertDelivery)
 // are EventPublish's own.
 func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
-	if err := validateEvent(ev); err != nil {
+	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
 	eps, err := customerEndpoints(ctx, tx, ev.CustomerID)
@@ -68,7 +68,7 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 	}
 	out := []*herald.Delivery{}
 	for _, ep := range eps {
-		d := newDelivery(ep, ev)
+		d := herald.NewDelivery(ep, ev)
 		if d == nil {
 			continue
 		}
