@@ -47,6 +47,9 @@ type processed struct {
 func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, timeout time.Duration, l *lane) processed {
 	r := d.processOne(ctx, c, timeout, l)
 	if r.rec != nil {
+		// Whatever the partner sent becomes text every store accepts,
+		// here, once, before the record reaches the recorder.
+		r.rec.MakeStorable()
 		d.obs.outcome(c.EventType, r.outcome.Kind, r.rec.State)
 	}
 	return r

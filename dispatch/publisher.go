@@ -43,8 +43,12 @@ func NewPublisher(cfg PublisherConfig) *Publisher {
 		wake: wake,
 		batch: groupcommit.New(groupcommit.Config[*herald.Event, *herald.EventPublishResult]{
 			CommitFunc: cfg.Store.EventPublish,
-			MaxBatch:   cfg.MaxBatch,
-			Workers:    cfg.Writers,
+			// A batch the store refuses for what one event holds is
+			// split, so that event's publisher alone gets the error;
+			// a busy or closing store fails every batch alike.
+			SplitFunc: func(err error) bool { return herald.ErrorCode(err) != herald.EUNAVAILABLE },
+			MaxBatch:  cfg.MaxBatch,
+			Workers:   cfg.Writers,
 		}),
 	}
 }
