@@ -233,6 +233,12 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}, started)
 	if err != nil {
 		o := Outcome{Kind: OutcomeRetry, Error: "build request: " + err.Error()}
+		if de := destinationError(err); de != nil {
+			// The OAuth 2.0 token URL was refused: say so without the
+			// address, which goes to the operator's log only.
+			o.Error = "oauth2 access token: " + de.Error()
+			d.logRefusedDestination(ctx, ep, de)
+		}
 		if d.attemptCtx.Err() != nil {
 			o.Kind = OutcomeInterrupted
 		}
@@ -247,6 +253,9 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	var o Outcome
 	if err != nil {
 		attempt.Latency = time.Since(t0)
+		if de := destinationError(err); de != nil {
+			d.logRefusedDestination(ctx, ep, de)
+		}
 		o = Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, timeout),
 			TimedOut: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
 		if d.attemptCtx.Err() != nil {
@@ -267,6 +276,13 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}
 	endAttemptSpan(span, &o)
 	return fill(attempt, o), o
+}
+
+// logRefusedDestination tells the operator which address the policy
+// refused for ep; customers only learn that it was refused.
+func (d *Dispatcher) logRefusedDestination(ctx context.Context, ep *herald.Endpoint, de *DestinationError) {
+	d.log.WarnContext(ctx, "destination not allowed", slog.String("endpoint_id", ep.ID),
+		slog.String("customer_id", ep.CustomerID), slog.Any("destination", de))
 }
 
 func fill(a *herald.Attempt, o Outcome) *herald.Attempt {
@@ -305,11 +321,10 @@ func describeTransportError(err error, timeout time.Duration) string {
 	var dnsErr *net.DNSError
 	switch {
 	case isDestinationError(err):
-		msg := err.Error()
-		if i := strings.Index(msg, ErrDestinationNotAllowed.Error()); i >= 0 {
-			msg = msg[i:]
-		}
-		return msg
+		// Only the refusal's own words: the wrappers (*url.Error,
+		// *net.OpError) name the address dialled, which customers must
+		// not learn (see DestinationError).
+		return destinationError(err).Error()
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return fmt.Sprintf("timed out: no reply within %s", timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
