@@ -59,6 +59,9 @@ func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, 
 	ep, err := d.eps.get(ctx, c.EndpointID)
 	switch {
 	case herald.ErrorCode(err) == herald.ENOTFOUND:
+		// Its rate limit, circuit and token source (which holds the
+		// client secret) go with it.
+		d.forgetEndpoint(c.EndpointID)
 		msg := "the endpoint was deleted"
 		return processed{rec: &herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg}, outcome: Outcome{Kind: OutcomeGone, Error: msg}}
 	case err != nil:

@@ -23,6 +23,7 @@ type signers struct {
 type oauthEntry struct {
 	updatedAt time.Time
 	src       *wire.OAuth2TokenSource
+	used      time.Time // last handed out; prune drops entries long unused
 }
 
 func newSigners(client *http.Client) *signers {
@@ -38,7 +39,7 @@ func (s *signers) signer(e *herald.Endpoint, now time.Time) wire.Signer {
 	case herald.AuthTypeHMAC:
 		return wire.HMACAuth{Username: a.Username, Secret: []byte(a.Secret)}
 	case herald.AuthTypeOAuth2:
-		return &oauthSigner{src: s.tokenSource(e)}
+		return &oauthSigner{src: s.tokenSource(e, now)}
 	case herald.AuthTypeStandardWebhooks:
 		active := a.ActiveSigningSecrets(now)
 		secrets := make([]string, len(active))
@@ -50,10 +51,11 @@ func (s *signers) signer(e *herald.Endpoint, now time.Time) wire.Signer {
 	return nil
 }
 
-func (s *signers) tokenSource(e *herald.Endpoint) *wire.OAuth2TokenSource {
+func (s *signers) tokenSource(e *herald.Endpoint, now time.Time) *wire.OAuth2TokenSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ent, ok := s.oauth[e.ID]; ok && ent.updatedAt.Equal(e.UpdatedAt) {
+		ent.used = now
 		return ent.src
 	}
 	src := &wire.OAuth2TokenSource{
@@ -63,7 +65,7 @@ func (s *signers) tokenSource(e *herald.Endpoint) *wire.OAuth2TokenSource {
 		Scope:        e.Auth.Scope,
 		Client:       s.client,
 	}
-	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src}
+	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src, used: now}
 	return src
 }
 
