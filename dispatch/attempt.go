@@ -89,9 +89,33 @@ func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, 
 	if !adm.ok {
 		return d.deferred(ctx, c, adm.retryAt, "not attempted: the endpoint's circuit is open after repeated failures; due again when a probe may go")
 	}
-	if r, ok := d.waitRateLimit(ctx, ep, c, timeout, l != nil); !ok {
+	// Interactive deliveries (l == nil) obey the endpoint's concurrency
+	// cap and rate limit too, so a burst of people cannot hammer a
+	// partner: they wait for a slot and a token for up to half of their
+	// deadline, keeping the rest for the attempt, and otherwise fall back
+	// to the queue (deferred, pending), delivered later like any other.
+	interactive := l == nil
+	deadline := time.Now().Add(timeout)
+	maxWait := timeout / 2
+	if !interactive {
+		maxWait = c.LeaseUntil.Sub(d.now()) - timeout - leaseMargin
+	}
+	freeSlot := d.ctl.acquire(ctx, ep, d.now(), maxWait, interactive)
+	if freeSlot == nil {
+		d.ctl.abandon(ep, adm.probe)
+		return d.deferred(ctx, c, d.now(), "not attempted yet: the endpoint's concurrency cap")
+	}
+	defer freeSlot()
+	if interactive {
+		// What the wait used is no longer the attempt's.
+		timeout = max(time.Until(deadline), time.Millisecond)
+	}
+	if r, ok := d.waitRateLimit(ctx, ep, c, timeout, interactive); !ok {
 		d.ctl.abandon(ep, adm.probe)
 		return r
+	}
+	if interactive {
+		timeout = max(time.Until(deadline), time.Millisecond)
 	}
 
 	// Start only with enough lease left to finish: otherwise another claim
@@ -145,17 +169,20 @@ func (d *Dispatcher) deferred(ctx context.Context, c *herald.ClaimedDelivery, re
 
 // waitRateLimit takes a token from ep's bucket, waiting for one if need be.
 // It reports false, with what became of c, when c is not to be attempted
-// now: the wait would outlast the lease (c is deferred to when a token is
-// due) or the dispatcher is stopping (c is handed back). An interactive
-// delivery (wait false) never waits, since a person is waiting; the token
-// it takes pushes the background deliveries back instead.
-func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, wait bool) (processed, bool) {
+// now: the wait would outlast the lease, or for an interactive delivery
+// half of what is left of its deadline (c is deferred to when a token is
+// due), or the dispatcher is stopping (c is handed back).
+func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, interactive bool) (processed, bool) {
 	now := d.now()
 	delay, cancelToken := d.ctl.reserve(ep, now)
-	if delay <= 0 || !wait {
+	if delay <= 0 {
 		return processed{}, true
 	}
-	if now.Add(delay + timeout + leaseMargin).After(c.LeaseUntil) {
+	tooLong := now.Add(delay + timeout + leaseMargin).After(c.LeaseUntil)
+	if interactive {
+		tooLong = tooLong || delay > timeout/2
+	}
+	if tooLong {
 		cancelToken()
 		return d.deferred(ctx, c, now.Add(delay), "not attempted yet: the endpoint's rate limit"), false
 	}

@@ -122,6 +122,9 @@ type control struct {
 	// used is when the control was last asked for; prune drops controls
 	// long unused.
 	used time.Time
+	// slots counts this node's attempts in flight to the endpoint (see
+	// acquire).
+	slots slots
 }
 
 // controls holds the controls of the endpoints this node has attempted.

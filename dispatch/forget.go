@@ -88,7 +88,7 @@ func (c *controls) forgetIfResting(id string, now time.Time) {
 // closed circuit with no failures counted and a full bucket.
 func (ctl *control) resting(now time.Time) bool {
 	b := &ctl.breaker
-	if b.state != CircuitClosed || b.failures != 0 || b.probing {
+	if b.state != CircuitClosed || b.failures != 0 || b.probing || ctl.slots.inFlight != 0 || ctl.slots.urgent != 0 {
 		return false
 	}
 	return ctl.limiter == nil || ctl.limiter.TokensAt(now) >= float64(ctl.limiter.Burst())
