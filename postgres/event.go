@@ -22,7 +22,8 @@ import (
 // created or edited while the batch commits applies to the next batch, as if
 // the edit had come a moment later. A customer cannot vanish in between
 // (customers are never deleted, and events.customer_id has a foreign key).
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
 		return results, nil

@@ -285,5 +285,21 @@ func pgCode(err error) string {
 	return ""
 }
 
+// busyAsUnavailable turns a database that cannot take the work now (a
+// lock or statement timeout, a deadlock or serialization failure, no free
+// connection) into herald.BusyError (503 with Retry-After), and leaves any
+// other error as it is.
+func busyAsUnavailable(err error) error {
+	switch pgCode(err) {
+	case "55P03", // lock_not_available (lock_timeout)
+		"57014", // query_canceled (statement_timeout)
+		"40001", // serialization_failure
+		"40P01", // deadlock_detected
+		"53300": // too_many_connections
+		return herald.BusyError(err)
+	}
+	return err
+}
+
 func isUniqueViolation(err error) bool     { return pgCode(err) == pgUniqueViolation }
 func isForeignKeyViolation(err error) bool { return pgCode(err) == pgForeignKeyViolation }

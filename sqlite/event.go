@@ -14,7 +14,8 @@ import (
 // its statements prepared once; each customer's endpoints are read once per
 // batch (never cached across calls, so an endpoint edit applies to the next
 // batch).
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
 		return results, nil

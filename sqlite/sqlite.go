@@ -322,6 +322,23 @@ func sqliteCode(err error) int {
 	return 0
 }
 
+// isBusy reports whether err is SQLite's refusal to wait longer for a
+// lock (SQLITE_BUSY after busy_timeout, SQLITE_LOCKED), in any of their
+// extended codes.
+func isBusy(err error) bool {
+	c := sqliteCode(err) & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// busyAsUnavailable turns a busy database into herald.BusyError (503 with
+// Retry-After) and leaves any other error as it is.
+func busyAsUnavailable(err error) error {
+	if err != nil && isBusy(err) {
+		return herald.BusyError(err)
+	}
+	return err
+}
+
 func isUniqueViolation(err error) bool {
 	c := sqliteCode(err)
 	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
