@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +58,47 @@ func TestBusyDatabaseIsUnavailable(t *testing.T) {
 	err = s.DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: herald.DeliveryLease{DeliveryID: "dlv_x", Token: "t"}, State: herald.DeliveryStateDelivered}})
 	if code := herald.ErrorCode(err); code != herald.EUNAVAILABLE {
 		t.Fatalf("record with the write lock held elsewhere: code %q (%v), want %q", code, err, herald.EUNAVAILABLE)
+	}
+}
+
+// TestDatabaseFilesAreOwnerOnly: the database and its WAL and SHM files
+// are 0600, whether the directory existed or not and whatever the umask
+// let SQLite use; an existing world-readable database is tightened.
+func TestDatabaseFilesAreOwnerOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir() // exists already, 0700
+	for _, tt := range []struct {
+		name     string
+		existing bool
+	}{{"new file", false}, {"existing world-readable file", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".db")
+			if tt.existing {
+				if err := os.WriteFile(path, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A write, so the WAL and SHM files exist.
+			testfactory.Customer(t.Context(), t, s, nil)
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if perm := fi.Mode().Perm(); perm != 0o600 {
+					t.Errorf("%s: mode %#o, want 0600", filepath.Base(p), perm)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"runtime"
 	"slices"
@@ -124,6 +125,9 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	c := cfg.withDefaults()
+	if err := restrictFiles(c.Path); err != nil {
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
 
 	busy := strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10)
 	common := url.Values{}
@@ -190,6 +194,37 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	return s, nil
+}
+
+// restrictFiles makes the database readable by its owner only: it creates
+// the file 0600 if it is missing (SQLite would create it 0644, whatever
+// the directory's mode) and takes group and other permissions off an
+// existing one and its -wal and -shm files. SQLite creates the -wal and
+// -shm files with the database file's permissions, so they follow. The
+// database holds endpoint credentials and people's data.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func cloneValues(v url.Values) url.Values {
