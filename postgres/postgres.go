@@ -40,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -76,6 +77,10 @@ type Config struct {
 	// NowFunc returns the current time for the timestamps of methods that
 	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
 	NowFunc func() time.Time
+	// Secrets seals endpoint secrets at rest (AES-GCM) and opens them.
+	// Default (nil): stored as plain text. Open fails if a stored secret
+	// is sealed with a key Secrets does not hold.
+	Secrets *secretbox.Keyring
 }
 
 func (c *Config) withDefaults() Config {
@@ -109,6 +114,8 @@ type Store struct {
 	// listenPID is the server process of ListenWork's connection while
 	// it listens, else 0; tests kill it to check the reconnect.
 	listenPID atomic.Uint32
+	// secrets seals and opens endpoint secrets (nil: plain text).
+	secrets *secretbox.Keyring
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -143,8 +150,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc}
+	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
 	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := s.checkSecrets(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}

@@ -37,6 +37,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -61,6 +62,10 @@ type Config struct {
 	// NowFunc returns the current time for the timestamps of methods that
 	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
 	NowFunc func() time.Time
+	// Secrets seals endpoint secrets at rest (AES-GCM) and opens them.
+	// Default (nil): stored as plain text. Open fails if a stored secret
+	// is sealed with a key Secrets does not hold.
+	Secrets *secretbox.Keyring
 }
 
 func (c *Config) withDefaults() Config {
@@ -116,6 +121,8 @@ type Store struct {
 	// touches it (claims run on that one connection), but it is atomic so
 	// the race detector need not trust that.
 	skipWalks atomic.Int32
+	// secrets seals and opens endpoint secrets (nil: plain text).
+	secrets *secretbox.Keyring
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -188,8 +195,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetMaxIdleConns(c.MaxReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack}
+	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
 	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
+	if err := s.checkSecrets(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
