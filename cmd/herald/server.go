@@ -49,10 +49,10 @@ type serverConfig struct {
 	AdminToken        string // "": HERALD_ADMIN_TOKEN, else the data directory's token file
 	// Secrets seals endpoint secrets at rest (HERALD_ENCRYPTION_KEY);
 	// nil: plain text, with a warning at start.
-	Secrets *secretbox.Keyring
-	RequestTimeout    time.Duration
-	LeaseDuration     time.Duration
-	ShutdownTimeout   time.Duration
+	Secrets         *secretbox.Keyring
+	RequestTimeout  time.Duration
+	LeaseDuration   time.Duration
+	ShutdownTimeout time.Duration
 	// OTLPEndpoint is the OTLP/HTTP collector for traces; "": tracing off.
 	OTLPEndpoint string
 	// OperatorWebhookURL receives operator events (endpoint.disabled,

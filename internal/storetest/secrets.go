@@ -128,7 +128,7 @@ func secretEndpoint(t *testing.T, s herald.Store) *herald.Endpoint {
 	e := &herald.Endpoint{
 		CustomerID: c.ID, URL: "https://partner.example/events", Enabled: true,
 		EventTypes: []wire.EventType{wire.EventTypeWorkFlowStatusChange},
-		Auth: herald.Auth{Type: herald.AuthTypeBasic, Username: "herald", Password: herald.Secret(plainSecrets[0])},
+		Auth:       herald.Auth{Type: herald.AuthTypeBasic, Username: "herald", Password: herald.Secret(plainSecrets[0])},
 	}
 	requireNoError(t, "create endpoint", s.EndpointCreate(ctx, e))
 	// The other secrets ride in the same document; Validate checks only
