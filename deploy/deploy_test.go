@@ -8,6 +8,14 @@ import (
 	"testing"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if schemaDirCreated != "" {
+		os.RemoveAll(schemaDirCreated)
+	}
+	os.Exit(code)
+}
+
 // repoRoot is the repository's top directory, the parent of this package's.
 func repoRoot(t testing.TB) string {
 	t.Helper()

@@ -24,6 +24,10 @@ const (
 	kubernetesVersion = "1.34.2"
 )
 
+// chartKinds are the kinds the chart renders that have Kubernetes schemas.
+var chartKinds = map[string]bool{"Deployment": true, "Service": true, "Secret": true,
+	"PersistentVolumeClaim": true, "PodDisruptionBudget": true, "NetworkPolicy": true}
+
 // kubeSpecs are the API groups the chart renders objects of.
 var kubeSpecs = []string{
 	"api__v1_openapi.json",
@@ -47,6 +51,9 @@ func helmEnv(t testing.TB) []string {
 	return []string{"HELM_CACHE_HOME=" + home + "/cache", "HELM_CONFIG_HOME=" + home + "/config", "HELM_DATA_HOME=" + home + "/data"}
 }
 
+// schemaDirCreated is schemaDir's directory, removed by TestMain.
+var schemaDirCreated string
+
 // schemaDir writes one strict, standalone JSON schema per Kubernetes kind
 // that the chart uses, named as kubeconform looks them up:
 // {{.ResourceKind}}{{.KindSuffix}}.json, e.g. deployment-apps-v1.json.
@@ -63,6 +70,7 @@ var schemaDir = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	schemaDirCreated = dir
 	for _, name := range kubeSpecs {
 		if err := writeKindSchemas(filepath.Join(mod.Dir, "api", "openapi-spec", "v3", name), dir); err != nil {
 			return "", err
@@ -102,13 +110,17 @@ func writeKindSchemas(specPath, outDir string) error {
 			group, _ := gvk["group"].(string)
 			version, _ := gvk["version"].(string)
 			kind, _ := gvk["kind"].(string)
+			if !chartKinds[kind] {
+				continue
+			}
 			// kubeconform's KindSuffix: the group's first label, then the version.
 			suffix := "-" + strings.ToLower(version)
 			if first, _, _ := strings.Cut(group, "."); first != "" {
 				suffix = "-" + strings.ToLower(first) + suffix
 			}
+			// No $schema: the validator's default draft, and nothing it
+			// might try to fetch.
 			doc := map[string]any{
-				"$schema":     "http://json-schema.org/schema#",
 				"$ref":        "#/definitions/" + name,
 				"definitions": defs,
 			}
