@@ -248,7 +248,7 @@ func (r *run) checkEventType(ctx context.Context, t wire.EventType) {
 	egz := wire.Gzip(body)
 	xe := r.send(ctx, "unknown-fields/"+string(t), &wire.Request{EventID: extra.id, Attempt: 1, Body: egz, Gzip: true,
 		LinkHeader: extra.linkHeader, Signer: r.t.Signer}, sendOpts{bodyText: jsonText(body, len(egz), true), valid: true})
-	r.add(result("unknown-fields/"+string(t), "A "+name+" event with body keys the partner does not know is accepted",
+	r.add(result("unknown-fields/"+string(t), name+" event with body keys the partner does not know is accepted",
 		"The contract says receivers must ignore unknown keys: senders add fields over time. A strict decoder turns the next addition into an outage.",
 		r.judgeEvent(t, xe), xe))
 
@@ -257,7 +257,7 @@ func (r *run) checkEventType(ctx context.Context, t wire.EventType) {
 	lgz := wire.Gzip(le.body)
 	xl := r.send(ctx, "link-extra/"+string(t), &wire.Request{EventID: le.id, Attempt: 1, Body: lgz, Gzip: true,
 		LinkHeader: lh, Signer: r.t.Signer}, sendOpts{bodyText: jsonText(le.body, len(lgz), true), valid: true})
-	r.add(result("link-extra/"+string(t), "A "+name+" event whose Link header carries extra links is accepted",
+	r.add(result("link-extra/"+string(t), name+" event whose Link header carries extra links is accepted",
 		"The Link header repeats the related resources and may carry more than a partner uses (job events carry theirs only there). A parser that expects exactly the links it knows breaks when one is added.",
 		r.judgeEvent(t, xl), xl))
 }
