@@ -95,3 +95,16 @@ func TestEndpointCheckUnavailable(t *testing.T) {
 		t.Errorf("check without a checker: %d %s, want 503", r.status, r.body)
 	}
 }
+
+// TestTestIDsAreReserved: real events cannot use the ids of test events,
+// so a partner can never mistake one for the other.
+func TestTestIDsAreReserved(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.createCustomer(t, "6269")
+	_, err := b.client.EventPublish(t.Context(), "6269", statusChange(wire.TestIDPrefix+"1"))
+	wantCode(t, err, herald.EINVALID)
+	if !strings.Contains(herald.ErrorMessage(err), wire.TestIDPrefix) {
+		t.Errorf("message %q does not name the reserved prefix", herald.ErrorMessage(err))
+	}
+}

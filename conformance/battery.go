@@ -23,6 +23,8 @@ const (
 	DefaultSlowAfter = 5 * time.Second
 	// DefaultPublicURL is the base of test events' links when none is set.
 	DefaultPublicURL = "https://api.example.com"
+	// DefaultBudget is how long a run may go on starting requests.
+	DefaultBudget = 5 * time.Minute
 	// DefaultCustomerID is the customerId of test events when none is set.
 	DefaultCustomerID = "herald-test"
 	// staleBy is how old the auth-stale check's signature is: twice the
@@ -43,6 +45,11 @@ type Config struct {
 	// SlowAfter is the reply time above which the latency check warns.
 	// Default: DefaultSlowAfter (5s).
 	SlowAfter time.Duration
+	// Budget bounds a whole run: once it is spent no new request starts
+	// (the rest are skipped, saying so), so a run takes at most Budget plus
+	// one Deadline. Default: DefaultBudget (5m). A server answering an
+	// HTTP request should give less than its write timeout minus Deadline.
+	Budget time.Duration
 	// PublicURL is the base of the test events' links (an absolute http or
 	// https URL without query). Default: DefaultPublicURL.
 	PublicURL string
@@ -85,6 +92,8 @@ func New(cfg Config) (*Battery, error) {
 		return nil, errors.New("conformance config: Deadline cannot be negative")
 	case cfg.SlowAfter < 0:
 		return nil, errors.New("conformance config: SlowAfter cannot be negative")
+	case cfg.Budget < 0:
+		return nil, errors.New("conformance config: Budget cannot be negative")
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{}
@@ -98,6 +107,9 @@ func New(cfg Config) (*Battery, error) {
 	}
 	if cfg.SlowAfter == 0 {
 		cfg.SlowAfter = DefaultSlowAfter
+	}
+	if cfg.Budget == 0 {
+		cfg.Budget = DefaultBudget
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = DefaultPublicURL
@@ -158,7 +170,8 @@ func (b *Battery) Run(ctx context.Context, t *Target) (*herald.CheckReport, erro
 	if customer == "" {
 		customer = b.cfg.CustomerID
 	}
-	r := &run{b: b, t: t, https: u.Scheme == "https", customer: customer, mode: modeOf(t.Signer)}
+	r := &run{b: b, t: t, https: u.Scheme == "https", customer: customer, mode: modeOf(t.Signer),
+		until: time.Now().Add(b.cfg.Budget)}
 	report := &herald.CheckReport{URL: t.URL, Auth: r.mode, StartedAt: b.cfg.NowFunc().UTC()}
 	for _, typ := range types {
 		if typ = typ.Canonical(); !slices.Contains(report.EventTypes, typ) {
@@ -222,6 +235,8 @@ type run struct {
 	valid, all []*exchange
 	// stop, once set, says why no further request is sent.
 	stop string
+	// until is when the run's budget is spent.
+	until time.Time
 }
 
 // testEvent is one test event: its id, params, body and Link header.

@@ -437,3 +437,19 @@ func TestCheckEndpoint(t *testing.T) {
 		t.Errorf("bad URL: %v", err)
 	}
 }
+
+// TestBudget: once the run's budget is spent no request starts; the checks
+// say why they were skipped.
+func TestBudget(t *testing.T) {
+	t.Parallel()
+	rep := check(t, goodPartner(receiver.HMAC(testUser, []byte(testSecret))), hmacSigner,
+		conformance.Config{Budget: time.Nanosecond}, wire.EventTypeAssessment)
+	if got := names(rep, herald.CheckStatusPass); !slices.Equal(got, []string{"no-redirect"}) {
+		t.Errorf("passed %v, want only no-redirect", got)
+	}
+	for _, r := range rep.Results {
+		if r.Status == herald.CheckStatusSkip && r.Name != "latency" && !strings.Contains(r.Got, "time budget") {
+			t.Errorf("%s skipped with %q, want the budget named", r.Name, r.Got)
+		}
+	}
+}

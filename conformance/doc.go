@@ -39,7 +39,8 @@
 //
 // The battery sends requests one at a time. Once one gets no reply within
 // the deadline the rest are not sent (their checks are skipped, saying so),
-// so a hanging endpoint costs one deadline, not forty.
+// so a hanging endpoint costs one deadline, not forty; and none starts once
+// the run's budget is spent, so a merely slow one is bounded too.
 //
 // This package sends HTTP requests and nothing else: it stores nothing and
 // never imports another adapter. Battery implements herald.EndpointChecker

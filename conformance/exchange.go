@@ -65,6 +65,9 @@ func (r *run) send(ctx context.Context, check string, wr *wire.Request, o sendOp
 	if o.valid {
 		r.valid = append(r.valid, x)
 	}
+	if r.stop == "" && time.Now().After(r.until) {
+		r.stop = fmt.Sprintf("the check's time budget (%s) ran out before this request: the endpoint answers slowly", r.b.cfg.Budget)
+	}
 	if r.stop != "" {
 		x.notSent = r.stop
 		return x

@@ -38,6 +38,7 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	publicURL := fs.String("public-url", conformance.DefaultPublicURL, "base `URL` of the platform's REST API, for the links")
 	deadline := fs.Duration("deadline", herald.DefaultInteractiveDeadline, "a reply later than this `duration` fails")
 	slow := fs.Duration("slow", conformance.DefaultSlowAfter, "a reply later than this `duration` warns")
+	budget := fs.Duration("budget", conformance.DefaultBudget, "start no request after this `duration`; the rest are skipped")
 	var auth partnerAuthFlags
 	auth.register(fs, true)
 
@@ -70,8 +71,8 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	default:
 		return usagef("check: --format must be text, json or junit")
 	}
-	if *deadline <= 0 || *slow <= 0 {
-		return usagef("check: --deadline and --slow must be positive")
+	if *deadline <= 0 || *slow <= 0 || *budget <= 0 {
+		return usagef("check: --deadline, --slow and --budget must be positive")
 	}
 	var eventTypes []wire.EventType
 	for _, list := range types {
@@ -96,6 +97,7 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Client:     &http.Client{},
 		Deadline:   *deadline,
 		SlowAfter:  *slow,
+		Budget:     *budget,
 		PublicURL:  *publicURL,
 		CustomerID: *customer,
 		UserAgent:  "herald-check/" + version,

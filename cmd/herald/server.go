@@ -251,9 +251,11 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	}
 
 	// Endpoint checks (herald check from the API and UI) go through the
-	// dispatcher's client: a check reaches only what a delivery may.
+	// dispatcher's client: a check reaches only what a delivery may. The
+	// budget keeps a run against a slow partner (budget plus one deadline)
+	// inside the HTTP server's 90 s write timeout.
 	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: publicURL,
-		Deadline: cfg.InteractiveDeadline, UserAgent: "herald-check/" + version})
+		Deadline: cfg.InteractiveDeadline, Budget: 45 * time.Second, UserAgent: "herald-check/" + version})
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}
