@@ -144,6 +144,11 @@ func TestGoodPartnerPassesEveryCheck(t *testing.T) {
 			if got, want := names(rep, herald.CheckStatusSkip), sorted(tc.skipped...); !slices.Equal(got, want) {
 				t.Errorf("skipped %v, want %v", got, want)
 			}
+			for _, r := range rep.Results {
+				if strings.Contains(r.Sent, "v1,") || strings.Contains(r.Sent, testSecret) {
+					t.Errorf("%s: the report shows a signature or secret:\n%s", r.Name, r.Sent)
+				}
+			}
 			if tc.name == "hmac" && len(rep.Results) != 7*5+8 {
 				t.Errorf("%d results for all seven types, want %d", len(rep.Results), 7*5+8)
 			}

@@ -135,7 +135,8 @@ func isTimeout(err error) bool {
 }
 
 // describeRequest writes the request line, the headers (sorted;
-// Authorization by its scheme only) and the body as text said.
+// Authorization by its scheme only, webhook-signature not at all) and the
+// body as text said.
 func describeRequest(req *http.Request, bodyText string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL.Redacted())
@@ -146,9 +147,14 @@ func describeRequest(req *http.Request, bodyText string) string {
 	slices.Sort(names)
 	for _, k := range names {
 		v := strings.Join(req.Header[k], ", ")
-		if strings.EqualFold(k, "Authorization") {
+		switch {
+		case strings.EqualFold(k, "Authorization"):
 			scheme, _, _ := strings.Cut(v, " ")
 			v = scheme + " REDACTED"
+		case strings.EqualFold(k, wire.HeaderWebhookSignature):
+			// Not a secret, but with the body it would let whoever reads
+			// the report replay the request for five minutes.
+			v = "REDACTED"
 		}
 		fmt.Fprintf(&b, "%s: %s\n", k, v)
 	}
