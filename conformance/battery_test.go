@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/conformance"
+	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/receiver"
 	"github.com/heraldhq/herald/wire"
 )
@@ -455,6 +456,23 @@ func TestBudget(t *testing.T) {
 	for _, r := range rep.Results {
 		if r.Status == herald.CheckStatusSkip && r.Name != "latency" && !strings.Contains(r.Got, "time budget") {
 			t.Errorf("%s skipped with %q, want the budget named", r.Name, r.Got)
+		}
+	}
+}
+
+// TestDestinationGuard: with Herald's policy-guarded client (as the API and
+// UI use), a check reaches only what a delivery may: loopback is refused
+// unless allowed, and the report says so.
+func TestDestinationGuard(t *testing.T) {
+	t.Parallel()
+	guarded := dispatch.NewHTTPClient(dispatch.ClientConfig{Timeout: 5 * time.Second})
+	rep := check(t, goodPartner(receiver.NoAuth()), nil, conformance.Config{Client: guarded}, wire.EventTypeAssessment)
+	if rep.Passed {
+		t.Fatal("a check reached a loopback partner through the guarded client")
+	}
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Name, "event-") && (r.Status != herald.CheckStatusFail || !strings.Contains(r.Got, "destination not allowed")) {
+			t.Errorf("%s: %s %q, want a failure naming the refused destination", r.Name, r.Status, r.Got)
 		}
 	}
 }
