@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -31,4 +32,15 @@ func (s *Server) handleEndpointCheck(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("check endpoint: %w", err)
 	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// EndpointCheck runs the conformance check against one of a customer's
+// endpoints and returns the report. It takes as long as the partner does
+// (the server bounds it to under 90 s): give ctx or the client room.
+func (c *Client) EndpointCheck(ctx context.Context, customerID, endpointID string) (*EndpointCheckReport, error) {
+	var out EndpointCheckReport
+	if err := c.do(ctx, "check endpoint", http.MethodPost, endpointPathOf(customerID, endpointID)+"/check", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

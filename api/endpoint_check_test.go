@@ -64,6 +64,13 @@ func TestEndpointCheck(t *testing.T) {
 		t.Error("the reply shows the secret")
 	}
 
+	// The Go client says the same.
+	if rep, err := b.client.EndpointCheck(t.Context(), "6269", e.ID); err != nil || rep.Passed || len(rep.Results) != 1 {
+		t.Errorf("client EndpointCheck = %+v, %v", rep, err)
+	}
+	_, err = b.client.EndpointCheck(t.Context(), "2187", e.ID)
+	wantCode(t, err, herald.ENOTFOUND)
+
 	// Another customer's endpoint, an unknown one, and a customer that does
 	// not exist: 404, and the checker is not called.
 	for _, path := range []string{
@@ -79,8 +86,8 @@ func TestEndpointCheck(t *testing.T) {
 		t.Errorf("GET check: %d, want 405", r.status)
 	}
 	mu.Lock()
-	if len(got) != 1 {
-		t.Errorf("the checker ran %d times, want 1", len(got))
+	if len(got) != 2 {
+		t.Errorf("the checker ran %d times, want 2", len(got))
 	}
 	mu.Unlock()
 }
