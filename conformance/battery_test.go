@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -412,6 +413,14 @@ func TestReportFormats(t *testing.T) {
 			if !strings.Contains(out, `<testsuite name="herald check `) || !strings.Contains(out, `failures="4"`) || !strings.Contains(out, `<failure message=`) {
 				t.Errorf("junit report:\n%s", out)
 			}
+			var suite struct {
+				Cases []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"testcase"`
+			}
+			if err := xml.Unmarshal(buf.Bytes(), &suite); err != nil || len(suite.Cases) != len(rep.Results) {
+				t.Errorf("junit report is not well-formed XML with one testcase per check: %v", err)
+			}
 		}
 		if strings.Contains(out, testSecret) {
 			t.Errorf("%s report shows the secret", f)
@@ -474,5 +483,26 @@ func TestDestinationGuard(t *testing.T) {
 		if strings.HasPrefix(r.Name, "event-") && (r.Status != herald.CheckStatusFail || !strings.Contains(r.Got, "destination not allowed")) {
 			t.Errorf("%s: %s %q, want a failure naming the refused destination", r.Name, r.Status, r.Got)
 		}
+	}
+}
+
+// TestPlainHTTPLocationFromHTTPS: an https endpoint that sends the person to
+// a plain http page fails; only a plain http endpoint (development) gets a
+// warning for it.
+func TestPlainHTTPLocationFromHTTPS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(goodPartnerWith(receiver.HMAC(testUser, []byte(testSecret)), receiver.SeeOther("http://partner.example.com/start")))
+	t.Cleanup(srv.Close)
+	b, err := conformance.New(conformance.Config{Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Run(t.Context(), &conformance.Target{URL: srv.URL + "/events", Signer: hmacSigner, EventTypes: []wire.EventType{wire.EventTypeRemoteLogin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sorted("event-gzip/RemoteLoginEvent", "event-plain/RemoteLoginEvent", "unknown-fields/RemoteLoginEvent", "link-extra/RemoteLoginEvent")
+	if got := names(rep, herald.CheckStatusFail); !slices.Equal(got, want) {
+		t.Errorf("failed %v, want %v", got, want)
 	}
 }
