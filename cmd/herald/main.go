@@ -1,6 +1,6 @@
 // Command herald is Herald's one binary: the server (serve), its schema
 // tool (migrate), the benchmark (bench), and the partner tools (listen,
-// trigger). It alone reads flags, the environment and files, builds the
+// trigger, check). It alone reads flags, the environment and files, builds the
 // logger and picks the store; everything else receives what it needs.
 package main
 
@@ -67,6 +67,7 @@ func commandList() []command {
 		{"bench", "measure end-to-end delivery throughput against plain HTTP", runBench},
 		{"listen", "run a local partner endpoint that prints the events it receives", runListen},
 		{"trigger", "send one sample event straight to a partner URL", runTrigger},
+		{"check", "check that a partner endpoint is ready for production", runCheck},
 		{"healthcheck", "exit 0 if a running Herald is ready (for container health checks)", runHealthcheck},
 		{"version", "print the version, commit and build date", runVersion},
 	}
