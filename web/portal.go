@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/throttle"
 )
 
 // Messages shown when no partner said anything the person can act on.
@@ -15,6 +18,35 @@ const (
 	msgTimedOut = "The partner did not answer in time. Please try again in a moment."
 	msgQueued   = "The partner could not be reached just now. We will keep trying; please check back later."
 )
+
+// Defaults of the portal's submission limit (Config.PortalSubmissionsPerAddress).
+const (
+	// DefaultPortalSubmissionsPerAddress is how many portal forms one
+	// client address may send in a row.
+	DefaultPortalSubmissionsPerAddress = 10
+	// DefaultPortalWindow is how long they take to refill: one more a
+	// minute after a burst of 10.
+	DefaultPortalWindow = 10 * time.Minute
+)
+
+// limitPortal wraps the portal's anonymous forms: each takes a token of
+// the client address's bucket (bounded memory, see internal/throttle), so
+// nobody can create candidates or start deliveries without bound. A
+// refusal is a 429 page with Retry-After.
+func (s *Server) limitPortal(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		now := s.now()
+		if wait, ok := s.portalLimit.Take(throttle.ClientAddr(r), now); !ok {
+			s.cfg.Logger.InfoContext(r.Context(), "portal submission throttled", slog.String("path", r.URL.Path))
+			setRetryAfter(w, wait)
+			s.render(w, r, http.StatusTooManyRequests, "error", "Error", map[string]any{"Status": http.StatusTooManyRequests,
+				"StatusText": http.StatusText(http.StatusTooManyRequests),
+				"Message":    "We received many forms from your network in a short time. Please try again in " + humanWait(wait) + "."})
+			return nil
+		}
+		return h(w, r)
+	}
+}
 
 // portalBase is the URL a customer's career portal must have for Herald to
 // serve it: <PublicURL>/portal/<customer>. The returnUrl and incompleteUrl

@@ -48,10 +48,10 @@ func (s *Server) routes() http.Handler {
 	// candidates and new hires (no sign-in; see portal.go). The onboarding
 	// pages need the signed link's token or its cookie (portallink.go).
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}", s.handle(s.handlePortalJob))
-	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.handlePortalApply))
+	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.limitPortal(s.handlePortalApply)))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}/assessment", s.handle(s.handlePortalThanks))
 	mux.Handle("GET /portal/{customerId}/onboard/{workflowId}", s.handle(s.handlePortalOnboard))
-	mux.Handle("POST /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}/start", s.handle(s.handlePortalTaskStart))
+	mux.Handle("POST /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}/start", s.handle(s.limitPortal(s.handlePortalTaskStart)))
 	mux.Handle("GET /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}", s.handle(s.handlePortalTaskReturn))
 
 	// Outermost first: recover catches everything; headers go on every
