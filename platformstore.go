@@ -151,6 +151,10 @@ type ApplicationCompleteParams struct {
 	PersonID   string // the candidate: the event's userId and person link
 	JobID      string
 	PublicURL  string // base of the event's links
+	// LinkKey signs the event's returnUrl (AssessmentReturnURL):
+	// PortalLinkKey(adminToken, PortalLinkAssessment). Nil: the returnUrl
+	// is not signed, and the portal's page refuses it.
+	LinkKey []byte
 }
 
 // WorkflowStatusChangeParams are the arguments of WorkflowStatusChange.

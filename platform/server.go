@@ -101,7 +101,10 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	cfg       Config
 	tokenHash [sha256.Size]byte
-	handler   http.Handler
+	// assessmentKey signs the returnUrl of AssessmentEvents, as the web
+	// portal that serves the page expects (herald.AssessmentReturnURL).
+	assessmentKey []byte
+	handler       http.Handler
 }
 
 // NewServer returns a Server for cfg, or an error naming the first bad field.
@@ -111,6 +114,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg.withDefaults()}
 	s.tokenHash = sha256.Sum256([]byte(cfg.AdminToken))
+	s.assessmentKey = herald.PortalLinkKey(cfg.AdminToken, herald.PortalLinkAssessment)
 	s.handler = s.recoverPanic(s.routes())
 	return s, nil
 }

@@ -155,7 +155,7 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("create candidate: %w", err)
 	}
 	res, err := s.cfg.Platform.ApplicationComplete(r.Context(), &herald.ApplicationCompleteParams{
-		CustomerID: j.CustomerID, PersonID: p.ID, JobID: j.ID, PublicURL: s.cfg.PublicURL})
+		CustomerID: j.CustomerID, PersonID: p.ID, JobID: j.ID, PublicURL: s.cfg.PublicURL, LinkKey: s.assessmentKey})
 	if err != nil {
 		return fmt.Errorf("complete application: %w", err)
 	}
@@ -164,9 +164,13 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		http.Redirect(w, r, loc, http.StatusSeeOther)
 		return nil
 	}
+	if len(res.Deliveries) == 0 {
+		msg = "" // no partner receives the event: nothing was queued
+	}
 	if msg == "" {
 		// No partner asked for anything: the application is done.
-		return redirect(w, r, herald.AssessmentReturnURL(strings.TrimPrefix(j.PortalURL, s.cfg.PublicURL), res.ApplicantWorkflow.ID))
+		return redirect(w, r, herald.AssessmentReturnURL(strings.TrimPrefix(j.PortalURL, s.cfg.PublicURL),
+			j.CustomerID, res.ApplicantWorkflow.ID, s.assessmentKey))
 	}
 	d.Applied, d.Message = true, msg
 	s.render(w, r, http.StatusOK, "portal_job", j.JobTitle, d)
@@ -179,14 +183,21 @@ type thanksData struct {
 }
 
 // handlePortalThanks serves GET
-// /portal/{customerId}/jobs/{jobId}/{slug}/assessment?i=<workflow>: the
-// AssessmentEvent's returnUrl, where the partner sends the candidate back.
+// /portal/{customerId}/jobs/{jobId}/{slug}/assessment?i=<workflow>&t=<token>:
+// the AssessmentEvent's returnUrl, where the partner sends the candidate
+// back. It names the candidate, and workflow ids are sequential, so the
+// link is signed (herald.AssessmentReturnURL): without the workflow's
+// token the application does not exist, as far as the caller can tell.
 func (s *Server) handlePortalThanks(w http.ResponseWriter, r *http.Request) error {
 	j, err := s.postedJob(r)
 	if err != nil {
 		return err
 	}
-	wf, err := s.cfg.Platform.ApplicantWorkflowGet(r.Context(), j.CustomerID, r.URL.Query().Get("i"))
+	q := r.URL.Query()
+	if !herald.ValidPortalLinkToken(s.assessmentKey, q.Get(herald.PortalLinkParam), j.CustomerID, q.Get("i")) {
+		return herald.Errorf(herald.ENOTFOUND, "We could not find that application.")
+	}
+	wf, err := s.cfg.Platform.ApplicantWorkflowGet(r.Context(), j.CustomerID, q.Get("i"))
 	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && wf.JobID != j.ID) {
 		return herald.Errorf(herald.ENOTFOUND, "We could not find that application.")
 	}

@@ -205,8 +205,9 @@ type Server struct {
 	cfg    Config
 	pages  map[string]*template.Template
 	secure bool // cookies get Secure: PublicURL is https
-	// portalKey signs the onboarding links (portallink.go).
-	portalKey []byte
+	// portalKey signs the onboarding links (portallink.go), and
+	// assessmentKey the assessment return links (portal.go).
+	portalKey, assessmentKey []byte
 	// sessionKey keys operator sessions to the admin token (session.go).
 	sessionKey []byte
 	// hashes and signIns guard sign-in (signin.go); portalLimit bounds
@@ -226,6 +227,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg.withDefaults()}
 	s.secure = strings.HasPrefix(s.cfg.PublicURL, "https://")
 	s.portalKey = portalKey(s.cfg.AdminToken)
+	s.assessmentKey = herald.PortalLinkKey(s.cfg.AdminToken, herald.PortalLinkAssessment)
 	s.sessionKey = operatorSessionKey(s.cfg.AdminToken)
 	s.hashes = newHashGate(s.cfg.MaxConcurrentHashes)
 	s.signIns = newSignInThrottle(&s.cfg)
