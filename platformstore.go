@@ -143,6 +143,17 @@ type PlatformStore interface {
 	// PartnerTokenGet returns the token with that hash if it has not
 	// expired at now. Returns ENOTFOUND otherwise.
 	PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.Time) (*PartnerToken, error)
+	PartnerTokenPurger
+}
+
+// PartnerTokenPurger deletes expired partner access tokens: the retention
+// job (retention.Purger) needs only this of a PlatformStore.
+type PartnerTokenPurger interface {
+	// PartnerTokenPurge deletes every access token that has expired at
+	// now (ExpiresAt not after now), in short transactions, and returns how
+	// many it deleted. When ctx ends it stops between transactions and
+	// returns the count so far with ctx's error.
+	PartnerTokenPurge(ctx context.Context, now time.Time) (int, error)
 }
 
 // ApplicationCompleteParams are the arguments of ApplicationComplete.
