@@ -37,6 +37,14 @@ type PlatformStore interface {
 	// PersonUpdate replaces every field of the person but Type, setting
 	// UpdatedAt. Returns EINVALID or ENOTFOUND.
 	PersonUpdate(ctx context.Context, p *Person) error
+	// PersonOperatorGet returns the customer's operator user: the
+	// platform user (type user, OperatorPersonFirstName
+	// OperatorPersonLastName) that stands for Herald's operators, who sign
+	// in with the admin token and have no person of their own. It is
+	// created on the first call, once per customer, so an operator's
+	// action (a status change from the UI) records a userId whose user
+	// link resolves. Returns ENOTFOUND if the customer does not exist.
+	PersonOperatorGet(ctx context.Context, customerID string) (*Person, error)
 
 	// CareerPortalCreate stores a new portal, setting ID and CreatedAt.
 	// Returns EINVALID, or ENOTFOUND if the customer does not exist.
