@@ -68,3 +68,21 @@ func TestURLOrigin(t *testing.T) {
 		}
 	}
 }
+
+// FuzzURLOrigin feeds URLOrigin what a customer may type as an endpoint
+// URL: it never panics, and an origin is its own origin.
+func FuzzURLOrigin(f *testing.F) {
+	for _, s := range []string{"https://partner.example/hook", "http://PARTNER.example:8080/x?y#z", "https://[::1]:443/", "https://a.example./", "%zz", "", "https://user:pw@host/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		o := herald.URLOrigin(raw)
+		e := &herald.Endpoint{URL: raw, EventTypes: []wire.EventType{wire.EventTypeAssessment}, Auth: herald.Auth{Type: herald.AuthTypeNone}}
+		if err := e.Validate(); err != nil {
+			return // only valid endpoint URLs need a stable origin
+		}
+		if again := herald.URLOrigin(o); again != o {
+			t.Fatalf("URLOrigin(%q) = %q, but URLOrigin(%q) = %q", raw, o, o, again)
+		}
+	})
+}
