@@ -244,7 +244,12 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	}
 	next.Auth = a
 	if len(f.Errors) == 0 {
+		// A blank secret field kept the stored secret; the root rule says
+		// when that is not allowed (another host, another token URL).
+		kept := herald.CredentialsKept{Password: pf.Get("password") == "", ClientSecret: pf.Get("clientSecret") == ""}
 		if err := next.Validate(); err != nil {
+			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+		} else if err := next.ValidateUpdate(e, kept); editing && err != nil {
 			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
 		}
 	}
