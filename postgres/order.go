@@ -56,7 +56,7 @@ const lockDeliveriesSQL = `SELECT pg_advisory_xact_lock($1, k) FROM (
 // subjectTailsSQL reads the tails (herald.SubjectTail) of the queues in
 // $1 (endpoint ids) and $2 (subjects): each one's highest subject_seq and
 // its pending delivery with the highest one, a seek each in the partial
-// indexes of migration 010 (the literal subject <> ” lets the planner use
+// indexes of migration 010 (the literal test that subject is not empty lets the planner use
 // them).
 const subjectTailsSQL = `SELECT k.endpoint_id, k.subject,
 		COALESCE((SELECT max(d.subject_seq) FROM deliveries d

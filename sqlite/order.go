@@ -22,7 +22,7 @@ import (
 
 // subjectTailSQL reads the tail of one queue (herald.SubjectTail): its
 // highest subject_seq and its pending delivery with the highest one. The
-// literal subject <> ” lets SQLite use the partial indexes of migration
+// literal test that subject is not empty lets SQLite use the partial indexes of migration
 // 013; each subquery is one seek.
 const subjectTailSQL = `SELECT
 	COALESCE((SELECT max(subject_seq) FROM deliveries
