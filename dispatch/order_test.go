@@ -199,3 +199,121 @@ func readEventBody(req *http.Request) (*wire.Body, error) {
 	}
 	return wire.ParseBody(b)
 }
+
+// TestOrderedInteractive: an interactive event on an ordered endpoint
+// waits for its subject's earlier deliveries within the deadline, then is
+// attempted at once; past the deadline it stays queued, in order.
+func TestOrderedInteractive(t *testing.T) {
+	t.Parallel()
+	// partner answers a status change when release is closed (200) or
+	// with 503 while fail is set, and an assessment with a 303. It logs
+	// the eventType of each 2xx/303 reply, in order.
+	type partner struct {
+		srv     *httptest.Server
+		release chan struct{}
+		mu      sync.Mutex
+		fail    bool
+		got     []string
+	}
+	newPartner := func(t *testing.T) *partner {
+		p := &partner{release: make(chan struct{})}
+		p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			b, err := readEventBody(req)
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			if b.EventType == wire.EventTypeWorkFlowStatusChange {
+				select {
+				case <-p.release:
+				case <-req.Context().Done():
+					return
+				}
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				if p.fail {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				p.got = append(p.got, string(b.EventType))
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			p.mu.Lock()
+			p.got = append(p.got, string(b.EventType))
+			p.mu.Unlock()
+			w.Header().Set("Location", "https://partner.example/assess/1")
+			w.WriteHeader(http.StatusSeeOther)
+		}))
+		t.Cleanup(p.srv.Close)
+		return p
+	}
+	setup := func(t *testing.T, p *partner) (*rig, *fakeClock) {
+		clock := &fakeClock{now: time.Now().UTC().Add(time.Hour)}
+		r := newRig(t, func(c *dispatch.Config) { c.NowFunc = clock.Now })
+		r.customer(t, "c1")
+		r.endpoint(t, "c1", p.srv.URL, func(e *herald.Endpoint) { e.Ordered = true })
+		return r, clock
+	}
+
+	t.Run("WaitsThenAttempted", func(t *testing.T) {
+		t.Parallel()
+		p := newPartner(t)
+		r, clock := setup(t, p)
+		head := r.publishAt(t, "c1", "13437", wire.EventTypeWorkFlowStatusChange, clock.Now()).Deliveries[0]
+		assess := r.publishAt(t, "c1", "13437", wire.EventTypeAssessment, clock.Now()).Deliveries[0]
+		if assess.WaitingFor != head.ID {
+			t.Fatalf("assessment waits for %q, want %q", assess.WaitingFor, head.ID)
+		}
+		outcomes := make(chan []*herald.DeliveryOutcome, 1)
+		go func() {
+			os, err := r.disp.DeliverNow(context.Background(), []string{assess.ID}, 10*time.Second)
+			if err != nil {
+				t.Error(err)
+			}
+			outcomes <- os
+		}()
+		close(p.release) // the head's attempt answers 200
+		o := (<-outcomes)[0]
+		if o.State != herald.DeliveryStateDelivered || o.Location != "https://partner.example/assess/1" {
+			t.Fatalf("outcome %+v, want delivered with the partner's Location", o)
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if want := []string{"WorkFlowStatusChangeEvent", "AssessmentEvent"}; !slices.Equal(p.got, want) {
+			t.Fatalf("partner received %v, want %v", p.got, want)
+		}
+	})
+
+	t.Run("QueuedInOrderPastTheDeadline", func(t *testing.T) {
+		t.Parallel()
+		p := newPartner(t)
+		p.fail = true
+		close(p.release)
+		r, clock := setup(t, p)
+		head := r.publishAt(t, "c1", "13437", wire.EventTypeWorkFlowStatusChange, clock.Now()).Deliveries[0]
+		r.wait(t, head.ID, func(d *herald.Delivery) bool { return d.Attempts == 1 })
+		assess := r.publishAt(t, "c1", "13437", wire.EventTypeAssessment, clock.Now()).Deliveries[0]
+		os, err := r.disp.DeliverNow(context.Background(), []string{assess.ID}, 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := os[0]; o.State != herald.DeliveryStatePending || !o.TimedOut {
+			t.Fatalf("outcome %+v, want pending, timed out", o)
+		}
+		if d := r.wait(t, assess.ID, func(*herald.Delivery) bool { return true }); d.WaitingFor != head.ID || d.Attempts != 0 {
+			t.Fatalf("after the deadline: waiting for %q with %d attempts, want %q, 0", d.WaitingFor, d.Attempts, head.ID)
+		}
+		p.mu.Lock()
+		p.fail = false
+		p.mu.Unlock()
+		clock.Advance(time.Hour) // the head's retry comes due
+		r.disp.Wake()
+		r.wait(t, assess.ID, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if want := []string{"WorkFlowStatusChangeEvent", "AssessmentEvent"}; !slices.Equal(p.got, want) {
+			t.Fatalf("partner received %v, want %v", p.got, want)
+		}
+	})
+}
