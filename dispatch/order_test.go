@@ -248,7 +248,7 @@ func TestOrderedInteractive(t *testing.T) {
 		t.Cleanup(p.srv.Close)
 		return p
 	}
-	setup := func(t *testing.T, p *partner) (*rig, *fakeClock) {
+	start := func(t *testing.T, p *partner) (*rig, *fakeClock) {
 		clock := &fakeClock{now: time.Now().UTC().Add(time.Hour)}
 		r := newRig(t, func(c *dispatch.Config) { c.NowFunc = clock.Now })
 		r.customer(t, "c1")
@@ -259,7 +259,7 @@ func TestOrderedInteractive(t *testing.T) {
 	t.Run("WaitsThenAttempted", func(t *testing.T) {
 		t.Parallel()
 		p := newPartner(t)
-		r, clock := setup(t, p)
+		r, clock := start(t, p)
 		head := r.publishAt(t, "c1", "13437", wire.EventTypeWorkFlowStatusChange, clock.Now()).Deliveries[0]
 		assess := r.publishAt(t, "c1", "13437", wire.EventTypeAssessment, clock.Now()).Deliveries[0]
 		if assess.WaitingFor != head.ID {
@@ -290,7 +290,7 @@ func TestOrderedInteractive(t *testing.T) {
 		p := newPartner(t)
 		p.fail = true
 		close(p.release)
-		r, clock := setup(t, p)
+		r, clock := start(t, p)
 		head := r.publishAt(t, "c1", "13437", wire.EventTypeWorkFlowStatusChange, clock.Now()).Deliveries[0]
 		r.wait(t, head.ID, func(d *herald.Delivery) bool { return d.Attempts == 1 })
 		assess := r.publishAt(t, "c1", "13437", wire.EventTypeAssessment, clock.Now()).Deliveries[0]
