@@ -1,6 +1,7 @@
 package herald
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -92,13 +93,40 @@ func EventSubject(ev *Event) string {
 			return ""
 		}
 	}
-	var b struct {
-		SystemID string `json:"systemId"`
+	if id := topLevelString(body, "systemId"); id != "" {
+		return kind + ":" + id
 	}
-	if err := json.Unmarshal(body, &b); err != nil || b.SystemID == "" {
+	return ""
+}
+
+// topLevelString returns the string value of key in the JSON object body,
+// or "" if body is not an object or has no such string. It stops at the
+// key, which Herald's bodies put first, rather than decoding the rest, as
+// it runs for every delivery to an ordered endpoint in the publish
+// transaction.
+func topLevelString(body []byte, key string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	return kind + ":" + b.SystemID
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k, _ := t.(string); k == key {
+			var v string
+			if dec.Decode(&v) != nil {
+				return ""
+			}
+			return v
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // SubjectKey names one ordered queue: an endpoint and a subject.

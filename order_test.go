@@ -66,3 +66,17 @@ func TestDeliveryFollow(t *testing.T) {
 		t.Fatalf("tail = %+v", tail)
 	}
 }
+
+func BenchmarkEventSubject(b *testing.B) {
+	body, _, err := wire.BuildEvent("https://api.example.com", "2187", &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange,
+		SystemID: "13437", UserID: "9059", PersonID: "9166", JobID: "4442", OldStatus: "1753", NewStatus: "20786"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := &herald.Event{Type: wire.EventTypeWorkFlowStatusChange, Body: body}
+	for b.Loop() {
+		if herald.EventSubject(ev) == "" {
+			b.Fatal("no subject")
+		}
+	}
+}

@@ -73,7 +73,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		seenEvent[ev.ID] = true
 
 		stored := *ev
-		stored.Body = nil
 		stored.CreatedAt = dbTime(ev.CreatedAt)
 		evID = append(evID, stored.ID)
 		evCustomer = append(evCustomer, stored.CustomerID)
@@ -95,6 +94,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 				pending++
 			}
 		}
+		// Body stays until the deliveries are made: herald.EventSubject
+		// reads it for ordered endpoints rather than gunzipping BodyGzip.
+		stored.Body = nil
 		results[i] = r
 	}
 	if len(evID) == 0 {

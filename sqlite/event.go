@@ -64,7 +64,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 
 		stored := *ev
-		stored.Body = nil
 		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 		created := toMillis(stored.CreatedAt)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
@@ -95,6 +94,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 				r.Deliveries = append(r.Deliveries, d)
 			}
 		}
+		// Body stays until the deliveries are made: herald.EventSubject
+		// reads it for ordered endpoints rather than gunzipping BodyGzip.
+		stored.Body = nil
 		results[i] = r
 	}
 	if err := tx.Commit(); err != nil {

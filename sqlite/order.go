@@ -37,6 +37,7 @@ const subjectTailSQL = `SELECT
 // subject in one batch line up in batch order.
 type subjectQueues struct {
 	tx    *sql.Tx
+	stmt  *sql.Stmt // subjectTailSQL, prepared at the first ordered delivery
 	tails map[herald.SubjectKey]herald.SubjectTail
 }
 
@@ -54,11 +55,17 @@ func (q *subjectQueues) place(ctx context.Context, d *herald.Delivery) error {
 	k := herald.SubjectKey{EndpointID: d.EndpointID, Subject: d.Subject}
 	t, ok := q.tails[k]
 	if !ok {
-		if err := q.tx.QueryRowContext(ctx, subjectTailSQL, k.EndpointID, k.Subject).Scan(&t.Seq, &t.PendingID); err != nil {
-			return err
-		}
-		if q.tails == nil {
+		if q.stmt == nil {
+			// Prepared once per transaction, as the publish's other
+			// statements are; it is closed with the transaction.
+			var err error
+			if q.stmt, err = q.tx.PrepareContext(ctx, subjectTailSQL); err != nil {
+				return err
+			}
 			q.tails = map[herald.SubjectKey]herald.SubjectTail{}
+		}
+		if err := q.stmt.QueryRowContext(ctx, k.EndpointID, k.Subject).Scan(&t.Seq, &t.PendingID); err != nil {
+			return err
 		}
 	}
 	q.tails[k] = d.Follow(t)

@@ -35,7 +35,9 @@ CREATE INDEX deliveries_waiting_for ON deliveries (waiting_for) WHERE waiting_fo
 CREATE FUNCTION herald_deliveries_release_next() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE deliveries SET waiting_for = '', next_attempt_at = NEW.updated_at
-    WHERE waiting_for = NEW.id AND state = 'pending';
+    -- waiting_for <> '' as a literal, so the planner may use
+    -- deliveries_waiting_for (it cannot tell that NEW.id is not empty).
+    WHERE waiting_for = NEW.id AND waiting_for <> '' AND state = 'pending';
     IF FOUND THEN
         PERFORM pg_notify('herald_work', current_schema());
     END IF;

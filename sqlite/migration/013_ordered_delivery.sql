@@ -32,5 +32,7 @@ CREATE TRIGGER deliveries_release_next AFTER UPDATE OF state ON deliveries
     WHEN OLD.state = 'pending' AND NEW.state <> 'pending' AND NEW.subject <> ''
 BEGIN
     UPDATE deliveries SET waiting_for = '', next_attempt_at = NEW.updated_at
-    WHERE waiting_for = NEW.id AND state = 'pending';
+    -- waiting_for <> '' as a literal, so the planner may use
+    -- deliveries_waiting_for (it cannot tell that NEW.id is not empty).
+    WHERE waiting_for = NEW.id AND waiting_for <> '' AND state = 'pending';
 END;
