@@ -65,6 +65,7 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		RateBurst:        req.RateBurst,
 		CircuitThreshold: req.CircuitThreshold,
 		CircuitCooldown:  cooldown,
+		Ordered:          req.Ordered,
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -157,6 +158,9 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 		if e.CircuitCooldown, err = parseCircuitCooldown(*req.CircuitCooldown); err != nil {
 			return err
 		}
+	}
+	if req.Ordered != nil {
+		e.Ordered = *req.Ordered
 	}
 	rotated := false
 	// Without auth in the request, every stored secret is kept.
@@ -411,6 +415,7 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		RateBurst:        e.RateBurst,
 		CircuitThreshold: e.CircuitThreshold,
 		CircuitCooldown:  e.CircuitCooldown.String(),
+		Ordered:          e.Ordered,
 		CreatedAt:        e.CreatedAt.UTC(),
 		UpdatedAt:        e.UpdatedAt.UTC(),
 	}
