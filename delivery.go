@@ -175,9 +175,13 @@ type DeliveryListResult struct {
 // (type and status triggers) but disabled gets one too, failed from the
 // start with no attempt and the reason in LastError, so what it missed
 // while disabled is listed as missed and can be replayed once it is enabled
-// again (as Svix keeps a failed attempt for a disabled endpoint). Every
+// again (as Svix keeps a failed attempt for a disabled endpoint). An
+// event with OnlyEndpointID makes deliveries to that endpoint alone. Every
 // store builds its deliveries with it, so the rule lives in one place.
 func NewDelivery(e *Endpoint, ev *Event) *Delivery {
+	if ev.OnlyEndpointID != "" && ev.OnlyEndpointID != e.ID {
+		return nil
+	}
 	d := &Delivery{
 		ID:            NewID(IDPrefixDelivery, ev.CreatedAt),
 		EventID:       ev.ID,
