@@ -233,7 +233,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	case herald.AuthTypeStandardWebhooks:
 		if sw := strings.TrimSpace(pf.Get("signingSecret")); sw != "" {
 			if err := wire.ValidateWebhookSecret(sw); err != nil {
-				f.Errors["signingSecret"] = err.Error()
+				f.Errors["signingSecret"] = humanMessage("auth.secret: " + err.Error())
 			} else {
 				a.RotateSigningSecret(herald.Secret(sw), s.now(), herald.DefaultRotationOverlap)
 			}
@@ -243,9 +243,9 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		a.SigningSecrets = nil
 	}
 	next.Auth = a
-	if len(f.Errors) == 0 {
-		if err := next.Validate(); err != nil {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+	for field, msg := range endpointFieldErrors(&next) {
+		if _, ok := f.Errors[field]; !ok {
+			f.Errors[field] = msg
 		}
 	}
 	if len(f.Errors) == 0 {
@@ -255,7 +255,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 			err = s.cfg.Store.EndpointCreate(r.Context(), &next)
 		}
 		if herald.ErrorCode(err) == herald.EINVALID {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
 		} else if err != nil {
 			return fmt.Errorf("save endpoint: %w", err)
 		}
@@ -264,7 +264,11 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		s.render(w, r, http.StatusBadRequest, "endpoint", "Endpoint · "+c.Name, f)
 		return nil
 	}
-	return redirect(w, r, customerPath(c.ID)+"?saved="+urlQueryEscape(next.ID))
+	done := "added"
+	if editing {
+		done = "saved"
+	}
+	return redirect(w, r, customerPath(c.ID, "endpoints", next.ID)+"?done="+done)
 }
 
 // fieldOf names the form field a validation message is about: herald's
@@ -297,7 +301,28 @@ func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) er
 	if err := s.cfg.Store.EndpointDelete(r.Context(), c.ID, e.ID); err != nil {
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
-	return redirect(w, r, customerPath(c.ID))
+	return redirect(w, r, customerPath(c.ID)+"?done=endpoint-deleted")
+}
+
+// handleEndpointDeleteConfirm serves GET
+// /ui/customers/{customerId}/endpoints/{endpointId}/delete: the question
+// before the delete.
+func (s *Server) handleEndpointDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.endpointFor(r, c)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "confirm", "Delete endpoint · "+c.Name, &confirmData{Cust: c,
+		Heading: "Delete this endpoint?",
+		Lines: []string{"Herald stops sending events to " + e.URL + ".",
+			"Its deliveries stay in the delivery explorer; those still pending fail. This cannot be undone: to stop for a while, pause the endpoint instead."},
+		Action: customerPath(c.ID, "endpoints", e.ID, "delete"), Button: "Delete endpoint", Danger: true,
+		Cancel: customerPath(c.ID, "endpoints", e.ID)})
+	return nil
 }
 
 // onboardLinkFor returns the signed onboarding link of one of the

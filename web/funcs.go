@@ -44,6 +44,16 @@ var funcs = template.FuncMap{
 	"stateClass": func(s herald.DeliveryState) string { return "state-" + string(s) },
 	"statusOK":   func(code int) bool { return code >= 200 && code < 400 },
 	"join":       strings.Join,
+	// id shows a long id short (prefix, an ellipsis, the last 8
+	// characters), with the whole id on hover and when copied (ids.js).
+	"id": func(id string) template.HTML {
+		short := id
+		if i := strings.IndexByte(id, '_'); i >= 0 && len(id)-i > 12 {
+			short = id[:i+1] + "…" + id[len(id)-8:]
+		}
+		e := template.HTMLEscapeString
+		return template.HTML(`<code class="id" title="` + e(id) + `" data-id="` + e(id) + `">` + e(short) + `</code>`) // #nosec G203 -- escaped
+	},
 	"typesLabel": func(ts []wire.EventType) string {
 		out := make([]string, len(ts))
 		for i, t := range ts {

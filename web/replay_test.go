@@ -202,9 +202,9 @@ func TestNotificationsHealth(t *testing.T) {
 		e    *herald.Endpoint
 		want []string
 	}{
-		{"healthy", ok, []string{">Closed<", "<strong>100%</strong>", "of 1 attempts", "median", `<span class="muted">none</span>`}},
-		{"failing", failing, []string{">Open<", "<strong>0%</strong>", "1 failed", "503 Service Unavailable", "Failing for"}},
-		{"disabled", off, []string{">Disabled<", "the partner answered 410 Gone", "no attempts"}},
+		{"healthy", ok, []string{">Closed<", "<strong>100%</strong>", "of 1 attempts", "median", `<span class="ok-text">Delivered</span>`, "lowest 100%, latest 100%"}},
+		{"failing", failing, []string{">Open<", "<strong>0%</strong>", "1 failed", "503 Service Unavailable", "Failing for", "lowest 0%, latest 0%"}},
+		{"disabled", off, []string{">Disabled<", "the partner answered 410 Gone", "no attempt yet", "No attempts in the last 24h"}},
 	} {
 		r := row(c.e)
 		for _, w := range c.want {
