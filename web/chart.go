@@ -43,8 +43,8 @@ type chart struct {
 
 // Chart geometry, in SVG user units; the SVG scales to its box.
 const (
-	chartW, chartH             = 640.0, 200.0
-	chartLeft, chartBottom     = 56.0, 24.0
+	chartW, chartH             = 420.0, 200.0
+	chartLeft, chartBottom     = 52.0, 22.0
 	chartTop, chartRightMargin = 8.0, 8.0
 )
 
@@ -93,13 +93,16 @@ func (c *chart) HTML() template.HTML {
 	var b strings.Builder
 	n := len(c.Labels)
 	top := niceCeil(c.max())
+	if !c.Lines {
+		top = max(top, 4) // counts: a half-way mark that is whole
+	}
 	plotW, plotH := chartW-chartLeft-chartRightMargin, chartH-chartTop-chartBottom
 	x := func(i float64) float64 { return chartLeft + plotW*i/float64(max(n, 1)) }
 	y := func(v float64) float64 { return chartTop + plotH*(1-v/top) }
 
 	fmt.Fprintf(&b, `<figure class="chart" id="%s">`, esc(c.ID))
 	fmt.Fprintf(&b, `<figcaption>%s</figcaption>`, esc(c.Title))
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="none" class="chart-svg">`,
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-labelledby="%s-t %s-d" class="chart-svg">`,
 		chartW, chartH, esc(c.ID), esc(c.ID))
 	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
 	// Axis: zero, half and top, with their values.

@@ -24,6 +24,10 @@ import (
 // deliveries failed without an attempt, and those whose retries ran out.
 var missedStates = []herald.DeliveryState{herald.DeliveryStateFailed, herald.DeliveryStateDead}
 
+// missedLookback is how far back the endpoint page looks for missed
+// deliveries of an endpoint that is healthy now: longer than a weekend.
+const missedLookback = 7 * 24 * time.Hour
+
 // signingView is one Standard Webhooks secret, masked.
 type signingView struct {
 	Masked    string
@@ -164,8 +168,9 @@ func (s *Server) renderEndpointPage(w http.ResponseWriter, r *http.Request, stat
 }
 
 // missed counts what the endpoint missed: failed or dead deliveries
-// changed since it was disabled (or paused, or began failing). Nil when
-// there is nothing to replay or the server keeps no replay jobs.
+// changed since it was disabled (or paused, or began failing), or in the
+// last missedLookback when it is healthy. Nil when the server keeps no
+// replay jobs or no health.
 func (s *Server) missed(r *http.Request, e *herald.Endpoint, h *herald.EndpointHealth) (*missedView, error) {
 	if s.cfg.Replays == nil || h == nil {
 		return nil, nil
@@ -179,7 +184,9 @@ func (s *Server) missed(r *http.Request, e *herald.Endpoint, h *herald.EndpointH
 	case !h.FailingSince.IsZero():
 		m.Since, m.Why = h.FailingSince, "since it began failing"
 	default:
-		return nil, nil
+		// Healthy now (resumed, or recovered): what failed lately, so
+		// what it missed while paused can still be replayed.
+		m.Since, m.Why = s.now().Add(-missedLookback), "in the last "+span(missedLookback)
 	}
 	m.filter = herald.DeliveryFilter{CustomerID: e.CustomerID, EndpointID: e.ID, States: missedStates, ChangedSince: m.Since}
 	counts, err := s.cfg.Replays.DeliveryCountByState(r.Context(), &m.filter)
