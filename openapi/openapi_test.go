@@ -339,6 +339,12 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", V+"/customers/{customerId}", []string{"nobody"}, admin, "", 404)
 	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{"retentionDays":7}`, 200)
 
+	// The event catalogue.
+	n.call("GET", V+"/event-types", nil, admin, "", 200)
+	n.call("GET", V+"/event-types?customerId=6269", nil, admin, "", 200)
+	n.call("GET", V+"/event-types?customerId=nobody", nil, admin, "", 404)
+	n.call("GET", V+"/event-types?what=1", nil, admin, "", 400)
+
 	// Endpoints.
 	ep := n.call("POST", V+"/customers/{customerId}/endpoints", []string{cid}, admin,
 		`{"url":"`+partner.URL+`/hook","eventTypes":["WorkFlowStatusChangeEvent","JobUnpostToWebEvent"],"auth":{"type":"basic","username":"u","password":"p"}}`, 201)

@@ -26,10 +26,10 @@ var axeSource = sync.OnceValues(func() (string, error) {
 
 // axeViolation is one rule axe-core found broken, with where.
 type axeViolation struct {
-	ID      string `json:"id"`
-	Impact  string `json:"impact"`
-	Help    string `json:"help"`
-	Nodes   []struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
 		Target []any `json:"target"`
 	} `json:"nodes"`
 }

@@ -39,6 +39,8 @@ type chart struct {
 	// Format writes a value in the table and the axis. Default: a whole
 	// number.
 	Format func(float64) string
+	// FirstColumn heads the table's label column. Default: "Time (UTC)".
+	FirstColumn string
 }
 
 // Chart geometry, in SVG user units; the SVG scales to its box.
@@ -158,7 +160,11 @@ func (c *chart) HTML() template.HTML {
 		fmt.Fprintf(&b, `<li><span class="key %s" aria-hidden="true"></span>%s</li>`, esc(s.Class), esc(s.Name))
 	}
 	b.WriteString(`</ul>`)
-	fmt.Fprintf(&b, `<details><summary>%s as a table</summary><div class="table-scroll"><table><thead><tr><th scope="col">Time (UTC)</th>`, esc(c.Title))
+	first := c.FirstColumn
+	if first == "" {
+		first = "Time (UTC)"
+	}
+	fmt.Fprintf(&b, `<details><summary>%s as a table</summary><div class="table-scroll"><table><thead><tr><th scope="col">%s</th>`, esc(c.Title), esc(first))
 	for _, s := range c.Series {
 		fmt.Fprintf(&b, `<th scope="col">%s</th>`, esc(s.Name))
 	}

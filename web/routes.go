@@ -23,6 +23,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ui/", s.requireSession(s.handleHome))
 	mux.Handle("GET /ui/customers", s.requireSession(s.handleCustomerList))
 	mux.Handle("POST /ui/customers", s.requireSession(s.handleCustomerCreate))
+	mux.Handle("GET /ui/operator", s.requireSession(s.handleOperator))
+	mux.Handle("GET /ui/event-types", s.requireSession(s.handleEventTypes))
 	mux.Handle("GET /ui/customers/{customerId}", s.requireSession(s.handleNotifications))
 	mux.Handle("GET /ui/customers/{customerId}/endpoints/new", s.requireSession(s.handleEndpointNew))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints", s.requireSession(s.handleEndpointSave))

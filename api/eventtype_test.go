@@ -1,0 +1,55 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/wire"
+)
+
+func TestEventTypeList(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.createCustomer(t, "6269")
+	b.createCustomer(t, "2187")
+	mine := b.createEndpoint(t, "6269", wire.EventTypeAssessment)
+	b.createEndpoint(t, "2187", wire.EventTypeAssessment)
+
+	r := b.rawRequest(t, http.MethodGet, "/api/v1/event-types?customerId=6269", nil, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	var out api.EventTypeList
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Data) != len(wire.EventTypes) {
+		t.Fatalf("%d types, want %d", len(out.Data), len(wire.EventTypes))
+	}
+	a := out.Data[0]
+	if a.Type != wire.EventTypeAssessment || !a.Interactive || len(a.Endpoints) != 1 || a.Endpoints[0].ID != mine.ID {
+		t.Errorf("AssessmentEvent: %+v, want interactive with only endpoint %s", a, mine.ID)
+	}
+	if len(out.Data[1].Endpoints) != 0 {
+		t.Errorf("WorkFlowStatusChangeEvent lists %d endpoints, want none", len(out.Data[1].Endpoints))
+	}
+	// The example is the body a partner receives: wire parses it, and its
+	// links point at the node's public URL for the customer.
+	body, err := wire.ParseBody(a.Example)
+	if err != nil || body.CustomerID != "6269" || !strings.Contains(string(a.Example), testPublicURL+"/customers/6269/") {
+		t.Errorf("example %s: %v", a.Example, err)
+	}
+	if a.Headers["Content-Encoding"] != "gzip" || a.Headers[wire.HeaderEventID] == "" {
+		t.Errorf("headers %v", a.Headers)
+	}
+
+	if r := b.rawRequest(t, http.MethodGet, "/api/v1/event-types", nil, ""); r.status != http.StatusOK || strings.Contains(string(r.body), `"endpoints"`) {
+		t.Errorf("without a customer: %d, endpoints listed: %s", r.status, r.body)
+	}
+	if r := b.rawRequest(t, http.MethodGet, "/api/v1/event-types?customerId=nobody", nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("unknown customer: %d", r.status)
+	}
+}
