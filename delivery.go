@@ -157,6 +157,14 @@ type DeliveryListParams struct {
 	EndpointID string
 	Since      time.Time // created at or after
 	Until      time.Time // created before
+	// EventID and DeliveryID find the deliveries of one event (the
+	// Herald-Event-Id a partner quotes) or one delivery.
+	EventID    string
+	DeliveryID string
+	// SystemID and PersonID find the deliveries of events whose body has
+	// that systemId, or is about that person (EventSearchKeys).
+	SystemID string
+	PersonID string
 	// Cursor is the NextCursor of the previous page; empty for the first.
 	Cursor string
 	// Limit is the page size; 0 means 50, and it is capped at 500.
