@@ -53,3 +53,28 @@ func TestEventTypeList(t *testing.T) {
 		t.Errorf("unknown customer: %d", r.status)
 	}
 }
+
+func TestDeliveryListSearch(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.createCustomer(t, "2187")
+	b.createEndpoint(t, "2187", wire.EventTypeWorkFlowStatusChange)
+	no := false
+	ev := b.publish(t, "2187", &api.EventPublishRequest{Interactive: &no, EventParams: wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange,
+		SystemID: "13437", UserID: "9059", PersonID: "9166", JobID: "4442", OldStatus: "1", NewStatus: "2"}})
+	b.publish(t, "2187", &api.EventPublishRequest{Interactive: &no, EventParams: wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange,
+		SystemID: "99", UserID: "9059", PersonID: "1", JobID: "4442", OldStatus: "1", NewStatus: "2"}})
+	for q, want := range map[string]int{"systemId=13437": 1, "personId=9166": 1, "personId=9059": 0, "eventId=" + ev.ID: 1, "systemId=nope": 0, "": 2} {
+		r := b.rawRequest(t, http.MethodGet, "/api/v1/customers/2187/deliveries?"+q, nil, "")
+		var out api.DeliveryList
+		if err := json.Unmarshal(r.body, &out); err != nil || r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, r.status, r.body)
+		}
+		if len(out.Data) != want {
+			t.Errorf("%s: %d deliveries, want %d", q, len(out.Data), want)
+		}
+	}
+	if r := b.rawRequest(t, http.MethodGet, "/api/v1/customers/2187/deliveries?systemId="+strings.Repeat("9", 201), nil, ""); r.status != http.StatusBadRequest {
+		t.Errorf("long systemId: %d", r.status)
+	}
+}

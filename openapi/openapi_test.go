@@ -388,6 +388,8 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", V+"/events/{eventId}", []string{"ev_nothing"}, admin, "", 404)
 	n.call("GET", V+"/customers/{customerId}/deliveries?limit=1&state=delivered,pending", []string{cid}, admin, "", 200)
 	n.call("GET", V+"/customers/{customerId}/deliveries?limit=0", []string{cid}, admin, "", 400)
+	n.call("GET", V+"/customers/{customerId}/deliveries?eventId="+evID+"&systemId=13437&personId=9166", []string{cid}, admin, "", 200)
+	n.call("GET", V+"/customers/{customerId}/deliveries?deliveryId="+delID, []string{cid}, admin, "", 200)
 	n.call("POST", V+"/deliveries/{deliveryId}/retry", []string{delID}, admin, "", 202)
 
 	// Recovery.

@@ -83,7 +83,15 @@ func TestReplay(t *testing.T) {
 	if _, body := b.get("/ui/customers/6269/deliveries?state=dead"); strings.Contains(body, "replay-submit") {
 		t.Error("explorer offers to replay nothing")
 	}
-	code, h, body := b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}})
+	// The form asks first, saying how many go out again; nothing starts.
+	code, _, body = b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}})
+	if code != http.StatusOK || !strings.Contains(body, "This sends 2 deliveries again") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("replay confirmation: %d\n%s", code, body)
+	}
+	if jobs, _ := n.store.ReplayJobList(t.Context(), "6269", 0); len(jobs) != 0 {
+		t.Fatalf("%d replay jobs before the confirmation", len(jobs))
+	}
+	code, h, body := b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}, "confirm": {"yes"}})
 	jobPath := h.Get("Location")
 	if code != http.StatusSeeOther || !strings.HasPrefix(jobPath, "/ui/customers/6269/replays/rpl_") {
 		t.Fatalf("create replay: %d to %q\n%s", code, jobPath, body)
