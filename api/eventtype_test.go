@@ -78,3 +78,30 @@ func TestDeliveryListSearch(t *testing.T) {
 		t.Errorf("long systemId: %d", r.status)
 	}
 }
+
+func TestCustomerRenameDelete(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.createCustomer(t, "6269")
+	b.createCustomer(t, "2187")
+	e := b.createEndpoint(t, "6269", wire.EventTypeAssessment)
+	r := b.rawRequest(t, http.MethodPatch, "/api/v1/customers/6269", nil, `{"name":"Acme Talent"}`)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"name":"Acme Talent"`) {
+		t.Fatalf("rename: %d %s", r.status, r.body)
+	}
+	if r := b.rawRequest(t, http.MethodPatch, "/api/v1/customers/6269", nil, `{"name":""}`); r.status != http.StatusBadRequest {
+		t.Errorf("empty name: %d", r.status)
+	}
+	if r := b.rawRequest(t, http.MethodDelete, "/api/v1/customers/6269", nil, ""); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := b.rawRequest(t, http.MethodGet, "/api/v1/customers/6269/endpoints/"+e.ID, nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("the deleted customer's endpoint: %d", r.status)
+	}
+	if r := b.rawRequest(t, http.MethodGet, "/api/v1/customers/2187", nil, ""); r.status != http.StatusOK {
+		t.Errorf("the other customer: %d", r.status)
+	}
+	if r := b.rawRequest(t, http.MethodDelete, "/api/v1/customers/6269", nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("delete twice: %d", r.status)
+	}
+}

@@ -16,6 +16,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/customers", s.handle(s.handleCustomerList))
 	mux.Handle("GET /api/v1/customers/{customerId}", s.handle(s.handleCustomerGet))
 	mux.Handle("PATCH /api/v1/customers/{customerId}", s.handle(s.handleCustomerUpdate))
+	mux.Handle("DELETE /api/v1/customers/{customerId}", s.handle(s.handleCustomerDelete))
 
 	mux.Handle("POST /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointCreate))
 	mux.Handle("GET /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointList))

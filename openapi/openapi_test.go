@@ -338,6 +338,11 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", V+"/customers/{customerId}", []string{cid}, admin, "", 200)
 	n.call("GET", V+"/customers/{customerId}", []string{"nobody"}, admin, "", 404)
 	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{"retentionDays":7}`, 200)
+	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{"name":"Acme Talent"}`, 200)
+	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{}`, 400)
+	n.call("POST", V+"/customers", nil, admin, `{"id":"gone","name":"Gone"}`, 201)
+	n.call("DELETE", V+"/customers/{customerId}", []string{"gone"}, admin, "", 204)
+	n.call("DELETE", V+"/customers/{customerId}", []string{"gone"}, admin, "", 404)
 
 	// The event catalogue.
 	n.call("GET", V+"/event-types", nil, admin, "", 200)

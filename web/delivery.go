@@ -38,8 +38,8 @@ type explorerData struct {
 	// Searching: a search key is set, which a bulk replay cannot filter
 	// by, so none is offered.
 	Searching bool
-	NextURL                               string
-	Error                                 string
+	NextURL   string
+	Error     string
 	// Replay offers a bulk replay of everything the filter matches; nil
 	// when the server has no ReplayStore or the filter is bad.
 	Replay *replayOffer
