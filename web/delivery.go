@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,7 +177,16 @@ type deliveryData struct {
 	Event    *herald.Event
 	Body     string // the event body as sent, decompressed and indented
 	Attempts []attemptView
-	Retried  bool
+	// Retried: the page follows a Retry now made at RetriedAt, and says
+	// what has become of it.
+	Retried   bool
+	RetriedAt time.Time
+	Now       time.Time
+}
+
+// RetryAttempted reports whether an attempt was made since the retry.
+func (d *deliveryData) RetryAttempted() bool {
+	return d.Retried && !d.Delivery.LastAttemptAt.Before(d.RetriedAt.Truncate(time.Millisecond))
 }
 
 func (d *deliveryData) customer() *herald.Customer { return d.Cust }
@@ -208,7 +218,10 @@ func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return fmt.Errorf("get event: %w", err)
 	}
-	data := &deliveryData{Cust: c, Delivery: d, Event: ev, Retried: r.URL.Query().Get("retried") == "1"}
+	data := &deliveryData{Cust: c, Delivery: d, Event: ev, Now: s.now()}
+	if ms, err := strconv.ParseInt(r.URL.Query().Get("retried"), 10, 64); err == nil && ms > 0 {
+		data.Retried, data.RetriedAt = true, time.UnixMilli(ms).UTC()
+	}
 	if e, err := s.cfg.Store.EndpointGet(r.Context(), d.EndpointID); err == nil {
 		data.Endpoint = e
 	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
@@ -263,5 +276,5 @@ func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("retry delivery: %w", err)
 	}
 	s.cfg.WakeFunc()
-	return redirect(w, r, customerPath(c.ID, "deliveries", d.ID)+"?"+url.Values{"retried": {"1"}}.Encode())
+	return redirect(w, r, customerPath(c.ID, "deliveries", d.ID)+"?"+url.Values{"retried": {strconv.FormatInt(s.now().UnixMilli(), 10)}}.Encode())
 }
