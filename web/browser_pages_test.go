@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,14 +17,17 @@ import (
 type browserSession struct {
 	t   *testing.T
 	n   *testNode
+	c   context.Context
 	run func(what string, steps ...chromedp.Action[chromedp.Void])
 	txt func(sel string) string
 }
 
+func (b *browserSession) ctx() context.Context { return b.c }
+
 func newBrowserSession(t *testing.T, n *testNode, operator bool) *browserSession {
 	t.Helper()
 	ctx := newBrowser(t)
-	b := &browserSession{t: t, n: n}
+	b := &browserSession{t: t, n: n, c: ctx}
 	b.run = func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -195,4 +199,108 @@ func TestBrowserEndpointPage(t *testing.T) {
 	if _, err := n.store.EndpointGet(ctx, sw.ID); herald.ErrorCode(err) != herald.ENOTFOUND {
 		t.Errorf("after delete: %v", err)
 	}
+}
+
+// TestBrowserOperatorPages walks the pages an operator adds to: the
+// overview with its charts, the event catalogue, the explorer's search,
+// and renaming and deleting a customer.
+func TestBrowserOperatorPages(t *testing.T) {
+	n := newTestNode(t)
+	partner := newPartner(t)
+	n.seedCustomers(t)
+	ctx := t.Context()
+	e := &herald.Endpoint{CustomerID: "6269", URL: partner.URL + "/reject", EventTypes: []wire.EventType{wire.EventTypeAssessment},
+		Auth: herald.Auth{Type: herald.AuthTypeNone}, Enabled: true}
+	if err := n.store.EndpointCreate(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowserSession(t, n, true)
+
+	// A rejected test event, to search for and to chart.
+	b.run("test event",
+		chromedp.Navigate(n.url+"/ui/customers/6269"),
+		chromedp.SetValue(chromedp.ID("test-type"), "AssessmentEvent"),
+		chromedp.Click(`//button[text()="Send test event"]`),
+		chromedp.WaitVisible(`//caption[text()="Partner replies"]`),
+		screenshot(t, "test-event-result"),
+	)
+	if got := b.txt("section.result tbody"); !strings.Contains(got, "/reject") || !strings.Contains(got, "rejected") {
+		t.Errorf("test result: %q", got)
+	}
+	res, err := n.store.DeliveryList(ctx, &herald.DeliveryListParams{CustomerID: "6269"})
+	if err != nil || len(res.Deliveries) != 1 {
+		t.Fatalf("deliveries: %v %v", res, err)
+	}
+	dl := res.Deliveries[0]
+	b.run("search by event id",
+		chromedp.Click(`//section[contains(@class,"result")]//p/a`),
+		chromedp.WaitVisible(`//caption[starts-with(text(),"Deliveries")]`),
+		screenshot(t, "deliveries-search"),
+	)
+	if v, err := chromedp.Run(b.ctx(), chromedp.Value(chromedp.ID("f-event"))); err != nil || v != dl.EventID {
+		t.Errorf("event id field %q (%v), want %s kept from the URL", v, err, dl.EventID)
+	}
+	if got := b.txt("table tbody"); !strings.Contains(got, "/reject") || !strings.Contains(got, "Please provide a valid") {
+		t.Errorf("explorer row lacks the endpoint or the partner's message: %q", got)
+	}
+	b.run("search by person, nothing",
+		chromedp.Navigate(n.url+"/ui/customers/6269/deliveries?person=no-such-person"),
+		chromedp.WaitVisible(`//p[text()="No deliveries match."]`),
+	)
+
+	b.run("overview",
+		chromedp.Click(`//nav//a[text()="Overview"]`),
+		chromedp.WaitVisible(chromedp.CSS("figure#per-minute svg")),
+		screenshot(t, "operator-overview"),
+	)
+	if got := b.txt("#queue"); !strings.Contains(got, "Demo Talent Co") {
+		t.Errorf("queue chart: %q", got)
+	}
+	if cur, err := chromedp.Run(b.ctx(), chromedp.AttributeValue(`//nav//a[text()="Overview"]`, "aria-current")); err != nil || cur.Value != "page" {
+		t.Errorf("aria-current of the overview link: %q %v", cur.Value, err)
+	}
+
+	b.run("event catalogue",
+		chromedp.Click(`//nav//a[text()="Event types"]`),
+		chromedp.WaitVisible(`//h1[text()="Event types"]`),
+		screenshot(t, "event-types"),
+	)
+	if got := b.txt("#type-AssessmentEvent"); !strings.Contains(got, "Demo Talent Co") || !strings.Contains(got, "/reject") || !strings.Contains(got, "Yes: a person waits") {
+		t.Errorf("catalogue entry: %q", got)
+	}
+
+	b.run("rename",
+		chromedp.Click(`//nav//a[text()="Customers"]`),
+		chromedp.WaitVisible(chromedp.ID("rename-2187")),
+		chromedp.SetValue(chromedp.ID("rename-2187"), "Acme Talent"),
+		chromedp.Click(`//button[@aria-label="Rename Acme"]`),
+		chromedp.WaitVisible(`//p[@id="flash" and text()="Customer renamed."]`),
+		screenshot(t, "customers"),
+	)
+	if c, _ := n.store.CustomerGet(ctx, "2187"); c.Name != "Acme Talent" {
+		t.Errorf("renamed to %q", c.Name)
+	}
+	b.run("delete asks for the id",
+		chromedp.Click(`//a[@aria-label="Delete Acme Talent…"]`),
+		chromedp.WaitVisible(chromedp.ID("confirm-type")),
+		screenshot(t, "confirm-delete-customer"),
+		chromedp.SendKeys(chromedp.ID("confirm-type"), "wrong"),
+		chromedp.Click(chromedp.ID("confirm-submit")),
+		chromedp.WaitVisible(chromedp.ID("confirm-err")),
+	)
+	if _, err := n.store.CustomerGet(ctx, "2187"); err != nil {
+		t.Fatal("deleted without the right id")
+	}
+	b.run("delete",
+		chromedp.SetValue(chromedp.ID("confirm-type"), "2187"),
+		chromedp.Click(chromedp.ID("confirm-submit")),
+		chromedp.WaitVisible(`//p[@id="flash" and text()="Customer deleted, with everything it had."]`),
+	)
+	if _, err := n.store.CustomerGet(ctx, "2187"); herald.ErrorCode(err) != herald.ENOTFOUND {
+		t.Errorf("after delete: %v", err)
+	}
+	b.run("sign out",
+		chromedp.Click(`//button[text()="Sign out"]`),
+		chromedp.WaitVisible(`//p[@id="flash" and text()="You are signed out."]`),
+	)
 }

@@ -44,6 +44,18 @@ var funcs = template.FuncMap{
 	"stateClass": func(s herald.DeliveryState) string { return "state-" + string(s) },
 	"statusOK":   func(code int) bool { return code >= 200 && code < 400 },
 	"join":       strings.Join,
+	// breakURL lets a long URL wrap only between its parts (after "/",
+	// "?", "&", "="), never inside a host name or a word.
+	"breakURL": func(u string) template.HTML {
+		var b strings.Builder
+		for _, r := range u {
+			b.WriteString(template.HTMLEscapeString(string(r)))
+			if r == '/' || r == '?' || r == '&' || r == '=' {
+				b.WriteString("<wbr>")
+			}
+		}
+		return template.HTML(b.String()) // #nosec G203 -- escaped
+	},
 	// id shows a long id short (prefix, an ellipsis, the last 8
 	// characters), with the whole id on hover and when copied (ids.js).
 	"id": func(id string) template.HTML {
