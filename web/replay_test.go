@@ -198,7 +198,7 @@ func TestNotificationsHealth(t *testing.T) {
 	rows := strings.Split(body, "<tr>")
 	row := func(e *herald.Endpoint) string {
 		for _, r := range rows {
-			if strings.Contains(r, "<code>"+e.URL+"</code>") {
+			if strings.Contains(r, `aria-label="Open endpoint `+e.URL+`"`) {
 				return r
 			}
 		}
