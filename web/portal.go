@@ -69,6 +69,9 @@ type jobPageData struct {
 	Errors     map[string]string
 	Message    string // the partner's message after applying
 	Applied    bool
+	// PartnerDown: no partner answered (timed out, or queued): the
+	// candidate reads that the step will come later, not partner jargon.
+	PartnerDown bool
 }
 
 // postedJob loads a job posted on a portal that this server hosts.
@@ -137,6 +140,7 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		return redirect(w, r, herald.AssessmentReturnURL(strings.TrimPrefix(j.PortalURL, s.cfg.PublicURL), res.ApplicantWorkflow.ID))
 	}
 	d.Applied, d.Message = true, msg
+	d.PartnerDown = msg == msgTimedOut || msg == msgQueued
 	s.render(w, r, http.StatusOK, "portal_job", j.JobTitle, d)
 	return nil
 }
