@@ -290,7 +290,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("task-result")),
 		screenshot(t, "portal-onboard-return"),
 	)
-	if got := text("#task-result"); !strings.Contains(got, "You finished E-Verify") {
+	if got := text("#task-result"); !strings.Contains(got, "You are back from E-Verify") {
 		t.Errorf("return page %q", got)
+	}
+	if got := text("table"); strings.Contains(got, "inprogress") || !strings.Contains(got, "waiting for the provider's result") || !strings.Contains(got, "Continue") {
+		t.Errorf("task statuses %q: raw values, or no truthful label", got)
 	}
 }

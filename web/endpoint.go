@@ -26,6 +26,9 @@ type notificationsData struct {
 	// onboarding link form; Onboard is its answer (?onboard=<workflow>).
 	ShowOnboard bool
 	Onboard     *onboardLinkResult
+	// Jobs are the customer's jobs, for the recruiter view (nil without
+	// a PlatformStore).
+	Jobs []*herald.Job
 }
 
 // onboardLinkResult is the signed link to a new hire's onboarding page, or
@@ -75,6 +78,11 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 		return err
 	}
 	d.ShowOnboard = s.cfg.Platform != nil
+	if s.cfg.Platform != nil {
+		if d.Jobs, err = s.cfg.Platform.JobList(r.Context(), c.ID); err != nil {
+			return fmt.Errorf("list jobs: %w", err)
+		}
+	}
 	if id := strings.TrimSpace(r.URL.Query().Get("onboard")); id != "" && d.ShowOnboard && r.Method == http.MethodGet {
 		if d.Onboard, err = s.onboardLinkFor(r, c.ID, id); err != nil {
 			return err

@@ -15,6 +15,18 @@ import (
 var funcs = template.FuncMap{
 	"pageName":    func(t wire.EventType) string { return t.PageName() },
 	"statusLabel": herald.WorkflowStatusLabel,
+	// taskStatus names an onboarding task's status for the new hire.
+	"taskStatus": func(st herald.OnboardTaskStatus) string {
+		switch st {
+		case herald.OnboardTaskStatusNotStarted:
+			return "Not started"
+		case herald.OnboardTaskStatusInProgress:
+			return "Started, waiting for the provider's result"
+		case herald.OnboardTaskStatusComplete:
+			return "Done"
+		}
+		return string(st)
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

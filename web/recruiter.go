@@ -107,6 +107,10 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 		}
 		return fmt.Errorf("get applicant: %w", err)
 	}
+	if d.UserID == "" {
+		d.Error = "Enter the platform user id the move is recorded as."
+		return s.renderRecruiter(w, r, http.StatusBadRequest, d)
+	}
 	res, err := s.cfg.Platform.WorkflowStatusChange(r.Context(), &herald.WorkflowStatusChangeParams{
 		CustomerID: c.ID, WorkflowID: wfID, NewStatus: r.PostFormValue("status"), UserID: d.UserID, PublicURL: s.cfg.PublicURL})
 	switch herald.ErrorCode(err) {
@@ -119,7 +123,7 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 		}
 		return s.renderRecruiter(w, r, http.StatusOK, d)
 	case herald.EINVALID, herald.ENOTFOUND, herald.ECONFLICT:
-		d.Error = herald.ErrorMessage(err)
+		d.Error = humanMessage(herald.ErrorMessage(err))
 		return s.renderRecruiter(w, r, http.StatusBadRequest, d)
 	default:
 		return fmt.Errorf("change status: %w", err)

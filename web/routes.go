@@ -62,6 +62,7 @@ func (s *Server) routes() http.Handler {
 	// The portal: public pages of the customer's career site, for
 	// candidates and new hires (no sign-in; see portal.go). The onboarding
 	// pages need the signed link's token or its cookie (portallink.go).
+	mux.Handle("GET /portal/{customerId}/jobs", s.handle(s.handlePortalJobs))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}", s.handle(s.handlePortalJob))
 	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.handlePortalApply))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}/assessment", s.handle(s.handlePortalThanks))
