@@ -236,6 +236,11 @@ func TestBrowser(t *testing.T) {
 	)
 
 	// The candidate: apply on the portal, go to the partner, come back.
+	run("portal jobs",
+		chromedp.Navigate(n.url+"/portal/6269/jobs"),
+		chromedp.WaitVisible(`//h1[text()="Open positions"]`),
+		screenshot(t, "portal-jobs"),
+	)
 	run("candidate",
 		chromedp.Navigate(f.job.PortalURL),
 		chromedp.WaitVisible(chromedp.ID("firstname")),

@@ -32,7 +32,7 @@ func TestPortalJobsAndReapply(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "Front Line Associate") || !strings.Contains(body, `href="`+jobPath+`"`) {
 		t.Fatalf("jobs list: %d\n%s", code, body)
 	}
-	if (strings.Contains(body, `href="/ui/"`) || strings.Contains(body, "/ui/login")) {
+	if strings.Contains(body, `href="/ui/"`) || strings.Contains(body, "/ui/login") {
 		t.Error("a candidate page links to Herald's sign-in")
 	}
 	if code, body := b.get("/portal/2187/jobs"); code != http.StatusOK || !strings.Contains(body, "no open positions") {
