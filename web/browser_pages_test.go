@@ -85,7 +85,7 @@ func TestBrowserEndpointPage(t *testing.T) {
 	page := n.url + "/ui/customers/6269/endpoints/" + sw.ID
 
 	b.run("endpoint page",
-		chromedp.Click(`//table[contains(@class,"endpoints")]//a[code[starts-with(text(),"`+partner.URL+`/hook")]]`),
+		chromedp.Click(`//a[@aria-label="Open endpoint `+sw.URL+`"]`),
 		chromedp.WaitVisible(`//h1[text()="Endpoint"]`),
 		chromedp.WaitVisible(chromedp.CSS("figure#attempts-day svg")),
 	)
