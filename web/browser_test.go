@@ -156,7 +156,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(`//nav//a[text()="Deliveries"]`),
 		chromedp.WaitVisible(`//caption[starts-with(text(),"Deliveries")]`),
 		screenshot(t, "deliveries"),
-		chromedp.Click(chromedp.CSS("table tbody tr td a")),
+		chromedp.Click(`//td[@data-label="Delivery"]/a`),
 		chromedp.WaitVisible(`//h2[starts-with(text(),"Attempts")]`),
 		screenshot(t, "delivery"),
 	)
