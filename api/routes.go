@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointGet))
 	mux.Handle("PATCH /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointUpdate))
 	mux.Handle("DELETE /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointDelete))
+	mux.Handle("POST /api/v1/customers/{customerId}/endpoints/{endpointId}/check", s.handle(s.handleEndpointCheck))
 
 	mux.Handle("GET /api/v1/event-types", s.handle(s.handleEventTypeList))
 	mux.Handle("POST /api/v1/customers/{customerId}/events", s.handle(s.handleEventPublish))

@@ -256,6 +256,14 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 			f.Errors[field] = msg
 		}
 	}
+	if len(f.Errors) == 0 && editing {
+		// A blank secret field kept the stored secret; the root rule says
+		// when that is not allowed (another host, another token URL).
+		kept := herald.CredentialsKept{Password: pf.Get("password") == "", ClientSecret: pf.Get("clientSecret") == ""}
+		if err := next.ValidateUpdate(e, kept); err != nil {
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
+		}
+	}
 	if len(f.Errors) == 0 {
 		if editing {
 			err = s.cfg.Store.EndpointUpdate(r.Context(), &next)

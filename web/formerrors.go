@@ -34,6 +34,8 @@ var humanMessages = []struct{ prefix, text string }{
 	{"auth.tokenUrl must be an absolute", "Enter the access-token URL as a full web address that starts with https://."},
 	{"auth.secret is required for standard-webhooks", "Standard Webhooks needs a signing secret (whsec_…)."},
 	{"auth.secret:", "The signing secret must be whsec_ followed by base64."},
+	{"auth.password must be entered again", "Enter the password again: the URL now leads to another host, and Herald does not send the stored password there unasked."},
+	{"auth.clientSecret must be entered again", "Enter the client secret again: the access-token URL changed, and Herald does not send the stored secret there unasked."},
 	{"auth.type is required", "Choose an authentication mode."},
 	{"auth.type", "Choose one of the authentication modes listed."},
 	{"name is required", "Enter a name."},
