@@ -24,6 +24,10 @@ type Event struct {
 	BodyGzip   []byte
 	LinkHeader string
 	CreatedAt  time.Time
+	// OnlyEndpointID, when set, limits the event's deliveries to that
+	// endpoint of the customer: a test event sent from one endpoint's
+	// page. It is a publishing instruction, not stored with the event.
+	OnlyEndpointID string
 }
 
 // EventPublishResult is what publishing one event did: the event as stored

@@ -16,6 +16,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/customers", s.handle(s.handleCustomerList))
 	mux.Handle("GET /api/v1/customers/{customerId}", s.handle(s.handleCustomerGet))
 	mux.Handle("PATCH /api/v1/customers/{customerId}", s.handle(s.handleCustomerUpdate))
+	mux.Handle("DELETE /api/v1/customers/{customerId}", s.handle(s.handleCustomerDelete))
 
 	mux.Handle("POST /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointCreate))
 	mux.Handle("GET /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointList))
@@ -24,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointDelete))
 	mux.Handle("POST /api/v1/customers/{customerId}/endpoints/{endpointId}/check", s.handle(s.handleEndpointCheck))
 
+	mux.Handle("GET /api/v1/event-types", s.handle(s.handleEventTypeList))
 	mux.Handle("POST /api/v1/customers/{customerId}/events", s.handle(s.handleEventPublish))
 	mux.Handle("GET /api/v1/events/{eventId}", s.handle(s.handleEventGet))
 

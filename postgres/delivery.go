@@ -639,6 +639,20 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	if !p.Until.IsZero() {
 		where.WriteString(` AND d.created_at < ` + arg(dbTime(p.Until)))
 	}
+	if p.EventID != "" {
+		where.WriteString(` AND d.event_id = ` + arg(p.EventID))
+	}
+	if p.DeliveryID != "" {
+		where.WriteString(` AND d.id = ` + arg(p.DeliveryID))
+	}
+	// The events of the key (events_system_id, events_person_id), then
+	// their deliveries (deliveries_event_id).
+	if p.SystemID != "" {
+		where.WriteString(` AND d.event_id IN (SELECT id FROM events WHERE customer_id = $1 AND system_id = ` + arg(p.SystemID) + `)`)
+	}
+	if p.PersonID != "" {
+		where.WriteString(` AND d.event_id IN (SELECT id FROM events WHERE customer_id = $1 AND person_id = ` + arg(p.PersonID) + `)`)
+	}
 	if p.Cursor != "" {
 		after, err := decodeCursor(p.Cursor)
 		if err != nil {

@@ -45,6 +45,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// Columns of the two unnest inserts.
 	var (
 		evID, evCustomer, evType, evStatus, evLink    []string
+		evSystem, evPerson                            []string
 		evBody                                        [][]byte
 		evCreated                                     []time.Time
 		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
@@ -82,6 +83,8 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		evBody = append(evBody, stored.BodyGzip)
 		evLink = append(evLink, stored.LinkHeader)
 		evCreated = append(evCreated, stored.CreatedAt)
+		systemID, personID := herald.EventSearchKeys(ev)
+		evSystem, evPerson = append(evSystem, systemID), append(evPerson, personID)
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range endpoints[ev.CustomerID] {
@@ -140,8 +143,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	b := &pgx.Batch{}
 	inserted := map[string]bool{}
 	b.Queue(`WITH ev AS (
-			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[])
+			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[],
+				$20::text[], $21::text[])
 			ON CONFLICT (id) DO NOTHING
 			RETURNING id
 		), dl AS (
@@ -159,7 +163,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		evID, evCustomer, evType, evStatus, evBody, evLink, evCreated,
 		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
 		nonNil(dlState), nonNil(dlError), nonNil(dlCreated), nonNil(dlNext),
-		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting),
+		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), evSystem, evPerson,
 	).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {

@@ -30,8 +30,8 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// as a conflict below), where a failing statement would be an error
 	// for the whole batch.
 	insEvent, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -67,8 +67,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		stored := *ev
 		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 		created := toMillis(stored.CreatedAt)
+		systemID, personID := herald.EventSearchKeys(ev)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
-			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created)
+			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created, systemID, personID)
 		if err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		}

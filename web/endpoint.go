@@ -26,6 +26,9 @@ type notificationsData struct {
 	// onboarding link form; Onboard is its answer (?onboard=<workflow>).
 	ShowOnboard bool
 	Onboard     *onboardLinkResult
+	// Jobs are the customer's jobs, for the recruiter view (nil without
+	// a PlatformStore).
+	Jobs []*herald.Job
 }
 
 // onboardLinkResult is the signed link to a new hire's onboarding page, or
@@ -75,6 +78,11 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 		return err
 	}
 	d.ShowOnboard = s.cfg.Platform != nil
+	if s.cfg.Platform != nil {
+		if d.Jobs, err = s.cfg.Platform.JobList(r.Context(), c.ID); err != nil {
+			return fmt.Errorf("list jobs: %w", err)
+		}
+	}
 	if id := strings.TrimSpace(r.URL.Query().Get("onboard")); id != "" && d.ShowOnboard && r.Method == http.MethodGet {
 		if d.Onboard, err = s.onboardLinkFor(r, c.ID, id); err != nil {
 			return err
@@ -236,7 +244,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	case herald.AuthTypeStandardWebhooks:
 		if sw := strings.TrimSpace(pf.Get("signingSecret")); sw != "" {
 			if err := wire.ValidateWebhookSecret(sw); err != nil {
-				f.Errors["signingSecret"] = err.Error()
+				f.Errors["signingSecret"] = humanMessage("auth.secret: " + err.Error())
 			} else {
 				a.RotateSigningSecret(herald.Secret(sw), s.now(), herald.DefaultRotationOverlap)
 			}
@@ -246,14 +254,17 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		a.SigningSecrets = nil
 	}
 	next.Auth = a
-	if len(f.Errors) == 0 {
+	for field, msg := range endpointFieldErrors(&next) {
+		if _, ok := f.Errors[field]; !ok {
+			f.Errors[field] = msg
+		}
+	}
+	if len(f.Errors) == 0 && editing {
 		// A blank secret field kept the stored secret; the root rule says
 		// when that is not allowed (another host, another token URL).
 		kept := herald.CredentialsKept{Password: pf.Get("password") == "", ClientSecret: pf.Get("clientSecret") == ""}
-		if err := next.Validate(); err != nil {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
-		} else if err := next.ValidateUpdate(e, kept); editing && err != nil {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+		if err := next.ValidateUpdate(e, kept); err != nil {
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
 		}
 	}
 	if len(f.Errors) == 0 {
@@ -263,7 +274,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 			err = s.cfg.Store.EndpointCreate(r.Context(), &next)
 		}
 		if herald.ErrorCode(err) == herald.EINVALID {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
 		} else if err != nil {
 			return fmt.Errorf("save endpoint: %w", err)
 		}
@@ -272,7 +283,11 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		s.render(w, r, http.StatusBadRequest, "endpoint", "Endpoint · "+c.Name, f)
 		return nil
 	}
-	return redirect(w, r, customerPath(c.ID)+"?saved="+urlQueryEscape(next.ID))
+	done := "added"
+	if editing {
+		done = "saved"
+	}
+	return redirect(w, r, customerPath(c.ID, "endpoints", next.ID)+"?done="+done)
 }
 
 // fieldOf names the form field a validation message is about: herald's
@@ -305,7 +320,28 @@ func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) er
 	if err := s.cfg.Store.EndpointDelete(r.Context(), c.ID, e.ID); err != nil {
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
-	return redirect(w, r, customerPath(c.ID))
+	return redirect(w, r, customerPath(c.ID)+"?done=endpoint-deleted")
+}
+
+// handleEndpointDeleteConfirm serves GET
+// /ui/customers/{customerId}/endpoints/{endpointId}/delete: the question
+// before the delete.
+func (s *Server) handleEndpointDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.endpointFor(r, c)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "confirm", "Delete endpoint · "+c.Name, &confirmData{Cust: c,
+		Heading: "Delete this endpoint?",
+		Lines: []string{"Herald stops sending events to " + e.URL + ".",
+			"Its deliveries stay in the delivery explorer; those still pending fail. This cannot be undone: to stop for a while, pause the endpoint instead."},
+		Action: customerPath(c.ID, "endpoints", e.ID, "delete"), Button: "Delete endpoint", Danger: true,
+		Cancel: customerPath(c.ID, "endpoints", e.ID)})
+	return nil
 }
 
 // onboardLinkFor returns the signed onboarding link of one of the

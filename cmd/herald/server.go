@@ -319,19 +319,20 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, errors.New("the store does not implement herald.WebUserStore")
 	}
 	webServer, err := web.NewServer(web.Config{
-		Store:               n.store,
-		Platform:            ps,
-		Users:               users,
-		Publisher:           n.publisher,
-		Deliverer:           n.dispatcher,
-		WakeFunc:            n.dispatcher.Wake,
-		AdminToken:          herald.Secret(n.adminToken),
-		PublicURL:           publicURL,
-		Logger:              cfg.Logger,
-		InteractiveDeadline: cfg.InteractiveDeadline,
-		ReplayWakeFunc:      n.replayer.Wake,
-		CircuitStateFunc:    func(id string) string { return n.dispatcher.CircuitState(id).String() },
-		Checker:             checker,
+		Store:                n.store,
+		Platform:             ps,
+		Users:                users,
+		Publisher:            n.publisher,
+		Deliverer:            n.dispatcher,
+		WakeFunc:             n.dispatcher.Wake,
+		AdminToken:           herald.Secret(n.adminToken),
+		PublicURL:            publicURL,
+		Logger:               cfg.Logger,
+		InteractiveDeadline:  cfg.InteractiveDeadline,
+		ReplayWakeFunc:       n.replayer.Wake,
+		CircuitStateFunc:     func(id string) string { return n.dispatcher.CircuitState(id).String() },
+		Checker:              checker,
+		CircuitOpenUntilFunc: n.dispatcher.CircuitOpenUntil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

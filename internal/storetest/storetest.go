@@ -29,6 +29,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 		return t.Context(), newStore(t)
 	}
 	t.Run("Customer", func(t *testing.T) { t.Parallel(); exerciseCustomer(t, setup) })
+	t.Run("CustomerRenameDelete", func(t *testing.T) { t.Parallel(); exerciseCustomerRenameDelete(t, setup) })
 	t.Run("Endpoint", func(t *testing.T) { t.Parallel(); exerciseEndpoint(t, setup) })
 	t.Run("EndpointControls", func(t *testing.T) { t.Parallel(); exerciseEndpointControls(t, setup) })
 	t.Run("Event", func(t *testing.T) { t.Parallel(); exerciseEvent(t, setup) })
