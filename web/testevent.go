@@ -71,7 +71,8 @@ func (s *Server) handleTestEvent(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: c.ID, Type: t,
 		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now}
+		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now,
+		TraceContext: herald.TraceContextFromContext(r.Context())}
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
 		return fmt.Errorf("publish test event: %w", err)
