@@ -17,6 +17,10 @@ type Event struct {
 	// Attempt is the delivery attempt (Herald-Attempt), 1 for the first;
 	// 0 when the sender does not say.
 	Attempt int
+	// TraceParent is the sender's W3C traceparent: the trace of this
+	// attempt, which the partner's spans may join; nil when the sender
+	// sent none (or a malformed one, which is ignored).
+	TraceParent *TraceParent
 	// Type is the canonical event type: ApplicationCompletedEvent arrives
 	// as AssessmentEvent. Body.EventType keeps the type as sent.
 	Type       wire.EventType

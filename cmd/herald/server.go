@@ -257,8 +257,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		}
 	}
 
-	// Publishes and platform actions get a span around their commit.
-	var publisher herald.Publisher = n.publisher
+	// Publishes are counted (herald_publish_errors_total), and they and
+	// platform actions get a span around their commit.
+	publisher := n.metrics.Publisher(n.publisher)
 	if traced {
 		publisher = tracing.Publisher(n.publisher, tp)
 	}
