@@ -87,8 +87,7 @@ func TestAttemptSpansFollowThePublish(t *testing.T) {
 	r.stop()
 
 	var commit sdktrace.ReadOnlySpan
-	var attempts []sdktrace.ReadOnlySpan // of the "on" endpoint, by attempt number
-	attempts = make([]sdktrace.ReadOnlySpan, 3)
+	attempts := make([]sdktrace.ReadOnlySpan, 3) // of the "on" endpoint, by attempt number
 	for _, s := range spans.Ended() {
 		switch s.Name() {
 		case "herald.publish.commit":
