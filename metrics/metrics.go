@@ -1,9 +1,12 @@
 // Package metrics exposes Herald's Prometheus metrics: what the dispatcher
 // reports through dispatch.Observer (deliveries by outcome and event type,
-// attempt latency, attempts in flight, claim and record batch sizes,
-// circuit changes), and what it polls from the store every few seconds
-// (queue depth, age of the oldest due delivery, disabled endpoints) and
-// from the dispatcher (open circuits).
+// attempt latency by event type and by endpoint, with trace-id exemplars,
+// attempts in flight, claim and record batch sizes and the last claim's
+// time, circuit changes), what Publisher counts (publishes and publish
+// errors), and what it polls from the store every few seconds (queue
+// depth, age of the oldest due delivery, disabled endpoints) and from the
+// dispatcher (open circuits). deploy/ holds a dashboard and alerts built
+// on them; its tests check they name only metrics registered here.
 //
 // It imports the root package and Prometheus, never dispatch or a store:
 // its methods have the shapes of dispatch.Observer's funcs and cmd/herald
