@@ -64,8 +64,15 @@ func Handler(tp trace.TracerProvider, next http.Handler) http.Handler {
 	return otelhttp.NewHandler(inner, "herald",
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPropagators(propagator),
-		otelhttp.WithFilter(func(r *http.Request) bool { return !untraced(r) }))
+		otelhttp.WithFilter(func(r *http.Request) bool { return !untraced(r) }),
+		otelhttp.WithPublicEndpointFn(public))
 }
+
+// public reports whether r comes from anyone on the internet (the portal's
+// candidates and new hires) rather than from a caller holding a token. Its
+// traceparent is then only linked, not joined: a stranger must not pick
+// our trace ids or force every span to be sampled.
+func public(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/portal/") }
 
 // Route is middleware for a package's inner ServeMux: after the mux has
 // served the request, it reports the pattern the mux matched (which the

@@ -60,7 +60,9 @@ func TestHandlerNamesSpanAfterInnerRoute(t *testing.T) {
 	req := httptest.NewRequest("POST", "/api/v1/customers/6269/events", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/portal/6269", nil))
+	portal := httptest.NewRequest("GET", "/portal/6269", nil)
+	portal.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	h.ServeHTTP(httptest.NewRecorder(), portal)
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/healthz", nil))
 
 	ended := spans.Ended()
@@ -98,6 +100,11 @@ func TestHandlerNamesSpanAfterInnerRoute(t *testing.T) {
 	}
 	if got := ended[1].Name(); got != "GET /portal/{customerId}" {
 		t.Errorf("outer route's span name %q", got)
+	}
+	// The portal is public: a stranger's traceparent is linked, not joined.
+	if ended[1].Parent().IsValid() || len(ended[1].Links()) != 1 ||
+		ended[1].SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("portal span: parent %v, links %v; want a new root linked to the caller's", ended[1].Parent(), ended[1].Links())
 	}
 }
 
