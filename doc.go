@@ -24,4 +24,8 @@
 //     E-Verify, job board).
 //   - Lease: the time a node has to finish an attempt of a claimed delivery.
 //     Until it runs out, no other claimer can take the delivery.
+//   - Check: a run of the conformance battery (`herald check`) against an
+//     endpoint: test events, marked as such, sent as real ones are, whose
+//     replies are judged against the contract ([CheckReport]). Nothing of it
+//     is stored.
 package herald

@@ -21,6 +21,12 @@ type Event struct {
 	// attempt, which the partner's spans may join; nil when the sender
 	// sent none (or a malformed one, which is ignored).
 	TraceParent *TraceParent
+	// Test is set for a test event ("Herald-Test: true"): one a
+	// conformance check (`herald check`) sends to see how the endpoint
+	// behaves. Reply exactly as for a real event, but do not act on it:
+	// its ids (wire.TestIDPrefix) name no real record, and its links lead
+	// nowhere.
+	Test bool
 	// Type is the canonical event type: ApplicationCompletedEvent arrives
 	// as AssessmentEvent. Body.EventType keeps the type as sent.
 	Type       wire.EventType

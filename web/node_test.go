@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/replay"
 	"github.com/heraldhq/herald/sqlite"
@@ -69,8 +70,13 @@ func newTestNode(t testing.TB) *testNode {
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Start()
+	// Endpoint checks through the same guarded client, as serve wires them.
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: srv.URL, Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ws, err := web.NewServer(web.Config{
-		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake,
+		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake, Checker: checker,
 		ReplayWakeFunc: rr.Wake, CircuitStateFunc: func(id string) string { return d.CircuitState(id).String() },
 		AdminToken: testAdminToken, PublicURL: srv.URL, Logger: logger, InteractiveDeadline: 5 * time.Second,
 	})

@@ -31,6 +31,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointEdit))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointSave))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/delete", s.requireSession(s.handleEndpointDelete))
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
 	mux.Handle("POST /ui/customers/{customerId}/test-events", s.requireSession(s.handleTestEvent))
 	mux.Handle("GET /ui/customers/{customerId}/deliveries", s.requireSession(s.handleDeliveryList))
 	mux.Handle("GET /ui/customers/{customerId}/deliveries/{deliveryId}", s.requireSession(s.handleDeliveryGet))

@@ -94,6 +94,9 @@ type Config struct {
 	// MaxBodyBytes bounds a request body, in bytes. Default:
 	// DefaultMaxBodyBytes (64 KiB).
 	MaxBodyBytes int64
+	// Checker runs `herald check`'s battery from the endpoint check page.
+	// Nil: the page says checks are not available.
+	Checker herald.EndpointChecker
 }
 
 func (c *Config) validate() error {

@@ -22,6 +22,9 @@ const (
 	// attempt (version-traceid-parentid-flags), so a partner's spans can
 	// join Herald's trace. Sent unless the endpoint turned it off.
 	HeaderTraceParent = "traceparent"
+	// HeaderTest is "true" on a test event (Request.Test): one a
+	// conformance check sends, which a partner must not act on as real.
+	HeaderTest = "Herald-Test"
 )
 
 // Request describes one outgoing event POST.
@@ -39,12 +42,15 @@ type Request struct {
 	TraceParent string
 	// Signer authenticates the request; nil: no authentication.
 	Signer Signer
+	// Test marks a test event with "Herald-Test: true" (see BuildTestEvent).
+	Test bool
 }
 
 // NewRequest builds the event POST exactly as Herald sends it: the one place
 // that does, used by the dispatcher and by `herald trigger`. It sets
 // Content-Type, Accept-Encoding, Content-Encoding, Link and the Herald
-// headers, then signs (last, so signers see the final headers).
+// headers (and Herald-Test, for a test event), then signs (last, so
+// signers see the final headers).
 //
 // Accept-Encoding is set explicitly, as the contract asks; that turns off Go's
 // transparent decompression of the reply, so callers must decode a gzip'd
@@ -74,6 +80,9 @@ func NewRequest(ctx context.Context, r *Request, now time.Time) (*http.Request, 
 	}
 	if r.TraceParent != "" {
 		req.Header.Set(HeaderTraceParent, r.TraceParent)
+	}
+	if r.Test {
+		req.Header.Set(HeaderTest, "true")
 	}
 	if r.Signer != nil {
 		if err := r.Signer.Sign(req, r.Body, now); err != nil {

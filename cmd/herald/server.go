@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/health"
 	"github.com/heraldhq/herald/metrics"
@@ -261,7 +261,16 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	// platform actions get a span around their commit.
 	publisher := n.metrics.Publisher(n.publisher)
 	if traced {
-		publisher = tracing.Publisher(n.publisher, tp)
+		publisher = tracing.Publisher(publisher, tp)
+	}
+	// Endpoint checks (herald check from the API and UI) go through the
+	// dispatcher's client: a check reaches only what a delivery may. The
+	// budget keeps a run against a slow partner (budget plus one deadline)
+	// inside the HTTP server's 90 s write timeout.
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: publicURL,
+		Deadline: cfg.InteractiveDeadline, Budget: 45 * time.Second, UserAgent: "herald-check/" + version})
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
 	}
 	apiServer, err := api.NewServer(api.Config{
 		Store:      n.store,
@@ -273,6 +282,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		Deliverer:  n.dispatcher,
 		// Interactive publishes wait this long for partners.
 		InteractiveDeadline: cfg.InteractiveDeadline,
+		Checker:             checker,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -329,6 +339,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		InteractiveDeadline: cfg.InteractiveDeadline,
 		ReplayWakeFunc:      n.replayer.Wake,
 		CircuitStateFunc:    func(id string) string { return n.dispatcher.CircuitState(id).String() },
+		Checker:             checker,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -438,21 +449,6 @@ func (n *node) close() {
 		}
 	}
 	n.closers = nil
-}
-
-// lockDataDir takes an exclusive lock on the data directory, so two
-// processes never share one SQLite store. That is what makes it safe to
-// hand back, at start, every lease a previous process left.
-func lockDataDir(dir string) (func() error, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "herald.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another Herald process (use PostgreSQL to run several nodes)", dir)
-	}
-	return f.Close, nil
 }
 
 // adminToken returns the admin token: the configured one, or the one stored
