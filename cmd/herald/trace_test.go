@@ -154,4 +154,8 @@ func TestNodeTracesAnEventFromPublishToAttempt(t *testing.T) {
 	if !strings.Contains(body.String(), `trace_id="`+attempt.SpanContext().TraceID().String()+`"`) {
 		t.Error("the attempt latency has no exemplar with the attempt's trace id")
 	}
+	// Traced publishes are still counted.
+	if !strings.Contains(body.String(), `herald_events_published_total{event_type="AssessmentEvent"} 1`) {
+		t.Error("the publish was not counted")
+	}
 }
