@@ -57,6 +57,9 @@ const (
 	// lockClassEndpoint serializes claims for one endpoint; see
 	// DeliveryClaimDue.
 	lockClassEndpoint int32 = 0x48524c02
+	// lockClassSubject serializes changes to one (endpoint, subject)
+	// queue of an ordered endpoint; see order.go.
+	lockClassSubject int32 = 0x48524c03
 )
 
 // Config configures a Store.

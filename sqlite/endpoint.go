@@ -45,7 +45,7 @@ func unmarshalStrings[T ~string](s string) ([]T, error) {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, trace_context`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered, trace_context`
 
 func scanEndpoint(r rowScanner) (*herald.Endpoint, error) {
 	var e herald.Endpoint
@@ -53,7 +53,7 @@ func scanEndpoint(r rowScanner) (*herald.Endpoint, error) {
 	var createdAt, updatedAt, cooldownMs int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &createdAt, &updatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.TraceContext); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext); err != nil {
 		return nil, err
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
@@ -108,10 +108,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.write.ExecContext(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, e.CustomerID, e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled),
 		disabledReason(e), triggers, e.MaxConcurrency, toMillis(now), toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.TraceContext))
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered), boolInt(e.TraceContext))
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
@@ -186,13 +186,13 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	err = s.write.QueryRowContext(ctx, `UPDATE endpoints SET
 			url = ?, event_types = ?, auth = ?, gzip = ?, enabled = ?, disabled_reason = ?,
 			status_triggers = ?, max_concurrency = ?, updated_at = ?,
-			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?,
+			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?, ordered = ?,
 			trace_context = ?
 		WHERE id = ? AND customer_id = ?
 		RETURNING created_at`,
 		e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled), disabledReason(e),
 		triggers, e.MaxConcurrency, toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(),
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered),
 		boolInt(e.TraceContext), e.ID, e.CustomerID).Scan(&createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

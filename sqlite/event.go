@@ -44,6 +44,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	// endpoints holds each customer's endpoints for this batch; a nil
 	// slice (present in the map) means the customer does not exist.
 	endpoints := map[string][]*herald.Endpoint{}
+	queues := newSubjectQueues(tx)
 	for i, ev := range events {
 		if err := ev.Validate(); err != nil {
 			results[i] = &herald.EventPublishResult{Err: err}
@@ -63,7 +64,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 
 		stored := *ev
-		stored.Body = nil
 		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 		created := toMillis(stored.CreatedAt)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
@@ -84,6 +84,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 			if d == nil {
 				continue
 			}
+			if err := queues.place(ctx, d); err != nil {
+				return nil, fmt.Errorf("publish events: %w", err)
+			}
 			if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
@@ -91,6 +94,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 				r.Deliveries = append(r.Deliveries, d)
 			}
 		}
+		// Body stays until the deliveries are made: herald.EventSubject
+		// reads it for ordered endpoints rather than gunzipping BodyGzip.
+		stored.Body = nil
 		results[i] = r
 	}
 	if err := tx.Commit(); err != nil {
@@ -102,13 +108,15 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 // insertDelivery stores a delivery that newDelivery made, with the
 // arguments deliveryArgs gives. EventPublish and publishInTx both use it.
 const insertDelivery = `INSERT INTO deliveries
-	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
+	 subject, subject_seq, waiting_for)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // deliveryArgs are the arguments of insertDelivery for d.
 func deliveryArgs(d *herald.Delivery) []any {
 	return []any{d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
-		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt)}
+		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt),
+		d.Subject, d.SubjectSeq, d.WaitingFor}
 }
 
 // customerEndpoints returns the customer's endpoints, an empty non-nil slice

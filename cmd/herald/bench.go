@@ -42,12 +42,14 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	database := fs.String("database", "", "empty: SQLite in a temporary directory; postgres://... for PostgreSQL")
 	nodes := fs.Int("nodes", 1, "Herald nodes sharing the database (PostgreSQL only above 1)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the Herald runs to this file")
+	ordered := fs.Bool("ordered", false, "also run the throughput run with ordered endpoints (one subject per event), and compare")
+	perSubject := fs.Int("events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case *events < 1 || *endpoints < 1 || *conc < 1 || *nodes < 1:
-		return usagef("--events, --endpoints, --concurrency and --nodes must be at least 1")
+	case *events < 1 || *endpoints < 1 || *conc < 1 || *nodes < 1 || *perSubject < 1:
+		return usagef("--events, --endpoints, --concurrency, --nodes and --events-per-subject must be at least 1")
 	case *maxConc < 1 || *maxConc > 64:
 		return usagef("--endpoint-concurrency must be between 1 and 64")
 	case *nodes > 1 && !strings.HasPrefix(*database, "postgres"):
@@ -73,7 +75,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 	bodies := make([][]byte, *events)
 	for i := range bodies {
-		b, _, err := wire.BuildEvent("http://127.0.0.1", "6269", benchParams(i))
+		b, _, err := wire.BuildEvent("http://127.0.0.1", "6269", benchParams(i, 1))
 		if err != nil {
 			return fmt.Errorf("build bench body: %w", err)
 		}
@@ -93,7 +95,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer cluster.stop()
-	if err := cluster.configure(ctx, rc.url, *endpoints, *maxConc); err != nil {
+	if err := cluster.configure(ctx, benchCustomer, rc.url, *endpoints, *maxConc, false); err != nil {
 		return err
 	}
 
@@ -109,7 +111,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(stdout, "herald: publish through the API, durable, delivered to the same receiver...\n")
-	tp, err := cluster.throughputRun(ctx, rc, *events, *endpoints, *conc, stdout)
+	tp, err := cluster.throughputRun(ctx, rc, benchCustomer, *events, *endpoints, *conc, 1, stdout)
 	if err != nil {
 		return err
 	}
@@ -118,6 +120,51 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "  publish→arrival:     p50 %s  p99 %s  (at full load: includes the backlog)\n", tp.p50.Round(100*time.Microsecond), tp.p99.Round(100*time.Microsecond))
 	fmt.Fprintf(stdout, "  ratio to baseline:   %.2f against a writer per POST, %.2f against a reused writer (deliveries/s ÷ POSTs/s)\n\n",
 		tp.deliveredPerSec/plain.perSec, tp.deliveredPerSec/base.perSec)
+
+	if *ordered {
+		// Ordered delivery per subject (herald.Endpoint.Ordered) on
+		// endpoints of a customer of their own, so the runs share nothing
+		// but the process and the store.
+		runs := []int{1}
+		if *perSubject > 1 {
+			runs = append(runs, *perSubject)
+		}
+		var ordRuns []*runResult
+		for i, k := range runs {
+			customer := strconv.Itoa(6270 + i)
+			if err := cluster.configure(ctx, customer, rc.url, *endpoints, *maxConc, true); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "herald, ordered endpoints, %d event(s) per subject (%d subjects)...\n", k, (*events+k-1)/k)
+			otp, err := cluster.throughputRun(ctx, rc, customer, *events, *endpoints, *conc, k, stdout)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "  events accepted:     %8.0f /s (%d in %s)\n", otp.acceptedPerSec, *events, otp.publishElapsed.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "  deliveries end to end: %6.0f /s (%d in %s)\n", otp.deliveredPerSec, otp.deliveries, otp.elapsed.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "  publish→arrival:     p50 %s  p99 %s\n", otp.p50.Round(100*time.Microsecond), otp.p99.Round(100*time.Microsecond))
+			fmt.Fprintf(stdout, "  ratio to unordered:  %.2f (deliveries/s); arrivals out of subject order: %d (unordered run: %d)\n\n",
+				otp.deliveredPerSec/tp.deliveredPerSec, otp.outOfOrder, tp.outOfOrder)
+			ordRuns = append(ordRuns, otp)
+		}
+		// The unordered run again, on the store the ordered runs grew:
+		// the runs go one after the other, so this shows how much of a
+		// difference comes from running later rather than from order.
+		if err := cluster.configure(ctx, "6280", rc.url, *endpoints, *maxConc, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "herald, unordered again, after the ordered runs...\n")
+		again, err := cluster.throughputRun(ctx, rc, "6280", *events, *endpoints, *conc, 1, stdout)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  deliveries end to end: %6.0f /s (%d in %s)\n", again.deliveredPerSec, again.deliveries, again.elapsed.Round(time.Millisecond))
+		for i, otp := range ordRuns {
+			fmt.Fprintf(stdout, "  ordered run %d ÷ mean of the two unordered runs: %.2f\n", i+1,
+				otp.deliveredPerSec/((tp.deliveredPerSec+again.deliveredPerSec)/2))
+		}
+		fmt.Fprintln(stdout)
+	}
 
 	if *rate > 0 {
 		fmt.Fprintf(stdout, "herald: latency at an offered %d deliveries/s for %s...\n", *rate, *latencyFor)
@@ -175,11 +222,17 @@ func dbName(database string) string {
 	return "PostgreSQL"
 }
 
-func benchParams(i int) *wire.EventParams {
+// benchCustomer is the customer of the unordered runs.
+const benchCustomer = "6269"
+
+// benchParams is the i-th event of a run: a status change of applicant
+// workflow i/perSubject (its subject), whose newStatus is i, by which the
+// receiver knows it.
+func benchParams(i, perSubject int) *wire.EventParams {
 	return &wire.EventParams{
 		EventType: wire.EventTypeWorkFlowStatusChange,
-		SystemID:  strconv.Itoa(i), PersonID: "9166", UserID: "9059", JobID: "4442",
-		OldStatus: "1753", NewStatus: "20786",
+		SystemID:  strconv.Itoa(i / perSubject), PersonID: "9166", UserID: "9059", JobID: "4442",
+		OldStatus: "1753", NewStatus: strconv.Itoa(i),
 	}
 }
 
@@ -190,9 +243,13 @@ type benchReceiver struct {
 	url      string
 	count    atomic.Int64
 	mu       sync.Mutex
-	arrivals map[int][]time.Time // systemId → arrival times (one per endpoint)
+	arrivals map[int][]time.Time // event index (newStatus) → arrival times (one per endpoint)
 	notify   chan struct{}
 	recordOn atomic.Bool
+	// last is the highest event index that arrived per endpoint path and
+	// subject (systemId); outOfOrder counts arrivals below it.
+	last       map[string]int
+	outOfOrder atomic.Int64
 }
 
 func startBenchReceiver() (*benchReceiver, error) {
@@ -200,7 +257,8 @@ func startBenchReceiver() (*benchReceiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench receiver: %w", err)
 	}
-	rc := &benchReceiver{url: "http://" + ln.Addr().String(), arrivals: map[int][]time.Time{}, notify: make(chan struct{}, 1)}
+	rc := &benchReceiver{url: "http://" + ln.Addr().String(), arrivals: map[int][]time.Time{}, notify: make(chan struct{}, 1),
+		last: map[string]int{}}
 	rc.srv = &http.Server{Handler: http.HandlerFunc(rc.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rc.srv.Serve(ln) }()
 	return rc, nil
@@ -221,9 +279,15 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rc.recordOn.Load() {
-		seq, _ := strconv.Atoi(ev.SystemID)
+		seq, _ := strconv.Atoi(ev.NewStatus)
+		key := r.URL.Path + " " + ev.SystemID
 		rc.mu.Lock()
 		rc.arrivals[seq] = append(rc.arrivals[seq], now)
+		if last, ok := rc.last[key]; ok && seq < last {
+			rc.outOfOrder.Add(1)
+		} else {
+			rc.last[key] = seq
+		}
 		rc.mu.Unlock()
 	}
 	rc.count.Add(1)
@@ -236,8 +300,10 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 func (rc *benchReceiver) reset(record bool) {
 	rc.mu.Lock()
 	rc.arrivals = map[int][]time.Time{}
+	rc.last = map[string]int{}
 	rc.mu.Unlock()
 	rc.count.Store(0)
+	rc.outOfOrder.Store(0)
 	rc.recordOn.Store(record)
 }
 
@@ -382,13 +448,14 @@ func (c *benchCluster) stop() {
 	}
 }
 
-func (c *benchCluster) configure(ctx context.Context, receiverURL string, endpoints, maxConc int) error {
+func (c *benchCluster) configure(ctx context.Context, customerID, receiverURL string, endpoints, maxConc int, ordered bool) error {
 	cl := c.clients[0]
-	if _, err := cl.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: "6269", Name: "Bench"}); err != nil {
+	if _, err := cl.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: customerID, Name: "Bench " + customerID}); err != nil {
 		return fmt.Errorf("create customer: %w", err)
 	}
 	for i := range endpoints {
-		if _, err := cl.EndpointCreate(ctx, "6269", &api.EndpointCreateRequest{
+		if _, err := cl.EndpointCreate(ctx, customerID, &api.EndpointCreateRequest{
+			Ordered:        ordered,
 			URL:            receiverURL + "/ep" + strconv.Itoa(i),
 			EventTypes:     []wire.EventType{wire.EventTypeWorkFlowStatusChange},
 			Auth:           &api.AuthRequest{Type: "hmac", Username: "bench", Secret: "bench-secret-0123456789"},
@@ -407,11 +474,12 @@ type runResult struct {
 	acceptedPerSec  float64
 	deliveredPerSec float64
 	p50, p99, max   time.Duration
+	outOfOrder      int64 // arrivals of an event before an earlier one of its subject, to one endpoint
 }
 
 // throughputRun publishes events as fast as conc publishers can, spread over
 // the nodes, and waits until every delivery arrived.
-func (c *benchCluster) throughputRun(ctx context.Context, rc *benchReceiver, events, endpoints, conc int, progress io.Writer) (*runResult, error) {
+func (c *benchCluster) throughputRun(ctx context.Context, rc *benchReceiver, customerID string, events, endpoints, conc, perSubject int, progress io.Writer) (*runResult, error) {
 	rc.reset(true)
 	published := make([]time.Time, events)
 	var next atomic.Int64
@@ -423,14 +491,19 @@ func (c *benchCluster) throughputRun(ctx context.Context, rc *benchReceiver, eve
 		go func() {
 			defer wg.Done()
 			cl := c.clients[w%len(c.clients)]
+			// A publisher takes a subject and publishes its events one
+			// after the other, so that their publish order is their
+			// index order, which the receiver checks arrivals against.
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= events || ctx.Err() != nil {
+				first := (int(next.Add(1)) - 1) * perSubject
+				if first >= events || ctx.Err() != nil {
 					return
 				}
-				published[i] = time.Now()
-				if _, err := cl.EventPublish(ctx, "6269", &api.EventPublishRequest{EventParams: *benchParams(i)}); err != nil {
-					failed.Add(1)
+				for i := first; i < min(first+perSubject, events); i++ {
+					published[i] = time.Now()
+					if _, err := cl.EventPublish(ctx, customerID, &api.EventPublishRequest{EventParams: *benchParams(i, perSubject)}); err != nil {
+						failed.Add(1)
+					}
 				}
 			}
 		}()
@@ -448,6 +521,7 @@ func (c *benchCluster) throughputRun(ctx context.Context, rc *benchReceiver, eve
 		return nil, err
 	}
 	res := c.collect(rc, published, start)
+	res.outOfOrder = rc.outOfOrder.Load()
 	res.publishElapsed = publishElapsed
 	res.acceptedPerSec = float64(events) / publishElapsed.Seconds()
 	return res, nil
@@ -475,7 +549,7 @@ func (c *benchCluster) latencyRun(ctx context.Context, rc *benchReceiver, delive
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			published[i] = time.Now()
-			if _, err := c.clients[i%len(c.clients)].EventPublish(ctx, "6269", &api.EventPublishRequest{EventParams: *benchParams(i)}); err != nil {
+			if _, err := c.clients[i%len(c.clients)].EventPublish(ctx, benchCustomer, &api.EventPublishRequest{EventParams: *benchParams(i, 1)}); err != nil {
 				failed.Add(1)
 			}
 		}()

@@ -251,7 +251,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	if rs, ok := n.store.(herald.RetentionStore); ok && cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
 		// other's rows, and the jitter keeps them apart anyway.
-		n.purger, err = retention.New(retention.Config{Store: rs, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
+		// Expired partner access tokens go at each purge too.
+		tokens, _ := n.store.(herald.PartnerTokenPurger)
+		n.purger, err = retention.New(retention.Config{Store: rs, Tokens: tokens, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
