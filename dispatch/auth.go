@@ -23,6 +23,7 @@ type signers struct {
 type oauthEntry struct {
 	updatedAt time.Time
 	src       *wire.OAuth2TokenSource
+	used      time.Time // last handed out; prune drops entries long unused
 }
 
 func newSigners(client *http.Client) *signers {
@@ -34,20 +35,21 @@ func newSigners(client *http.Client) *signers {
 // the dispatcher's own, kept per endpoint.
 func (s *signers) signer(e *herald.Endpoint, now time.Time) wire.Signer {
 	if e.Auth.Type == herald.AuthTypeOAuth2 {
-		return &oauthSigner{src: s.tokenSource(e)}
+		return &oauthSigner{src: s.tokenSource(e, now)}
 	}
 	return e.Auth.Signer(now, nil)
 }
 
-func (s *signers) tokenSource(e *herald.Endpoint) *wire.OAuth2TokenSource {
+func (s *signers) tokenSource(e *herald.Endpoint, now time.Time) *wire.OAuth2TokenSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ent, ok := s.oauth[e.ID]; ok && ent.updatedAt.Equal(e.UpdatedAt) {
+		ent.used = now
 		return ent.src
 	}
 	src := e.Auth.TokenSource()
 	src.Client = s.client
-	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src}
+	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src, used: now}
 	return src
 }
 

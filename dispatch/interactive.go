@@ -32,10 +32,14 @@ func (d *Dispatcher) notifyWaiter(deliveryID string, r processed) {
 }
 
 // DeliverNow implements herald.Deliverer: it leases the deliveries itself
-// (by id, ahead of the queue and of the endpoint's cap, since a person is
-// waiting), attempts them concurrently with what is left of the deadline as
-// the timeout, waits until each result is committed, and says what the
-// person should see. A delivery another claimer holds is followed until it
+// (by id, ahead of the queue, since a person is waiting), attempts them
+// concurrently with what is left of the deadline as the timeout, waits
+// until each result is committed, and says what the person should see.
+// Each attempt respects its endpoint's concurrency cap (counting this
+// node's attempts in flight, background and interactive) and rate limit:
+// it waits for a slot and a token for up to half of what is left of the
+// deadline, ahead of the background, and otherwise goes back to the queue,
+// pending, to be delivered later. A delivery another claimer holds is followed until it
 // has a result or the deadline passes. What fails in a way worth retrying
 // stays pending and is retried in the background like any other delivery.
 func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time.Duration) ([]*herald.DeliveryOutcome, error) {

@@ -240,6 +240,9 @@ func (s *Server) writeICIMSError(w http.ResponseWriter, r *http.Request, err err
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="herald", Bearer realm="herald"`)
 	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	// A header value cannot hold line breaks; messages never do, but the
 	// header must not become a way to inject one.
 	detail := strings.Map(func(r rune) rune {
@@ -272,6 +275,9 @@ func (s *Server) writeManagementError(w http.ResponseWriter, r *http.Request, er
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	var body managementError
 	body.Error.Code, body.Error.Message = code, msg

@@ -296,7 +296,8 @@ func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, n
 // pgx.Batch of two multi-row statements (unnest over column arrays), which
 // pgx sends as one pipeline that the server runs in one implicit
 // transaction.
-func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) error {
+func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
 		return nil
 	}

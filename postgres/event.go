@@ -22,7 +22,8 @@ import (
 // created or edited while the batch commits applies to the next batch, as if
 // the edit had come a moment later. A customer cannot vanish in between
 // (customers are never deleted, and events.customer_id has a foreign key).
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
 		return results, nil
@@ -209,7 +210,7 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 	})
 	b.Queue(`SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`,
 		customerIDs).Query(func(rows pgx.Rows) error {
-		eps, err := collectEndpoints(rows)
+		eps, err := collectEndpoints(rows, skipAuth)
 		for _, e := range eps {
 			endpoints[e.CustomerID] = append(endpoints[e.CustomerID], e)
 		}

@@ -18,3 +18,10 @@ func Analyze(ctx context.Context, s *Store) error {
 	_, err := s.pool.Exec(ctx, `ANALYZE customers, endpoints, events, deliveries, attempts`)
 	return err
 }
+
+// RawEndpointAuth returns an endpoint's auth column as stored.
+func RawEndpointAuth(ctx context.Context, s *Store, id string) (string, error) {
+	var auth string
+	err := s.pool.QueryRow(ctx, `SELECT auth::text FROM endpoints WHERE id = $1`, id).Scan(&auth)
+	return auth, err
+}

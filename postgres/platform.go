@@ -62,7 +62,7 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 	if err != nil {
 		return nil, err
 	}
-	eps, err := collectEndpoints(rows)
+	eps, err := collectEndpoints(rows, skipAuth)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,8 @@ func jsonArray[T ~string](v []T) string {
 
 // DeliveryRecordAttempts implements herald.Store: the batch is one
 // transaction, with two statements prepared once and run per record.
-func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) error {
+func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
 		return nil
 	}

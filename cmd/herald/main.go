@@ -64,6 +64,7 @@ func commandList() []command {
 	return []command{
 		{"serve", "run Herald: API, dispatcher and store", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"rotate-encryption-key", "seal endpoint secrets with a new HERALD_ENCRYPTION_KEY and exit", runRotateEncryptionKey},
 		{"bench", "measure end-to-end delivery throughput against plain HTTP", runBench},
 		{"listen", "run a local partner endpoint that prints the events it receives", runListen},
 		{"trigger", "send one sample event straight to a partner URL", runTrigger},

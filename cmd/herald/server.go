@@ -26,6 +26,7 @@ import (
 	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/health"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/metrics"
 	"github.com/heraldhq/herald/openapi"
 	"github.com/heraldhq/herald/platform"
@@ -46,9 +47,12 @@ type serverConfig struct {
 	PublicURL         string // "": http://<bound listen address>
 	AllowDestinations []netip.Prefix
 	AdminToken        string // "": HERALD_ADMIN_TOKEN, else the data directory's token file
-	RequestTimeout    time.Duration
-	LeaseDuration     time.Duration
-	ShutdownTimeout   time.Duration
+	// Secrets seals endpoint secrets at rest (HERALD_ENCRYPTION_KEY);
+	// nil: plain text, with a warning at start.
+	Secrets         *secretbox.Keyring
+	RequestTimeout  time.Duration
+	LeaseDuration   time.Duration
+	ShutdownTimeout time.Duration
 	// OTLPEndpoint is the OTLP/HTTP collector for traces; "": tracing off.
 	OTLPEndpoint string
 	// TracerProvider, if not nil, traces instead of an OTLP exporter (for
@@ -129,13 +133,13 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		if p, ok := strings.CutPrefix(cfg.Database, "sqlite:"); ok && p != "" {
 			path = p
 		}
-		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger})
+		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		n.store = st
 	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
-		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger})
+		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
 			return nil, fmt.Errorf("open postgres store: %w", err)
 		}
@@ -144,6 +148,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
 	n.closers = append(n.closers, n.store.Close)
+	if cfg.Secrets == nil {
+		cfg.Logger.WarnContext(ctx, plainTextWarning)
+	}
 
 	n.adminToken, err = adminToken(cfg)
 	if err != nil {
