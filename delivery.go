@@ -126,6 +126,8 @@ type ClaimedDelivery struct {
 	LeaseUntil time.Time
 	BodyGzip   []byte
 	LinkHeader string
+	// TraceContext is the event's TraceContext.
+	TraceContext string
 }
 
 // DeliveryClaimParams are the arguments of Store.DeliveryClaimDue.

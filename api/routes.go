@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/tracing"
 )
 
 // routes returns the API: every route, wrapped in the middleware, in the
@@ -49,7 +50,9 @@ func (s *Server) routes() http.Handler {
 	// carries it; the request log sits outside recover so it records the
 	// 500 a panic becomes; authentication runs before routing, so a caller
 	// without the token learns nothing about which paths exist.
-	return requestID(s.logRequests(s.recoverPanic(s.authenticate(mux))))
+	// tracing.Route reports the matched route to the server span (see
+	// tracing.Handler: this mux's match is invisible from outside).
+	return requestID(s.logRequests(s.recoverPanic(s.authenticate(tracing.Route(mux)))))
 }
 
 // noRoutePattern catches every request no route matches.

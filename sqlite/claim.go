@@ -207,8 +207,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 
 	// The event bodies, once per event (deliveries of one event share it).
 	type eventData struct {
-		bodyGzip   []byte
-		linkHeader string
+		bodyGzip     []byte
+		linkHeader   string
+		traceContext string
 	}
 	events := map[string]*eventData{}
 	var eventIDs []string
@@ -218,7 +219,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			eventIDs = append(eventIDs, d.EventID)
 		}
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT id, body_gzip, link_header FROM events
+	rows, err = tx.QueryContext(ctx, `SELECT id, body_gzip, link_header, trace_context FROM events
 		WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(eventIDs))
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
@@ -227,7 +228,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	for rows.Next() {
 		var id string
 		var e eventData
-		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader); err != nil {
+		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
 			return nil, fmt.Errorf("claim due deliveries: %w", err)
 		}
 		events[id] = &e
@@ -247,7 +248,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			LeaseUntil: leaseUntil,
 		}
 		if e := events[d.EventID]; e != nil {
-			c.BodyGzip, c.LinkHeader = e.bodyGzip, e.linkHeader
+			c.BodyGzip, c.LinkHeader, c.TraceContext = e.bodyGzip, e.linkHeader, e.traceContext
 		}
 		out = append(out, c)
 	}

@@ -30,8 +30,8 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// as a conflict below), where a failing statement would be an error
 	// for the whole batch.
 	insEvent, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -69,7 +69,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		created := toMillis(stored.CreatedAt)
 		systemID, personID := herald.EventSearchKeys(ev)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
-			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created, systemID, personID)
+			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created, systemID, personID, stored.TraceContext)
 		if err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		}
@@ -141,9 +141,9 @@ func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) 
 	var ev herald.Event
 	var typ string
 	var createdAt int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at
+	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at, trace_context
 		FROM events WHERE id = ?`, id).
-		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt)
+		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt, &ev.TraceContext)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)

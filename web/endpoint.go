@@ -108,6 +108,7 @@ type endpointForm struct {
 	// Masked hints of the stored secrets (edit only): never the secrets.
 	PasswordHint, SecretHint, ClientSecretHint, SigningHint string
 	Gzip                                                    bool
+	TraceContext                                            bool
 	Enabled                                                 bool
 	Ordered                                                 bool
 	StatusTriggers                                          string
@@ -127,7 +128,7 @@ func formFromEndpoint(c *herald.Customer, e *herald.Endpoint) *endpointForm {
 		ClientID: e.Auth.ClientID, Scope: e.Auth.Scope,
 		PasswordHint: e.Auth.Password.Masked(), SecretHint: e.Auth.Secret.Masked(),
 		ClientSecretHint: e.Auth.ClientSecret.Masked(),
-		Gzip:             e.Gzip, Enabled: e.Enabled, Ordered: e.Ordered, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
+		Gzip:             e.Gzip, TraceContext: e.TraceContext, Enabled: e.Enabled, Ordered: e.Ordered, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
 		DisabledReason: e.DisabledReason, Errors: map[string]string{}}
 	if len(e.Auth.SigningSecrets) > 0 {
 		f.SigningHint = e.Auth.SigningSecrets[0].Secret.Masked()
@@ -144,7 +145,7 @@ func (s *Server) handleEndpointNew(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	f := formFromEndpoint(c, &herald.Endpoint{Auth: herald.Auth{Type: herald.AuthTypeHMAC}, Gzip: true, Enabled: true})
+	f := formFromEndpoint(c, &herald.Endpoint{Auth: herald.Auth{Type: herald.AuthTypeHMAC}, Gzip: true, TraceContext: true, Enabled: true})
 	s.render(w, r, http.StatusOK, "endpoint", "New endpoint · "+c.Name, f)
 	return nil
 }
@@ -203,11 +204,13 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	f.AuthType, f.Username = pf.Get("authType"), strings.TrimSpace(pf.Get("username"))
 	f.TokenURL, f.ClientID, f.Scope = strings.TrimSpace(pf.Get("tokenUrl")), strings.TrimSpace(pf.Get("clientId")), strings.TrimSpace(pf.Get("scope"))
 	f.Gzip, f.Enabled = pf.Get("gzip") == "on", pf.Get("enabled") == "on"
+	f.TraceContext = pf.Get("traceContext") == "on"
 	f.Ordered = pf.Get("ordered") == "on"
 	f.StatusTriggers, f.MaxConcurrency = pf.Get("statusTriggers"), strings.TrimSpace(pf.Get("maxConcurrency"))
 
 	next := *e
 	next.URL, next.EventTypes, next.Gzip, next.Enabled = f.URL, f.EventTypes, f.Gzip, f.Enabled
+	next.TraceContext = f.TraceContext
 	next.Ordered = f.Ordered
 	if f.Enabled {
 		next.DisabledReason = ""

@@ -3,6 +3,8 @@ package web
 import (
 	"io/fs"
 	"net/http"
+
+	"github.com/heraldhq/herald/tracing"
 )
 
 // routes returns the UI and the portal: every route, wrapped in the
@@ -79,7 +81,9 @@ func (s *Server) routes() http.Handler {
 	// reply; cross-origin posts are refused before a body is read; the
 	// body limit applies before any form is parsed; the session is loaded
 	// for every route, so even the error pages know who is signed in.
-	return s.recoverPanic(securityHeaders(s.crossOrigin(s.limitBody(s.loadSession(mux)))))
+	// tracing.Route reports the matched route to the server span (see
+	// tracing.Handler: this mux's match is invisible from outside).
+	return s.recoverPanic(securityHeaders(s.crossOrigin(s.limitBody(s.loadSession(tracing.Route(mux))))))
 }
 
 // cacheStatic lets browsers keep the embedded assets for an hour; they

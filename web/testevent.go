@@ -83,7 +83,8 @@ func (s *Server) sendTestEvent(r *http.Request, c *herald.Customer, params *wire
 	now := s.now()
 	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: c.ID, Type: params.EventType,
 		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now, OnlyEndpointID: onlyEndpointID}
+		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now, OnlyEndpointID: onlyEndpointID,
+		TraceContext: herald.TraceContextFromContext(r.Context())}
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
 		return nil, fmt.Errorf("publish test event: %w", err)

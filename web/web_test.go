@@ -218,12 +218,12 @@ func TestEndpointForm(t *testing.T) {
 		t.Fatalf("no secret: %d", code)
 	}
 	code, h, _ := b.post("/ui/customers/6269/endpoints", url.Values{"url": {partner.URL + "/hook"}, "eventTypes": {"AssessmentEvent", "WorkFlowStatusChangeEvent"},
-		"authType": {"hmac"}, "username": {"acme"}, "secret": {"s3cret-shared-key-123"}, "gzip": {"on"}, "enabled": {"on"}})
+		"authType": {"hmac"}, "username": {"acme"}, "secret": {"s3cret-shared-key-123"}, "gzip": {"on"}, "traceContext": {"on"}, "enabled": {"on"}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("create: %d", code)
 	}
 	eps, _ := n.store.EndpointList(t.Context(), "6269")
-	if len(eps) != 1 || eps[0].Auth.Secret != "s3cret-shared-key-123" || !eps[0].Gzip {
+	if len(eps) != 1 || eps[0].Auth.Secret != "s3cret-shared-key-123" || !eps[0].Gzip || !eps[0].TraceContext {
 		t.Fatalf("endpoints %+v (%s)", eps, h.Get("Location"))
 	}
 	// The secret is never shown back in full; an empty field keeps it.
@@ -238,7 +238,7 @@ func TestEndpointForm(t *testing.T) {
 		t.Fatalf("update: %d", code)
 	}
 	e, _ := n.store.EndpointGet(t.Context(), eps[0].ID)
-	if e.Auth.Secret != "s3cret-shared-key-123" || e.Auth.Username != "acme2" || e.Gzip || len(e.EventTypes) != 1 {
+	if e.Auth.Secret != "s3cret-shared-key-123" || e.Auth.Username != "acme2" || e.Gzip || e.TraceContext || len(e.EventTypes) != 1 {
 		t.Fatalf("after update %+v", e)
 	}
 

@@ -37,6 +37,7 @@ func ExercisePlatform(t *testing.T, newStore func(t *testing.T) PlatformStore, b
 	t.Run("Action", func(t *testing.T) { t.Parallel(); exerciseAction(t, setup) })
 	t.Run("ActionAtomic", func(t *testing.T) { t.Parallel(); exerciseActionAtomic(t, setup, breakEvents) })
 	t.Run("Partner", func(t *testing.T) { t.Parallel(); exercisePartner(t, setup) })
+	t.Run("ActionTraceContext", func(t *testing.T) { exerciseActionTraceContext(t, setup) })
 }
 
 type platformSetupFunc func(t *testing.T) (context.Context, PlatformStore)
