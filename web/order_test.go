@@ -36,8 +36,11 @@ func TestOrderedEndpointPages(t *testing.T) {
 	if _, body := b.get("/ui/customers/6269"); !strings.Contains(body, "ordered per subject") {
 		t.Fatal("endpoint list does not say the endpoint is ordered")
 	}
-	if _, body := b.get("/ui/customers/6269/endpoints/" + eps[0].ID); !strings.Contains(body, `id="ordered" name="ordered" checked`) {
+	if _, body := b.get("/ui/customers/6269/endpoints/" + eps[0].ID + "/edit"); !strings.Contains(body, `id="ordered" name="ordered" checked`) {
 		t.Fatal("edit form does not show ordered checked")
+	}
+	if _, body := b.get("/ui/customers/6269/endpoints/" + eps[0].ID); !strings.Contains(body, "ordered per subject") {
+		t.Fatal("endpoint page does not say the endpoint is ordered")
 	}
 
 	var ids []string
