@@ -261,7 +261,9 @@ func startBenchReceiver(events, perEvent int) (*benchReceiver, error) {
 }
 
 // endpointPath is the receiver path of a customer's j-th endpoint.
-func endpointPath(customer, j int) string { return "/c" + strconv.Itoa(customer) + "/e" + strconv.Itoa(j) }
+func endpointPath(customer, j int) string {
+	return "/c" + strconv.Itoa(customer) + "/e" + strconv.Itoa(j)
+}
 
 func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
@@ -710,7 +712,7 @@ func (pg *benchPostgres) cpu() time.Duration {
 
 // procStat is what the bench reads from /proc/PID/stat.
 type procStat struct {
-	ppid                          int
+	ppid                         int
 	utime, stime, cutime, cstime time.Duration
 }
 
