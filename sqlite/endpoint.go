@@ -155,11 +155,18 @@ type querier interface {
 func listEndpoints(ctx context.Context, q querier, customerID string) ([]*herald.Endpoint, error) {
 	// rowid breaks ties within a millisecond: it grows with each insert,
 	// so it is creation order, where the random part of the id is not.
-	rows, err := q.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
-		WHERE customer_id = ? ORDER BY created_at, rowid`, customerID)
+	rows, err := q.QueryContext(ctx, listEndpointsSQL, customerID)
 	if err != nil {
 		return nil, err
 	}
+	return scanEndpoints(rows)
+}
+
+// listEndpointsSQL is a customer's endpoints, oldest first.
+const listEndpointsSQL = `SELECT ` + endpointColumns + ` FROM endpoints
+	WHERE customer_id = ? ORDER BY created_at, rowid`
+
+func scanEndpoints(rows *sql.Rows) ([]*herald.Endpoint, error) {
 	defer rows.Close()
 	out := []*herald.Endpoint{}
 	for rows.Next() {

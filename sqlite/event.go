@@ -28,14 +28,12 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	// INSERT OR IGNORE: a duplicate id refuses that one event (reported
 	// as a conflict below), where a failing statement would be an error
 	// for the whole batch.
-	insEvent, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	insEvent, err := s.stmt(ctx, tx, insertEvent)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	defer insEvent.Close()
-	insDelivery, err := tx.PrepareContext(ctx, insertDelivery)
+	insDelivery, err := s.stmt(ctx, tx, insertDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -51,7 +49,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 		eps, ok := endpoints[ev.CustomerID]
 		if !ok {
-			eps, err = customerEndpoints(ctx, tx, ev.CustomerID)
+			eps, err = s.customerEndpoints(ctx, tx, ev.CustomerID)
 			if err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
@@ -99,6 +97,11 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	return results, nil
 }
 
+// insertEvent stores an event; INSERT OR IGNORE: see EventPublish.
+const insertEvent = `INSERT OR IGNORE INTO events
+	(id, customer_id, type, new_status, body_gzip, link_header, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
 // insertDelivery stores a delivery that newDelivery made, with the
 // arguments deliveryArgs gives. EventPublish and publishInTx both use it.
 const insertDelivery = `INSERT INTO deliveries
@@ -113,9 +116,29 @@ func deliveryArgs(d *herald.Delivery) []any {
 
 // customerEndpoints returns the customer's endpoints, an empty non-nil slice
 // if it has none, and nil if there is no such customer.
+func (s *Store) customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
+	var one int
+	err := s.txQueryRow(ctx, tx, customerExistsSQL, customerID).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	rows, err := s.txQuery(ctx, tx, listEndpointsSQL, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return scanEndpoints(rows)
+}
+
+const customerExistsSQL = `SELECT 1 FROM customers WHERE id = ?`
+
+// customerEndpoints is Store.customerEndpoints without the statement
+// cache, for callers that have a transaction but no Store.
 func customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, customerID).Scan(&one)
+	err := tx.QueryRowContext(ctx, customerExistsSQL, customerID).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
