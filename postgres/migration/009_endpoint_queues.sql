@@ -56,9 +56,28 @@ BEGIN
 END
 $$;
 
+-- EventPublish sets herald.publishing: it lowers next_due itself after its
+-- commit (Store.lowerQueues), so concurrent publishes never hold the same
+-- endpoint rows across their commits. Every other insert (platform
+-- actions, replays) goes through this trigger.
+CREATE FUNCTION endpoint_queues_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('herald.publishing', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO endpoint_queues AS q (endpoint_id, next_due)
+    SELECT n.endpoint_id, n.due
+    FROM (SELECT endpoint_id, min(next_attempt_at) AS due FROM changed
+          WHERE state = 'pending' GROUP BY endpoint_id) n
+    ORDER BY n.endpoint_id
+    ON CONFLICT (endpoint_id) DO UPDATE SET next_due = LEAST(q.next_due, EXCLUDED.next_due);
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER deliveries_insert_queue AFTER INSERT ON deliveries
     REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_queues_lower();
+    FOR EACH STATEMENT EXECUTE FUNCTION endpoint_queues_insert();
 
 CREATE TRIGGER deliveries_update_queue AFTER UPDATE ON deliveries
     REFERENCING NEW TABLE AS changed
