@@ -92,7 +92,7 @@ const claimLockSQL = `SELECT endpoint_id FROM endpoint_queues
 
 // skipQueueTriggerSQL tells the endpoint_queues triggers (migration 009)
 // that this transaction only leases, so they have nothing to lower.
-const skipQueueTriggerSQL = `SELECT set_config('herald.claiming', 'on', true)`
+const skipQueueTriggerSQL = `SET LOCAL herald.claiming = 'on'`
 
 // claimFreeSQL counts the free slots (cap minus unexpired leases) of the
 // locked endpoints ($2), after the lock, so every lease committed by the
@@ -183,18 +183,16 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
 	token := newLeaseToken()
 
-	tx, err := s.pool.Begin(ctx)
+	// A claim only moves next_attempt_at later, which never lowers an
+	// endpoint's next_due: the triggers need not run for it (they read
+	// this setting, which ends with the transaction). Sent with BEGIN, in
+	// its round trip (simple protocol, so two statements are allowed).
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; " + skipQueueTriggerSQL})
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	// A claim only moves next_attempt_at later, which never lowers an
-	// endpoint's next_due: the triggers need not run for it (they read
-	// this setting; it ends with the transaction).
-	if _, err := tx.Exec(ctx, skipQueueTriggerSQL); err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
 	const maxRounds = 4
 	var cs []claimedRow
 	for round := 0; round < maxRounds && len(cs) < p.Limit; round++ {
