@@ -171,12 +171,28 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 const skipPublishTriggerSQL = `SELECT set_config('herald.publishing', 'on', true)`
 
 // lowerQueuesSQL lowers the next_due of the endpoints in $1 to the due
-// times in $2 (a new endpoint gets its row), in endpoint order, so two
-// callers never lock the same rows in opposite orders. ON CONFLICT DO
-// UPDATE takes the row lock, so it waits for a claim holding the row and
-// lowers the value that claim committed.
-const lowerQueuesSQL = `INSERT INTO endpoint_queues AS q (endpoint_id, next_due)
-	SELECT id, due FROM unnest($1::text[], $2::timestamptz[]) AS u (id, due) ORDER BY id
+// times in $2 (a new endpoint gets its row).
+//
+// Most publishes go to endpoints already due, and locking their rows would
+// make concurrent publishes (every node's group-commit writers) queue on
+// each other and on claims. So seen first takes a KEY SHARE lock, skipping
+// rows a claim holds (FOR UPDATE): a row it gets is one no claim is
+// settling, and none can until this statement ends (KEY SHARE conflicts
+// with FOR UPDATE, not with other publishers), so if its next_due is
+// already early enough there is nothing to do, and any later claim settles
+// from a snapshot that holds these rows. The rest (rows a claim holds,
+// rows to lower, missing rows) go through ON CONFLICT DO UPDATE, which
+// waits for the claim and lowers the value it committed; in endpoint
+// order, so two callers never lock the same rows in opposite orders.
+const lowerQueuesSQL = `WITH seen AS (
+		SELECT endpoint_id, next_due FROM endpoint_queues
+		WHERE endpoint_id = ANY($1::text[])
+		FOR KEY SHARE SKIP LOCKED
+	)
+	INSERT INTO endpoint_queues AS q (endpoint_id, next_due)
+	SELECT u.id, u.due FROM unnest($1::text[], $2::timestamptz[]) AS u (id, due)
+	WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.endpoint_id = u.id AND seen.next_due <= u.due)
+	ORDER BY u.id
 	ON CONFLICT (endpoint_id) DO UPDATE SET next_due = LEAST(q.next_due, EXCLUDED.next_due)`
 
 // lowerQueues lowers next_due of the endpoints of the pending deliveries of
