@@ -63,15 +63,6 @@ func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...a
 	return st.QueryContext(ctx, args...)
 }
 
-// txExec runs query in tx through the statement cache.
-func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := s.stmt(ctx, tx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
 // txQueryRow runs query in tx through the statement cache.
 func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
 	st, err := s.stmt(ctx, tx, query)
