@@ -65,8 +65,8 @@ func TestClaimPlans(t *testing.T) {
 		{"Free", claimFreeSQL, []any{now, locked}, []string{"endpoints_pkey", "deliveries_leased"}},
 		{"Lease", claimLeaseSQL, []any{now, locked, free, 64, now.Add(time.Minute), "o", "tok"},
 			[]string{"deliveries_endpoint_due", "deliveries_pkey"}},
-		{"Settle", claimSettleSQL, []any{locked, []bool{false, true, false}, now.Add(time.Minute)},
-			[]string{"endpoint_queues_pkey", "deliveries_endpoint_due"}},
+		{"Settle", claimSettleSQL, []any{locked, []bool{false, true, false}, now},
+			[]string{"endpoint_queues_pkey", "deliveries_endpoint_due", "deliveries_leased"}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
 		if err != nil {

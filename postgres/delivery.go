@@ -130,12 +130,16 @@ const claimLeaseSQL = `WITH picked AS (
 	SELECT d.*, top.next_attempt_at FROM leased d JOIN top ON top.id = d.id`
 
 // claimSettleSQL sets the locked endpoints' next_due exactly, after the
-// lease: an endpoint now at its cap ($2 true) at $3, the end of the leases
-// just taken, since only a record (whose trigger lowers next_due again) or
-// an expiry frees a slot; any other at its earliest pending delivery (a
+// lease: an endpoint now at its cap ($2 true) at its earliest unexpired
+// lease's end (through deliveries_leased; $3 is now), since only a record
+// (whose trigger lowers next_due again) or an expiry frees a slot, and a
+// dead node's lease may end long before the ones just taken; any other at its earliest pending delivery (a
 // lease's end included, as an expired lease is due again), one seek of
 // deliveries_endpoint_due; NULL if nothing is pending.
-const claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE WHEN u.at_cap THEN $3::timestamptz
+const claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
+		WHEN u.at_cap THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
+			WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = q.endpoint_id
+				AND (endpoint_id, next_attempt_at) > (q.endpoint_id, $3::timestamptz)), $3::timestamptz)
 		ELSE (SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending' AND endpoint_id = q.endpoint_id) END
 	FROM unnest($1::text[], $2::bool[]) AS u (id, at_cap)
 	WHERE q.endpoint_id = u.id`
@@ -324,7 +328,7 @@ func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, n
 	for i := range ids {
 		full[i] = taken[ids[i]] >= free[i]
 	}
-	if _, err := tx.Exec(ctx, claimSettleSQL, ids, full, leaseUntil); err != nil {
+	if _, err := tx.Exec(ctx, claimSettleSQL, ids, full, now); err != nil {
 		return nil, 0, fmt.Errorf("settle endpoint queues: %w", err)
 	}
 	return cs, len(locked), nil
