@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -112,10 +111,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	// went in. Both CTEs run whatever the final SELECT reads.
 	b := &pgx.Batch{}
 	inserted := map[string]bool{}
-	// This transaction lowers no endpoint_queues row: that is done after
-	// the commit, below, so concurrent publishes never hold the same
-	// endpoints' rows locked across their commits.
-	b.Queue(skipPublishTriggerSQL)
 	b.Queue(`WITH ev AS (
 			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[])
@@ -140,21 +135,14 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 		return err
 	})
+	if pending > 0 {
+		// Delivered when the batch commits, and only then: a woken
+		// dispatcher finds the rows committed. Failed deliveries (to
+		// disabled endpoints) are no work for it.
+		queueNotify(b)
+	}
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
-	}
-	if pending > 0 {
-		// Committed: now lower the endpoints' next_due, and wake every
-		// node's dispatcher once that is committed too, so a woken claim
-		// finds the endpoints due. Failed deliveries (to disabled
-		// endpoints) are no work for it.
-		if err := s.lowerQueues(ctx, results, inserted); err != nil {
-			// The events are committed (the caller gets its 202); their
-			// deliveries are claimed once anything else lowers the
-			// endpoint (the next publish, record or release to it), as
-			// a claim takes an endpoint's rows oldest first.
-			s.logger.ErrorContext(ctx, "publish events: wake endpoint queues", slog.Any("error", err))
-		}
 	}
 
 	for i, r := range results {
@@ -163,71 +151,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 	}
 	return results, nil
-}
-
-// skipPublishTriggerSQL tells the endpoint_queues trigger on INSERT
-// (migration 009) that EventPublish lowers next_due itself, after its
-// commit (lowerQueues).
-const skipPublishTriggerSQL = `SELECT set_config('herald.publishing', 'on', true)`
-
-// lowerQueuesSQL lowers the next_due of the endpoints in $1 to the due
-// times in $2 (a new endpoint gets its row).
-//
-// Most publishes go to endpoints already due, and locking their rows would
-// make concurrent publishes (every node's group-commit writers) queue on
-// each other and on claims. So seen first takes a KEY SHARE lock, skipping
-// rows a claim holds (FOR UPDATE): a row it gets is one no claim is
-// settling, and none can until this statement ends (KEY SHARE conflicts
-// with FOR UPDATE, not with other publishers), so if its next_due is
-// already early enough there is nothing to do, and any later claim settles
-// from a snapshot that holds these rows. The rest (rows a claim holds,
-// rows to lower, missing rows) go through ON CONFLICT DO UPDATE, which
-// waits for the claim and lowers the value it committed; in endpoint
-// order, so two callers never lock the same rows in opposite orders.
-const lowerQueuesSQL = `WITH seen AS (
-		SELECT endpoint_id, next_due FROM endpoint_queues
-		WHERE endpoint_id = ANY($1::text[])
-		FOR KEY SHARE SKIP LOCKED
-	)
-	INSERT INTO endpoint_queues AS q (endpoint_id, next_due)
-	SELECT u.id, u.due FROM unnest($1::text[], $2::timestamptz[]) AS u (id, due)
-	WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.endpoint_id = u.id AND seen.next_due <= u.due)
-	ORDER BY u.id
-	ON CONFLICT (endpoint_id) DO UPDATE SET next_due = LEAST(q.next_due, EXCLUDED.next_due)`
-
-// lowerQueues lowers next_due of the endpoints of the pending deliveries of
-// the inserted events, then notifies, in one implicit transaction.
-//
-// Why after the publish's commit rather than in its transaction: a claim
-// raises next_due from what its snapshot shows, so a publish must either
-// hold the endpoint's row across its commit (the trigger's way, which
-// serializes concurrent publishes to one endpoint) or lower after its rows
-// are visible, as here: a claim that settles next_due after the commit sees
-// the new rows, and one that settled before is followed by this lowering.
-func (s *Store) lowerQueues(ctx context.Context, results []*herald.EventPublishResult, inserted map[string]bool) error {
-	due := map[string]time.Time{}
-	for _, r := range results {
-		if r == nil || r.Err != nil || !inserted[r.Event.ID] {
-			continue
-		}
-		for _, d := range r.Deliveries {
-			if t, ok := due[d.EndpointID]; !ok || d.NextAttemptAt.Before(t) {
-				due[d.EndpointID] = d.NextAttemptAt
-			}
-		}
-	}
-	if len(due) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(due))
-	times := make([]time.Time, 0, len(due))
-	for id, t := range due {
-		ids, times = append(ids, id), append(times, dbTime(t))
-	}
-	b := &pgx.Batch{}
-	b.Queue(lowerQueuesSQL, ids, times)
-	queueNotify(b)
-	return s.pool.SendBatch(ctx, b).Close()
 }
 
 // customerEndpoints returns which of the customers exist and their

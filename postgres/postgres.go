@@ -54,8 +54,9 @@ var migrationFS embed.FS
 const (
 	// lockClassMigrate serializes migrations of one schema.
 	lockClassMigrate int32 = 0x48524c01
-	// 0x48524c02 serialized claims for one endpoint until migration 009
-	// (endpoint_queues row locks); do not reuse it.
+	// lockClassEndpoint serializes claims for one endpoint; see
+	// DeliveryClaimDue.
+	lockClassEndpoint int32 = 0x48524c02
 )
 
 // Config configures a Store.
