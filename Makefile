@@ -1,6 +1,6 @@
 # Herald's everyday commands. `make test` is the one CI runs (.ci/run).
 
-.PHONY: run test test/short lint bench fuzz build
+.PHONY: run test test/short lint bench fuzz build release release/check image
 
 run:            ## run Herald on SQLite in ./herald-data, listening on 127.0.0.1:8080
 	go run ./cmd/herald serve
@@ -28,3 +28,12 @@ fuzz:           ## run each fuzz target for 10 seconds
 			echo "$$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s $$pkg || exit 1; \
 		done; \
 	done
+
+release:        ## static, reproducible binaries for linux/amd64, linux/arm64, darwin/arm64, windows/amd64 in dist/, with SHA256SUMS
+	scripts/release.sh
+
+release/check:  ## build linux/amd64 twice (here and from a copy elsewhere) and compare checksums
+	scripts/release.sh --check
+
+image:          ## container image from the release binary (Containerfile), with docker or podman
+	scripts/image.sh

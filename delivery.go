@@ -70,6 +70,18 @@ type Delivery struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
+	// Subject is what the event is about (EventSubject), set on the
+	// deliveries of an ordered endpoint only; empty otherwise.
+	Subject string
+	// SubjectSeq is the delivery's place among its endpoint's deliveries of
+	// Subject, from 1 in publish order; 0 without a subject.
+	SubjectSeq int64
+	// WaitingFor is the id of the earlier delivery of the same endpoint and
+	// subject that this pending delivery waits for: it is not attempted
+	// before that one is final, and its NextAttemptAt is HoldUntil until
+	// then. Empty when it waits for nothing. See order.go.
+	WaitingFor string
+
 	// AttemptLog is filled by the calls that say so, oldest first.
 	AttemptLog []*Attempt
 }
@@ -190,6 +202,11 @@ func NewDelivery(e *Endpoint, ev *Event) *Delivery {
 		UpdatedAt:     ev.CreatedAt,
 	}
 	if e.Wants(ev.Type, ev.NewStatus) {
+		if e.Ordered {
+			// The store then places it in its subject's queue
+			// (Delivery.Follow).
+			d.Subject = EventSubject(ev)
+		}
 		return d
 	}
 	// Wants says no to every event while the endpoint is disabled; ask

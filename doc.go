@@ -24,4 +24,12 @@
 //     E-Verify, job board).
 //   - Lease: the time a node has to finish an attempt of a claimed delivery.
 //     Until it runs out, no other claimer can take the delivery.
+//   - Subject: the record an event is about (an applicant workflow, an
+//     onboarding workflow, a job, a person; [EventSubject]). An ordered
+//     endpoint ([Endpoint.Ordered]) gets one subject's deliveries one at a
+//     time, in publish order; see order.go.
+//   - Check: a run of the conformance battery (`herald check`) against an
+//     endpoint: test events, marked as such, sent as real ones are, whose
+//     replies are judged against the contract ([CheckReport]). Nothing of it
+//     is stored.
 package herald

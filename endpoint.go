@@ -191,8 +191,14 @@ type Endpoint struct {
 	// probe attempt is let through; its success closes the circuit, its
 	// failure opens it again. Zero: DefaultCircuitCooldown.
 	CircuitCooldown time.Duration
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Ordered delivers the events of one subject (EventSubject: an
+	// applicant workflow, an onboarding workflow, a job, a person) one at
+	// a time, in publish order, retries included: a subject's delivery
+	// waits until the one before it is final. Default: false, deliveries
+	// are attempted as they come due, in any order. See order.go.
+	Ordered   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Concurrency returns the endpoint's cap on attempts in flight.

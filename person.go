@@ -55,6 +55,12 @@ type Address struct {
 	Country string
 }
 
+// The name of a customer's operator user (PlatformStore.PersonOperatorGet).
+const (
+	OperatorPersonFirstName = "Herald"
+	OperatorPersonLastName  = "Operator"
+)
+
 // Person is a candidate, a new hire or a platform user of one customer. The
 // REST API calls the record "people/{id}" and its fields firstname,
 // lastname, email, phones and addresses.

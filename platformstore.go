@@ -37,6 +37,14 @@ type PlatformStore interface {
 	// PersonUpdate replaces every field of the person but Type, setting
 	// UpdatedAt. Returns EINVALID or ENOTFOUND.
 	PersonUpdate(ctx context.Context, p *Person) error
+	// PersonOperatorGet returns the customer's operator user: the
+	// platform user (type user, OperatorPersonFirstName
+	// OperatorPersonLastName) that stands for Herald's operators, who sign
+	// in with the admin token and have no person of their own. It is
+	// created on the first call, once per customer, so an operator's
+	// action (a status change from the UI) records a userId whose user
+	// link resolves. Returns ENOTFOUND if the customer does not exist.
+	PersonOperatorGet(ctx context.Context, customerID string) (*Person, error)
 
 	// CareerPortalCreate stores a new portal, setting ID and CreatedAt.
 	// Returns EINVALID, or ENOTFOUND if the customer does not exist.
@@ -143,6 +151,17 @@ type PlatformStore interface {
 	// PartnerTokenGet returns the token with that hash if it has not
 	// expired at now. Returns ENOTFOUND otherwise.
 	PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.Time) (*PartnerToken, error)
+	PartnerTokenPurger
+}
+
+// PartnerTokenPurger deletes expired partner access tokens: the retention
+// job (retention.Purger) needs only this of a PlatformStore.
+type PartnerTokenPurger interface {
+	// PartnerTokenPurge deletes every access token that has expired at
+	// now (ExpiresAt not after now), in short transactions, and returns how
+	// many it deleted. When ctx ends it stops between transactions and
+	// returns the count so far with ctx's error.
+	PartnerTokenPurge(ctx context.Context, now time.Time) (int, error)
 }
 
 // ApplicationCompleteParams are the arguments of ApplicationComplete.
@@ -151,6 +170,10 @@ type ApplicationCompleteParams struct {
 	PersonID   string // the candidate: the event's userId and person link
 	JobID      string
 	PublicURL  string // base of the event's links
+	// LinkKey signs the event's returnUrl (AssessmentReturnURL):
+	// PortalLinkKey(adminToken, PortalLinkAssessment). Nil: the returnUrl
+	// is not signed, and the portal's page refuses it.
+	LinkKey []byte
 }
 
 // WorkflowStatusChangeParams are the arguments of WorkflowStatusChange.

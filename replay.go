@@ -140,7 +140,8 @@ type ReplayStore interface {
 	// Returns the job as it now is; a finished job is returned unchanged.
 	// Steps of one job on several nodes run one after the other.
 	// Returns ENOTFOUND if there is no such job, EINVALID if batch is not
-	// positive.
+	// positive. A replayed delivery that was waiting for an earlier one
+	// of its subject is unlinked as DeliveryRetry does it.
 	ReplayJobStep(ctx context.Context, id string, now time.Time, batch int) (*ReplayJobStepResult, error)
 }
 

@@ -75,6 +75,10 @@ type PurgeResult struct {
 	Attempts   int
 	// Batches is how many transactions removed something.
 	Batches int
+	// PartnerTokens is how many expired partner access tokens were
+	// deleted: set by retention.Purger, which also purges them, never by
+	// RetentionStore.Purge.
+	PartnerTokens int
 }
 
 // Validate returns an EINVALID error naming the first field that breaks a rule.

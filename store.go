@@ -63,6 +63,14 @@ type Store interface {
 	// of the results (CreatedAt, NextAttemptAt) are truncated to the
 	// store's precision before they are returned, so they equal what a
 	// later read of the same rows returns.
+	//
+	// A delivery to an ordered endpoint gets its Subject and is placed in
+	// its subject's queue with Delivery.Follow, in publish order (batch
+	// order within a batch): if an earlier delivery of that endpoint and
+	// subject is pending, it waits for the latest of them (WaitingFor,
+	// NextAttemptAt HoldUntil). Two publishes of one subject at once, on
+	// any nodes, are placed one after the other, never both behind the
+	// same delivery.
 	EventPublish(ctx context.Context, events []*Event) ([]*EventPublishResult, error)
 	// EventGet returns an event with BodyGzip (Body empty).
 	// Returns ENOTFOUND if there is none.
@@ -99,12 +107,17 @@ type Store interface {
 	// deliveries are what DeliveryClaimDue returns for a claim, and their
 	// leases count toward their endpoints' caps for later claims as any
 	// other. Returns EINVALID if LeaseUntil is not after Now or ids holds
-	// more than MaxDeliveryClaimIDs.
+	// more than MaxDeliveryClaimIDs. A delivery waiting for an earlier one
+	// of its subject (WaitingFor) is left out too, whoever waits for it:
+	// order per subject holds for interactive events as well.
 	DeliveryClaimIDs(ctx context.Context, ids []string, p *DeliveryClaimParams) ([]*ClaimedDelivery, error)
 	// DeliveryRecordAttempts stores a batch of outcomes: each inserts its
 	// attempt (if any), counts it, and moves the delivery to its new state,
 	// ending the lease. A record whose lease token is no longer the
 	// delivery's keeps its attempt in the log but changes nothing else.
+	// A delivery that becomes final (not pending) releases the delivery
+	// waiting for it, if any, in the same transaction: WaitingFor cleared,
+	// due at now.
 	DeliveryRecordAttempts(ctx context.Context, records []*AttemptRecord) error
 	// DeliveryRelease hands claimed deliveries back unattempted, due at
 	// now. Leases that are no longer current are ignored.
@@ -116,7 +129,12 @@ type Store interface {
 	DeliveryReleaseOrphans(ctx context.Context, now time.Time) (int, error)
 	// DeliveryRetry makes a delivery pending and due at now whatever its
 	// state, restarting its retry schedule. Returns ENOTFOUND if there is
-	// none, ECONFLICT if an attempt of it is in flight (leased).
+	// none, ECONFLICT if an attempt of it is in flight (leased). A
+	// delivery waiting for an earlier one of its subject is sent at once,
+	// out of order, as asked: it stops waiting (WaitingFor cleared), and
+	// the delivery that waited for it, if any, waits for what it waited
+	// for instead. Retrying a subject's head or a final delivery changes
+	// no one's WaitingFor: later deliveries keep waiting for the head.
 	DeliveryRetry(ctx context.Context, id string, now time.Time) (*Delivery, error)
 	// DeliveryGet returns a delivery with its AttemptLog.
 	// Returns ENOTFOUND if there is none.

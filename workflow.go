@@ -190,9 +190,16 @@ func (w *OnboardWorkflow) Task(id string) (*OnboardTask, bool) {
 
 // AssessmentReturnURL is the returnUrl of an Application Complete event:
 // the job's portal page, where the assessment partner sends the candidate
-// back (the spec's example: <portalurl>/assessment?i=1).
-func AssessmentReturnURL(jobPortalURL, workflowID string) string {
-	return jobPortalURL + "/assessment?i=" + url.QueryEscape(workflowID)
+// back (the spec's example: <portalurl>/assessment?i=1). The page names
+// the candidate, so the URL is signed: its t parameter is the workflow's
+// PortalLinkToken under key (PortalLinkKey with PortalLinkAssessment). An
+// empty key leaves the token out, and the portal refuses the page.
+func AssessmentReturnURL(jobPortalURL, customerID, workflowID string, key []byte) string {
+	u := jobPortalURL + "/assessment?i=" + url.QueryEscape(workflowID)
+	if tok := PortalLinkToken(key, customerID, workflowID); tok != "" {
+		u += "&" + PortalLinkParam + "=" + tok
+	}
+	return u
 }
 
 // OnboardTaskURLs are the returnUrl (task complete) and incompleteUrl (back

@@ -50,6 +50,8 @@ type setupOpts struct {
 	Publisher herald.Publisher
 	// Deliverer, if set, makes interactive publishes possible.
 	Deliverer herald.Deliverer
+	// Checker, if set, runs endpoint checks.
+	Checker herald.EndpointChecker
 }
 
 func setup(t testing.TB, opts *setupOpts) *testBundle {
@@ -90,6 +92,7 @@ func setup(t testing.TB, opts *setupOpts) *testBundle {
 		NowFunc:      b.clock.Now,
 		WakeFunc:     func() { b.wakes.Add(1) },
 		Deliverer:    opts.Deliverer,
+		Checker:      opts.Checker,
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)

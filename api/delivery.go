@@ -150,8 +150,12 @@ func deliveryJSON(d *herald.Delivery) Delivery {
 		Location:       d.Location,
 		CreatedAt:      d.CreatedAt.UTC(),
 		UpdatedAt:      d.UpdatedAt.UTC(),
+		Subject:        d.Subject,
+		WaitingFor:     d.WaitingFor,
 	}
-	if d.State == herald.DeliveryStatePending && !d.NextAttemptAt.IsZero() {
+	// A waiting delivery is not due at any time (its NextAttemptAt is
+	// herald.HoldUntil): WaitingFor says what it waits for.
+	if d.State == herald.DeliveryStatePending && !d.NextAttemptAt.IsZero() && !d.Waiting() {
 		t := d.NextAttemptAt.UTC()
 		out.NextAttemptAt = &t
 	}

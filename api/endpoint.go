@@ -65,6 +65,7 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		RateBurst:        req.RateBurst,
 		CircuitThreshold: req.CircuitThreshold,
 		CircuitCooldown:  cooldown,
+		Ordered:          req.Ordered,
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -120,6 +121,7 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	old := *e // what the stored credentials were for (ValidateUpdate)
 	now := s.now()
 
 	if req.URL != nil {
@@ -157,9 +159,14 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
+	if req.Ordered != nil {
+		e.Ordered = *req.Ordered
+	}
 	rotated := false
+	// Without auth in the request, every stored secret is kept.
+	kept := herald.CredentialsKept{Password: true, ClientSecret: true}
 	if req.Auth != nil {
-		if e.Auth, rotated, err = updateAuth(e.Auth, req.Auth, now, overlap); err != nil {
+		if e.Auth, kept, rotated, err = updateAuth(e.Auth, req.Auth, now, overlap); err != nil {
 			return err
 		}
 	}
@@ -167,6 +174,9 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 		return herald.Errorf(herald.EINVALID, "rotationOverlap applies only when auth gives a standard-webhooks endpoint a new secret")
 	}
 	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := e.ValidateUpdate(&old, kept); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.EndpointUpdate(r.Context(), e); err != nil {
@@ -324,7 +334,7 @@ func newAuth(req *AuthRequest) (herald.Auth, error) {
 // fields as sent but keeps each stored secret the request leaves empty or
 // sends masked; a new standard-webhooks secret is rotated in, the old one
 // signing for overlap more. rotated reports that rotation.
-func updateAuth(cur herald.Auth, req *AuthRequest, now time.Time, overlap time.Duration) (_ herald.Auth, rotated bool, _ error) {
+func updateAuth(cur herald.Auth, req *AuthRequest, now time.Time, overlap time.Duration) (_ herald.Auth, kept herald.CredentialsKept, rotated bool, _ error) {
 	in := *req
 	if in.Type == "" {
 		in.Type = cur.Type
@@ -339,11 +349,12 @@ func updateAuth(cur herald.Auth, req *AuthRequest, now time.Time, overlap time.D
 	}
 	if in.Type != cur.Type {
 		a, err := newAuth(&in)
-		return a, false, err
+		return a, kept, false, err
 	}
 	if err := checkAuthFields(&in); err != nil {
-		return herald.Auth{}, false, err
+		return herald.Auth{}, kept, false, err
 	}
+	kept = herald.CredentialsKept{Password: in.Password == "", ClientSecret: in.ClientSecret == ""}
 	a := herald.Auth{
 		Type:         in.Type,
 		Username:     in.Username,
@@ -355,19 +366,19 @@ func updateAuth(cur herald.Auth, req *AuthRequest, now time.Time, overlap time.D
 	}
 	if in.Type != herald.AuthTypeStandardWebhooks {
 		a.Secret = keep(in.Secret, cur.Secret)
-		return a, false, nil
+		return a, kept, false, nil
 	}
 	a.SigningSecrets = slices.Clone(cur.SigningSecrets)
 	if in.Secret == "" {
-		return a, false, nil
+		return a, kept, false, nil
 	}
 	// Checked before rotating: an invalid secret must not push the good
 	// one into its overlap.
 	if err := wire.ValidateWebhookSecret(in.Secret); err != nil {
-		return herald.Auth{}, false, herald.Errorf(herald.EINVALID, "auth.secret: %s", err.Error())
+		return herald.Auth{}, kept, false, herald.Errorf(herald.EINVALID, "auth.secret: %s", err.Error())
 	}
 	a.RotateSigningSecret(herald.Secret(in.Secret), now, overlap)
-	return a, true, nil
+	return a, kept, true, nil
 }
 
 // unmasked returns "" if sent is the masked form of the stored secret, and
@@ -404,6 +415,7 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		RateBurst:        e.RateBurst,
 		CircuitThreshold: e.CircuitThreshold,
 		CircuitCooldown:  e.CircuitCooldown.String(),
+		Ordered:          e.Ordered,
 		CreatedAt:        e.CreatedAt.UTC(),
 		UpdatedAt:        e.UpdatedAt.UTC(),
 	}

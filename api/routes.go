@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointGet))
 	mux.Handle("PATCH /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointUpdate))
 	mux.Handle("DELETE /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointDelete))
+	mux.Handle("POST /api/v1/customers/{customerId}/endpoints/{endpointId}/check", s.handle(s.handleEndpointCheck))
 
 	mux.Handle("POST /api/v1/customers/{customerId}/events", s.handle(s.handleEventPublish))
 	mux.Handle("GET /api/v1/events/{eventId}", s.handle(s.handleEventGet))

@@ -57,6 +57,9 @@ type Config struct {
 	// InteractiveDeadline is how long an interactive publish waits for the
 	// partners. Default: herald.DefaultInteractiveDeadline (30s).
 	InteractiveDeadline time.Duration
+	// Checker runs `herald check`'s battery for POST
+	// .../endpoints/{endpointId}/check. Nil: that route answers 503.
+	Checker herald.EndpointChecker
 }
 
 // validate returns the first problem with c, naming the field.

@@ -142,6 +142,10 @@ type EndpointCreateRequest struct {
 	// lets one probe through: a Go duration ("30s", "5m"), up to "24h".
 	// Empty or "0s": the default, herald.DefaultCircuitCooldown.
 	CircuitCooldown string `json:"circuitCooldown,omitempty"`
+	// Ordered delivers the events of one subject (an applicant workflow,
+	// an onboarding workflow, a job, a person) one at a time, in publish
+	// order (herald.Endpoint.Ordered). Default: false.
+	Ordered bool `json:"ordered,omitempty"`
 }
 
 // EndpointUpdateRequest is the body of PATCH
@@ -164,6 +168,9 @@ type EndpointUpdateRequest struct {
 	RateBurst        *int     `json:"rateBurst,omitempty"`
 	CircuitThreshold *int     `json:"circuitThreshold,omitempty"`
 	CircuitCooldown  *string  `json:"circuitCooldown,omitempty"`
+	// Ordered turns ordered delivery per subject on or off. Deliveries
+	// already waiting keep waiting for their subject's earlier ones.
+	Ordered *bool `json:"ordered,omitempty"`
 	// RotationOverlap is how long the replaced secret keeps signing when
 	// this request gives a standard-webhooks endpoint a new secret: a Go
 	// duration ("24h", "90m"), 0 to 720h. Default: 24h
@@ -190,11 +197,14 @@ type Endpoint struct {
 	RateLimit float64 `json:"rateLimit"`
 	// RateBurst, CircuitThreshold and CircuitCooldown are as configured;
 	// 0 (or "0s") means the default.
-	RateBurst        int       `json:"rateBurst"`
-	CircuitThreshold int       `json:"circuitThreshold"`
-	CircuitCooldown  string    `json:"circuitCooldown"`
-	CreatedAt        time.Time `json:"createdAt"`
-	UpdatedAt        time.Time `json:"updatedAt"`
+	RateBurst        int    `json:"rateBurst"`
+	CircuitThreshold int    `json:"circuitThreshold"`
+	CircuitCooldown  string `json:"circuitCooldown"`
+	// Ordered: the events of one subject are delivered one at a time,
+	// in publish order.
+	Ordered   bool      `json:"ordered"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // EndpointList is the body of GET /api/v1/customers/{customerId}/endpoints,
@@ -273,8 +283,17 @@ type Delivery struct {
 	// AttemptCount is how many attempts were made, over the delivery's
 	// whole life.
 	AttemptCount int `json:"attemptCount"`
-	// NextAttemptAt is when a pending delivery is due; absent otherwise.
+	// NextAttemptAt is when a pending delivery is due; absent otherwise,
+	// and while it waits for an earlier delivery of its subject.
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// Subject is what the event is about ("applicantWorkflow:13437"), for
+	// a delivery to an ordered endpoint; absent otherwise.
+	Subject string `json:"subject,omitempty"`
+	// WaitingFor is the id of the earlier delivery of the same subject
+	// and endpoint that this pending delivery waits for: it is attempted
+	// once that one is delivered, rejected, failed or dead. Absent when it
+	// waits for nothing.
+	WaitingFor string `json:"waitingFor,omitempty"`
 	// LastAttemptAt is absent before the first attempt.
 	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
 	// LastStatusCode is the last reply's status; 0 when no reply came.

@@ -47,6 +47,9 @@ type processed struct {
 func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, timeout time.Duration, l *lane) processed {
 	r := d.processOne(ctx, c, timeout, l)
 	if r.rec != nil {
+		// Whatever the partner sent becomes text every store accepts,
+		// here, once, before the record reaches the recorder.
+		r.rec.MakeStorable()
 		d.obs.outcome(c.EventType, r.outcome.Kind, r.rec.State)
 	}
 	return r
@@ -56,6 +59,9 @@ func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, 
 	ep, err := d.eps.get(ctx, c.EndpointID)
 	switch {
 	case herald.ErrorCode(err) == herald.ENOTFOUND:
+		// Its rate limit, circuit and token source (which holds the
+		// client secret) go with it.
+		d.forgetEndpoint(c.EndpointID)
 		msg := "the endpoint was deleted"
 		return processed{rec: &herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateFailed, Error: msg}, outcome: Outcome{Kind: OutcomeGone, Error: msg}}
 	case err != nil:
@@ -83,9 +89,33 @@ func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, 
 	if !adm.ok {
 		return d.deferred(ctx, c, adm.retryAt, "not attempted: the endpoint's circuit is open after repeated failures; due again when a probe may go")
 	}
-	if r, ok := d.waitRateLimit(ctx, ep, c, timeout, l != nil); !ok {
+	// Interactive deliveries (l == nil) obey the endpoint's concurrency
+	// cap and rate limit too, so a burst of people cannot hammer a
+	// partner: they wait for a slot and a token for up to half of their
+	// deadline, keeping the rest for the attempt, and otherwise fall back
+	// to the queue (deferred, pending), delivered later like any other.
+	interactive := l == nil
+	deadline := time.Now().Add(timeout)
+	maxWait := timeout / 2
+	if !interactive {
+		maxWait = c.LeaseUntil.Sub(d.now()) - timeout - leaseMargin
+	}
+	freeSlot := d.ctl.acquire(ctx, ep, d.now(), maxWait, interactive)
+	if freeSlot == nil {
+		d.ctl.abandon(ep, adm.probe)
+		return d.deferred(ctx, c, d.now(), "not attempted yet: the endpoint's concurrency cap")
+	}
+	defer freeSlot()
+	if interactive {
+		// What the wait used is no longer the attempt's.
+		timeout = max(time.Until(deadline), time.Millisecond)
+	}
+	if r, ok := d.waitRateLimit(ctx, ep, c, timeout, interactive); !ok {
 		d.ctl.abandon(ep, adm.probe)
 		return r
+	}
+	if interactive {
+		timeout = max(time.Until(deadline), time.Millisecond)
 	}
 
 	// Start only with enough lease left to finish: otherwise another claim
@@ -139,17 +169,20 @@ func (d *Dispatcher) deferred(ctx context.Context, c *herald.ClaimedDelivery, re
 
 // waitRateLimit takes a token from ep's bucket, waiting for one if need be.
 // It reports false, with what became of c, when c is not to be attempted
-// now: the wait would outlast the lease (c is deferred to when a token is
-// due) or the dispatcher is stopping (c is handed back). An interactive
-// delivery (wait false) never waits, since a person is waiting; the token
-// it takes pushes the background deliveries back instead.
-func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, wait bool) (processed, bool) {
+// now: the wait would outlast the lease, or for an interactive delivery
+// half of what is left of its deadline (c is deferred to when a token is
+// due), or the dispatcher is stopping (c is handed back).
+func (d *Dispatcher) waitRateLimit(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, timeout time.Duration, interactive bool) (processed, bool) {
 	now := d.now()
 	delay, cancelToken := d.ctl.reserve(ep, now)
-	if delay <= 0 || !wait {
+	if delay <= 0 {
 		return processed{}, true
 	}
-	if now.Add(delay + timeout + leaseMargin).After(c.LeaseUntil) {
+	tooLong := now.Add(delay + timeout + leaseMargin).After(c.LeaseUntil)
+	if interactive {
+		tooLong = tooLong || delay > timeout/2
+	}
+	if tooLong {
 		cancelToken()
 		return d.deferred(ctx, c, now.Add(delay), "not attempted yet: the endpoint's rate limit"), false
 	}
@@ -230,6 +263,12 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}, started)
 	if err != nil {
 		o := Outcome{Kind: OutcomeRetry, Error: "build request: " + err.Error()}
+		if de := destinationError(err); de != nil {
+			// The OAuth 2.0 token URL was refused: say so without the
+			// address, which goes to the operator's log only.
+			o.Error = "oauth2 access token: " + de.Error()
+			d.logRefusedDestination(ctx, ep, de)
+		}
 		if d.attemptCtx.Err() != nil {
 			o.Kind = OutcomeInterrupted
 		}
@@ -244,6 +283,9 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	var o Outcome
 	if err != nil {
 		attempt.Latency = time.Since(t0)
+		if de := destinationError(err); de != nil {
+			d.logRefusedDestination(ctx, ep, de)
+		}
 		o = Outcome{Kind: OutcomeRetry, Error: describeTransportError(err, timeout),
 			TimedOut: errors.Is(err, context.DeadlineExceeded) || isTimeout(err)}
 		if d.attemptCtx.Err() != nil {
@@ -264,6 +306,13 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}
 	endAttemptSpan(span, &o)
 	return fill(attempt, o), o
+}
+
+// logRefusedDestination tells the operator which address the policy
+// refused for ep; customers only learn that it was refused.
+func (d *Dispatcher) logRefusedDestination(ctx context.Context, ep *herald.Endpoint, de *DestinationError) {
+	d.log.WarnContext(ctx, "destination not allowed", slog.String("endpoint_id", ep.ID),
+		slog.String("customer_id", ep.CustomerID), slog.Any("destination", de))
 }
 
 func fill(a *herald.Attempt, o Outcome) *herald.Attempt {
@@ -302,11 +351,10 @@ func describeTransportError(err error, timeout time.Duration) string {
 	var dnsErr *net.DNSError
 	switch {
 	case isDestinationError(err):
-		msg := err.Error()
-		if i := strings.Index(msg, ErrDestinationNotAllowed.Error()); i >= 0 {
-			msg = msg[i:]
-		}
-		return msg
+		// Only the refusal's own words: the wrappers (*url.Error,
+		// *net.OpError) name the address dialled, which customers must
+		// not learn (see DestinationError).
+		return destinationError(err).Error()
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return fmt.Sprintf("timed out: no reply within %s", timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -23,47 +23,33 @@ type signers struct {
 type oauthEntry struct {
 	updatedAt time.Time
 	src       *wire.OAuth2TokenSource
+	used      time.Time // last handed out; prune drops entries long unused
 }
 
 func newSigners(client *http.Client) *signers {
 	return &signers{client: client, oauth: map[string]*oauthEntry{}}
 }
 
-// signer returns the signer of e's auth mode; nil means no auth.
+// signer returns the signer of e's auth mode; nil means no auth. The
+// mapping itself is herald.Auth.Signer; only the OAuth 2.0 token sources are
+// the dispatcher's own, kept per endpoint.
 func (s *signers) signer(e *herald.Endpoint, now time.Time) wire.Signer {
-	a := &e.Auth
-	switch a.Type {
-	case herald.AuthTypeBasic:
-		return wire.BasicAuth{Username: a.Username, Password: string(a.Password)}
-	case herald.AuthTypeHMAC:
-		return wire.HMACAuth{Username: a.Username, Secret: []byte(a.Secret)}
-	case herald.AuthTypeOAuth2:
-		return &oauthSigner{src: s.tokenSource(e)}
-	case herald.AuthTypeStandardWebhooks:
-		active := a.ActiveSigningSecrets(now)
-		secrets := make([]string, len(active))
-		for i, sec := range active {
-			secrets[i] = string(sec)
-		}
-		return wire.StandardWebhooks{Secrets: secrets}
+	if e.Auth.Type == herald.AuthTypeOAuth2 {
+		return &oauthSigner{src: s.tokenSource(e, now)}
 	}
-	return nil
+	return e.Auth.Signer(now, nil)
 }
 
-func (s *signers) tokenSource(e *herald.Endpoint) *wire.OAuth2TokenSource {
+func (s *signers) tokenSource(e *herald.Endpoint, now time.Time) *wire.OAuth2TokenSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ent, ok := s.oauth[e.ID]; ok && ent.updatedAt.Equal(e.UpdatedAt) {
+		ent.used = now
 		return ent.src
 	}
-	src := &wire.OAuth2TokenSource{
-		TokenURL:     e.Auth.TokenURL,
-		ClientID:     e.Auth.ClientID,
-		ClientSecret: string(e.Auth.ClientSecret),
-		Scope:        e.Auth.Scope,
-		Client:       s.client,
-	}
-	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src}
+	src := e.Auth.TokenSource()
+	src.Client = s.client
+	s.oauth[e.ID] = &oauthEntry{updatedAt: e.UpdatedAt, src: src, used: now}
 	return src
 }
 

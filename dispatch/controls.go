@@ -119,10 +119,17 @@ func (b *breaker) abandon(probe bool) {
 type control struct {
 	limiter *rate.Limiter // nil: unlimited
 	breaker breaker
+	// used is when the control was last asked for; prune drops controls
+	// long unused.
+	used time.Time
+	// slots counts this node's attempts in flight to the endpoint (see
+	// acquire).
+	slots slots
 }
 
-// controls holds every endpoint's control. Entries live as long as the
-// process; an endpoint costs a few dozen bytes.
+// controls holds the controls of the endpoints this node has attempted.
+// An endpoint's entry goes when the endpoint is deleted (forget) or has
+// been idle long enough that dropping it changes nothing (prune).
 type controls struct {
 	mu sync.Mutex
 	m  map[string]*control
@@ -130,13 +137,16 @@ type controls struct {
 
 func newControls() *controls { return &controls{m: map[string]*control{}} }
 
-// get returns ep's control, its limiter following ep's current settings.
-// c.mu is held.
-func (c *controls) getLocked(ep *herald.Endpoint) *control {
+// getLocked returns ep's control, its limiter following ep's current
+// settings, and marks it used at now (unless now is zero). c.mu is held.
+func (c *controls) getLocked(ep *herald.Endpoint, now time.Time) *control {
 	ctl := c.m[ep.ID]
 	if ctl == nil {
 		ctl = &control{}
 		c.m[ep.ID] = ctl
+	}
+	if !now.IsZero() {
+		ctl.used = now
 	}
 	switch {
 	case ep.RateLimit <= 0:
@@ -160,7 +170,7 @@ func (c *controls) getLocked(ep *herald.Endpoint) *control {
 func (c *controls) admit(ep *herald.Endpoint, now time.Time) admission {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.getLocked(ep).breaker.admit(now, ep.CircuitOpenFor())
+	return c.getLocked(ep, now).breaker.admit(now, ep.CircuitOpenFor())
 }
 
 // report records an admitted attempt's result; it returns the circuit's
@@ -168,7 +178,7 @@ func (c *controls) admit(ep *herald.Endpoint, now time.Time) admission {
 func (c *controls) report(ep *herald.Endpoint, now time.Time, probe, failed bool) (before, after CircuitState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := &c.getLocked(ep).breaker
+	b := &c.getLocked(ep, now).breaker
 	before = b.state
 	after = b.report(now, probe, failed, ep.CircuitFailures(), ep.CircuitOpenFor())
 	return before, after
@@ -180,7 +190,7 @@ func (c *controls) abandon(ep *herald.Endpoint, probe bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.getLocked(ep).breaker.abandon(probe)
+	c.getLocked(ep, time.Time{}).breaker.abandon(probe)
 }
 
 // reserve takes a token from ep's bucket and returns how long to wait
@@ -189,7 +199,7 @@ func (c *controls) abandon(ep *herald.Endpoint, probe bool) {
 func (c *controls) reserve(ep *herald.Endpoint, now time.Time) (time.Duration, func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l := c.getLocked(ep).limiter
+	l := c.getLocked(ep, now).limiter
 	if l == nil {
 		return 0, func() {}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -15,6 +16,43 @@ import (
 // ErrDestinationNotAllowed is wrapped by the error of a connection that the
 // destination policy refused.
 var ErrDestinationNotAllowed = errors.New("destination not allowed")
+
+// DestinationError is the destination policy's refusal of one address. Its
+// Error is what customers see (in API replies, the UI and the attempt log):
+// that the destination is not allowed, never the address the endpoint's
+// host resolved to, which would let whoever may edit an endpoint map the
+// internal network by name. The address and its kind are for the
+// operator: LogValue and Detail give them.
+type DestinationError struct {
+	Addr netip.Addr
+	// Kind says what the address is: "loopback", "private", ...
+	Kind string
+}
+
+// Error implements error, without the address.
+func (e *DestinationError) Error() string {
+	return ErrDestinationNotAllowed.Error() + ": the endpoint's host is an internal or reserved address; an operator can allow it with --allow-destinations"
+}
+
+// Unwrap makes errors.Is(err, ErrDestinationNotAllowed) hold.
+func (e *DestinationError) Unwrap() error { return ErrDestinationNotAllowed }
+
+// Detail names the refused address and its kind, for the operator's log.
+func (e *DestinationError) Detail() string { return fmt.Sprintf("%s is %s", e.Addr, e.Kind) }
+
+// LogValue implements slog.LogValuer: the operator's log keeps the address.
+func (e *DestinationError) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("address", e.Addr.String()), slog.String("kind", e.Kind))
+}
+
+// destinationError returns the policy's refusal inside err, or nil.
+func destinationError(err error) *DestinationError {
+	var de *DestinationError
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
+}
 
 // nonGlobal lists ranges that are not the public internet beyond what
 // netip.Addr's predicates cover: a webhook must never reach them unless an
@@ -44,8 +82,8 @@ type DestinationPolicy struct {
 	Allow []netip.Prefix
 }
 
-// Check returns nil if Herald may connect to addr, and otherwise an error
-// wrapping ErrDestinationNotAllowed that names the kind of address.
+// Check returns nil if Herald may connect to addr, and otherwise a
+// *DestinationError (which wraps ErrDestinationNotAllowed).
 func (p *DestinationPolicy) Check(addr netip.Addr) error {
 	addr = addr.Unmap() // ::ffff:127.0.0.1 is 127.0.0.1
 	for _, pfx := range p.Allow {
@@ -80,7 +118,7 @@ func (p *DestinationPolicy) Check(addr netip.Addr) error {
 	if kind == "" {
 		return nil
 	}
-	return fmt.Errorf("%w: %s is %s; an operator can allow it with --allow-destinations", ErrDestinationNotAllowed, addr, kind)
+	return &DestinationError{Addr: addr, Kind: kind}
 }
 
 // control runs after DNS resolution, on the very address being dialled, so a
@@ -89,7 +127,7 @@ func (p *DestinationPolicy) Check(addr netip.Addr) error {
 func (p *DestinationPolicy) control(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: cannot parse %q", ErrDestinationNotAllowed, address)
+		return &DestinationError{Kind: "unparsable (" + address + ")"}
 	}
 	return p.Check(ap.Addr())
 }
@@ -169,4 +207,4 @@ func ParseAllowDestinations(s string) ([]netip.Prefix, error) {
 }
 
 // isDestinationError reports whether err is a refusal by the policy.
-func isDestinationError(err error) bool { return errors.Is(err, ErrDestinationNotAllowed) }
+func isDestinationError(err error) bool { return destinationError(err) != nil }

@@ -1,8 +1,11 @@
 package dispatch
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +52,9 @@ func TestDestinationPolicyCheck(t *testing.T) {
 			}
 			if err != nil && !errors.Is(err, ErrDestinationNotAllowed) {
 				t.Fatalf("error %v does not wrap ErrDestinationNotAllowed", err)
+			}
+			if err != nil && strings.Contains(err.Error(), netip.MustParseAddr(tt.addr).Unmap().String()) {
+				t.Fatalf("error %q names the address: customers see it", err)
 			}
 		})
 	}
@@ -113,3 +119,22 @@ func TestLeaseMustLeaveRoomForAnAttempt(t *testing.T) {
 
 // nopStore satisfies herald.Store for configuration tests; nothing calls it.
 type nopStore struct{ herald.Store }
+
+// TestDestinationErrorKeepsTheAddressForTheOperator: the operator's log
+// names the refused address; the error text customers see does not.
+func TestDestinationErrorKeepsTheAddressForTheOperator(t *testing.T) {
+	t.Parallel()
+	err := (&DestinationPolicy{}).Check(netip.MustParseAddr("10.1.2.3"))
+	de := destinationError(err)
+	if de == nil {
+		t.Fatalf("Check = %v, want a *DestinationError", err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Warn("destination not allowed", slog.Any("destination", de))
+	if !strings.Contains(buf.String(), "10.1.2.3") || !strings.Contains(buf.String(), "private") {
+		t.Fatalf("log line %q does not name the address and its kind", buf.String())
+	}
+	if strings.Contains(err.Error(), "10.1.2.3") || strings.Contains(err.Error(), "private") {
+		t.Fatalf("error %q names the address", err)
+	}
+}

@@ -238,7 +238,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	recDone := make(chan struct{})
 	go func() { d.rec.run(); close(recDone) }()
 
+	pruneDone := make(chan struct{})
+	go func() { d.pruneLoop(ctx); close(pruneDone) }()
+
 	d.claimLoop(ctx)
+	<-pruneDone
 	d.drain()
 	d.rec.close()
 	<-recDone

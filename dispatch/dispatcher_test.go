@@ -395,12 +395,24 @@ func TestOutboundSafetyRefusesInternalAddresses(t *testing.T) {
 	for _, u := range []string{srv.URL, "http://localhost:" + port + "/"} {
 		b.endpoint(t, "2187", u, nil)
 	}
+	// A token URL is an outbound request too, refused the same way.
+	b.endpoint(t, "2187", "https://partner.example/events", func(e *herald.Endpoint) {
+		e.Auth = herald.Auth{Type: herald.AuthTypeOAuth2, TokenURL: "http://localhost:" + port + "/token",
+			ClientID: "herald", ClientSecret: "client-secret-1234"}
+	})
 	res := b.publish(t, "2187", "13437")
 	for _, d := range res.Deliveries {
 		got := b.waitDelivery(t, d.ID, attempted(1))
 		a := got.AttemptLog[0]
-		if a.StatusCode != 0 || !strings.Contains(a.Error, "not allowed") || !strings.Contains(a.Error, "loopback") {
-			t.Errorf("attempt %+v: want a refusal naming loopback", a)
+		// Customers learn that the destination is refused, never the
+		// address their host name resolved to (the operator's log has it).
+		if a.StatusCode != 0 || !strings.Contains(a.Error, "not allowed") {
+			t.Errorf("attempt %+v: want a refusal", a)
+		}
+		for _, leak := range []string{"127.0.0.1", "::1", "loopback", port} {
+			if strings.Contains(a.Error, leak) || strings.Contains(got.LastError, leak) {
+				t.Errorf("attempt error %q (last error %q) names the internal address (%s)", a.Error, got.LastError, leak)
+			}
 		}
 	}
 	if n := hits.Load(); n != 0 {

@@ -32,10 +32,14 @@ func (d *Dispatcher) notifyWaiter(deliveryID string, r processed) {
 }
 
 // DeliverNow implements herald.Deliverer: it leases the deliveries itself
-// (by id, ahead of the queue and of the endpoint's cap, since a person is
-// waiting), attempts them concurrently with what is left of the deadline as
-// the timeout, waits until each result is committed, and says what the
-// person should see. A delivery another claimer holds is followed until it
+// (by id, ahead of the queue, since a person is waiting), attempts them
+// concurrently with what is left of the deadline as the timeout, waits
+// until each result is committed, and says what the person should see.
+// Each attempt respects its endpoint's concurrency cap (counting this
+// node's attempts in flight, background and interactive) and rate limit:
+// it waits for a slot and a token for up to half of what is left of the
+// deadline, ahead of the background, and otherwise goes back to the queue,
+// pending, to be delivered later. A delivery another claimer holds is followed until it
 // has a result or the deadline passes. What fails in a way worth retrying
 // stays pending and is retried in the background like any other delivery.
 func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time.Duration) ([]*herald.DeliveryOutcome, error) {
@@ -94,52 +98,55 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, ids []string, deadline time
 	mine := make(map[string]bool, len(claimed))
 	for _, c := range claimed {
 		mine[c.ID] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o := out[index[c.ID]]
-			o.EndpointID = c.EndpointID
-			r := d.process(attemptCtx, c, max(time.Until(end), time.Millisecond), nil)
-			if r.rec == nil {
-				o.State = herald.DeliveryStatePending
-				o.TimedOut = true
-				o.UserMessage = messageTimeout
-				return
-			}
-			// Wait for the record to commit, so what the caller is told
-			// is what the store says, a little past the deadline if
-			// need be: the attempt itself may have used all of it.
-			commitWait := time.NewTimer(2 * time.Second)
-			select {
-			case <-d.rec.addWait(r.rec):
-			case <-commitWait.C:
-				// The record is still written; the person just
-				// stops waiting for the disk.
-			}
-			commitWait.Stop()
-			fillOutcome(o, r.rec.State, r.outcome)
-		}()
+		wg.Go(func() { d.attemptNow(attemptCtx, c, end, out[index[c.ID]]) })
 	}
-	// Deliveries leased elsewhere: wait for this node's loop to report, or
-	// read the store until someone has attempted them.
+	// Deliveries leased elsewhere, or waiting behind an earlier delivery
+	// of their subject (ordered endpoints): wait for this node's loop to
+	// report, or read the store until someone has attempted them.
 	for i, id := range ids {
 		if mine[id] {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.follow(ctx, out[i], chans[i])
-		}()
+		wg.Go(func() { d.follow(ctx, attemptCtx, end, out[i], chans[i]) })
 	}
 	wg.Wait()
 	return out, nil
 }
 
-// follow waits for a delivery another claimer attempts.
-func (d *Dispatcher) follow(ctx context.Context, o *herald.DeliveryOutcome, local <-chan processed) {
+// attemptNow attempts c, a delivery DeliverNow leased, with what is left of
+// the deadline end, and fills o.
+func (d *Dispatcher) attemptNow(attemptCtx context.Context, c *herald.ClaimedDelivery, end time.Time, o *herald.DeliveryOutcome) {
+	o.EndpointID = c.EndpointID
+	r := d.process(attemptCtx, c, max(time.Until(end), time.Millisecond), nil)
+	if r.rec == nil {
+		o.State = herald.DeliveryStatePending
+		o.TimedOut = true
+		o.UserMessage = messageTimeout
+		return
+	}
+	// Wait for the record to commit, so what the caller is told
+	// is what the store says, a little past the deadline if
+	// need be: the attempt itself may have used all of it.
+	commitWait := time.NewTimer(2 * time.Second)
+	select {
+	case <-d.rec.addWait(r.rec):
+	case <-commitWait.C:
+		// The record is still written; the person just
+		// stops waiting for the disk.
+	}
+	commitWait.Stop()
+	fillOutcome(o, r.rec.State, r.outcome)
+}
+
+// follow waits for a delivery another claimer attempts. A delivery waiting
+// behind an earlier one of its subject is released when that one is final;
+// follow then leases it and attempts it at once, as DeliverNow does, unless
+// another claimer got to it first. If the deadline passes first, it stays
+// queued in its subject's order and goes when its turn comes.
+func (d *Dispatcher) follow(ctx, attemptCtx context.Context, end time.Time, o *herald.DeliveryOutcome, local <-chan processed) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	waited := false
 	for {
 		select {
 		case r := <-local:
@@ -159,6 +166,27 @@ func (d *Dispatcher) follow(ctx context.Context, o *herald.DeliveryOutcome, loca
 				continue
 			}
 			o.EndpointID = dl.EndpointID
+			if dl.Waiting() {
+				waited = true
+				continue
+			}
+			if waited && dl.Attempts == 0 && dl.State == herald.DeliveryStatePending {
+				// Released: lease it, unless a claim holds it already
+				// (then the next ticks follow that one).
+				now := d.now()
+				cs, err := d.store.DeliveryClaimIDs(ctx, []string{o.DeliveryID}, &herald.DeliveryClaimParams{
+					Now: now, LeaseUntil: now.Add(d.cfg.LeaseDuration), Owner: d.cfg.NodeID,
+				})
+				if err == nil && len(cs) == 1 {
+					d.mu.Lock()
+					d.outstanding++
+					d.mu.Unlock()
+					d.obs.claimBatch(1)
+					d.attemptNow(attemptCtx, cs[0], end, o)
+					return
+				}
+				continue
+			}
 			if dl.Attempts > 0 || dl.State != herald.DeliveryStatePending {
 				o.State = dl.State
 				o.StatusCode = dl.LastStatusCode

@@ -24,6 +24,7 @@ var onPostgres = map[string]func(*testing.T){
 	"TestHangingEndpointDoesNotSlowOthers":       TestHangingEndpointDoesNotSlowOthers,
 	"TestShutdownHandsBackInterruptedAttempts":   TestShutdownHandsBackInterruptedAttempts,
 	"TestDeliverNowReturnsEachPartnersReply":     TestDeliverNowReturnsEachPartnersReply,
+	"TestPartnerReplyCannotStallOthers":          TestPartnerReplyCannotStallOthers,
 }
 
 // sqliteOnly lists tests that call setup but need not run on PostgreSQL.

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/groupcommit"
@@ -15,6 +16,7 @@ import (
 type Publisher struct {
 	batch *groupcommit.Batcher[*herald.Event, *herald.EventPublishResult]
 	wake  func()
+	wait  time.Duration
 }
 
 var _ herald.Publisher = (*Publisher)(nil)
@@ -30,6 +32,12 @@ type PublisherConfig struct {
 	// Writers is how many transactions may commit at once. Default: 1, for
 	// SQLite's single writer; PostgreSQL gains from a few.
 	Writers int
+	// Wait is the most a publish waits for its commit (a commit takes
+	// milliseconds; a locked or overloaded database longer). Past it the
+	// publish fails EUNAVAILABLE, which the API answers 503 with
+	// Retry-After, instead of holding the caller. The event may still
+	// commit: a retry with the same id then answers 409. Default: 5s.
+	Wait time.Duration
 }
 
 // NewPublisher starts a Publisher. Close it after the API stops taking
@@ -39,21 +47,35 @@ func NewPublisher(cfg PublisherConfig) *Publisher {
 	if wake == nil {
 		wake = func() {}
 	}
+	wait := cfg.Wait
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
 	return &Publisher{
 		wake: wake,
+		wait: wait,
 		batch: groupcommit.New(groupcommit.Config[*herald.Event, *herald.EventPublishResult]{
 			CommitFunc: cfg.Store.EventPublish,
-			MaxBatch:   cfg.MaxBatch,
-			Workers:    cfg.Writers,
+			// A batch the store refuses for what one event holds is
+			// split, so that event's publisher alone gets the error;
+			// a busy or closing store fails every batch alike.
+			SplitFunc: func(err error) bool { return herald.ErrorCode(err) != herald.EUNAVAILABLE },
+			MaxBatch:  cfg.MaxBatch,
+			Workers:   cfg.Writers,
 		}),
 	}
 }
 
 // Publish commits e with its deliveries and returns once they are durable.
 func (p *Publisher) Publish(ctx context.Context, e *herald.Event) (*herald.EventPublishResult, error) {
-	res, err := p.batch.Do(ctx, e)
-	if errors.Is(err, groupcommit.ErrClosed) {
+	wctx, cancel := context.WithTimeout(ctx, p.wait)
+	defer cancel()
+	res, err := p.batch.Do(wctx, e)
+	switch {
+	case errors.Is(err, groupcommit.ErrClosed):
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "Herald is shutting down; publish again in a moment")
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return nil, herald.BusyError(err)
 	}
 	if err == nil && res.Err == nil && len(res.Deliveries) > 0 {
 		p.wake()

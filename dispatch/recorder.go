@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -106,17 +105,18 @@ func (r *recorder) run() {
 func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
 	backoff := 50 * time.Millisecond
 	deadline := time.Now().Add(30 * time.Second)
+	all := batch
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := r.store.DeliveryRecordAttempts(ctx, batch)
-		cancel()
-		if err == nil {
-			if r.committed != nil {
-				r.committed(len(batch))
-			}
+		// Only what failed for a reason any batch would meet is retried;
+		// a record the store refuses for what it holds is isolated and
+		// stored reduced (commit), never retried with everyone else's.
+		left := r.commit(batch)
+		if r.committed != nil && len(left) < len(batch) {
+			r.committed(len(batch) - len(left))
+		}
+		if batch = left; len(batch) == 0 {
 			break
 		}
-		r.log.Error("record attempts", slog.Any("error", err), slog.Int("attempts", len(batch)))
 		r.mu.Lock()
 		closing = closing || r.closed
 		r.mu.Unlock()
@@ -127,12 +127,12 @@ func (r *recorder) write(batch []*herald.AttemptRecord, closing bool) {
 		backoff = min(2*backoff, 5*time.Second)
 	}
 	r.mu.Lock()
-	for _, rec := range batch {
+	for _, rec := range all {
 		if done, ok := r.waiting[rec]; ok {
 			close(done)
 			delete(r.waiting, rec)
 		}
 	}
 	r.mu.Unlock()
-	r.settled(len(batch))
+	r.settled(len(all))
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/openapi"
 	"github.com/heraldhq/herald/platform"
@@ -184,8 +185,12 @@ func startNode(t *testing.T) *node {
 	}
 	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: st, WakeFunc: d.Wake, Writers: 1})
 	t.Cleanup(pub.Close)
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: base, Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("conformance: %v", err)
+	}
 	apiServer, err := api.NewServer(api.Config{Store: st, Publisher: pub, AdminToken: herald.Secret(adminToken),
-		PublicURL: base, Logger: log, WakeFunc: d.Wake, Deliverer: d, InteractiveDeadline: 5 * time.Second})
+		PublicURL: base, Logger: log, WakeFunc: d.Wake, Deliverer: d, InteractiveDeadline: 5 * time.Second, Checker: checker})
 	if err != nil {
 		t.Fatalf("api: %v", err)
 	}
@@ -348,6 +353,8 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("POST", V+"/customers/{customerId}/endpoints", []string{cid}, admin, `{"url":"ftp://x","eventTypes":[],"auth":{"type":"none"}}`, 400)
 	n.call("GET", V+"/customers/{customerId}/endpoints", []string{cid}, admin, "", 200)
 	n.call("GET", V+"/customers/{customerId}/endpoints/{endpointId}", []string{cid, epID}, admin, "", 200)
+	n.call("POST", V+"/customers/{customerId}/endpoints/{endpointId}/check", []string{cid, epID}, admin, "", 200)
+	n.call("POST", V+"/customers/{customerId}/endpoints/{endpointId}/check", []string{cid, "end_nothing"}, admin, "", 404)
 	n.call("PATCH", V+"/customers/{customerId}/endpoints/{endpointId}", []string{cid, str(iep, "id")}, admin,
 		`{"auth":{"secret":"whsec_bmV3c2VjcmV0bmV3c2VjcmV0bmV3c2VjcmV0"},"rotationOverlap":"1h"}`, 200)
 	tmp := n.call("POST", V+"/customers/{customerId}/endpoints", []string{cid}, admin,

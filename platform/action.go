@@ -95,7 +95,7 @@ func (s *Server) handleApplicationComplete(w http.ResponseWriter, r *http.Reques
 	}
 	cid := r.PathValue("customerId")
 	res, err := s.cfg.Store.ApplicationComplete(r.Context(), &herald.ApplicationCompleteParams{
-		CustomerID: cid, PersonID: in.PersonID, JobID: in.JobID, PublicURL: s.cfg.PublicURL})
+		CustomerID: cid, PersonID: in.PersonID, JobID: in.JobID, PublicURL: s.cfg.PublicURL, LinkKey: s.assessmentKey})
 	if err != nil {
 		return err
 	}

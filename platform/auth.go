@@ -69,7 +69,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		if !ok {
 			return nil, errInvalidCredentials
 		}
-		return s.checkClient(r.Context(), id, secret)
+		return s.checkClientThrottled(r, id, secret)
 	}
 	return nil, errInvalidCredentials
 }
@@ -116,6 +116,9 @@ func (s *Server) resource(a access, h handlerFunc) http.Handler {
 			err = h(w, r.WithContext(NewContextWithPrincipal(r.Context(), p)))
 		}
 		if err != nil {
+			if wait, ok := retryAfter(err); ok {
+				setRetryAfter(w, wait)
+			}
 			s.writeICIMSError(w, r, err)
 		}
 	})

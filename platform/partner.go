@@ -120,10 +120,17 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) {
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	p, err := s.checkClient(r.Context(), id, secret)
+	p, err := s.checkClientThrottled(r, id, secret)
 	if err != nil {
 		if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
 			fail(http.StatusUnauthorized, "invalid_client", "client authentication failed")
+			return
+		}
+		if wait, ok := retryAfter(err); ok {
+			// RFC 6749 has no error code for this; temporarily_unavailable
+			// is the closest it defines, and Retry-After says when.
+			setRetryAfter(w, wait)
+			fail(http.StatusTooManyRequests, "temporarily_unavailable", herald.ErrorMessage(err))
 			return
 		}
 		s.logInternal(r, err)

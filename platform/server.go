@@ -55,6 +55,18 @@ type Config struct {
 	Logger *slog.Logger
 	// NowFunc returns the current time (token expiry). Default: time.Now.
 	NowFunc func() time.Time
+	// ClientAuthFailures is how many failed client authentications (client
+	// id and secret, at /oauth/token or with Basic) one client id may have
+	// before further attempts are refused with 429 and Retry-After, even
+	// with the right secret; they refill over ClientAuthWindow. Default:
+	// DefaultClientAuthFailures (10).
+	ClientAuthFailures int
+	// ClientAuthFailuresPerAddress is the same per client address.
+	// Default: DefaultClientAuthFailuresPerAddress (50).
+	ClientAuthFailuresPerAddress int
+	// ClientAuthWindow is how long failures take to be forgotten.
+	// Default: DefaultClientAuthWindow (15m).
+	ClientAuthWindow time.Duration
 }
 
 func (c *Config) validate() error {
@@ -65,6 +77,8 @@ func (c *Config) validate() error {
 		return errors.New("platform config: AdminToken must be at least 16 characters")
 	case c.MaxBodyBytes < 0 || c.InteractiveDeadline < 0 || c.TokenLifetime < 0:
 		return errors.New("platform config: MaxBodyBytes, InteractiveDeadline and TokenLifetime cannot be negative")
+	case c.ClientAuthFailures < 0 || c.ClientAuthFailuresPerAddress < 0 || c.ClientAuthWindow < 0:
+		return errors.New("platform config: ClientAuthFailures, ClientAuthFailuresPerAddress and ClientAuthWindow cannot be negative")
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
@@ -93,6 +107,15 @@ func (c Config) withDefaults() Config {
 	if c.WakeFunc == nil {
 		c.WakeFunc = func() {}
 	}
+	if c.ClientAuthFailures == 0 {
+		c.ClientAuthFailures = DefaultClientAuthFailures
+	}
+	if c.ClientAuthFailuresPerAddress == 0 {
+		c.ClientAuthFailuresPerAddress = DefaultClientAuthFailuresPerAddress
+	}
+	if c.ClientAuthWindow == 0 {
+		c.ClientAuthWindow = DefaultClientAuthWindow
+	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }
@@ -101,7 +124,11 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	cfg       Config
 	tokenHash [sha256.Size]byte
-	handler   http.Handler
+	clients   *clientThrottle
+	// assessmentKey signs the returnUrl of AssessmentEvents, as the web
+	// portal that serves the page expects (herald.AssessmentReturnURL).
+	assessmentKey []byte
+	handler       http.Handler
 }
 
 // NewServer returns a Server for cfg, or an error naming the first bad field.
@@ -111,6 +138,8 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg.withDefaults()}
 	s.tokenHash = sha256.Sum256([]byte(cfg.AdminToken))
+	s.assessmentKey = herald.PortalLinkKey(cfg.AdminToken, herald.PortalLinkAssessment)
+	s.clients = newClientThrottle(&s.cfg)
 	s.handler = s.recoverPanic(s.routes())
 	return s, nil
 }
@@ -140,6 +169,7 @@ const (
 	codeAccessDenied     = "access_denied"          // a partner asked for another customer's record
 	codeMethodNotAllowed = "method_not_allowed"     // 405
 	codeUnsupportedMedia = "unsupported_media_type" // 415
+	// codeTooManyRequests (429) is in throttle.go.
 )
 
 // iCIMS error codes (spec section 8).
@@ -171,6 +201,8 @@ func errorStatus(code string) (status, icims int) {
 		return http.StatusNotFound, icimsAccessDenied
 	case herald.EUNAUTHORIZED:
 		return http.StatusUnauthorized, icimsInvalidCredentials
+	case codeTooManyRequests:
+		return http.StatusTooManyRequests, icimsInvalidCredentials
 	case herald.EUNAVAILABLE:
 		return http.StatusServiceUnavailable, icimsInternal
 	default:
@@ -208,6 +240,9 @@ func (s *Server) writeICIMSError(w http.ResponseWriter, r *http.Request, err err
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="herald", Bearer realm="herald"`)
 	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	// A header value cannot hold line breaks; messages never do, but the
 	// header must not become a way to inject one.
 	detail := strings.Map(func(r rune) rune {
@@ -240,6 +275,9 @@ func (s *Server) writeManagementError(w http.ResponseWriter, r *http.Request, er
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	var body managementError
 	body.Error.Code, body.Error.Message = code, msg

@@ -24,6 +24,9 @@ import (
 // locks (SKIP LOCKED), and claims by id lock in one order, so neither can
 // deadlock with this.
 //
+// A delivery waiting for an earlier one of its subject is left out
+// (order.go).
+//
 // Then the UPDATE leases what was locked, moving next_attempt_at to the
 // lease's end so claims due pass over it until then, and the outer SELECT
 // joins the bodies. The deliveries of one interactive event share its body,
@@ -38,6 +41,7 @@ import (
 var claimIDsSQL = `WITH locked AS (
 		SELECT id FROM deliveries
 		WHERE id = ANY($1) AND state = 'pending' AND (lease_token IS NULL OR next_attempt_at <= $2)
+			AND waiting_for = ''
 		ORDER BY id
 		FOR UPDATE
 	),

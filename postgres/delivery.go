@@ -23,7 +23,7 @@ import (
 // deliveries table aliased d.
 const deliveryColumns = `d.id, d.event_id, d.endpoint_id, d.customer_id, d.event_type, d.state,
 	d.attempts, d.schedule_attempts, d.next_attempt_at, d.last_attempt_at, d.last_status_code,
-	d.last_error, d.location, d.created_at, d.updated_at`
+	d.last_error, d.location, d.created_at, d.updated_at, d.subject, d.subject_seq, d.waiting_for`
 
 func scanDelivery(r pgx.Row) (*herald.Delivery, error) {
 	var d herald.Delivery
@@ -31,7 +31,7 @@ func scanDelivery(r pgx.Row) (*herald.Delivery, error) {
 	var last *time.Time
 	if err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.CustomerID, &eventType, &state,
 		&d.Attempts, &d.ScheduleAttempts, &d.NextAttemptAt, &last, &d.LastStatusCode,
-		&d.LastError, &d.Location, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		&d.LastError, &d.Location, &d.CreatedAt, &d.UpdatedAt, &d.Subject, &d.SubjectSeq, &d.WaitingFor); err != nil {
 		return nil, err
 	}
 	d.EventType, d.State = wire.EventType(eventType), herald.DeliveryState(state)
@@ -295,7 +295,8 @@ func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, n
 // pgx.Batch of two multi-row statements (unnest over column arrays), which
 // pgx sends as one pipeline that the server runs in one implicit
 // transaction.
-func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) error {
+func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
 		return nil
 	}
@@ -364,6 +365,19 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 
 	b := &pgx.Batch{}
+	// Ordered delivery: a delivery that becomes final releases the one
+	// waiting for it (a trigger; order.go). Its subject's lock, taken
+	// first, keeps a publish of that subject from placing a delivery
+	// behind it unseen.
+	var final []string
+	for _, r := range records {
+		if r.State != herald.DeliveryStatePending {
+			final = append(final, r.Lease.DeliveryID)
+		}
+	}
+	if len(final) > 0 {
+		b.Queue(lockDeliveriesSQL, lockClassSubject, final)
+	}
 	if len(aDelivery) > 0 {
 		// The attempt is logged whatever the lease: it was made, and the
 		// log should say so. The join skips an unknown delivery id rather
@@ -447,6 +461,15 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 		return nil, fmt.Errorf("retry delivery: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// Ordered delivery: a waiting delivery leaves its subject's chain,
+	// under its subject's lock, taken before any row lock (order.go).
+	// Undone with the rest if the UPDATE below refuses.
+	if _, err := tx.Exec(ctx, lockDeliveriesSQL, lockClassSubject, []string{id}); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	if _, err := tx.Exec(ctx, unlinkSQL, []string{id}); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
 	// One UPDATE decides: it changes the row unless a live lease holds it.
 	// Clearing the token means a node still holding an expired lease can
 	// no longer record over the retry. The row lock it takes makes a
@@ -454,7 +477,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 	// or see it due again.
 	d, err := scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries d SET
 			state = 'pending', schedule_attempts = 0, next_attempt_at = $1,
-			lease_owner = NULL, lease_token = NULL, updated_at = $1
+			lease_owner = NULL, lease_token = NULL, updated_at = $1, waiting_for = ''
 		WHERE d.id = $2 AND NOT (d.state = 'pending' AND d.lease_token IS NOT NULL AND d.next_attempt_at > $1)
 		RETURNING `+deliveryColumns, now, id))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -9,15 +9,24 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
 // marshalAuth and unmarshalAuth store an endpoint's auth as the document
 // both stores share (internal/storecodec), in a JSONB column.
-func marshalAuth(a *herald.Auth) ([]byte, error) { return storecodec.MarshalAuth(a) }
+func marshalAuth(a *herald.Auth, keys *secretbox.Keyring) ([]byte, error) {
+	return storecodec.MarshalAuth(a, keys)
+}
 
-func unmarshalAuth(b []byte) (herald.Auth, error) { return storecodec.UnmarshalAuth(b) }
+func unmarshalAuth(b []byte, keys *secretbox.Keyring) (herald.Auth, error) {
+	return storecodec.UnmarshalAuth(b, keys)
+}
+
+// skipAuth, passed as scanEndpoint's keys, leaves the endpoint's Auth
+// empty: publishing only asks which endpoints want an event.
+var skipAuth = new(secretbox.Keyring)
 
 // toStrings converts a slice of a string type for a text[] parameter; nil
 // becomes an empty array, since the columns are NOT NULL.
@@ -44,22 +53,24 @@ func fromStrings[T ~string](v []string) []T {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered`
 
-func scanEndpoint(r pgx.Row) (*herald.Endpoint, error) {
+func scanEndpoint(r pgx.Row, keys *secretbox.Keyring) (*herald.Endpoint, error) {
 	var e herald.Endpoint
 	var eventTypes, triggers []string
 	var auth []byte
 	var cooldownMs int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &e.CreatedAt, &e.UpdatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered); err != nil {
 		return nil, err
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
 	var err error
-	if e.Auth, err = unmarshalAuth(auth); err != nil {
-		return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+	if keys != skipAuth {
+		if e.Auth, err = unmarshalAuth(auth, keys); err != nil {
+			return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+		}
 	}
 	e.EventTypes = fromStrings[wire.EventType](eventTypes)
 	e.StatusTriggers = fromStrings[string](triggers)
@@ -67,9 +78,9 @@ func scanEndpoint(r pgx.Row) (*herald.Endpoint, error) {
 	return &e, nil
 }
 
-func collectEndpoints(rows pgx.Rows) ([]*herald.Endpoint, error) {
+func collectEndpoints(rows pgx.Rows, keys *secretbox.Keyring) ([]*herald.Endpoint, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.Endpoint, error) {
-		return scanEndpoint(r)
+		return scanEndpoint(r, keys)
 	})
 	if out == nil {
 		out = []*herald.Endpoint{}
@@ -90,7 +101,7 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	auth, err := marshalAuth(&e.Auth)
+	auth, err := marshalAuth(&e.Auth, s.secrets)
 	if err != nil {
 		return fmt.Errorf("create endpoint: %w", err)
 	}
@@ -100,10 +111,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16)`,
 		id, e.CustomerID, e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled,
 		disabledReason(e), toStrings(e.StatusTriggers), e.MaxConcurrency, now,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds())
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered)
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
@@ -119,7 +130,7 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 
 // EndpointGet implements herald.Store.
 func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, error) {
-	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1`, id))
+	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1`, id), s.secrets)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
@@ -136,7 +147,7 @@ func (s *Store) EndpointList(ctx context.Context, customerID string) ([]*herald.
 	if err != nil {
 		return nil, fmt.Errorf("list endpoints: %w", err)
 	}
-	out, err := collectEndpoints(rows)
+	out, err := collectEndpoints(rows, s.secrets)
 	if err != nil {
 		return nil, fmt.Errorf("list endpoints: %w", err)
 	}
@@ -148,7 +159,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	auth, err := marshalAuth(&e.Auth)
+	auth, err := marshalAuth(&e.Auth, s.secrets)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -157,12 +168,13 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	err = s.pool.QueryRow(ctx, `UPDATE endpoints SET
 			url = $1, event_types = $2, auth = $3, gzip = $4, enabled = $5, disabled_reason = $6,
 			status_triggers = $7, max_concurrency = $8, updated_at = $9,
-			rate_limit = $12, rate_burst = $13, circuit_threshold = $14, circuit_cooldown_ms = $15
+			rate_limit = $12, rate_burst = $13, circuit_threshold = $14, circuit_cooldown_ms = $15,
+			ordered = $16
 		WHERE id = $10 AND customer_id = $11
 		RETURNING created_at`,
 		e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled, disabledReason(e),
 		toStrings(e.StatusTriggers), e.MaxConcurrency, now, e.ID, e.CustomerID,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds()).Scan(&createdAt)
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered).Scan(&createdAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)

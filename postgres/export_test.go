@@ -25,3 +25,10 @@ func Exec(ctx context.Context, s *Store, sql string, args ...any) error {
 	_, err := s.pool.Exec(ctx, sql, args...)
 	return err
 }
+
+// RawEndpointAuth returns an endpoint's auth column as stored.
+func RawEndpointAuth(ctx context.Context, s *Store, id string) (string, error) {
+	var auth string
+	err := s.pool.QueryRow(ctx, `SELECT auth::text FROM endpoints WHERE id = $1`, id).Scan(&auth)
+	return auth, err
+}

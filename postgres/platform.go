@@ -62,7 +62,7 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 	if err != nil {
 		return nil, err
 	}
-	eps, err := collectEndpoints(rows)
+	eps, err := collectEndpoints(rows, skipAuth)
 	if err != nil {
 		return nil, err
 	}
@@ -76,14 +76,24 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 		return nil, fmt.Errorf("insert event: %w", err)
 	}
 	out := []*herald.Delivery{}
+	var ds []*herald.Delivery
 	for _, ep := range eps {
-		d := herald.NewDelivery(ep, ev)
-		if d == nil {
-			continue
+		if d := herald.NewDelivery(ep, ev); d != nil {
+			ds = append(ds, d)
 		}
+	}
+	// Deliveries to ordered endpoints join their subjects' queues
+	// (order.go); the event INSERT above refuses a taken id, so all of
+	// them will be inserted.
+	if err := placeOrdered(ctx, tx, ds, nil); err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
 		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state,
-			last_error, next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)`,
-			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError, ev.CreatedAt); err != nil {
+			last_error, next_attempt_at, created_at, updated_at, subject, subject_seq, waiting_for)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)`,
+			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
+			d.NextAttemptAt, ev.CreatedAt, d.Subject, d.SubjectSeq, d.WaitingFor); err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)
 		}
 		if d.State == herald.DeliveryStatePending {

@@ -86,7 +86,7 @@ func (s *Store) ApplicationComplete(ctx context.Context, p *herald.ApplicationCo
 			UserID:    p.PersonID,
 			PersonID:  p.PersonID,
 			JobID:     p.JobID,
-			ReturnURL: herald.AssessmentReturnURL(job.PortalURL, id),
+			ReturnURL: herald.AssessmentReturnURL(job.PortalURL, p.CustomerID, id, p.LinkKey),
 		}, nil
 	})
 }

@@ -130,3 +130,29 @@ func (s *Store) PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.
 	t.ExpiresAt, t.CreatedAt = expires.UTC(), created.UTC()
 	return t, nil
 }
+
+// partnerTokenPurgeBatch is how many tokens one purge transaction deletes,
+// so no transaction holds many row locks for long.
+const partnerTokenPurgeBatch = 1000
+
+// PartnerTokenPurge implements herald.PartnerTokenPurger.
+func (s *Store) PartnerTokenPurge(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		// SKIP LOCKED: nodes purging at once take different rows.
+		tag, err := s.pool.Exec(ctx, `DELETE FROM partner_tokens WHERE token_hash IN (
+			SELECT token_hash FROM partner_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+			now, partnerTokenPurgeBatch)
+		if err != nil {
+			return total, wrapOp("purge partner tokens", err)
+		}
+		n := int(tag.RowsAffected())
+		total += n
+		if n < partnerTokenPurgeBatch {
+			return total, nil
+		}
+	}
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/jackc/pgx/v5"
 	"time"
@@ -536,4 +537,51 @@ func getOnboardWorkflow(ctx context.Context, q dbtx, customerID, id string) (*he
 		w.Tasks = append(w.Tasks, t)
 	}
 	return w, rows.Err()
+}
+
+// PersonOperatorGet implements herald.PlatformStore.
+func (s *Store) PersonOperatorGet(ctx context.Context, customerID string) (*herald.Person, error) {
+	var p *herald.Person
+	now := s.nowUTC()
+	lookup := func(tx pgx.Tx) (string, error) {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT person_id FROM operator_people WHERE customer_id = $1`, customerID).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", nil
+		}
+		return id, err
+	}
+	err := s.inTx(ctx, "get operator person", func(tx pgx.Tx) error {
+		id, err := lookup(tx)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			// nextPlatformID locks the customer's sequence row until
+			// commit, so two nodes creating the operator person at once
+			// queue here; the second then finds the first's.
+			newID, err := nextPlatformID(ctx, tx, customerID)
+			if err != nil {
+				return err
+			}
+			if id, err = lookup(tx); err != nil {
+				return err
+			}
+			if id == "" {
+				id = newID
+				if _, err := tx.Exec(ctx, `INSERT INTO people
+					(customer_id, id, type, first_name, last_name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					customerID, id, string(herald.PersonTypeUser), herald.OperatorPersonFirstName, herald.OperatorPersonLastName,
+					now, now); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO operator_people (customer_id, person_id) VALUES ($1, $2)`, customerID, id); err != nil {
+					return err
+				}
+			}
+		}
+		p, err = getPerson(ctx, tx, customerID, id)
+		return err
+	})
+	return p, err
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -57,6 +58,9 @@ const (
 	// lockClassEndpoint serializes claims for one endpoint; see
 	// DeliveryClaimDue.
 	lockClassEndpoint int32 = 0x48524c02
+	// lockClassSubject serializes changes to one (endpoint, subject)
+	// queue of an ordered endpoint; see order.go.
+	lockClassSubject int32 = 0x48524c03
 )
 
 // Config configures a Store.
@@ -76,6 +80,10 @@ type Config struct {
 	// NowFunc returns the current time for the timestamps of methods that
 	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
 	NowFunc func() time.Time
+	// Secrets seals endpoint secrets at rest (AES-GCM) and opens them.
+	// Default (nil): stored as plain text. Open fails if a stored secret
+	// is sealed with a key Secrets does not hold.
+	Secrets *secretbox.Keyring
 }
 
 func (c *Config) withDefaults() Config {
@@ -109,6 +117,8 @@ type Store struct {
 	// listenPID is the server process of ListenWork's connection while
 	// it listens, else 0; tests kill it to check the reconnect.
 	listenPID atomic.Uint32
+	// secrets seals and opens endpoint secrets (nil: plain text).
+	secrets *secretbox.Keyring
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -143,8 +153,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc}
+	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
 	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := s.checkSecrets(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
@@ -283,6 +297,22 @@ func pgCode(err error) string {
 		return pe.Code
 	}
 	return ""
+}
+
+// busyAsUnavailable turns a database that cannot take the work now (a
+// lock or statement timeout, a deadlock or serialization failure, no free
+// connection) into herald.BusyError (503 with Retry-After), and leaves any
+// other error as it is.
+func busyAsUnavailable(err error) error {
+	switch pgCode(err) {
+	case "55P03", // lock_not_available (lock_timeout)
+		"57014", // query_canceled (statement_timeout)
+		"40001", // serialization_failure
+		"40P01", // deadlock_detected
+		"53300": // too_many_connections
+		return herald.BusyError(err)
+	}
+	return err
 }
 
 func isUniqueViolation(err error) bool     { return pgCode(err) == pgUniqueViolation }

@@ -304,6 +304,18 @@ func (s *Store) ReplayJobStep(ctx context.Context, id string, now time.Time, bat
 		return &herald.ReplayJobStepResult{Job: j}, nil
 	}
 	where, args := filterSQL(&j.Filter, 5)
+	// Ordered delivery: the subjects' locks of the batch come before its
+	// row locks (order.go). A row whose match changes between the two
+	// statements is replayed without its subject's lock, a race with a
+	// publish or record of that very subject in the same instant.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM (
+			SELECT DISTINCT `+subjectKeySQL+` AS k FROM (
+				SELECT d.endpoint_id, d.subject FROM deliveries d
+				WHERE `+where+` AND d.id > $2 AND d.id <= $3 ORDER BY d.id LIMIT $4) b
+			WHERE subject <> '' ORDER BY k OFFSET 0) s`,
+		append([]any{lockClassSubject, j.Cursor, j.LastDeliveryID, batch}, args...)...); err != nil {
+		return nil, fmt.Errorf("replay job step: %w", err)
+	}
 	rows, err := tx.Query(ctx, `SELECT d.id, (d.state = 'pending' AND d.lease_token IS NOT NULL AND d.next_attempt_at > $1)
 		FROM deliveries d WHERE `+where+` AND d.id > $2 AND d.id <= $3 ORDER BY d.id LIMIT $4 FOR UPDATE`,
 		append([]any{now, j.Cursor, j.LastDeliveryID, batch}, args...)...)
@@ -331,9 +343,12 @@ func (s *Store) ReplayJobStep(ctx context.Context, id string, now time.Time, bat
 	}
 	if len(replay) > 0 {
 		// What DeliveryRetry does, for the batch; the rows are locked.
+		if _, err := tx.Exec(ctx, unlinkSQL, replay); err != nil {
+			return nil, fmt.Errorf("replay job step: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE deliveries SET
 				state = 'pending', schedule_attempts = 0, next_attempt_at = $1,
-				lease_owner = NULL, lease_token = NULL, updated_at = $1
+				lease_owner = NULL, lease_token = NULL, updated_at = $1, waiting_for = ''
 			WHERE id = ANY($2)`, now, replay); err != nil {
 			return nil, fmt.Errorf("replay job step: %w", err)
 		}

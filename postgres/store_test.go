@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storetest"
 	"github.com/heraldhq/herald/postgres"
 )
@@ -38,4 +39,28 @@ func openStore(t testing.TB, connURL string) *postgres.Store {
 func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
+}
+
+func TestStoreSecrets(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseSecrets(t, func(t *testing.T) storetest.SecretsHarness {
+		connURL := dbtest.NewPostgresSchema(t)
+		return storetest.SecretsHarness{
+			Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
+				s, err := postgres.Open(t.Context(), &postgres.Config{URL: connURL, MaxConns: 4, Secrets: keys})
+				if err != nil {
+					return nil, err
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				return s, nil
+			},
+			RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
+				raw, err := postgres.RawEndpointAuth(t.Context(), s.(*postgres.Store), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return raw
+			},
+		}
+	})
 }

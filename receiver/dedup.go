@@ -1,7 +1,10 @@
 package receiver
 
 import (
+	"container/list"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,6 +15,15 @@ import (
 // (Herald-Event-Id) when there is one; otherwise the customer, type,
 // subject record and new status, so that a user repeating an action within
 // the dedup window counts as a duplicate too.
+//
+// Herald-Event-Id is an extension header that neither HMAC nor Basic
+// authentication covers: whoever replays a captured request within the
+// HMAC tolerance can change it, and the copy then passes as new. It is the
+// right key with Standard Webhooks, which signs webhook-id (equal to
+// Herald-Event-Id) with the body; under HMAC, Basic or OAuth 2.0 use
+// DedupBy with BodyDedupKey, whose key is covered by the HMAC signature
+// (the body's hash is signed) and cannot be varied without changing what
+// the event says. See the package documentation.
 func DedupKey(e *Event) string {
 	if e.ID != "" {
 		return "id\x00" + e.ID
@@ -31,6 +43,22 @@ type DedupStore interface {
 	Finish(ctx context.Context, key string, reply *Reply) error
 }
 
+// BodyDedupKey identifies an event by the SHA-256 of its JSON body, which
+// is the same on every retry of an event (the body carries no id or
+// timestamp) and the same for a user repeating the same action. Under HMAC
+// the body is what the signature covers, so a replayed copy cannot get a
+// new key; use it there and under Basic and OAuth 2.0, which sign nothing.
+func BodyDedupKey(e *Event) string {
+	sum := sha256.Sum256(e.JSON)
+	return "sha256\x00" + hex.EncodeToString(sum[:])
+}
+
+// DedupBy is Dedup with the key chosen by key (BodyDedupKey, say) instead
+// of DedupKey.
+func DedupBy(next EventHandler, store DedupStore, ttl time.Duration, key func(*Event) string) EventHandler {
+	return dedup(next, store, ttl, key)
+}
+
 // Dedup wraps next so that each event is processed once within ttl. A
 // duplicate of a processed event gets the reply the first one got (the same
 // 303 Location, so a person who repeats an action lands on the same page);
@@ -41,9 +69,16 @@ type DedupStore interface {
 //
 // If the store fails, the event is processed anyway: a duplicate does less
 // harm than a lost event.
+//
+// Its key is DedupKey, which trusts Herald-Event-Id: right under Standard
+// Webhooks; under HMAC, Basic or OAuth 2.0 prefer DedupBy with BodyDedupKey.
 func Dedup(next EventHandler, store DedupStore, ttl time.Duration) EventHandler {
+	return dedup(next, store, ttl, DedupKey)
+}
+
+func dedup(next EventHandler, store DedupStore, ttl time.Duration, keyOf func(*Event) string) EventHandler {
 	return HandlerFunc(func(ctx context.Context, e *Event) Reply {
-		key := DedupKey(e)
+		key := keyOf(e)
 		prev, isNew, err := store.Begin(ctx, key, ttl)
 		if err != nil {
 			return next.ServeEvent(ctx, e)
@@ -71,21 +106,30 @@ func Dedup(next EventHandler, store DedupStore, ttl time.Duration) EventHandler 
 }
 
 // MemoryDedupStore is an in-memory DedupStore with a TTL per key, for a
-// single process. Expired keys are swept as new ones arrive. The zero value
-// is ready to use.
+// single process. The zero value is ready to use.
+//
+// Keys are kept in the order they were claimed, and every operation costs
+// O(1) whatever the number of keys: expired keys are dropped from the old
+// end as new ones arrive, and when MaxKeys is reached the oldest key goes.
+// That order is expiry order when every Begin uses the same ttl, as Dedup
+// does; with mixed ttls a key may outlive its ttl in memory until it
+// reaches the old end (it still counts as expired), or be dropped a little
+// before a key claimed later with a shorter ttl.
 type MemoryDedupStore struct {
-	// MaxKeys bounds the keys held. When it is reached and sweeping frees
-	// nothing, the key that expires soonest is dropped. Default (zero):
-	// 100000.
+	// MaxKeys bounds the keys held. When it is reached and no key has
+	// expired, the oldest key is dropped. Default (zero): 100000.
 	MaxKeys int
 	// NowFunc returns the current time. Default: time.Now.
 	NowFunc func() time.Time
 
 	mu   sync.Mutex
-	keys map[string]*dedupEntry
+	keys map[string]*list.Element // of *dedupEntry
+	// order holds the entries oldest claim first.
+	order list.List
 }
 
 type dedupEntry struct {
+	key     string
 	expires time.Time
 	reply   *Reply
 }
@@ -105,33 +149,28 @@ func (s *MemoryDedupStore) Begin(_ context.Context, key string, ttl time.Duratio
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keys == nil {
-		s.keys = make(map[string]*dedupEntry)
+		s.keys = make(map[string]*list.Element)
 	}
-	if e, ok := s.keys[key]; ok && now.Before(e.expires) {
-		if e.reply == nil {
-			return nil, false, nil
+	if el, ok := s.keys[key]; ok {
+		e := el.Value.(*dedupEntry)
+		if now.Before(e.expires) {
+			if e.reply == nil {
+				return nil, false, nil
+			}
+			r := *e.reply
+			return &r, false, nil
 		}
-		r := *e.reply
-		return &r, false, nil
+		s.remove(el)
 	}
+	s.sweep(now)
 	maxKeys := s.MaxKeys
 	if maxKeys <= 0 {
 		maxKeys = 100000
 	}
-	if len(s.keys) >= maxKeys {
-		s.sweep(now)
+	for len(s.keys) >= maxKeys {
+		s.remove(s.order.Front())
 	}
-	if len(s.keys) >= maxKeys {
-		var oldest string
-		var at time.Time
-		for k, e := range s.keys {
-			if oldest == "" || e.expires.Before(at) {
-				oldest, at = k, e.expires
-			}
-		}
-		delete(s.keys, oldest)
-	}
-	s.keys[key] = &dedupEntry{expires: now.Add(ttl)}
+	s.keys[key] = s.order.PushBack(&dedupEntry{key: key, expires: now.Add(ttl)})
 	return nil, true, nil
 }
 
@@ -139,16 +178,16 @@ func (s *MemoryDedupStore) Begin(_ context.Context, key string, ttl time.Duratio
 func (s *MemoryDedupStore) Finish(_ context.Context, key string, reply *Reply) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.keys[key]
+	el, ok := s.keys[key]
 	if !ok {
 		return nil
 	}
 	if reply == nil {
-		delete(s.keys, key)
+		s.remove(el)
 		return nil
 	}
 	r := *reply
-	e.reply = &r
+	el.Value.(*dedupEntry).reply = &r
 	return nil
 }
 
@@ -159,10 +198,18 @@ func (s *MemoryDedupStore) Len() int {
 	return len(s.keys)
 }
 
+// sweep drops the expired keys at the old end of the order: amortised
+// O(1) per Begin, since each key is dropped once.
 func (s *MemoryDedupStore) sweep(now time.Time) {
-	for k, e := range s.keys {
-		if !now.Before(e.expires) {
-			delete(s.keys, k)
+	for el := s.order.Front(); el != nil; el = s.order.Front() {
+		if now.Before(el.Value.(*dedupEntry).expires) {
+			return
 		}
+		s.remove(el)
 	}
+}
+
+func (s *MemoryDedupStore) remove(el *list.Element) {
+	e := s.order.Remove(el).(*dedupEntry)
+	delete(s.keys, e.key)
 }

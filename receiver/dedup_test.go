@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,4 +155,76 @@ func TestMemoryDedupStoreTTLAndBound(t *testing.T) {
 		t.Fatalf("bound: len %d", s.Len())
 	}
 	s.Finish(ctx, "missing", nil) // no-op
+}
+
+// TestMemoryDedupStoreFullIsConstantTime: once the store holds MaxKeys,
+// each new key costs O(1), not a scan of every key. The old store scanned
+// all 100,000 keys per new key (minutes for this test); the bound below
+// is hundreds of times what O(1) needs, so a busy machine cannot fail it.
+func TestMemoryDedupStoreFullIsConstantTime(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(0, 0)
+	s := &MemoryDedupStore{NowFunc: func() time.Time { return now }}
+	ctx := t.Context()
+	for i := range 100000 {
+		_, _, _ = s.Begin(ctx, strconv.Itoa(i), time.Hour)
+	}
+	start := time.Now()
+	for i := range 50000 {
+		if _, isNew, _ := s.Begin(ctx, "new"+strconv.Itoa(i), time.Hour); !isNew {
+			t.Fatal("a new key is not new")
+		}
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("50,000 new keys in a full store took %s: eviction is not O(1)", took)
+	}
+	if s.Len() != 100000 {
+		t.Fatalf("len %d, want the bound 100000", s.Len())
+	}
+	// The oldest keys went first; the newest are all there.
+	if _, isNew, _ := s.Begin(ctx, "0", time.Hour); !isNew {
+		t.Fatal("the oldest key was kept")
+	}
+	if _, isNew, _ := s.Begin(ctx, "new49999", time.Hour); isNew {
+		t.Fatal("the newest key was dropped")
+	}
+	// Expired keys go before live ones.
+	now = now.Add(2 * time.Hour)
+	if _, isNew, _ := s.Begin(ctx, "later", time.Hour); !isNew || s.Len() != 1 {
+		t.Fatalf("after every key expired: len %d, want 1", s.Len())
+	}
+}
+
+func BenchmarkMemoryDedupStoreFull(b *testing.B) {
+	s := &MemoryDedupStore{}
+	ctx := b.Context()
+	for i := range 100000 {
+		_, _, _ = s.Begin(ctx, strconv.Itoa(i), time.Hour)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		_, _, _ = s.Begin(ctx, "new"+strconv.Itoa(i), time.Hour)
+	}
+}
+
+// TestDedupByBodyIgnoresTheUnsignedEventID: under HMAC or Basic the event
+// id header is not signed, so a replay with a new Herald-Event-Id must
+// still count as a duplicate when the key is the body.
+func TestDedupByBodyIgnoresTheUnsignedEventID(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	h := DedupBy(HandlerFunc(func(context.Context, *Event) Reply { calls++; return OK() }),
+		&MemoryDedupStore{}, time.Hour, BodyDedupKey)
+	body := []byte(`{"systemId":"13437","customerId":"2187","eventType":"WorkFlowStatusChangeEvent"}`)
+	for _, id := range []string{"evt_1", "evt_forged"} {
+		h.ServeEvent(t.Context(), &Event{ID: id, JSON: body, Body: &wire.Body{}})
+	}
+	if calls != 1 {
+		t.Fatalf("the handler ran %d times for one body under two event ids, want 1", calls)
+	}
+	other := []byte(`{"systemId":"13438","customerId":"2187","eventType":"WorkFlowStatusChangeEvent"}`)
+	h.ServeEvent(t.Context(), &Event{ID: "evt_1", JSON: other, Body: &wire.Body{}})
+	if calls != 2 {
+		t.Fatal("another body under a reused id was taken for a duplicate")
+	}
 }

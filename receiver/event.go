@@ -17,6 +17,12 @@ type Event struct {
 	// Attempt is the delivery attempt (Herald-Attempt), 1 for the first;
 	// 0 when the sender does not say.
 	Attempt int
+	// Test is set for a test event ("Herald-Test: true"): one a
+	// conformance check (`herald check`) sends to see how the endpoint
+	// behaves. Reply exactly as for a real event, but do not act on it:
+	// its ids (wire.TestIDPrefix) name no real record, and its links lead
+	// nowhere.
+	Test bool
 	// Type is the canonical event type: ApplicationCompletedEvent arrives
 	// as AssessmentEvent. Body.EventType keeps the type as sent.
 	Type       wire.EventType

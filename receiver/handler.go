@@ -224,6 +224,7 @@ func (h *Handler) ReadEvent(w http.ResponseWriter, r *http.Request) (*Event, err
 		Sender:     sender,
 		ReceivedAt: now,
 	}
+	e.Test = wire.IsTestEvent(r.Header)
 	if n, err := strconv.Atoi(r.Header.Get(wire.HeaderAttempt)); err == nil && n > 0 {
 		e.Attempt = n
 	}

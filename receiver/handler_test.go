@@ -429,3 +429,24 @@ func TestReadEventDirect(t *testing.T) {
 		t.Fatalf("ReadEvent = %+v, %v", e, err)
 	}
 }
+
+func TestTestEvent(t *testing.T) {
+	t.Parallel()
+	h := NewHandler(Config{Verifier: NoAuth(), NowFunc: func() time.Time { return testNow }}, &recorder{})
+	p := assessmentParams()
+	p.SystemID, p.UserID, p.JobID = "herald-test-1", "herald-test-2", "herald-test-3"
+	body, _, err := wire.BuildTestEvent(testPublic, testCustomer, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []bool{true, false} {
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		if test {
+			r.Header.Set(wire.HeaderTest, "true")
+		}
+		e, err := h.ReadEvent(nil, r)
+		if err != nil || e.Test != test {
+			t.Fatalf("Herald-Test set %v: ReadEvent = %+v, %v", test, e, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // Package retention runs the purge of old events in the background: a
-// Purger calls herald.RetentionStore.Purge about once an interval, with
-// jitter, and logs what went. What is old, and how it is removed without
+// Purger calls herald.RetentionStore.Purge (and, when configured,
+// herald.PartnerTokenPurger.PartnerTokenPurge for expired partner access
+// tokens) about once an interval, with jitter, and logs what went. What is old, and how it is removed without
 // long locks, is the store's business (see herald.RetentionStore); this
 // package only decides when. It holds no SQL and imports only the root.
 package retention
@@ -8,6 +9,7 @@ package retention
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -24,6 +26,10 @@ const DefaultInterval = time.Hour
 type Config struct {
 	// Store purges. Required.
 	Store herald.RetentionStore
+	// Tokens deletes expired partner access tokens (issued by the
+	// platform API's POST /oauth/token) at each purge. Nil: tokens are
+	// not purged.
+	Tokens herald.PartnerTokenPurger
 	// DefaultRetention is the retention of customers without one of their
 	// own. Required; must be positive.
 	DefaultRetention time.Duration
@@ -114,5 +120,22 @@ func (p *Purger) PurgeOnce(ctx context.Context) (*herald.PurgeResult, error) {
 			slog.Int("attempts", res.Attempts), slog.Int("batches", res.Batches),
 			slog.Duration("duration", time.Since(start)))
 	}
-	return res, err
+	if p.cfg.Tokens == nil || ctx.Err() != nil {
+		return res, err
+	}
+	// Tokens are purged even when the event purge failed: they are in
+	// other tables, and an access token that outlives its expiry is a
+	// credential kept for nothing.
+	n, terr := p.cfg.Tokens.PartnerTokenPurge(ctx, p.cfg.NowFunc())
+	if res == nil {
+		res = &herald.PurgeResult{}
+	}
+	res.PartnerTokens = n
+	if n > 0 {
+		p.cfg.Logger.InfoContext(ctx, "purged expired partner tokens", slog.Int("partner_tokens", n))
+	}
+	if terr != nil {
+		terr = fmt.Errorf("purge partner tokens: %w", terr)
+	}
+	return res, errors.Join(err, terr)
 }

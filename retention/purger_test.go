@@ -134,3 +134,53 @@ func TestNewValidates(t *testing.T) {
 		})
 	}
 }
+
+// fakeTokens is a herald.PartnerTokenPurger whose purge is PurgeFunc.
+type fakeTokens struct {
+	PurgeFunc func(ctx context.Context, now time.Time) (int, error)
+}
+
+func (f *fakeTokens) PartnerTokenPurge(ctx context.Context, now time.Time) (int, error) {
+	return f.PurgeFunc(ctx, now)
+}
+
+// TestPurgerPurgesPartnerTokens proves each purge also deletes expired
+// partner access tokens, as of the purger's clock, even when the event
+// purge failed.
+func TestPurgerPurgesPartnerTokens(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	eventsErr := errors.New("events: database locked")
+	var got []time.Time
+	tokens := &fakeTokens{PurgeFunc: func(_ context.Context, at time.Time) (int, error) {
+		got = append(got, at)
+		return 7, nil
+	}}
+	failEvents := true
+	store := &fakeStore{PurgeFunc: func(context.Context, *herald.PurgeParams) (*herald.PurgeResult, error) {
+		if failEvents {
+			return nil, eventsErr
+		}
+		return &herald.PurgeResult{}, nil
+	}}
+	var logs syncBuffer
+	p, err := retention.New(retention.Config{Store: store, Tokens: tokens, DefaultRetention: time.Hour,
+		NowFunc: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.PurgeOnce(t.Context())
+	if !errors.Is(err, eventsErr) || res == nil || res.PartnerTokens != 7 {
+		t.Fatalf("PurgeOnce = %+v, %v; want the events error and 7 tokens purged", res, err)
+	}
+	failEvents = false
+	if res, err := p.PurgeOnce(t.Context()); err != nil || res.PartnerTokens != 7 {
+		t.Fatalf("PurgeOnce = %+v, %v", res, err)
+	}
+	if len(got) != 2 || !got[0].Equal(now) {
+		t.Fatalf("token purges at %v, want two at %v", got, now)
+	}
+	if !strings.Contains(logs.String(), "purged expired partner tokens") || !strings.Contains(logs.String(), "partner_tokens=7") {
+		t.Errorf("log lacks the token purge:\n%s", logs.String())
+	}
+}

@@ -10,11 +10,13 @@ import (
 // claimIDsSQL leases the deliveries in the JSON array ?4 that are pending
 // and not under an unexpired lease (no token, or a lease that ended by ?5,
 // now), by primary key. Like DeliveryClaimDue it moves next_attempt_at to
-// the lease's end, so a claim due passes over them until then.
+// the lease's end, so a claim due passes over them until then. A delivery
+// waiting for an earlier one of its subject is left out (order.go).
 const claimIDsSQL = `UPDATE deliveries
 	SET next_attempt_at = ?1, lease_owner = ?2, lease_token = ?3
 	WHERE id IN (SELECT value FROM json_each(?4))
 		AND state = 'pending' AND (lease_token = '' OR next_attempt_at <= ?5)
+		AND waiting_for = ''
 	RETURNING ` + deliveryColumns
 
 // DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, then

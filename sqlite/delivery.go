@@ -17,7 +17,7 @@ import (
 // deliveryColumns are the columns scanDelivery reads, in order.
 const deliveryColumns = `id, event_id, endpoint_id, customer_id, event_type, state, attempts,
 	schedule_attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, location,
-	created_at, updated_at`
+	created_at, updated_at, subject, subject_seq, waiting_for`
 
 func scanDelivery(r rowScanner) (*herald.Delivery, error) {
 	var d herald.Delivery
@@ -25,7 +25,7 @@ func scanDelivery(r rowScanner) (*herald.Delivery, error) {
 	var next, last, created, updated int64
 	if err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.CustomerID, &eventType, &state, &d.Attempts,
 		&d.ScheduleAttempts, &next, &last, &d.LastStatusCode, &d.LastError, &d.Location,
-		&created, &updated); err != nil {
+		&created, &updated, &d.Subject, &d.SubjectSeq, &d.WaitingFor); err != nil {
 		return nil, err
 	}
 	d.EventType, d.State = wire.EventType(eventType), herald.DeliveryState(state)
@@ -89,7 +89,8 @@ const releaseDeliverySQL = `UPDATE deliveries
 // DeliveryRecordAttempts implements herald.Store: the batch is one
 // transaction, with two statements prepared once (see stmtcache.go) and
 // run per record.
-func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) error {
+func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
 		return nil
 	}
@@ -210,11 +211,16 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 	}
 	defer func() { _ = tx.Rollback() }()
 	ms := toMillis(now)
+	// Ordered delivery: a waiting delivery leaves its subject's chain
+	// (order.go). Undone with the rest if the UPDATE below refuses.
+	if _, err := tx.ExecContext(ctx, unlinkSQL, jsonArray([]string{id})); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
 	// Clearing the token means a node still holding an expired lease can
 	// no longer record over the retry.
 	d, err := scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries SET
 			state = 'pending', schedule_attempts = 0, next_attempt_at = ?1,
-			lease_owner = '', lease_token = '', updated_at = ?1
+			lease_owner = '', lease_token = '', updated_at = ?1, waiting_for = ''
 		WHERE id = ?2 AND NOT (state = 'pending' AND lease_token <> '' AND next_attempt_at > ?1)
 		RETURNING `+deliveryColumns, ms, id))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -9,18 +9,21 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
 // marshalAuth and unmarshalAuth store an endpoint's auth as the document
 // both stores share (internal/storecodec), in a TEXT column.
-func marshalAuth(a *herald.Auth) (string, error) {
-	b, err := storecodec.MarshalAuth(a)
+func marshalAuth(a *herald.Auth, keys *secretbox.Keyring) (string, error) {
+	b, err := storecodec.MarshalAuth(a, keys)
 	return string(b), err
 }
 
-func unmarshalAuth(s string) (herald.Auth, error) { return storecodec.UnmarshalAuth([]byte(s)) }
+func unmarshalAuth(s string, keys *secretbox.Keyring) (herald.Auth, error) {
+	return storecodec.UnmarshalAuth([]byte(s), keys)
+}
 
 // marshalStrings stores a list as a JSON array; nil is stored as [].
 func marshalStrings[T ~string](v []T) (string, error) {
@@ -45,15 +48,20 @@ func unmarshalStrings[T ~string](s string) ([]T, error) {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered`
 
-func scanEndpoint(r rowScanner) (*herald.Endpoint, error) {
+// skipAuth, passed as scanEndpoint's keys, leaves the endpoint's Auth
+// empty: publishing only asks which endpoints want an event, and its free
+// functions (customerEndpoints) have no keyring to open secrets with.
+var skipAuth = new(secretbox.Keyring)
+
+func scanEndpoint(r rowScanner, keys *secretbox.Keyring) (*herald.Endpoint, error) {
 	var e herald.Endpoint
 	var eventTypes, auth, triggers string
 	var createdAt, updatedAt, cooldownMs int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &createdAt, &updatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered); err != nil {
 		return nil, err
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
@@ -64,22 +72,24 @@ func scanEndpoint(r rowScanner) (*herald.Endpoint, error) {
 	if e.StatusTriggers, err = unmarshalStrings[string](triggers); err != nil {
 		return nil, fmt.Errorf("endpoint %s: status_triggers: %w", e.ID, err)
 	}
-	if e.Auth, err = unmarshalAuth(auth); err != nil {
-		return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+	if keys != skipAuth {
+		if e.Auth, err = unmarshalAuth(auth, keys); err != nil {
+			return nil, fmt.Errorf("endpoint %s: auth: %w", e.ID, err)
+		}
 	}
 	e.CreatedAt, e.UpdatedAt = fromMillis(createdAt), fromMillis(updatedAt)
 	return &e, nil
 }
 
 // endpointValues are the JSON columns of e.
-func endpointValues(e *herald.Endpoint) (eventTypes, triggers, auth string, err error) {
+func endpointValues(e *herald.Endpoint, keys *secretbox.Keyring) (eventTypes, triggers, auth string, err error) {
 	if eventTypes, err = marshalStrings(e.EventTypes); err != nil {
 		return "", "", "", err
 	}
 	if triggers, err = marshalStrings(e.StatusTriggers); err != nil {
 		return "", "", "", err
 	}
-	if auth, err = marshalAuth(&e.Auth); err != nil {
+	if auth, err = marshalAuth(&e.Auth, keys); err != nil {
 		return "", "", "", err
 	}
 	return eventTypes, triggers, auth, nil
@@ -98,7 +108,7 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	eventTypes, triggers, auth, err := endpointValues(e)
+	eventTypes, triggers, auth, err := endpointValues(e, s.secrets)
 	if err != nil {
 		return fmt.Errorf("create endpoint: %w", err)
 	}
@@ -108,10 +118,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.write.ExecContext(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, e.CustomerID, e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled),
 		disabledReason(e), triggers, e.MaxConcurrency, toMillis(now), toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds())
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered))
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
@@ -128,7 +138,7 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 // EndpointGet implements herald.Store.
 func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, error) {
 	e, err := scanEndpoint(s.read.QueryRowContext(ctx,
-		`SELECT `+endpointColumns+` FROM endpoints WHERE id = ?`, id))
+		`SELECT `+endpointColumns+` FROM endpoints WHERE id = ?`, id), s.secrets)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
@@ -140,7 +150,7 @@ func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, e
 
 // EndpointList implements herald.Store.
 func (s *Store) EndpointList(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
-	out, err := listEndpoints(ctx, s.read, customerID)
+	out, err := listEndpoints(ctx, s.read, customerID, s.secrets)
 	if err != nil {
 		return nil, fmt.Errorf("list endpoints: %w", err)
 	}
@@ -152,25 +162,18 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func listEndpoints(ctx context.Context, q querier, customerID string) ([]*herald.Endpoint, error) {
+func listEndpoints(ctx context.Context, q querier, customerID string, keys *secretbox.Keyring) ([]*herald.Endpoint, error) {
 	// rowid breaks ties within a millisecond: it grows with each insert,
 	// so it is creation order, where the random part of the id is not.
-	rows, err := q.QueryContext(ctx, listEndpointsSQL, customerID)
+	rows, err := q.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
+		WHERE customer_id = ? ORDER BY created_at, rowid`, customerID)
 	if err != nil {
 		return nil, err
 	}
-	return scanEndpoints(rows)
-}
-
-// listEndpointsSQL is a customer's endpoints, oldest first.
-const listEndpointsSQL = `SELECT ` + endpointColumns + ` FROM endpoints
-	WHERE customer_id = ? ORDER BY created_at, rowid`
-
-func scanEndpoints(rows *sql.Rows) ([]*herald.Endpoint, error) {
 	defer rows.Close()
 	out := []*herald.Endpoint{}
 	for rows.Next() {
-		e, err := scanEndpoint(rows)
+		e, err := scanEndpoint(rows, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +187,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	eventTypes, triggers, auth, err := endpointValues(e)
+	eventTypes, triggers, auth, err := endpointValues(e, s.secrets)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -193,12 +196,12 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	err = s.write.QueryRowContext(ctx, `UPDATE endpoints SET
 			url = ?, event_types = ?, auth = ?, gzip = ?, enabled = ?, disabled_reason = ?,
 			status_triggers = ?, max_concurrency = ?, updated_at = ?,
-			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?
+			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?, ordered = ?
 		WHERE id = ? AND customer_id = ?
 		RETURNING created_at`,
 		e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled), disabledReason(e),
 		triggers, e.MaxConcurrency, toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(),
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered),
 		e.ID, e.CustomerID).Scan(&createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

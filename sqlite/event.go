@@ -14,7 +14,8 @@ import (
 // its statements prepared once; each customer's endpoints are read once per
 // batch (never cached across calls, so an endpoint edit applies to the next
 // batch).
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+	defer func() { err = busyAsUnavailable(err) }()
 	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
 		return results, nil
@@ -42,6 +43,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 	// endpoints holds each customer's endpoints for this batch; a nil
 	// slice (present in the map) means the customer does not exist.
 	endpoints := map[string][]*herald.Endpoint{}
+	queues := newSubjectQueues(tx)
 	for i, ev := range events {
 		if err := ev.Validate(); err != nil {
 			results[i] = &herald.EventPublishResult{Err: err}
@@ -49,7 +51,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 		eps, ok := endpoints[ev.CustomerID]
 		if !ok {
-			eps, err = s.customerEndpoints(ctx, tx, ev.CustomerID)
+			eps, err = customerEndpoints(ctx, tx, ev.CustomerID)
 			if err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
@@ -61,7 +63,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 		}
 
 		stored := *ev
-		stored.Body = nil
 		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 		created := toMillis(stored.CreatedAt)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
@@ -82,6 +83,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 			if d == nil {
 				continue
 			}
+			if err := queues.place(ctx, d); err != nil {
+				return nil, fmt.Errorf("publish events: %w", err)
+			}
 			if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
@@ -89,6 +93,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 				r.Deliveries = append(r.Deliveries, d)
 			}
 		}
+		// Body stays until the deliveries are made: herald.EventSubject
+		// reads it for ordered endpoints rather than gunzipping BodyGzip.
+		stored.Body = nil
 		results[i] = r
 	}
 	if err := tx.Commit(); err != nil {
@@ -105,47 +112,30 @@ const insertEvent = `INSERT OR IGNORE INTO events
 // insertDelivery stores a delivery that newDelivery made, with the
 // arguments deliveryArgs gives. EventPublish and publishInTx both use it.
 const insertDelivery = `INSERT INTO deliveries
-	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
+	 subject, subject_seq, waiting_for)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // deliveryArgs are the arguments of insertDelivery for d.
 func deliveryArgs(d *herald.Delivery) []any {
 	return []any{d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
-		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt)}
+		toMillis(d.NextAttemptAt), toMillis(d.CreatedAt), toMillis(d.UpdatedAt),
+		d.Subject, d.SubjectSeq, d.WaitingFor}
 }
 
 // customerEndpoints returns the customer's endpoints, an empty non-nil slice
-// if it has none, and nil if there is no such customer.
-func (s *Store) customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
-	var one int
-	err := s.txQueryRow(ctx, tx, customerExistsSQL, customerID).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	rows, err := s.txQuery(ctx, tx, listEndpointsSQL, customerID)
-	if err != nil {
-		return nil, err
-	}
-	return scanEndpoints(rows)
-}
-
-const customerExistsSQL = `SELECT 1 FROM customers WHERE id = ?`
-
-// customerEndpoints is Store.customerEndpoints without the statement
-// cache, for callers that have a transaction but no Store.
+// if it has none, and nil if there is no such customer. Their Auth is left
+// empty (skipAuth): publishing needs only what they want.
 func customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, customerExistsSQL, customerID).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, customerID).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
 		return nil, err
 	}
-	return listEndpoints(ctx, tx, customerID)
+	return listEndpoints(ctx, tx, customerID, skipAuth)
 }
 
 // EventGet implements herald.Store.

@@ -67,10 +67,14 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 		return nil, fmt.Errorf("insert event: %w", err)
 	}
 	out := []*herald.Delivery{}
+	queues := newSubjectQueues(tx)
 	for _, ep := range eps {
 		d := herald.NewDelivery(ep, ev)
 		if d == nil {
 			continue
+		}
+		if err := queues.place(ctx, d); err != nil {
+			return nil, fmt.Errorf("insert delivery: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d)...); err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)

@@ -125,3 +125,30 @@ func (s *Store) PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.
 	t.ExpiresAt, t.CreatedAt = fromMillis(expires), fromMillis(created)
 	return t, nil
 }
+
+// partnerTokenPurgeBatch is how many tokens one purge transaction deletes:
+// SQLite has one writer, so each transaction stays short.
+const partnerTokenPurgeBatch = 1000
+
+// PartnerTokenPurge implements herald.PartnerTokenPurger.
+func (s *Store) PartnerTokenPurge(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		res, err := s.write.ExecContext(ctx, `DELETE FROM partner_tokens WHERE rowid IN (
+			SELECT rowid FROM partner_tokens WHERE expires_at <= ? LIMIT ?)`, toMillis(now), partnerTokenPurgeBatch)
+		if err != nil {
+			return total, wrapOp("purge partner tokens", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, wrapOp("purge partner tokens", err)
+		}
+		total += int(n)
+		if n < partnerTokenPurgeBatch {
+			return total, nil
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -538,4 +539,37 @@ func getOnboardWorkflow(ctx context.Context, q dbtx, customerID, id string) (*he
 		w.Tasks = append(w.Tasks, t)
 	}
 	return w, rows.Err()
+}
+
+// PersonOperatorGet implements herald.PlatformStore. SQLite has one
+// writer, so the look-up and the creation cannot race.
+func (s *Store) PersonOperatorGet(ctx context.Context, customerID string) (*herald.Person, error) {
+	var p *herald.Person
+	now := fromMillis(s.now().UnixMilli())
+	err := s.inTx(ctx, "get operator person", func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT person_id FROM operator_people WHERE customer_id = ?`, customerID).Scan(&id)
+		if err == nil {
+			p, err = getPerson(ctx, tx, customerID, id)
+			return err
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if id, err = nextPlatformID(ctx, tx, customerID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO people
+			(customer_id, id, type, first_name, last_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			customerID, id, string(herald.PersonTypeUser), herald.OperatorPersonFirstName, herald.OperatorPersonLastName,
+			toMillis(now), toMillis(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO operator_people (customer_id, person_id) VALUES (?, ?)`, customerID, id); err != nil {
+			return err
+		}
+		p, err = getPerson(ctx, tx, customerID, id)
+		return err
+	})
+	return p, err
 }

@@ -330,9 +330,13 @@ func (s *Store) ReplayJobStep(ctx context.Context, id string, now time.Time, bat
 	// What DeliveryRetry does, for the whole batch. The single writer
 	// means no claim ran between the read above and this update.
 	if len(replay) > 0 {
+		// Ordered delivery: waiting ones leave their chains (order.go).
+		if _, err := tx.ExecContext(ctx, unlinkSQL, jsonArray(replay)); err != nil {
+			return nil, fmt.Errorf("replay job step: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET
 				state = 'pending', schedule_attempts = 0, next_attempt_at = ?1,
-				lease_owner = '', lease_token = '', updated_at = ?1
+				lease_owner = '', lease_token = '', updated_at = ?1, waiting_for = ''
 			WHERE id IN (SELECT value FROM json_each(?2))`, ms, jsonArray(replay)); err != nil {
 			return nil, fmt.Errorf("replay job step: %w", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"runtime"
 	"slices"
@@ -36,6 +37,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -60,6 +62,10 @@ type Config struct {
 	// NowFunc returns the current time for the timestamps of methods that
 	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
 	NowFunc func() time.Time
+	// Secrets seals endpoint secrets at rest (AES-GCM) and opens them.
+	// Default (nil): stored as plain text. Open fails if a stored secret
+	// is sealed with a key Secrets does not hold.
+	Secrets *secretbox.Keyring
 }
 
 func (c *Config) withDefaults() Config {
@@ -117,6 +123,8 @@ type Store struct {
 	skipWalks atomic.Int32
 	// hot is the writer's prepared hot statements (see stmtcache.go).
 	hot stmtCache
+	// secrets seals and opens endpoint secrets (nil: plain text).
+	secrets *secretbox.Keyring
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -126,6 +134,9 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	c := cfg.withDefaults()
+	if err := restrictFiles(c.Path); err != nil {
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
 
 	busy := strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10)
 	common := url.Values{}
@@ -186,8 +197,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetMaxIdleConns(c.MaxReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack}
+	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
 	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
+	if err := s.checkSecrets(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
@@ -197,6 +212,37 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	return s, nil
+}
+
+// restrictFiles makes the database readable by its owner only: it creates
+// the file 0600 if it is missing (SQLite would create it 0644, whatever
+// the directory's mode) and takes group and other permissions off an
+// existing one and its -wal and -shm files. SQLite creates the -wal and
+// -shm files with the database file's permissions, so they follow. The
+// database holds endpoint credentials and people's data.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -328,6 +374,23 @@ func sqliteCode(err error) int {
 		return se.Code()
 	}
 	return 0
+}
+
+// isBusy reports whether err is SQLite's refusal to wait longer for a
+// lock (SQLITE_BUSY after busy_timeout, SQLITE_LOCKED), in any of their
+// extended codes.
+func isBusy(err error) bool {
+	c := sqliteCode(err) & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// busyAsUnavailable turns a busy database into herald.BusyError (503 with
+// Retry-After) and leaves any other error as it is.
+func busyAsUnavailable(err error) error {
+	if err != nil && isBusy(err) {
+		return herald.BusyError(err)
+	}
+	return err
 }
 
 func isUniqueViolation(err error) bool {

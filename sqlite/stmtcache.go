@@ -17,7 +17,7 @@ import (
 // it takes (they go in as one JSON array through json_each), which is what
 // makes them cacheable.
 var hotStatements = []string{
-	insertEvent, insertDelivery, customerExistsSQL, listEndpointsSQL,
+	insertEvent, insertDelivery,
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL, claimBodiesSQL,
 	claimIDsSQL,

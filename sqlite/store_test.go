@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storetest"
 	"github.com/heraldhq/herald/sqlite"
 )
@@ -44,5 +45,29 @@ func TestStoreClaimByEndpoint(t *testing.T) {
 		s := newStore(t)
 		sqlite.SetClaimSlack(s, 0)
 		return s
+	})
+}
+
+func TestStoreSecrets(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseSecrets(t, func(t *testing.T) storetest.SecretsHarness {
+		path := dbtest.NewSQLitePath(t)
+		return storetest.SecretsHarness{
+			Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
+				s, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path, Secrets: keys})
+				if err != nil {
+					return nil, err
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				return s, nil
+			},
+			RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
+				raw, err := sqlite.RawEndpointAuth(s.(*sqlite.Store), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return raw
+			},
+		}
 	})
 }

@@ -61,6 +61,7 @@ type usersData struct {
 	Username, PersonID, Password string
 	Errors                       map[string]string
 	MinPassword                  int
+	Reset                        string // the user whose password was just reset
 }
 
 func (d *usersData) customer() *herald.Customer { return d.Cust }
@@ -68,7 +69,7 @@ func (d *usersData) customer() *herald.Customer { return d.Cust }
 // handleUserList serves GET /ui/customers/{customerId}/users (operators
 // only: an operator creates a customer's administrators).
 func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUsers(w, r, http.StatusOK, &usersData{Errors: map[string]string{}})
+	return s.renderUsers(w, r, http.StatusOK, &usersData{Errors: map[string]string{}, Reset: r.URL.Query().Get("reset")})
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, d *usersData) error {

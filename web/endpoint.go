@@ -101,6 +101,7 @@ type endpointForm struct {
 	PasswordHint, SecretHint, ClientSecretHint, SigningHint string
 	Gzip                                                    bool
 	Enabled                                                 bool
+	Ordered                                                 bool
 	StatusTriggers                                          string
 	MaxConcurrency                                          string
 	DisabledReason                                          string
@@ -118,7 +119,7 @@ func formFromEndpoint(c *herald.Customer, e *herald.Endpoint) *endpointForm {
 		ClientID: e.Auth.ClientID, Scope: e.Auth.Scope,
 		PasswordHint: e.Auth.Password.Masked(), SecretHint: e.Auth.Secret.Masked(),
 		ClientSecretHint: e.Auth.ClientSecret.Masked(),
-		Gzip:             e.Gzip, Enabled: e.Enabled, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
+		Gzip:             e.Gzip, Enabled: e.Enabled, Ordered: e.Ordered, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
 		DisabledReason: e.DisabledReason, Errors: map[string]string{}}
 	if len(e.Auth.SigningSecrets) > 0 {
 		f.SigningHint = e.Auth.SigningSecrets[0].Secret.Masked()
@@ -194,10 +195,12 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	f.AuthType, f.Username = pf.Get("authType"), strings.TrimSpace(pf.Get("username"))
 	f.TokenURL, f.ClientID, f.Scope = strings.TrimSpace(pf.Get("tokenUrl")), strings.TrimSpace(pf.Get("clientId")), strings.TrimSpace(pf.Get("scope"))
 	f.Gzip, f.Enabled = pf.Get("gzip") == "on", pf.Get("enabled") == "on"
+	f.Ordered = pf.Get("ordered") == "on"
 	f.StatusTriggers, f.MaxConcurrency = pf.Get("statusTriggers"), strings.TrimSpace(pf.Get("maxConcurrency"))
 
 	next := *e
 	next.URL, next.EventTypes, next.Gzip, next.Enabled = f.URL, f.EventTypes, f.Gzip, f.Enabled
+	next.Ordered = f.Ordered
 	if f.Enabled {
 		next.DisabledReason = ""
 	}
@@ -244,7 +247,12 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	}
 	next.Auth = a
 	if len(f.Errors) == 0 {
+		// A blank secret field kept the stored secret; the root rule says
+		// when that is not allowed (another host, another token URL).
+		kept := herald.CredentialsKept{Password: pf.Get("password") == "", ClientSecret: pf.Get("clientSecret") == ""}
 		if err := next.Validate(); err != nil {
+			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+		} else if err := next.ValidateUpdate(e, kept); editing && err != nil {
 			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/replay"
 	"github.com/heraldhq/herald/sqlite"
@@ -34,8 +35,9 @@ type testNode struct {
 }
 
 // newTestNode starts a node whose public URL is its own address, so the
-// portal's return URLs come back to it.
-func newTestNode(t testing.TB) *testNode {
+// portal's return URLs come back to it. Each of configure may change the
+// web server's Config.
+func newTestNode(t testing.TB, configure ...func(*web.Config)) *testNode {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := sqlite.Open(t.Context(), &sqlite.Config{Path: filepath.Join(t.TempDir(), "herald.db"), Logger: logger})
@@ -69,11 +71,20 @@ func newTestNode(t testing.TB) *testNode {
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Start()
-	ws, err := web.NewServer(web.Config{
-		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake,
+	// Endpoint checks through the same guarded client, as serve wires them.
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: srv.URL, Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := web.Config{
+		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake, Checker: checker,
 		ReplayWakeFunc: rr.Wake, CircuitStateFunc: func(id string) string { return d.CircuitState(id).String() },
 		AdminToken: testAdminToken, PublicURL: srv.URL, Logger: logger, InteractiveDeadline: 5 * time.Second,
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	ws, err := web.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,7 +38,7 @@ const maxPasswordLength = 256
 func hashPassword(password string) string {
 	salt := make([]byte, argonSaltLen)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails (Go 1.24+).
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argonKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -66,7 +67,7 @@ func checkPassword(hash, password string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, passes, mem, threads, uint32(len(want)))
+	got := argonKey([]byte(password), salt, passes, mem, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -75,3 +76,17 @@ func checkPassword(hash, password string) bool {
 // It is made on first use, not at start, so programs that import web but
 // never serve a login do not pay for a hash.
 var dummyHash = sync.OnceValue(func() string { return hashPassword("herald-dummy-password-for-timing") })
+
+// argonRunning counts the Argon2id computations running in this process,
+// and argonPeak the most that ever ran at once: what the sign-in gate
+// (hashGate) bounds, and what its test checks.
+var argonRunning, argonPeak atomic.Int64
+
+// argonKey is argon2.IDKey, counted in argonRunning and argonPeak.
+func argonKey(password, salt []byte, passes, memKiB uint32, threads uint8, keyLen uint32) []byte {
+	n := argonRunning.Add(1)
+	defer argonRunning.Add(-1)
+	for p := argonPeak.Load(); n > p && !argonPeak.CompareAndSwap(p, n); p = argonPeak.Load() {
+	}
+	return argon2.IDKey(password, salt, passes, memKiB, threads, keyLen)
+}

@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/throttle"
 )
 
 // Messages shown when no partner said anything the person can act on.
@@ -15,6 +18,35 @@ const (
 	msgTimedOut = "The partner did not answer in time. Please try again in a moment."
 	msgQueued   = "The partner could not be reached just now. We will keep trying; please check back later."
 )
+
+// Defaults of the portal's submission limit (Config.PortalSubmissionsPerAddress).
+const (
+	// DefaultPortalSubmissionsPerAddress is how many portal forms one
+	// client address may send in a row.
+	DefaultPortalSubmissionsPerAddress = 10
+	// DefaultPortalWindow is how long they take to refill: one more a
+	// minute after a burst of 10.
+	DefaultPortalWindow = 10 * time.Minute
+)
+
+// limitPortal wraps the portal's anonymous forms: each takes a token of
+// the client address's bucket (bounded memory, see internal/throttle), so
+// nobody can create candidates or start deliveries without bound. A
+// refusal is a 429 page with Retry-After.
+func (s *Server) limitPortal(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		now := s.now()
+		if wait, ok := s.portalLimit.Take(throttle.ClientAddr(r), now); !ok {
+			s.cfg.Logger.InfoContext(r.Context(), "portal submission throttled", slog.String("path", r.URL.Path))
+			setRetryAfter(w, wait)
+			s.render(w, r, http.StatusTooManyRequests, "error", "Error", map[string]any{"Status": http.StatusTooManyRequests,
+				"StatusText": http.StatusText(http.StatusTooManyRequests),
+				"Message":    "We received many forms from your network in a short time. Please try again in " + humanWait(wait) + "."})
+			return nil
+		}
+		return h(w, r)
+	}
+}
 
 // portalBase is the URL a customer's career portal must have for Herald to
 // serve it: <PublicURL>/portal/<customer>. The returnUrl and incompleteUrl
@@ -123,7 +155,7 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("create candidate: %w", err)
 	}
 	res, err := s.cfg.Platform.ApplicationComplete(r.Context(), &herald.ApplicationCompleteParams{
-		CustomerID: j.CustomerID, PersonID: p.ID, JobID: j.ID, PublicURL: s.cfg.PublicURL})
+		CustomerID: j.CustomerID, PersonID: p.ID, JobID: j.ID, PublicURL: s.cfg.PublicURL, LinkKey: s.assessmentKey})
 	if err != nil {
 		return fmt.Errorf("complete application: %w", err)
 	}
@@ -132,9 +164,13 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		http.Redirect(w, r, loc, http.StatusSeeOther)
 		return nil
 	}
+	if len(res.Deliveries) == 0 {
+		msg = "" // no partner receives the event: nothing was queued
+	}
 	if msg == "" {
 		// No partner asked for anything: the application is done.
-		return redirect(w, r, herald.AssessmentReturnURL(strings.TrimPrefix(j.PortalURL, s.cfg.PublicURL), res.ApplicantWorkflow.ID))
+		return redirect(w, r, herald.AssessmentReturnURL(strings.TrimPrefix(j.PortalURL, s.cfg.PublicURL),
+			j.CustomerID, res.ApplicantWorkflow.ID, s.assessmentKey))
 	}
 	d.Applied, d.Message = true, msg
 	s.render(w, r, http.StatusOK, "portal_job", j.JobTitle, d)
@@ -147,14 +183,21 @@ type thanksData struct {
 }
 
 // handlePortalThanks serves GET
-// /portal/{customerId}/jobs/{jobId}/{slug}/assessment?i=<workflow>: the
-// AssessmentEvent's returnUrl, where the partner sends the candidate back.
+// /portal/{customerId}/jobs/{jobId}/{slug}/assessment?i=<workflow>&t=<token>:
+// the AssessmentEvent's returnUrl, where the partner sends the candidate
+// back. It names the candidate, and workflow ids are sequential, so the
+// link is signed (herald.AssessmentReturnURL): without the workflow's
+// token the application does not exist, as far as the caller can tell.
 func (s *Server) handlePortalThanks(w http.ResponseWriter, r *http.Request) error {
 	j, err := s.postedJob(r)
 	if err != nil {
 		return err
 	}
-	wf, err := s.cfg.Platform.ApplicantWorkflowGet(r.Context(), j.CustomerID, r.URL.Query().Get("i"))
+	q := r.URL.Query()
+	if !herald.ValidPortalLinkToken(s.assessmentKey, q.Get(herald.PortalLinkParam), j.CustomerID, q.Get("i")) {
+		return herald.Errorf(herald.ENOTFOUND, "We could not find that application.")
+	}
+	wf, err := s.cfg.Platform.ApplicantWorkflowGet(r.Context(), j.CustomerID, q.Get("i"))
 	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && wf.JobID != j.ID) {
 		return herald.Errorf(herald.ENOTFOUND, "We could not find that application.")
 	}

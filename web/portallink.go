@@ -1,9 +1,6 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,40 +10,29 @@ import (
 
 // A new hire's onboarding page is public (no sign-in), but workflow ids are
 // sequential, so the page and its actions need a credential that cannot be
-// guessed: a signed link. The token is an HMAC of the customer and workflow
-// ids under a key derived from the admin token, so no new configuration is
-// needed. Rotating the admin token therefore invalidates every outstanding
-// onboarding link (and the cookies made from them): send new hires a new
-// link after a rotation.
-
-// portalLinkLabel separates the link key from any other use of the admin
-// token.
-const portalLinkLabel = "herald portal link v1"
-
-// portalTokenLen is the length of a token: 22 base64url characters, 132
-// bits of the HMAC.
-const portalTokenLen = 22
+// guessed: a signed link (herald.PortalLinkToken under the key
+// herald.PortalLinkOnboard derives from the admin token). Rotating the
+// admin token therefore invalidates every outstanding onboarding link (and
+// the cookies made from them): send new hires a new link after a rotation.
+// The assessment return page uses the same mechanism with its own key
+// (portal.go, handlePortalThanks).
 
 // portalTokenParam is the query parameter of a signed link.
-const portalTokenParam = "t"
+const portalTokenParam = herald.PortalLinkParam
 
 // portalCookieName holds the token once the link has been opened, scoped
 // to the workflow's path, so the start form and the partner's return URLs
 // (which carry no token) are authorized by the browser.
 const portalCookieName = "herald_onboard"
 
-// portalKey derives the link key from the admin token.
+// portalKey derives the onboarding link key from the admin token.
 func portalKey(adminToken herald.Secret) []byte {
-	m := hmac.New(sha256.New, []byte(adminToken))
-	m.Write([]byte(portalLinkLabel))
-	return m.Sum(nil)
+	return herald.PortalLinkKey(adminToken, herald.PortalLinkOnboard)
 }
 
 // portalToken returns the token for a customer's onboarding workflow.
 func portalToken(key []byte, customerID, workflowID string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(customerID + "\x00" + workflowID))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:portalTokenLen]
+	return herald.PortalLinkToken(key, customerID, workflowID)
 }
 
 // onboardPath is the path of a workflow's onboarding page.
@@ -70,8 +56,7 @@ func (s *Server) onboardLink(customerID, workflowID string) string {
 
 // validPortalToken reports whether tok is the token for the workflow.
 func (s *Server) validPortalToken(tok, customerID, workflowID string) bool {
-	want := portalToken(s.portalKey, customerID, workflowID)
-	return hmac.Equal([]byte(tok), []byte(want))
+	return herald.ValidPortalLinkToken(s.portalKey, tok, customerID, workflowID)
 }
 
 // portalCookieOK reports whether the request carries the workflow's cookie.

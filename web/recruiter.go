@@ -18,7 +18,8 @@ type recruiterData struct {
 	Job        *herald.Job
 	Applicants []applicantRow
 	Statuses   []herald.WorkflowStatus
-	UserID     string // the platform user the status changes are made as
+	UserID     string // the platform user an administrator's status changes are made as
+	Operator   bool   // an operator: changes are made as the operator user
 	// The outcome of a status change just made.
 	Changed  *herald.ApplicantWorkflow
 	Link     string
@@ -76,10 +77,10 @@ func (s *Server) renderRecruiter(w http.ResponseWriter, r *http.Request, status 
 		}
 		d.Applicants = append(d.Applicants, applicantRow{Workflow: wf, Person: p})
 	}
-	if d.UserID == "" {
-		if sess := sessionFromContext(r.Context()); sess.user != nil {
-			d.UserID = sess.user.PersonID
-		}
+	if sess := sessionFromContext(r.Context()); sess.user != nil {
+		d.UserID = sess.user.PersonID
+	} else {
+		d.Operator = true // see actingUser
 	}
 	s.render(w, r, status, "recruiter", j.JobTitle+" · Applicants", d)
 	return nil
@@ -98,7 +99,15 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	d := &recruiterData{UserID: strings.TrimSpace(r.PostFormValue("userId"))}
+	d := &recruiterData{}
+	userID, err := s.actingUser(r, c.ID)
+	if err != nil {
+		if herald.ErrorCode(err) != herald.EINVALID {
+			return err
+		}
+		d.Error = herald.ErrorMessage(err)
+		return s.renderRecruiter(w, r, http.StatusBadRequest, d)
+	}
 	wfID := r.PathValue("workflowId")
 	wf, err := s.cfg.Platform.ApplicantWorkflowGet(r.Context(), c.ID, wfID)
 	if err != nil || wf.JobID != r.PathValue("jobId") {
@@ -108,7 +117,7 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("get applicant: %w", err)
 	}
 	res, err := s.cfg.Platform.WorkflowStatusChange(r.Context(), &herald.WorkflowStatusChangeParams{
-		CustomerID: c.ID, WorkflowID: wfID, NewStatus: r.PostFormValue("status"), UserID: d.UserID, PublicURL: s.cfg.PublicURL})
+		CustomerID: c.ID, WorkflowID: wfID, NewStatus: r.PostFormValue("status"), UserID: userID, PublicURL: s.cfg.PublicURL})
 	switch herald.ErrorCode(err) {
 	case "":
 		d.Changed = res.ApplicantWorkflow
@@ -124,4 +133,26 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 	default:
 		return fmt.Errorf("change status: %w", err)
 	}
+}
+
+// actingUser is the platform user a status change is recorded as: the
+// signed-in administrator's own (WebUser.PersonID), never a value from the
+// form, so nobody can act as someone else. An operator has no person of
+// their own and acts as the customer's operator user
+// (PlatformStore.PersonOperatorGet), a platform user like any other, so
+// the event's userId and user link resolve. Returns EINVALID for an
+// administrator with no platform user.
+func (s *Server) actingUser(r *http.Request, customerID string) (string, error) {
+	sess := sessionFromContext(r.Context())
+	if sess.user != nil {
+		if sess.user.PersonID == "" {
+			return "", herald.Errorf(herald.EINVALID, "Your account has no platform user to record status changes as; ask an operator to set one.")
+		}
+		return sess.user.PersonID, nil
+	}
+	p, err := s.cfg.Platform.PersonOperatorGet(r.Context(), customerID)
+	if err != nil {
+		return "", fmt.Errorf("get operator user: %w", err)
+	}
+	return p.ID, nil
 }

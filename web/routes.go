@@ -29,6 +29,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointEdit))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointSave))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/delete", s.requireSession(s.handleEndpointDelete))
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
 	mux.Handle("POST /ui/customers/{customerId}/test-events", s.requireSession(s.handleTestEvent))
 	mux.Handle("GET /ui/customers/{customerId}/deliveries", s.requireSession(s.handleDeliveryList))
 	mux.Handle("GET /ui/customers/{customerId}/deliveries/{deliveryId}", s.requireSession(s.handleDeliveryGet))
@@ -40,6 +42,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ui/customers/{customerId}/users", s.requireSession(s.handleUserList))
 	mux.Handle("POST /ui/customers/{customerId}/users", s.requireSession(s.handleUserCreate))
 	mux.Handle("POST /ui/customers/{customerId}/users/{userId}/delete", s.requireSession(s.handleUserDelete))
+	mux.Handle("POST /ui/customers/{customerId}/users/{userId}/password", s.requireSession(s.handleUserPasswordReset))
+	mux.Handle("GET /ui/account", s.requireSession(s.handleAccount))
+	mux.Handle("POST /ui/account/password", s.requireSession(s.handlePasswordChange))
 	mux.Handle("GET /ui/customers/{customerId}/jobs", s.requireSession(s.handleJobFind))
 	mux.Handle("GET /ui/customers/{customerId}/jobs/{jobId}", s.requireSession(s.handleRecruiter))
 	mux.Handle("POST /ui/customers/{customerId}/jobs/{jobId}/applicants/{workflowId}/status", s.requireSession(s.handleStatusChange))
@@ -48,10 +53,10 @@ func (s *Server) routes() http.Handler {
 	// candidates and new hires (no sign-in; see portal.go). The onboarding
 	// pages need the signed link's token or its cookie (portallink.go).
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}", s.handle(s.handlePortalJob))
-	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.handlePortalApply))
+	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.limitPortal(s.handlePortalApply)))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}/assessment", s.handle(s.handlePortalThanks))
 	mux.Handle("GET /portal/{customerId}/onboard/{workflowId}", s.handle(s.handlePortalOnboard))
-	mux.Handle("POST /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}/start", s.handle(s.handlePortalTaskStart))
+	mux.Handle("POST /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}/start", s.handle(s.limitPortal(s.handlePortalTaskStart)))
 	mux.Handle("GET /portal/{customerId}/onboard/{workflowId}/tasks/{taskId}", s.handle(s.handlePortalTaskReturn))
 
 	// Outermost first: recover catches everything; headers go on every

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/throttle"
 )
 
 //go:embed templates/*.html
@@ -94,6 +95,33 @@ type Config struct {
 	// MaxBodyBytes bounds a request body, in bytes. Default:
 	// DefaultMaxBodyBytes (64 KiB).
 	MaxBodyBytes int64
+	// Checker runs `herald check`'s battery from the endpoint check page.
+	// Nil: the page says checks are not available.
+	Checker herald.EndpointChecker
+	// MaxConcurrentHashes bounds the password hashes (Argon2id, 19 MiB
+	// each) that sign-ins run at once; a few more wait briefly, the rest
+	// are answered 503 with Retry-After. Default:
+	// DefaultMaxConcurrentHashes (2).
+	MaxConcurrentHashes int
+	// SignInFailuresPerUser is how many failed sign-ins one username may
+	// have before further sign-ins are refused (429), even with the right
+	// password; they refill over SignInWindow. Default:
+	// DefaultSignInFailuresPerUser (10).
+	SignInFailuresPerUser int
+	// SignInFailuresPerAddress is the same per client address, for both
+	// sign-in forms. Default: DefaultSignInFailuresPerAddress (50).
+	SignInFailuresPerAddress int
+	// SignInWindow is how long failed sign-ins take to be forgotten.
+	// Default: DefaultSignInWindow (15m).
+	SignInWindow time.Duration
+	// PortalSubmissionsPerAddress is how many portal forms (applications,
+	// onboarding task starts) one client address may send in a row before
+	// it is refused (429) until they refill over PortalWindow. Default:
+	// DefaultPortalSubmissionsPerAddress (10).
+	PortalSubmissionsPerAddress int
+	// PortalWindow is how long portal submissions take to refill.
+	// Default: DefaultPortalWindow (10m).
+	PortalWindow time.Duration
 }
 
 func (c *Config) validate() error {
@@ -108,6 +136,9 @@ func (c *Config) validate() error {
 		return errors.New("web config: AdminToken is required, at least 16 characters")
 	case c.SessionTTL < 0 || c.InteractiveDeadline < 0 || c.MaxBodyBytes < 0 || c.HealthWindow < 0:
 		return errors.New("web config: SessionTTL, InteractiveDeadline, MaxBodyBytes and HealthWindow cannot be negative")
+	case c.MaxConcurrentHashes < 0 || c.SignInFailuresPerUser < 0 || c.SignInFailuresPerAddress < 0 || c.SignInWindow < 0 ||
+		c.PortalSubmissionsPerAddress < 0 || c.PortalWindow < 0:
+		return errors.New("web config: MaxConcurrentHashes, SignInFailuresPerUser, SignInFailuresPerAddress, SignInWindow, PortalSubmissionsPerAddress and PortalWindow cannot be negative")
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -141,6 +172,24 @@ func (c Config) withDefaults() Config {
 	if c.HealthWindow == 0 {
 		c.HealthWindow = herald.DefaultHealthWindow
 	}
+	if c.MaxConcurrentHashes == 0 {
+		c.MaxConcurrentHashes = DefaultMaxConcurrentHashes
+	}
+	if c.SignInFailuresPerUser == 0 {
+		c.SignInFailuresPerUser = DefaultSignInFailuresPerUser
+	}
+	if c.SignInFailuresPerAddress == 0 {
+		c.SignInFailuresPerAddress = DefaultSignInFailuresPerAddress
+	}
+	if c.SignInWindow == 0 {
+		c.SignInWindow = DefaultSignInWindow
+	}
+	if c.PortalSubmissionsPerAddress == 0 {
+		c.PortalSubmissionsPerAddress = DefaultPortalSubmissionsPerAddress
+	}
+	if c.PortalWindow == 0 {
+		c.PortalWindow = DefaultPortalWindow
+	}
 	// The sqlite and postgres stores keep health and replay jobs in the
 	// same database, so a caller that passes only Store gets them too.
 	if hs, ok := c.Store.(herald.HealthStore); ok && c.Health == nil {
@@ -159,9 +208,17 @@ type Server struct {
 	cfg    Config
 	pages  map[string]*template.Template
 	secure bool // cookies get Secure: PublicURL is https
-	// portalKey signs the onboarding links (portallink.go).
-	portalKey []byte
-	handler   http.Handler
+	// portalKey signs the onboarding links (portallink.go), and
+	// assessmentKey the assessment return links (portal.go).
+	portalKey, assessmentKey []byte
+	// sessionKey keys operator sessions to the admin token (session.go).
+	sessionKey []byte
+	// hashes and signIns guard sign-in (signin.go); portalLimit bounds
+	// anonymous portal submissions (portal.go).
+	hashes      *hashGate
+	signIns     *signInThrottle
+	portalLimit *throttle.Limiter
+	handler     http.Handler
 }
 
 // NewServer returns a Server for cfg, or an error naming the first bad
@@ -173,6 +230,11 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg.withDefaults()}
 	s.secure = strings.HasPrefix(s.cfg.PublicURL, "https://")
 	s.portalKey = portalKey(s.cfg.AdminToken)
+	s.assessmentKey = herald.PortalLinkKey(s.cfg.AdminToken, herald.PortalLinkAssessment)
+	s.sessionKey = operatorSessionKey(s.cfg.AdminToken)
+	s.hashes = newHashGate(s.cfg.MaxConcurrentHashes)
+	s.signIns = newSignInThrottle(&s.cfg)
+	s.portalLimit = throttle.New(s.cfg.PortalSubmissionsPerAddress, s.cfg.PortalWindow, 0)
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -264,6 +326,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	status := errorStatus(code)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	s.render(w, r, status, "error", "Error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": msg})
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/heraldhq/herald"
 )
@@ -59,6 +60,38 @@ func hashSessionID(id string) []byte {
 	return sum[:]
 }
 
+// An operator's session is tied to the admin token it was opened with, so
+// rotating HERALD_ADMIN_TOKEN (what an operator does after a leak) ends
+// every operator session at once, on every node. The cookie of an operator
+// session starts with operatorSessionPrefix, and the store keeps an HMAC of
+// its id under a key derived from the admin token (operatorSessionKey)
+// instead of a plain SHA-256. After a rotation the same cookie hashes to
+// an id the store does not have: the session is gone, with no extra column
+// and no comparison that could be forgotten on some path.
+const (
+	operatorSessionPrefix = "o."
+	operatorSessionLabel  = "herald operator session v1"
+)
+
+// operatorSessionKey derives the operator session key from the admin token.
+func operatorSessionKey(adminToken herald.Secret) []byte {
+	m := hmac.New(sha256.New, []byte(adminToken))
+	m.Write([]byte(operatorSessionLabel))
+	return m.Sum(nil)
+}
+
+// sessionIDHash is what the store keeps of a session cookie's value: an
+// HMAC under the admin token's session key for an operator's, the SHA-256
+// of a customer administrator's.
+func (s *Server) sessionIDHash(cookie string) (hash []byte, operator bool) {
+	if strings.HasPrefix(cookie, operatorSessionPrefix) {
+		m := hmac.New(sha256.New, s.sessionKey)
+		m.Write([]byte(cookie))
+		return m.Sum(nil), true
+	}
+	return hashSessionID(cookie), false
+}
+
 func csrfToken(rawID string) string {
 	m := hmac.New(sha256.New, []byte(rawID))
 	m.Write([]byte("herald web csrf v1"))
@@ -71,8 +104,12 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user *hera
 	var raw [32]byte
 	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails (Go 1.24+).
 	id := base64.RawURLEncoding.EncodeToString(raw[:])
+	if user == nil {
+		id = operatorSessionPrefix + id
+	}
+	idHash, _ := s.sessionIDHash(id)
 	now := s.now()
-	rec := &herald.WebSession{IDHash: hashSessionID(id), CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	rec := &herald.WebSession{IDHash: idHash, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if user != nil {
 		rec.UserID, rec.CustomerID = user.ID, user.CustomerID
 	}
@@ -101,7 +138,13 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec, err := s.cfg.Users.WebSessionGet(r.Context(), hashSessionID(c.Value), s.now())
+		idHash, operator := s.sessionIDHash(c.Value)
+		rec, err := s.cfg.Users.WebSessionGet(r.Context(), idHash, s.now())
+		if err == nil && rec.Operator() != operator {
+			// A session of the other kind: only an older release made
+			// operator sessions without the prefix. Sign in again.
+			err = herald.Errorf(herald.ENOTFOUND, "session not found")
+		}
 		if err != nil {
 			if herald.ErrorCode(err) != herald.ENOTFOUND {
 				s.writeError(w, r, fmt.Errorf("load session: %w", err))

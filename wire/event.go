@@ -150,8 +150,14 @@ var eventRules = map[EventType]eventRule{
 //   - RemoteLoginEvent: systemId, userId and returnUrl required. Link user.
 //
 // A field the type does not use is refused rather than dropped, so a caller's
-// mistake is not silently lost. Every input error is a *FieldError.
+// mistake is not silently lost. Ids starting with TestIDPrefix are refused:
+// they are reserved for test events (BuildTestEvent), so a partner can never
+// mistake a real record for a test one. Every input error is a *FieldError.
 func BuildEvent(publicURL, customerID string, p *EventParams) (body []byte, links []Link, err error) {
+	return buildEvent(publicURL, customerID, p, false)
+}
+
+func buildEvent(publicURL, customerID string, p *EventParams, test bool) (body []byte, links []Link, err error) {
 	if p == nil {
 		return nil, nil, &FieldError{"eventType", "is required"}
 	}
@@ -188,10 +194,16 @@ func BuildEvent(publicURL, customerID string, p *EventParams) (body []byte, link
 			err = checkURL(fo.name, v)
 		default:
 			err = checkID(fo.name, v)
+			if err == nil && !test && IsTestID(v) {
+				err = &FieldError{fo.name, "cannot start with " + TestIDPrefix + ": those ids are reserved for test events"}
+			}
 		}
 		if err != nil {
 			return nil, nil, err
 		}
+	}
+	if test && !IsTestID(p.SystemID) {
+		return nil, nil, &FieldError{"systemId", "must start with " + TestIDPrefix + " in a test event"}
 	}
 
 	personID := p.PersonID

@@ -18,6 +18,9 @@ const (
 	HeaderEventID = "Herald-Event-Id"
 	// HeaderAttempt carries the attempt number, 1 for the first.
 	HeaderAttempt = "Herald-Attempt"
+	// HeaderTest is "true" on a test event (Request.Test): one a
+	// conformance check sends, which a partner must not act on as real.
+	HeaderTest = "Herald-Test"
 )
 
 // Request describes one outgoing event POST.
@@ -33,12 +36,15 @@ type Request struct {
 	LinkHeader string
 	// Signer authenticates the request; nil: no authentication.
 	Signer Signer
+	// Test marks a test event with "Herald-Test: true" (see BuildTestEvent).
+	Test bool
 }
 
 // NewRequest builds the event POST exactly as Herald sends it: the one place
 // that does, used by the dispatcher and by `herald trigger`. It sets
 // Content-Type, Accept-Encoding, Content-Encoding, Link and the Herald
-// headers, then signs (last, so signers see the final headers).
+// headers (and Herald-Test, for a test event), then signs (last, so
+// signers see the final headers).
 //
 // Accept-Encoding is set explicitly, as the contract asks; that turns off Go's
 // transparent decompression of the reply, so callers must decode a gzip'd
@@ -65,6 +71,9 @@ func NewRequest(ctx context.Context, r *Request, now time.Time) (*http.Request, 
 	}
 	if r.Attempt > 0 {
 		req.Header.Set(HeaderAttempt, strconv.Itoa(r.Attempt))
+	}
+	if r.Test {
+		req.Header.Set(HeaderTest, "true")
 	}
 	if r.Signer != nil {
 		if err := r.Signer.Sign(req, r.Body, now); err != nil {

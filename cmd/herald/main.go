@@ -1,6 +1,6 @@
 // Command herald is Herald's one binary: the server (serve), its schema
 // tool (migrate), the benchmark (bench), and the partner tools (listen,
-// trigger). It alone reads flags, the environment and files, builds the
+// trigger, check). It alone reads flags, the environment and files, builds the
 // logger and picks the store; everything else receives what it needs.
 package main
 
@@ -13,6 +13,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The Mozilla root certificates, used only when the system has none
+	// (a FROM scratch image has no CA bundle), so https partners work
+	// anywhere the binary is copied.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 func main() {
@@ -59,10 +64,13 @@ func commandList() []command {
 	return []command{
 		{"serve", "run Herald: API, dispatcher and store", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"rotate-encryption-key", "seal endpoint secrets with a new HERALD_ENCRYPTION_KEY and exit", runRotateEncryptionKey},
 		{"bench", "measure end-to-end delivery throughput against plain HTTP", runBench},
 		{"listen", "run a local partner endpoint that prints the events it receives", runListen},
 		{"trigger", "send one sample event straight to a partner URL", runTrigger},
-		{"version", "print the version", runVersion},
+		{"check", "check that a partner endpoint is ready for production", runCheck},
+		{"healthcheck", "exit 0 if a running Herald is ready (for container health checks)", runHealthcheck},
+		{"version", "print the version, commit and build date", runVersion},
 	}
 }
 
@@ -91,12 +99,4 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'herald <command> -h' for a command's flags.")
-}
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-func runVersion(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
-	fmt.Fprintln(stdout, "herald", version)
-	return nil
 }

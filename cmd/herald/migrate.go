@@ -24,6 +24,11 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Opening a store checks that its secrets open with the key.
+	secrets, err := encryptionKeys()
+	if err != nil {
+		return err
+	}
 	switch {
 	case *database == "" || strings.HasPrefix(*database, "sqlite:"):
 		path := filepath.Join(*dataDir, "herald.db")
@@ -34,7 +39,7 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 			return fmt.Errorf("create data directory: %w", err)
 		}
 		// Open applies pending migrations in one transaction.
-		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: logger})
+		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: logger, Secrets: secrets})
 		if err != nil {
 			return fmt.Errorf("migrate sqlite: %w", err)
 		}
@@ -43,7 +48,7 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	case strings.HasPrefix(*database, "postgres://"), strings.HasPrefix(*database, "postgresql://"):
 		// Open applies pending migrations under an advisory lock, so
 		// nodes starting together do not race.
-		st, err := postgres.Open(ctx, &postgres.Config{URL: *database, Logger: logger})
+		st, err := postgres.Open(ctx, &postgres.Config{URL: *database, Logger: logger, Secrets: secrets})
 		if err != nil {
 			return fmt.Errorf("migrate postgres: %w", err)
 		}

@@ -78,6 +78,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return usagef("%v", err)
 	}
+	secrets, err := encryptionKeys()
+	if err != nil {
+		return err
+	}
 	n, err := startNode(ctx, serverConfig{
 		Listen:              *listen,
 		DataDir:             *dataDir,
@@ -85,6 +89,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		PublicURL:           strings.TrimRight(*publicURL, "/"),
 		AllowDestinations:   prefixes,
 		AdminToken:          envDefault("HERALD_ADMIN_TOKEN", ""),
+		Secrets:             secrets,
 		RequestTimeout:      reqTimeout,
 		LeaseDuration:       lease,
 		ShutdownTimeout:     shutdown,

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -24,8 +23,10 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/conformance"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/health"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/metrics"
 	"github.com/heraldhq/herald/openapi"
 	"github.com/heraldhq/herald/platform"
@@ -46,9 +47,12 @@ type serverConfig struct {
 	PublicURL         string // "": http://<bound listen address>
 	AllowDestinations []netip.Prefix
 	AdminToken        string // "": HERALD_ADMIN_TOKEN, else the data directory's token file
-	RequestTimeout    time.Duration
-	LeaseDuration     time.Duration
-	ShutdownTimeout   time.Duration
+	// Secrets seals endpoint secrets at rest (HERALD_ENCRYPTION_KEY);
+	// nil: plain text, with a warning at start.
+	Secrets         *secretbox.Keyring
+	RequestTimeout  time.Duration
+	LeaseDuration   time.Duration
+	ShutdownTimeout time.Duration
 	// OTLPEndpoint is the OTLP/HTTP collector for traces; "": tracing off.
 	OTLPEndpoint string
 	// OperatorWebhookURL receives operator events (endpoint.disabled,
@@ -126,13 +130,13 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		if p, ok := strings.CutPrefix(cfg.Database, "sqlite:"); ok && p != "" {
 			path = p
 		}
-		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger})
+		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		n.store = st
 	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
-		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger})
+		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
 			return nil, fmt.Errorf("open postgres store: %w", err)
 		}
@@ -141,6 +145,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
 	n.closers = append(n.closers, n.store.Close)
+	if cfg.Secrets == nil {
+		cfg.Logger.WarnContext(ctx, plainTextWarning)
+	}
 
 	n.adminToken, err = adminToken(cfg)
 	if err != nil {
@@ -243,12 +250,23 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	if rs, ok := n.store.(herald.RetentionStore); ok && cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
 		// other's rows, and the jitter keeps them apart anyway.
-		n.purger, err = retention.New(retention.Config{Store: rs, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
+		// Expired partner access tokens go at each purge too.
+		tokens, _ := n.store.(herald.PartnerTokenPurger)
+		n.purger, err = retention.New(retention.Config{Store: rs, Tokens: tokens, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
 	}
 
+	// Endpoint checks (herald check from the API and UI) go through the
+	// dispatcher's client: a check reaches only what a delivery may. The
+	// budget keeps a run against a slow partner (budget plus one deadline)
+	// inside the HTTP server's 90 s write timeout.
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: publicURL,
+		Deadline: cfg.InteractiveDeadline, Budget: 45 * time.Second, UserAgent: "herald-check/" + version})
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
 	apiServer, err := api.NewServer(api.Config{
 		Store:      n.store,
 		Publisher:  n.publisher,
@@ -259,6 +277,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		Deliverer:  n.dispatcher,
 		// Interactive publishes wait this long for partners.
 		InteractiveDeadline: cfg.InteractiveDeadline,
+		Checker:             checker,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -312,6 +331,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		InteractiveDeadline: cfg.InteractiveDeadline,
 		ReplayWakeFunc:      n.replayer.Wake,
 		CircuitStateFunc:    func(id string) string { return n.dispatcher.CircuitState(id).String() },
+		Checker:             checker,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -415,21 +435,6 @@ func (n *node) close() {
 		}
 	}
 	n.closers = nil
-}
-
-// lockDataDir takes an exclusive lock on the data directory, so two
-// processes never share one SQLite store. That is what makes it safe to
-// hand back, at start, every lease a previous process left.
-func lockDataDir(dir string) (func() error, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "herald.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another Herald process (use PostgreSQL to run several nodes)", dir)
-	}
-	return f.Close, nil
 }
 
 // adminToken returns the admin token: the configured one, or the one stored

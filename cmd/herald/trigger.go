@@ -107,7 +107,7 @@ func runTrigger(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	req.Header.Set("User-Agent", "herald-trigger/"+version)
+	req.Header.Set("User-Agent", "herald-trigger/"+buildInfo().Version)
 
 	fmt.Fprintf(stdout, "POST %s\n", *target)
 	fmt.Fprintf(stdout, "  event     %s (%s)  customer %s  id %s\n", typ, typ.PageName(), *customer, id)

@@ -284,6 +284,13 @@ func TestEndToEnd(t *testing.T) {
 			if body.ReturnURL == "" || body.SystemID != act.ID {
 				t.Fatalf("event body %s", ev.Body)
 			}
+			// The returnUrl names the candidate's page, so it is signed
+			// for this workflow; the partner must send it back unchanged.
+			if ru, err := url.Parse(body.ReturnURL); err != nil || !herald.ValidPortalLinkToken(
+				herald.PortalLinkKey(herald.Secret(testAdminToken), herald.PortalLinkAssessment),
+				ru.Query().Get(herald.PortalLinkParam), testCustomer, act.ID) {
+				t.Fatalf("returnUrl %q is not signed for workflow %s", body.ReturnURL, act.ID)
+			}
 
 			// Herald retries after a lost reply: the same event, the same
 			// assessment (the receiver's dedup), not a second one.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -221,6 +222,13 @@ func (s *server) handleAssessmentEvent(ctx context.Context, e *receiver.Event) r
 			"AssessmentEvent without person, job and applicantWorkflow links")
 	}
 
+	if e.Test {
+		// A test event (`herald check`): answer as for a real one, but do
+		// not act on it. Its ids name no real candidate, so fetching its
+		// links would only fail, and no assessment must start.
+		return receiver.SeeOther(s.cfg.PublicURL + "/assessments/" + testSessionID)
+	}
+
 	// The candidate is waiting: fetch both at once.
 	var person personResource
 	var job jobResource
@@ -284,6 +292,10 @@ var questions = []question{
 	{"q4", "A pallet is stacked above the safety line. You...", []string{"Restack it before moving it", "Move it slowly", "Leave it for someone else"}},
 }
 
+// testSessionID is the page test events are sent to: not a session, since
+// a test event starts nothing. Real session ids are 32 hex digits.
+const testSessionID = "herald-test"
+
 // passScore is the lowest passing score, in percent.
 const passScore = 75.0
 
@@ -313,6 +325,11 @@ type pageData struct {
 // handleAssessmentPage shows the assessment, or sends a candidate who has
 // finished back to the career site.
 func (s *server) handleAssessmentPage(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") == testSessionID {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "This page answers Herald's test events (herald check): no assessment was started.\n")
+		return
+	}
 	sess := s.session(r.PathValue("id"))
 	if sess == nil {
 		http.Error(w, "No such assessment. Please start again from the career site.", http.StatusNotFound)

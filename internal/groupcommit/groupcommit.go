@@ -23,6 +23,12 @@ type Config[T, R any] struct {
 	CommitFunc func(ctx context.Context, items []T) ([]R, error)
 	// MaxBatch is the most items in one call. Default: 256.
 	MaxBatch int
+	// SplitFunc reports whether a failed batch is worth splitting to find
+	// the items that made it fail (see Isolate), so that one bad item
+	// fails its own caller only, not everyone whose item shared its
+	// batch. It should say false for failures that any batch would meet
+	// alike (the store is down or busy). Default (nil): always split.
+	SplitFunc func(err error) bool
 	// Workers is how many batches may commit at once. Default: 1, which is
 	// what a single-writer store (SQLite) wants; a store with many
 	// connections (PostgreSQL) gains from 2-4.
@@ -122,18 +128,34 @@ func (b *Batcher[T, R]) loop() {
 		for _, r := range batch {
 			items = append(items, r.item)
 		}
-		results, err := b.cfg.CommitFunc(b.ctx, items)
-		if err == nil && len(results) != len(items) {
-			err = errors.New("group commit: CommitFunc returned the wrong number of results")
-		}
+		results, errs := b.commit(items)
 		for i, r := range batch {
-			if err != nil {
-				r.done <- result[R]{err: err}
-				continue
-			}
-			r.done <- result[R]{val: results[i]}
+			r.done <- result[R]{val: results[i], err: errs[i]}
 		}
 	}
+}
+
+// commit commits items and returns each item's result or error. A batch
+// that fails is split to isolate the items that make it fail, unless
+// SplitFunc says the failure is not theirs.
+func (b *Batcher[T, R]) commit(items []T) ([]R, []error) {
+	results := make([]R, len(items))
+	call := func(lo, hi int) error {
+		res, err := b.cfg.CommitFunc(b.ctx, items[lo:hi])
+		if err == nil && len(res) != hi-lo {
+			err = errors.New("group commit: CommitFunc returned the wrong number of results")
+		}
+		if err == nil {
+			copy(results[lo:hi], res)
+		}
+		return err
+	}
+	split := func(err error) bool {
+		// Shutting down: nothing is worth another call.
+		return b.ctx.Err() == nil && (b.cfg.SplitFunc == nil || b.cfg.SplitFunc(err))
+	}
+	errs := Isolate(len(items), call, split)
+	return results, errs
 }
 
 // Close stops taking items, commits what is queued, and waits for the

@@ -115,3 +115,55 @@ func TestDoAfterCloseAndCancelledContext(t *testing.T) {
 	close(block)
 	b2.Close()
 }
+
+// TestBadItemFailsAlone: an item the store refuses fails its own caller
+// only; the callers whose items shared its batch commit.
+func TestBadItemFailsAlone(t *testing.T) {
+	t.Parallel()
+	errBad := errors.New("invalid byte sequence")
+	var shared atomic.Bool
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var first sync.Once
+	b := groupcommit.New(groupcommit.Config[int, int]{
+		CommitFunc: func(_ context.Context, in []int) ([]int, error) {
+			first.Do(func() { close(entered); <-release })
+			for _, v := range in {
+				if v == 13 && len(in) > 1 {
+					shared.Store(true)
+				}
+				if v == 13 {
+					return nil, errBad
+				}
+			}
+			return in, nil
+		},
+		MaxBatch: 1000,
+	})
+	defer b.Close()
+
+	go func() { _, _ = b.Do(context.Background(), -1) }()
+	<-entered
+	const n = 40
+	errs := make([]error, n)
+	var wg, queued sync.WaitGroup
+	for i := range n {
+		queued.Add(1)
+		wg.Go(func() { queued.Done(); _, errs[i] = b.Do(context.Background(), i) })
+	}
+	// The batch forms behind the held one.
+	queued.Wait()
+	close(release)
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i == 13 && !errors.Is(err, errBad):
+			t.Errorf("item 13: err = %v, want %v", err, errBad)
+		case i != 13 && err != nil:
+			t.Errorf("item %d: err = %v, want nil: it shared a batch with a bad item", i, err)
+		}
+	}
+	if !shared.Load() {
+		t.Log("item 13 never shared a batch: this run did not exercise the split")
+	}
+}

@@ -5,8 +5,9 @@
 //
 // The document types are their own, with plain strings for secrets, so a
 // change to a domain type (how herald.Secret marshals, say, to redact it in
-// API output) can never change what is stored. Secrets are stored in clear
-// for now; encrypting them at rest is a later step.
+// API output) can never change what is stored. Secrets are sealed with
+// the store's keyring (internal/secretbox: AES-GCM, or plain text when no
+// key is set) here, for both stores.
 package storecodec
 
 import (
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 )
 
 type authJSON struct {
@@ -34,16 +36,17 @@ type signingSecretJSON struct {
 	ExpiresAt int64  `json:"expiresAt,omitempty"` // unix ms; 0: never
 }
 
-// MarshalAuth encodes an endpoint's auth for storage.
-func MarshalAuth(a *herald.Auth) ([]byte, error) {
+// MarshalAuth encodes an endpoint's auth for storage, each secret sealed
+// with keys (nil: stored as plain text).
+func MarshalAuth(a *herald.Auth, keys *secretbox.Keyring) ([]byte, error) {
 	j := authJSON{
 		Type:         a.Type,
 		Username:     a.Username,
-		Password:     string(a.Password),
-		Secret:       string(a.Secret),
+		Password:     keys.Seal(string(a.Password)),
+		Secret:       keys.Seal(string(a.Secret)),
 		TokenURL:     a.TokenURL,
 		ClientID:     a.ClientID,
-		ClientSecret: string(a.ClientSecret),
+		ClientSecret: keys.Seal(string(a.ClientSecret)),
 		Scope:        a.Scope,
 	}
 	for _, s := range a.SigningSecrets {
@@ -51,25 +54,35 @@ func MarshalAuth(a *herald.Auth) ([]byte, error) {
 		if !s.ExpiresAt.IsZero() {
 			exp = s.ExpiresAt.UnixMilli()
 		}
-		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: string(s.Secret), ExpiresAt: exp})
+		j.SigningSecrets = append(j.SigningSecrets, signingSecretJSON{Secret: keys.Seal(string(s.Secret)), ExpiresAt: exp})
 	}
 	return json.Marshal(j)
 }
 
-// UnmarshalAuth decodes what MarshalAuth stored.
-func UnmarshalAuth(b []byte) (herald.Auth, error) {
+// UnmarshalAuth decodes what MarshalAuth stored, opening sealed secrets
+// with keys. It fails (secretbox.ErrKeyMissing, ErrUnknownKey) when a
+// secret is sealed with a key keys does not hold.
+func UnmarshalAuth(b []byte, keys *secretbox.Keyring) (herald.Auth, error) {
 	var j authJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return herald.Auth{}, err
 	}
+	var err error
+	open := func(s string) herald.Secret {
+		p, e := keys.Open(s)
+		if e != nil && err == nil {
+			err = e
+		}
+		return herald.Secret(p)
+	}
 	a := herald.Auth{
 		Type:         j.Type,
 		Username:     j.Username,
-		Password:     herald.Secret(j.Password),
-		Secret:       herald.Secret(j.Secret),
+		Password:     open(j.Password),
+		Secret:       open(j.Secret),
 		TokenURL:     j.TokenURL,
 		ClientID:     j.ClientID,
-		ClientSecret: herald.Secret(j.ClientSecret),
+		ClientSecret: open(j.ClientSecret),
 		Scope:        j.Scope,
 	}
 	for _, s := range j.SigningSecrets {
@@ -77,9 +90,27 @@ func UnmarshalAuth(b []byte) (herald.Auth, error) {
 		if s.ExpiresAt != 0 {
 			exp = time.UnixMilli(s.ExpiresAt).UTC()
 		}
-		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: herald.Secret(s.Secret), ExpiresAt: exp})
+		a.SigningSecrets = append(a.SigningSecrets, herald.SigningSecret{Secret: open(s.Secret), ExpiresAt: exp})
+	}
+	if err != nil {
+		return herald.Auth{}, err
 	}
 	return a, nil
+}
+
+// AuthNeedsReseal reports whether a stored auth document holds a secret
+// that keys would seal differently: plain text while a key is set, or
+// sealed with a key other than keys' primary. Rotation rewrites those.
+func AuthNeedsReseal(b []byte, keys *secretbox.Keyring) (bool, error) {
+	var j authJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return false, err
+	}
+	need := keys.NeedsReseal(j.Password) || keys.NeedsReseal(j.Secret) || keys.NeedsReseal(j.ClientSecret)
+	for _, s := range j.SigningSecrets {
+		need = need || keys.NeedsReseal(s.Secret)
+	}
+	return need, nil
 }
 
 type phoneJSON struct {

@@ -57,6 +57,7 @@ func exerciseEndpoint(t *testing.T, setup setupFunc) {
 					DisabledReason: "endpoint answered 410 Gone",
 					StatusTriggers: []string{"Hired", "Offer Extended"},
 					MaxConcurrency: 3,
+					Ordered:        true,
 				}
 				requireNoError(t, "create endpoint", store.EndpointCreate(ctx, e))
 				if !strings.HasPrefix(e.ID, herald.IDPrefixEndpoint) {

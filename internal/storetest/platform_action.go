@@ -14,8 +14,9 @@ func exerciseAction(t *testing.T, setup platformSetupFunc) {
 		t.Parallel()
 		ctx, store := setup(t)
 		f := NewPlatformFixture(ctx, t, store)
+		linkKey := herald.PortalLinkKey("storetest-admin-token-0123456789", herald.PortalLinkAssessment)
 		res, err := store.ApplicationComplete(ctx, &herald.ApplicationCompleteParams{
-			CustomerID: f.Customer.ID, PersonID: f.Candidate.ID, JobID: f.Posted.ID, PublicURL: PlatformPublicURL})
+			CustomerID: f.Customer.ID, PersonID: f.Candidate.ID, JobID: f.Posted.ID, PublicURL: PlatformPublicURL, LinkKey: linkKey})
 		requireNoError(t, "complete application", err)
 		w := res.ApplicantWorkflow
 		if w.Status != herald.ApplicantWorkflowStatusApplied || len(w.StatusHistory) != 1 || w.StatusHistory[0].UserID != f.Candidate.ID {
@@ -27,8 +28,9 @@ func exerciseAction(t *testing.T, setup platformSetupFunc) {
 
 		b := eventBody(ctx, t, store, res, wire.EventTypeAssessment)
 		if b.SystemID != w.ID || b.UserID != f.Candidate.ID ||
-			b.ReturnURL != herald.AssessmentReturnURL(f.Posted.PortalURL, w.ID) {
-			t.Fatalf("body = %+v", b)
+			b.ReturnURL != herald.AssessmentReturnURL(f.Posted.PortalURL, f.Customer.ID, w.ID, linkKey) ||
+			!strings.Contains(b.ReturnURL, "&t="+herald.PortalLinkToken(linkKey, f.Customer.ID, w.ID)) {
+			t.Fatalf("body = %+v, want the returnUrl signed with the link key", b)
 		}
 		if len(res.Deliveries) != 1 || res.Deliveries[0].EndpointID != f.Endpoint.ID {
 			t.Fatalf("deliveries = %+v, want one to the fixture's endpoint", res.Deliveries)

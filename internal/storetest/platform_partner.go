@@ -76,4 +76,46 @@ func exercisePartner(t *testing.T, setup platformSetupFunc) {
 		_, err = store.PartnerGetByClientID(ctx, pa.ClientID)
 		requireCode(t, err, herald.ENOTFOUND)
 	})
+	t.Run("PartnerTokenPurge", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		c := testfactory.Customer(ctx, t, store, nil)
+		p := &herald.Partner{CustomerID: c.ID, Name: "Tokens Inc", ClientID: string(herald.NewCredential(herald.CredentialPrefixClientID)),
+			SecretHash: herald.HashCredential("s")}
+		requireNoError(t, "create partner", store.PartnerCreate(ctx, p))
+		base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		var expired, live []herald.Secret
+		for i := range 5 {
+			tok := herald.NewCredential(herald.CredentialPrefixToken)
+			// Three expired at base (one exactly at base), two live after it.
+			exp := base.Add(time.Duration(i-2) * time.Minute)
+			requireNoError(t, "create token", store.PartnerTokenCreate(ctx, &herald.PartnerToken{
+				TokenHash: herald.HashCredential(tok), PartnerID: p.ID, ExpiresAt: exp}))
+			if i <= 2 {
+				expired = append(expired, tok)
+			} else {
+				live = append(live, tok)
+			}
+		}
+		n, err := store.PartnerTokenPurge(ctx, base)
+		requireNoError(t, "purge tokens", err)
+		if n != 3 {
+			t.Fatalf("purged %d tokens, want 3", n)
+		}
+		for _, tok := range live {
+			_, err := store.PartnerTokenGet(ctx, herald.HashCredential(tok), base)
+			requireNoError(t, "live token after purge", err)
+		}
+		// The purged rows are gone, not merely expired: a clock set back
+		// does not find them.
+		for _, tok := range expired {
+			_, err := store.PartnerTokenGet(ctx, herald.HashCredential(tok), base.Add(-time.Hour))
+			requireCode(t, err, herald.ENOTFOUND)
+		}
+		n, err = store.PartnerTokenPurge(ctx, base)
+		requireNoError(t, "purge again", err)
+		if n != 0 {
+			t.Fatalf("second purge deleted %d, want 0", n)
+		}
+	})
 }

@@ -60,6 +60,34 @@ func exercisePerson(t *testing.T, setup platformSetupFunc) {
 		requireCode(t, err, herald.ENOTFOUND)
 		requireCode(t, store.PersonUpdate(ctx, &herald.Person{CustomerID: c.ID, ID: "999", FirstName: "x", LastName: "y"}), herald.ENOTFOUND)
 	})
+	t.Run("Operator", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		a := testfactory.Customer(ctx, t, store, nil)
+		b := testfactory.Customer(ctx, t, store, nil)
+		op, err := store.PersonOperatorGet(ctx, a.ID)
+		requireNoError(t, "operator person", err)
+		if op.ID == "" || op.CustomerID != a.ID || op.Type != herald.PersonTypeUser ||
+			op.FirstName != herald.OperatorPersonFirstName || op.LastName != herald.OperatorPersonLastName {
+			t.Fatalf("operator person = %+v", op)
+		}
+		again, err := store.PersonOperatorGet(ctx, a.ID)
+		requireNoError(t, "operator person again", err)
+		requireNoDiff(t, "operator person", again, op)
+		got, err := store.PersonGet(ctx, a.ID, op.ID)
+		requireNoError(t, "get operator person", err)
+		requireNoDiff(t, "stored operator person", got, op)
+		other, err := store.PersonOperatorGet(ctx, b.ID)
+		requireNoError(t, "other customer's operator person", err)
+		if other.CustomerID != b.ID {
+			t.Fatalf("other customer's operator person = %+v", other)
+		}
+		if _, err := store.PersonGet(ctx, b.ID, op.ID); err == nil && op.ID != other.ID {
+			t.Fatalf("customer %s sees %s's operator person", b.ID, a.ID)
+		}
+		_, err = store.PersonOperatorGet(ctx, "nobody")
+		requireCode(t, err, herald.ENOTFOUND)
+	})
 }
 
 func exerciseJob(t *testing.T, setup platformSetupFunc) {

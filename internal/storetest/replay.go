@@ -23,6 +23,28 @@ func ExerciseReplay(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
 	t.Run("ReplayJobStates", func(t *testing.T) { t.Parallel(); exerciseReplayJobStates(t, setup) })
 	t.Run("ReplayJobSkipsLeased", func(t *testing.T) { t.Parallel(); exerciseReplayJobSkipsLeased(t, setup) })
 	t.Run("ReplayJobErrors", func(t *testing.T) { t.Parallel(); exerciseReplayJobErrors(t, setup) })
+	t.Run("ReplayJobOrdered", func(t *testing.T) { t.Parallel(); exerciseReplayJobOrdered(t, setup) })
+}
+
+// exerciseReplayJobOrdered: a replayed delivery that was waiting behind an
+// earlier one of its subject is sent at once, out of order, and the one
+// that waited for it waits for what it waited for (order.go).
+func exerciseReplayJobOrdered(t *testing.T, setup recoverySetupFunc) {
+	ctx, store := setup(t)
+	e := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{Ordered: true})
+	a1 := publishSubject(ctx, t, store, e, "wf-a", base)
+	a2 := publishSubject(ctx, t, store, e, "wf-a", base.Add(time.Minute))
+	a3 := publishSubject(ctx, t, store, e, "wf-a", base.Add(2*time.Minute))
+	requireWaiting(ctx, t, store, a2.ID, a1.ID)
+	j := createJob(ctx, t, store, herald.DeliveryFilter{CustomerID: e.CustomerID,
+		Since: base.Add(time.Minute), Until: base.Add(2 * time.Minute)}, base.Add(time.Hour))
+	if res := step(ctx, t, store, j.ID, base.Add(time.Hour), 10); res.Replayed != 1 {
+		t.Fatalf("replayed %d, want 1", res.Replayed)
+	}
+	requireWaiting(ctx, t, store, a2.ID, "")
+	requireWaiting(ctx, t, store, a3.ID, a1.ID)
+	cs := claim(ctx, t, store, base.Add(time.Hour), 100)
+	requireIDs(t, "claimed after the replay", claimedIDs(cs), []string{a1.ID, a2.ID})
 }
 
 func createJob(ctx context.Context, t *testing.T, store herald.ReplayStore, f herald.DeliveryFilter, now time.Time) *herald.ReplayJob {

@@ -41,6 +41,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("DeliveryList", func(t *testing.T) { t.Parallel(); exerciseDeliveryList(t, setup) })
 	t.Run("DeliveryQueueStats", func(t *testing.T) { t.Parallel(); exerciseDeliveryQueueStats(t, setup) })
 	t.Run("RetryPolicy", func(t *testing.T) { t.Parallel(); exerciseRetryPolicy(t, setup) })
+	t.Run("Ordered", func(t *testing.T) { t.Parallel(); exerciseOrdered(t, setup) })
 }
 
 // setupFunc gives a subtest its context and its own empty store.

@@ -63,6 +63,7 @@ type EndpointOpts struct {
 	DisabledReason string
 	StatusTriggers []string
 	MaxConcurrency int
+	Ordered        bool
 }
 
 // Endpoint creates an endpoint and fails t if it cannot.
@@ -83,6 +84,7 @@ func Endpoint(ctx context.Context, t testing.TB, store herald.Store, opts *Endpo
 		DisabledReason: opts.DisabledReason,
 		StatusTriggers: opts.StatusTriggers,
 		MaxConcurrency: opts.MaxConcurrency,
+		Ordered:        opts.Ordered,
 	}
 	if e.CustomerID == "" {
 		e.CustomerID = Customer(ctx, t, store, nil).ID
@@ -110,6 +112,10 @@ type EventOpts struct {
 	ID         string         // default: a new evt_ id
 	Type       wire.EventType // default: AssessmentEvent
 	NewStatus  string         // WorkFlowStatusChangeEvent's newStatus
+	// SystemID is the body's systemId, the event's subject's id
+	// (herald.EventSubject). Default: made up, a new one per event.
+	// Ignored when Body is set.
+	SystemID string
 	// Body is the JSON body. Default: a body of the type built by
 	// wire.BuildEvent, with made-up ids.
 	Body []byte
@@ -153,7 +159,7 @@ func NewEvent(t testing.TB, opts *EventOpts) *herald.Event {
 			ev.NewStatus = "Reviewed" // the body needs one, and the field must match it
 		}
 		var link string
-		ev.Body, link = buildBody(ev, next())
+		ev.Body, link = buildBody(ev, opts.SystemID, next())
 		if ev.LinkHeader == "" {
 			ev.LinkHeader = link
 		}
@@ -203,9 +209,12 @@ const publicURL = "https://api.icims.com"
 // wire.BuildEvent, with made-up ids, or a small JSON body in the same shape
 // when the fixture is not one BuildEvent accepts (a newStatus on a type
 // that has none, say): storage does not read bodies, so either will do.
-func buildBody(ev *herald.Event, n int64) (body []byte, linkHeader string) {
+func buildBody(ev *herald.Event, systemID string, n int64) (body []byte, linkHeader string) {
 	id := func(kind string) string { return fmt.Sprintf("%s%d", kind, n) }
-	p := &wire.EventParams{EventType: ev.Type, SystemID: id("1"), UserID: id("2")}
+	if systemID == "" {
+		systemID = id("1")
+	}
+	p := &wire.EventParams{EventType: ev.Type, SystemID: systemID, UserID: id("2")}
 	const ret = "https://partner.example.com/return"
 	switch ev.Type.Canonical() {
 	case wire.EventTypeAssessment:

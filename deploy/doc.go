@@ -1,0 +1,11 @@
+// Package deploy holds no code: its tests check what ships beside the
+// binary. The Compose file (compose.yaml, .env.example), the Helm chart
+// (helm/herald: helm lint, and the rendered manifests against the Kubernetes
+// API schemas with kubeconform), the systemd unit (systemd/herald.service:
+// systemd-analyze verify), the reproducible release build
+// (scripts/release.sh) and the container image (Containerfile: built, run,
+// and sent an event through, where podman or docker can run containers).
+//
+// The Helm and kubeconform binaries come from the tools module (tools/go.mod,
+// pinned versions), so herald's own go.mod stays lean.
+package deploy
