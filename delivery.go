@@ -126,6 +126,8 @@ type ClaimedDelivery struct {
 	LeaseUntil time.Time
 	BodyGzip   []byte
 	LinkHeader string
+	// TraceContext is the event's TraceContext.
+	TraceContext string
 }
 
 // DeliveryClaimParams are the arguments of Store.DeliveryClaimDue.
@@ -169,6 +171,14 @@ type DeliveryListParams struct {
 	EndpointID string
 	Since      time.Time // created at or after
 	Until      time.Time // created before
+	// EventID and DeliveryID find the deliveries of one event (the
+	// Herald-Event-Id a partner quotes) or one delivery.
+	EventID    string
+	DeliveryID string
+	// SystemID and PersonID find the deliveries of events whose body has
+	// that systemId, or is about that person (EventSearchKeys).
+	SystemID string
+	PersonID string
 	// Cursor is the NextCursor of the previous page; empty for the first.
 	Cursor string
 	// Limit is the page size; 0 means 50, and it is capped at 500.
@@ -187,9 +197,13 @@ type DeliveryListResult struct {
 // (type and status triggers) but disabled gets one too, failed from the
 // start with no attempt and the reason in LastError, so what it missed
 // while disabled is listed as missed and can be replayed once it is enabled
-// again (as Svix keeps a failed attempt for a disabled endpoint). Every
+// again (as Svix keeps a failed attempt for a disabled endpoint). An
+// event with OnlyEndpointID makes deliveries to that endpoint alone. Every
 // store builds its deliveries with it, so the rule lives in one place.
 func NewDelivery(e *Endpoint, ev *Event) *Delivery {
+	if ev.OnlyEndpointID != "" && ev.OnlyEndpointID != e.ID {
+		return nil
+	}
 	d := &Delivery{
 		ID:            NewID(IDPrefixDelivery, ev.CreatedAt),
 		EventID:       ev.ID,

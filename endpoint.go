@@ -166,6 +166,10 @@ type Endpoint struct {
 	Auth       Auth
 	Gzip       bool
 	Enabled    bool
+	// TraceContext sends the W3C traceparent header with every attempt,
+	// so the partner can join the attempt's trace. On unless turned off
+	// (the API and UI default it to true).
+	TraceContext bool
 	// DisabledReason says why Herald disabled the endpoint by itself (a 410
 	// reply, say); empty when it is enabled or an operator disabled it.
 	DisabledReason string

@@ -23,7 +23,19 @@ type Event struct {
 	// endpoint with gzip on, and the form the event is stored in.
 	BodyGzip   []byte
 	LinkHeader string
-	CreatedAt  time.Time
+	// TraceContext is the W3C trace context of the request that published
+	// the event (the publish call or the platform action): its traceparent
+	// header value, then a newline and its tracestate when it had one.
+	// Empty when it was published untraced. The dispatcher starts every
+	// attempt's span from it, so a trace shows the publish and every
+	// attempt it caused. Set it with TraceContextFromContext; stores keep
+	// it as is.
+	TraceContext string
+	CreatedAt    time.Time
+	// OnlyEndpointID, when set, limits the event's deliveries to that
+	// endpoint of the customer: a test event sent from one endpoint's
+	// page. It is a publishing instruction, not stored with the event.
+	OnlyEndpointID string
 }
 
 // EventPublishResult is what publishing one event did: the event as stored

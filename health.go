@@ -142,4 +142,13 @@ type HealthStore interface {
 	// OperatorEventRecordSend stores the result of sending an operator
 	// event to the operator webhook.
 	OperatorEventRecordSend(ctx context.Context, r *OperatorEventSendRecord) error
+	// AttemptStats counts the attempts of p's span per bucket: one series
+	// per endpoint (p.PerEndpoint; the endpoints oldest first, those with
+	// no attempt included), or one series in all. Attempts of deleted
+	// endpoints are left out. It reads the attempts through the
+	// deliveries attempted in the span, so its cost grows with the
+	// span's traffic, and it returns at most MaxAttemptStatsBuckets rows
+	// per series. Returns EINVALID if p does not validate, ENOTFOUND if
+	// p.EndpointID is not one of p.CustomerID's endpoints.
+	AttemptStats(ctx context.Context, p *AttemptStatsParams) ([]*AttemptSeries, error)
 }

@@ -34,6 +34,10 @@ type PlatformStore interface {
 	PersonCreate(ctx context.Context, p *Person) error
 	// PersonGet returns ENOTFOUND if there is no such person.
 	PersonGet(ctx context.Context, customerID, id string) (*Person, error)
+	// PersonFindByEmail returns the customer's oldest person of type typ
+	// whose email is email, compared without case. Returns ENOTFOUND if
+	// there is none or email is empty.
+	PersonFindByEmail(ctx context.Context, customerID string, typ PersonType, email string) (*Person, error)
 	// PersonUpdate replaces every field of the person but Type, setting
 	// UpdatedAt. Returns EINVALID or ENOTFOUND.
 	PersonUpdate(ctx context.Context, p *Person) error
@@ -58,6 +62,9 @@ type PlatformStore interface {
 	JobCreate(ctx context.Context, j *Job) error
 	// JobGet returns ENOTFOUND if there is no such job.
 	JobGet(ctx context.Context, customerID, id string) (*Job, error)
+	// JobList returns a customer's jobs, oldest first, at most
+	// MaxJobList.
+	JobList(ctx context.Context, customerID string) ([]*Job, error)
 	// JobUpdate replaces the job's descriptive fields (title, location,
 	// assessment and background-check types, portal) without an event,
 	// setting UpdatedAt; posting fields are kept. Returns EINVALID or
@@ -306,3 +313,6 @@ func ReplaceFieldPlaceholders(msg string) string {
 		return sub[2]
 	})
 }
+
+// MaxJobList bounds PlatformStore.JobList: a career portal's jobs fit.
+const MaxJobList = 500

@@ -20,6 +20,14 @@ type Store interface {
 	CustomerGet(ctx context.Context, id string) (*Customer, error)
 	// CustomerList returns every customer, by id.
 	CustomerList(ctx context.Context) ([]*Customer, error)
+	// CustomerRename sets a customer's name. Returns EINVALID if the name
+	// does not validate, ENOTFOUND if there is no such customer.
+	CustomerRename(ctx context.Context, id, name string) error
+	// CustomerDelete removes a customer and everything that is its:
+	// endpoints, events, deliveries and their attempts, replay jobs, web
+	// users and sessions, platform records, every row of every table with
+	// its customer_id. Returns ENOTFOUND if there is no such customer.
+	CustomerDelete(ctx context.Context, id string) error
 
 	// EndpointCreate stores a new endpoint, setting ID (if empty),
 	// CreatedAt and UpdatedAt. Returns ENOTFOUND if the customer does not

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -45,6 +46,21 @@ func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, http.StatusOK, customerJSON(c))
+}
+
+// handleCustomerDelete serves DELETE /api/v1/customers/{customerId}: the
+// customer and everything that is its (Store.CustomerDelete).
+func (s *Server) handleCustomerDelete(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customer(r)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.CustomerDelete(r.Context(), c.ID); err != nil {
+		return fmt.Errorf("delete customer: %w", err)
+	}
+	s.cfg.Logger.InfoContext(r.Context(), "customer deleted", slog.String("customer_id", c.ID))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // customer returns the customer named in the path, or ENOTFOUND.

@@ -50,7 +50,7 @@ func TestCustomerUpdateRetention(t *testing.T) {
 	if r.status != http.StatusOK || string(r.body) == "" {
 		t.Fatalf("raw PATCH: status %d body %s", r.status, r.body)
 	}
-	r = b.rawRequest(t, http.MethodPatch, "/api/v1/customers/6269", nil, `{"retentionDays":14,"name":"Renamed"}`)
+	r = b.rawRequest(t, http.MethodPatch, "/api/v1/customers/6269", nil, `{"retentionDays":14,"nickname":"Renamed"}`)
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("PATCH with an unknown field: status %d, want 400", r.status)
 	}

@@ -37,6 +37,9 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	return writeJSON(w, http.StatusOK, &out)
 }
 
+// maxSearchValue bounds an id searched for: ids are short.
+const maxSearchValue = 200
+
 // parseDeliveryListQuery reads the query of a delivery list (documented at
 // DeliveryListQuery). Unknown and repeated parameters are refused, so a
 // misspelt filter is an error rather than a silently unfiltered list.
@@ -88,8 +91,22 @@ func parseDeliveryListQuery(raw string) (*herald.DeliveryListParams, error) {
 			p.Limit = n
 		case "cursor":
 			p.Cursor = v
+		case "eventId", "deliveryId", "systemId", "personId":
+			if len(v) > maxSearchValue {
+				return nil, herald.Errorf(herald.EINVALID, "%s cannot be longer than %d characters", key, maxSearchValue)
+			}
+			switch key {
+			case "eventId":
+				p.EventID = v
+			case "deliveryId":
+				p.DeliveryID = v
+			case "systemId":
+				p.SystemID = v
+			default:
+				p.PersonID = v
+			}
 		default:
-			return nil, herald.Errorf(herald.EINVALID, "unknown query parameter %q; known: state, eventType, endpoint, since, until, limit, cursor", key)
+			return nil, herald.Errorf(herald.EINVALID, "unknown query parameter %q; known: state, eventType, endpoint, since, until, eventId, deliveryId, systemId, personId, limit, cursor", key)
 		}
 	}
 	if !p.Since.IsZero() && !p.Until.IsZero() && !p.Since.Before(p.Until) {

@@ -57,6 +57,7 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		EventTypes:     canonicalTypes(req.EventTypes),
 		Auth:           auth,
 		Gzip:           req.Gzip == nil || *req.Gzip,
+		TraceContext:   req.TraceContext == nil || *req.TraceContext,
 		Enabled:        req.Enabled == nil || *req.Enabled,
 		StatusTriggers: req.StatusTriggers,
 		MaxConcurrency: req.MaxConcurrency,
@@ -132,6 +133,9 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	if req.Gzip != nil {
 		e.Gzip = *req.Gzip
+	}
+	if req.TraceContext != nil {
+		e.TraceContext = *req.TraceContext
 	}
 	if req.Enabled != nil {
 		// Whoever sets the flag now decides; a reason Herald recorded when
@@ -406,6 +410,7 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		EventTypes:     e.EventTypes,
 		Auth:           authJSON(&e.Auth, now),
 		Gzip:           e.Gzip,
+		TraceContext:   e.TraceContext,
 		Enabled:        e.Enabled,
 		DisabledReason: e.DisabledReason,
 		StatusTriggers: e.StatusTriggers,

@@ -49,8 +49,8 @@ func TestEndpointCRUD(t *testing.T) {
 	if !strings.HasPrefix(created.ID, herald.IDPrefixEndpoint) || created.CustomerID != "6269" || created.URL != partnerEndpoint {
 		t.Fatalf("created = %+v", created)
 	}
-	if !created.Gzip || !created.Enabled {
-		t.Fatalf("gzip %v enabled %v, want both true by default", created.Gzip, created.Enabled)
+	if !created.Gzip || !created.Enabled || !created.TraceContext {
+		t.Fatalf("gzip %v enabled %v traceContext %v, want all true by default", created.Gzip, created.Enabled, created.TraceContext)
 	}
 	if want := []wire.EventType{wire.EventTypeWorkFlowStatusChange, wire.EventTypeAssessment}; !slices.Equal(created.EventTypes, want) {
 		t.Fatalf("eventTypes = %v, want %v (legacy name made canonical)", created.EventTypes, want)
@@ -97,11 +97,12 @@ func TestEndpointCRUD(t *testing.T) {
 		URL:            ptr(partnerEndpoint + "/v2"),
 		StatusTriggers: ptr([]string{}),
 		Gzip:           ptr(false),
+		TraceContext:   ptr(false),
 	})
 	if err != nil {
 		t.Fatalf("update: %v", err)
 	}
-	if updated.URL != partnerEndpoint+"/v2" || updated.Gzip || len(updated.StatusTriggers) != 0 {
+	if updated.URL != partnerEndpoint+"/v2" || updated.Gzip || updated.TraceContext || len(updated.StatusTriggers) != 0 {
 		t.Fatalf("updated = %+v", updated)
 	}
 	if updated.MaxConcurrency != 3 || !slices.Equal(updated.EventTypes, created.EventTypes) || !equalAuth(updated.Auth, created.Auth) {

@@ -69,7 +69,9 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 		Body:       body,
 		BodyGzip:   wire.Gzip(body),
 		LinkHeader: wire.FormatLinkHeader(links),
-		CreatedAt:  now,
+		// The publish request's trace: every attempt's span joins it.
+		TraceContext: herald.TraceContextFromContext(r.Context()),
+		CreatedAt:    now,
 	}
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/tracing"
 )
 
 // routes returns the API: every route, wrapped in the middleware, in the
@@ -16,6 +17,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/customers", s.handle(s.handleCustomerList))
 	mux.Handle("GET /api/v1/customers/{customerId}", s.handle(s.handleCustomerGet))
 	mux.Handle("PATCH /api/v1/customers/{customerId}", s.handle(s.handleCustomerUpdate))
+	mux.Handle("DELETE /api/v1/customers/{customerId}", s.handle(s.handleCustomerDelete))
 
 	mux.Handle("POST /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointCreate))
 	mux.Handle("GET /api/v1/customers/{customerId}/endpoints", s.handle(s.handleEndpointList))
@@ -24,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/v1/customers/{customerId}/endpoints/{endpointId}", s.handle(s.handleEndpointDelete))
 	mux.Handle("POST /api/v1/customers/{customerId}/endpoints/{endpointId}/check", s.handle(s.handleEndpointCheck))
 
+	mux.Handle("GET /api/v1/event-types", s.handle(s.handleEventTypeList))
 	mux.Handle("POST /api/v1/customers/{customerId}/events", s.handle(s.handleEventPublish))
 	mux.Handle("GET /api/v1/events/{eventId}", s.handle(s.handleEventGet))
 
@@ -47,7 +50,9 @@ func (s *Server) routes() http.Handler {
 	// carries it; the request log sits outside recover so it records the
 	// 500 a panic becomes; authentication runs before routing, so a caller
 	// without the token learns nothing about which paths exist.
-	return requestID(s.logRequests(s.recoverPanic(s.authenticate(mux))))
+	// tracing.Route reports the matched route to the server span (see
+	// tracing.Handler: this mux's match is invisible from outside).
+	return requestID(s.logRequests(s.recoverPanic(s.authenticate(tracing.Route(mux)))))
 }
 
 // noRoutePattern catches every request no route matches.

@@ -121,6 +121,9 @@ type EndpointCreateRequest struct {
 	Auth *AuthRequest `json:"auth"`
 	// Gzip sends bodies gzip'd with Content-Encoding: gzip. Default: true.
 	Gzip *bool `json:"gzip,omitempty"`
+	// TraceContext sends the W3C traceparent header with each attempt.
+	// Default: true.
+	TraceContext *bool `json:"traceContext,omitempty"`
 	// Enabled makes the endpoint receive events. Default: true.
 	Enabled *bool `json:"enabled,omitempty"`
 	// StatusTriggers limits WorkFlowStatusChangeEvent deliveries to these
@@ -157,6 +160,8 @@ type EndpointUpdateRequest struct {
 	EventTypes *[]wire.EventType `json:"eventTypes,omitempty"`
 	Auth       *AuthRequest      `json:"auth,omitempty"`
 	Gzip       *bool             `json:"gzip,omitempty"`
+	// TraceContext turns the traceparent header on or off.
+	TraceContext *bool `json:"traceContext,omitempty"`
 	// Enabled turns the endpoint on or off; either way it clears the
 	// disabledReason Herald set when it disabled the endpoint by itself.
 	Enabled        *bool     `json:"enabled,omitempty"`
@@ -186,7 +191,9 @@ type Endpoint struct {
 	EventTypes []wire.EventType `json:"eventTypes"`
 	Auth       Auth             `json:"auth"`
 	Gzip       bool             `json:"gzip"`
-	Enabled    bool             `json:"enabled"`
+	// TraceContext says each attempt carries a W3C traceparent header.
+	TraceContext bool `json:"traceContext"`
+	Enabled      bool `json:"enabled"`
 	// DisabledReason says why Herald disabled the endpoint by itself (a
 	// 410 reply); absent otherwise.
 	DisabledReason string   `json:"disabledReason,omitempty"`

@@ -8,4 +8,10 @@
 //
 // The Helm and kubeconform binaries come from the tools module (tools/go.mod,
 // pinned versions), so herald's own go.mod stays lean.
+//
+// Monitoring (monitoring_test.go): the Grafana dashboard
+// (grafana/herald.json) and the Prometheus alerting rules
+// (prometheus/alerts.yaml, unit-tested by alerts_test.yaml). The tests
+// check that every query names only metrics Herald exports and run
+// promtool on the rules.
 package deploy

@@ -252,14 +252,18 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// The span starts before the request is built: its id is the
+	// traceparent the partner gets.
+	ctx, span := d.startAttemptSpan(ctx, ep, c, attempt.Number)
 	req, err := wire.NewRequest(ctx, &wire.Request{
-		URL:        ep.URL,
-		EventID:    c.EventID,
-		Attempt:    attempt.Number,
-		Body:       body,
-		Gzip:       ep.Gzip,
-		LinkHeader: c.LinkHeader,
-		Signer:     d.signers.signer(ep, started),
+		URL:         ep.URL,
+		EventID:     c.EventID,
+		Attempt:     attempt.Number,
+		Body:        body,
+		Gzip:        ep.Gzip,
+		LinkHeader:  c.LinkHeader,
+		TraceParent: traceParent(ep, span.SpanContext()),
+		Signer:      d.signers.signer(ep, started),
 	}, started)
 	if err != nil {
 		o := Outcome{Kind: OutcomeRetry, Error: "build request: " + err.Error()}
@@ -272,11 +276,11 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 		if d.attemptCtx.Err() != nil {
 			o.Kind = OutcomeInterrupted
 		}
+		endAttemptSpan(span, &o)
 		return fill(attempt, o), o
 	}
 	attempt.RequestHeaders = redactHeaders(req.Header)
 
-	_, span := d.startAttemptSpan(ctx, ep, c, attempt.Number)
 	d.obs.inFlight(1)
 	t0 := time.Now()
 	resp, err := d.cfg.Client.Do(req)
@@ -302,7 +306,7 @@ func (d *Dispatcher) send(ctx context.Context, ep *herald.Endpoint, c *herald.Cl
 	}
 	d.obs.inFlight(-1)
 	if o.Kind != OutcomeInterrupted {
-		d.obs.attempt(c.EventType, o.StatusCode, attempt.Latency)
+		d.obs.attempt(ctx, ep.ID, c.EventType, o.StatusCode, attempt.Latency)
 	}
 	endAttemptSpan(span, &o)
 	return fill(attempt, o), o

@@ -2,10 +2,13 @@ package dispatch
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -30,9 +33,10 @@ type Observer struct {
 	// OutcomeKind's String; state is the delivery's new state. Deliveries
 	// handed back unchanged (shutdown) are not reported.
 	OutcomeFunc func(eventType wire.EventType, outcome string, state herald.DeliveryState)
-	// AttemptFunc is called after each HTTP attempt with the partner's
-	// status (0: no reply) and how long the request took.
-	AttemptFunc func(eventType wire.EventType, statusCode int, latency time.Duration)
+	// AttemptFunc is called after each HTTP attempt with the endpoint, the
+	// partner's status (0: no reply) and how long the request took. ctx
+	// carries the attempt's span, for exemplars.
+	AttemptFunc func(ctx context.Context, endpointID string, eventType wire.EventType, statusCode int, latency time.Duration)
 	// InFlightFunc is called with +1 when an attempt's request starts and
 	// -1 when it ends.
 	InFlightFunc func(delta int)
@@ -55,9 +59,9 @@ func (o *Observer) outcome(t wire.EventType, k OutcomeKind, s herald.DeliverySta
 	}
 }
 
-func (o *Observer) attempt(t wire.EventType, status int, latency time.Duration) {
+func (o *Observer) attempt(ctx context.Context, endpointID string, t wire.EventType, status int, latency time.Duration) {
 	if o.AttemptFunc != nil {
-		o.AttemptFunc(t, status, latency)
+		o.AttemptFunc(ctx, endpointID, t, status, latency)
 	}
 }
 
@@ -95,12 +99,34 @@ func newTracer(tp trace.TracerProvider) trace.Tracer {
 	return tp.Tracer(tracerName)
 }
 
-// startAttemptSpan starts the span of one HTTP attempt. Its parent is
-// whatever span ctx carries: the publish request's, for an interactive
-// delivery; none for a delivery from the queue, since the publish's trace
-// context is not stored with the event.
+// childWindow is how long after its event was published an attempt's span
+// is still made a child of the publish's span; a later one starts a trace
+// of its own with a span link to the publish.
+//
+// Why both: the first attempt from the queue follows the publish within
+// milliseconds, as the interactive one does, and belongs in its trace. A
+// retry, a replay or an operator's retry may run hours or days later. As
+// a child it would stretch the publish's trace over days (its duration and
+// its place in a latency view become meaningless) and arrive after trace
+// backends have made up their mind about it: a tail-sampling collector
+// decides a trace decision_wait (30s by default) after its first span, so
+// late children are dropped or kept apart from what was sampled. That is
+// the case OpenTelemetry's messaging conventions answer with links (a
+// consumer that processes a message later, or in a batch, links to the
+// producer's span rather than descending from it). The link keeps the
+// event one click away, and every attempt span carries herald.event_id, so
+// a search by event id still finds the publish and all its attempts.
+const childWindow = 30 * time.Second
+
+// startAttemptSpan starts the span of one HTTP attempt (a client span):
+//   - interactive (ctx carries the publish request's span): its child;
+//   - from the queue, within childWindow of the publish: a child of the
+//     publish's span, read from the event's stored trace context;
+//   - later (retries, replays): the root of a new trace, linked to it.
+//
+// An event published untraced gives a root span without a link.
 func (d *Dispatcher) startAttemptSpan(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, number int) (context.Context, trace.Span) {
-	return d.tracer.Start(ctx, "herald.attempt",
+	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(
 			attribute.String("herald.delivery_id", c.ID),
@@ -109,7 +135,54 @@ func (d *Dispatcher) startAttemptSpan(ctx context.Context, ep *herald.Endpoint, 
 			attribute.String("herald.customer_id", c.CustomerID),
 			attribute.String("herald.event_type", string(c.EventType)),
 			attribute.Int("herald.attempt", number),
-		))
+			attribute.String("http.request.method", http.MethodPost),
+		),
+	}
+	if u, err := url.Parse(ep.URL); err == nil {
+		// The host only: a URL's path or query may hold a partner's token.
+		opts = append(opts, trace.WithAttributes(attribute.String("server.address", u.Hostname())))
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		if pub := publishSpanContext(c.TraceContext); pub.IsValid() {
+			if d.now().Sub(c.CreatedAt) <= childWindow {
+				ctx = trace.ContextWithRemoteSpanContext(ctx, pub)
+			} else {
+				opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{
+					SpanContext: pub,
+					Attributes:  []attribute.KeyValue{attribute.String("herald.link", "publish")},
+				}))
+			}
+		}
+	}
+	return d.tracer.Start(ctx, "herald.attempt", opts...)
+}
+
+// publishSpanContext reads an event's stored trace context; an empty or
+// malformed one gives an invalid span context.
+func publishSpanContext(tc string) trace.SpanContext {
+	if tc == "" {
+		return trace.SpanContext{}
+	}
+	tp, ts := herald.ParseTraceContext(tc)
+	carrier := propagation.MapCarrier{"traceparent": tp}
+	if ts != "" {
+		carrier["tracestate"] = ts
+	}
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
+}
+
+// traceParent is the traceparent header sent to the partner: the attempt
+// span's, so the partner's spans are its children; "" when the endpoint
+// turned it off or there is no valid span (tracing off, event untraced).
+// tracestate is not sent: it may carry the publisher's vendors' data,
+// which is not the partner's business.
+func traceParent(ep *herald.Endpoint, sc trace.SpanContext) string {
+	if !ep.TraceContext || !sc.IsValid() {
+		return ""
+	}
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(trace.ContextWithSpanContext(context.Background(), sc), c)
+	return c["traceparent"]
 }
 
 // endAttemptSpan records the outcome on the span and ends it.

@@ -34,7 +34,7 @@ func (o *observed) observer() dispatch.Observer {
 			o.outcomes = append(o.outcomes, outcome+"/"+string(state))
 			o.mu.Unlock()
 		},
-		AttemptFunc: func(_ wire.EventType, status int, _ time.Duration) {
+		AttemptFunc: func(_ context.Context, _ string, _ wire.EventType, status int, _ time.Duration) {
 			o.mu.Lock()
 			o.statuses = append(o.statuses, status)
 			o.mu.Unlock()

@@ -1,9 +1,12 @@
 // Package metrics exposes Herald's Prometheus metrics: what the dispatcher
 // reports through dispatch.Observer (deliveries by outcome and event type,
-// attempt latency, attempts in flight, claim and record batch sizes,
-// circuit changes), and what it polls from the store every few seconds
-// (queue depth, age of the oldest due delivery, disabled endpoints) and
-// from the dispatcher (open circuits).
+// attempt latency by event type and by endpoint, with trace-id exemplars,
+// attempts in flight, claim and record batch sizes and the last claim's
+// time, circuit changes), what Publisher counts (publishes and publish
+// errors), and what it polls from the store every few seconds (queue
+// depth, age of the oldest due delivery, disabled endpoints) and from the
+// dispatcher (open circuits). deploy/ holds a dashboard and alerts built
+// on them; its tests check they name only metrics registered here.
 //
 // It imports the root package and Prometheus, never dispatch or a store:
 // its methods have the shapes of dispatch.Observer's funcs and cmd/herald
@@ -22,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/wire"
@@ -49,12 +53,16 @@ type Metrics struct {
 	cfg Config
 	reg *prometheus.Registry
 
-	deliveries     *prometheus.CounterVec
-	attemptSeconds *prometheus.HistogramVec
-	inFlight       prometheus.Gauge
-	claimBatch     prometheus.Histogram
-	recordBatch    prometheus.Histogram
-	circuitChanges *prometheus.CounterVec
+	deliveries      *prometheus.CounterVec
+	attemptSeconds  *prometheus.HistogramVec
+	endpointSeconds *prometheus.HistogramVec
+	lastClaim       prometheus.Gauge
+	published       *prometheus.CounterVec
+	publishErrors   *prometheus.CounterVec
+	inFlight        prometheus.Gauge
+	claimBatch      prometheus.Histogram
+	recordBatch     prometheus.Histogram
+	circuitChanges  *prometheus.CounterVec
 
 	queuePending      prometheus.Gauge
 	queueDue          prometheus.Gauge
@@ -86,6 +94,26 @@ func New(cfg Config) *Metrics {
 		Help:    "Time from sending an attempt's request to reading the partner's reply, by event type and status class (2xx, 3xx, 4xx, 5xx, none).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"event_type", "code"})
+	// Per endpoint, for the dashboard's latency by partner: one label
+	// only, and the default-sized buckets, since endpoints are many.
+	m.endpointSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "herald_endpoint_attempt_duration_seconds",
+		Help:    "Time from sending an attempt's request to reading the partner's reply, by endpoint.",
+		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"endpoint_id"})
+	m.lastClaim = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_last_claim_timestamp_seconds",
+		Help: "When this node last claimed due deliveries (Unix time); its start time until it has.",
+	})
+	m.lastClaim.Set(float64(cfg.NowFunc().UnixNano()) / 1e9)
+	m.published = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "herald_events_published_total",
+		Help: "Events committed through the publish API and the UI's test events, by event type.",
+	}, []string{"event_type"})
+	m.publishErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "herald_publish_errors_total",
+		Help: "Publishes that were not committed, by error code: internal and unavailable are Herald's failures; invalid, not_found and conflict the caller's.",
+	}, []string{"code"})
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "herald_attempts_in_flight",
 		Help: "Attempts whose request is in flight on this node.",
@@ -115,7 +143,8 @@ func New(cfg Config) *Metrics {
 	m.pollErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "herald_queue_stats_errors_total", Help: "Failed reads of the queue gauges.",
 	})
-	m.reg.MustRegister(m.deliveries, m.attemptSeconds, m.inFlight, m.claimBatch, m.recordBatch, m.circuitChanges,
+	m.reg.MustRegister(m.deliveries, m.attemptSeconds, m.endpointSeconds, m.lastClaim, m.published, m.publishErrors,
+		m.inFlight, m.claimBatch, m.recordBatch, m.circuitChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.QueueStats != nil {
 		m.reg.MustRegister(m.queuePending, m.queueDue, m.oldestDueSeconds, m.disabledEndpoints, m.pollErrors)
@@ -131,10 +160,12 @@ func New(cfg Config) *Metrics {
 // Registry returns the registry, to add collectors or gather in tests.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Handler serves the metrics in the Prometheus text format; mount it at
-// GET /metrics.
+// Handler serves the metrics; mount it at GET /metrics. It speaks the
+// Prometheus text format, and OpenMetrics to a scraper that asks for it
+// (Accept: application/openmetrics-text), which is the format that
+// carries the latency histograms' exemplars (trace ids).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, EnableOpenMetrics: true})
 }
 
 // Outcome counts a settled delivery (dispatch.Observer.OutcomeFunc).
@@ -143,15 +174,47 @@ func (m *Metrics) Outcome(eventType wire.EventType, outcome string, state herald
 }
 
 // Attempt observes an attempt's latency (dispatch.Observer.AttemptFunc).
-func (m *Metrics) Attempt(eventType wire.EventType, statusCode int, latency time.Duration) {
-	m.attemptSeconds.WithLabelValues(string(eventType), statusClass(statusCode)).Observe(latency.Seconds())
+// When ctx carries a sampled span (the attempt's), its trace id is the
+// observation's exemplar, so a slow bucket on the dashboard leads to a
+// trace of one attempt that fell in it.
+func (m *Metrics) Attempt(ctx context.Context, endpointID string, eventType wire.EventType, statusCode int, latency time.Duration) {
+	s := latency.Seconds()
+	observe(ctx, m.attemptSeconds.WithLabelValues(string(eventType), statusClass(statusCode)), s)
+	observe(ctx, m.endpointSeconds.WithLabelValues(endpointID), s)
+}
+
+// observe records v on o, with the trace id of ctx's span as the exemplar
+// when the span is sampled (an unsampled trace id leads nowhere).
+func observe(ctx context.Context, o prometheus.Observer, v float64) {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+		if eo, ok := o.(prometheus.ExemplarObserver); ok {
+			eo.ObserveWithExemplar(v, prometheus.Labels{"trace_id": sc.TraceID().String()})
+			return
+		}
+	}
+	o.Observe(v)
+}
+
+// Published counts a publish (a herald.Publisher's result): committed, by
+// event type, or failed, by error code. Publisher calls it.
+func (m *Metrics) Published(e *herald.Event, err error) {
+	if err != nil {
+		m.publishErrors.WithLabelValues(herald.ErrorCode(err)).Inc()
+		return
+	}
+	m.published.WithLabelValues(string(e.Type)).Inc()
 }
 
 // InFlight moves the in-flight gauge (dispatch.Observer.InFlightFunc).
 func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
-// ClaimBatch observes a claim's size (dispatch.Observer.ClaimBatchFunc).
-func (m *Metrics) ClaimBatch(n int) { m.claimBatch.Observe(float64(n)) }
+// ClaimBatch observes a claim's size (dispatch.Observer.ClaimBatchFunc)
+// and notes when it was made: a backlog that no node's last claim is
+// recent for means no node is claiming.
+func (m *Metrics) ClaimBatch(n int) {
+	m.claimBatch.Observe(float64(n))
+	m.lastClaim.Set(float64(m.cfg.NowFunc().UnixNano()) / 1e9)
+}
 
 // RecordBatch observes a record batch's size
 // (dispatch.Observer.RecordBatchFunc).

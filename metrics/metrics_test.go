@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/metrics"
 	"github.com/heraldhq/herald/wire"
@@ -32,8 +34,10 @@ func TestMetricsExposition(t *testing.T) {
 	})
 	m.Outcome(wire.EventTypeAssessment, "delivered_with_link", herald.DeliveryStateDelivered)
 	m.Outcome(wire.EventTypeAssessment, "retry", herald.DeliveryStatePending)
-	m.Attempt(wire.EventTypeAssessment, 303, 20*time.Millisecond)
-	m.Attempt(wire.EventTypeAssessment, 0, 30*time.Second)
+	m.Attempt(t.Context(), "ep_1", wire.EventTypeAssessment, 303, 20*time.Millisecond)
+	m.Attempt(t.Context(), "ep_1", wire.EventTypeAssessment, 0, 30*time.Second)
+	m.Published(&herald.Event{Type: wire.EventTypeAssessment}, nil)
+	m.Published(&herald.Event{Type: wire.EventTypeAssessment}, herald.Errorf(herald.EUNAVAILABLE, "shutting down"))
 	m.InFlight(1)
 	m.ClaimBatch(64)
 	m.RecordBatch(32)
@@ -49,6 +53,10 @@ func TestMetricsExposition(t *testing.T) {
 		`herald_attempt_duration_seconds_count{code="3xx",event_type="AssessmentEvent"} 1`,
 		`herald_attempt_duration_seconds_count{code="none",event_type="AssessmentEvent"} 1`,
 		`herald_attempts_in_flight 1`,
+		`herald_endpoint_attempt_duration_seconds_count{endpoint_id="ep_1"} 2`,
+		`herald_events_published_total{event_type="AssessmentEvent"} 1`,
+		`herald_publish_errors_total{code="unavailable"} 1`,
+		`herald_last_claim_timestamp_seconds 1.7957808e+09`,
 		`herald_claim_batch_size_sum 64`,
 		`herald_record_batch_size_sum 32`,
 		`herald_circuit_transitions_total{to="open"} 1`,
@@ -65,5 +73,54 @@ func TestMetricsExposition(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("exposition:\n%s", body)
+	}
+}
+
+// TestAttemptExemplars checks that an attempt observed inside a sampled span
+// carries its trace id as an exemplar in the OpenMetrics exposition, and
+// that the classic text format, which has no exemplars, still parses.
+func TestAttemptExemplars(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(metrics.Config{})
+	tp := sdktrace.NewTracerProvider()
+	ctx, span := tp.Tracer("test").Start(t.Context(), "herald.attempt")
+	m.Attempt(ctx, "ep_1", wire.EventTypeAssessment, 200, 70*time.Millisecond)
+	span.End()
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	ctx2, span2 := unsampled.Tracer("test").Start(t.Context(), "herald.attempt")
+	m.Attempt(ctx2, "ep_2", wire.EventTypeAssessment, 200, 70*time.Millisecond)
+	span2.End()
+
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, req)
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
+		t.Fatalf("Content-Type %q, want OpenMetrics", ct)
+	}
+	body := rec.Body.String()
+	exemplar := `# {trace_id="` + span.SpanContext().TraceID().String() + `"} 0.07`
+	for _, want := range []string{
+		`herald_attempt_duration_seconds_bucket{code="2xx",event_type="AssessmentEvent",le="0.1"} 2 ` + exemplar,
+		`herald_endpoint_attempt_duration_seconds_bucket{endpoint_id="ep_1",le="0.1"} 1 ` + exemplar,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("OpenMetrics exposition lacks %q", want)
+		}
+	}
+	if strings.Contains(body, span2.SpanContext().TraceID().String()) {
+		t.Error("an unsampled trace id became an exemplar")
+	}
+	if !strings.Contains(body, `herald_endpoint_attempt_duration_seconds_bucket{endpoint_id="ep_2",le="0.1"} 1`+"\n") {
+		t.Error("the unsampled attempt was not observed")
+	}
+	if t.Failed() {
+		t.Logf("exposition:\n%s", body)
+	}
+
+	plain := httptest.NewRecorder()
+	m.Handler().ServeHTTP(plain, httptest.NewRequest("GET", "/metrics", nil))
+	if strings.Contains(plain.Body.String(), "trace_id") {
+		t.Error("the text format carries exemplars; Prometheus would refuse it")
 	}
 }

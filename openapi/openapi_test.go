@@ -343,6 +343,17 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", V+"/customers/{customerId}", []string{cid}, admin, "", 200)
 	n.call("GET", V+"/customers/{customerId}", []string{"nobody"}, admin, "", 404)
 	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{"retentionDays":7}`, 200)
+	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{"name":"Acme Talent"}`, 200)
+	n.call("PATCH", V+"/customers/{customerId}", []string{cid}, admin, `{}`, 400)
+	n.call("POST", V+"/customers", nil, admin, `{"id":"gone","name":"Gone"}`, 201)
+	n.call("DELETE", V+"/customers/{customerId}", []string{"gone"}, admin, "", 204)
+	n.call("DELETE", V+"/customers/{customerId}", []string{"gone"}, admin, "", 404)
+
+	// The event catalogue.
+	n.call("GET", V+"/event-types", nil, admin, "", 200)
+	n.call("GET", V+"/event-types?customerId=6269", nil, admin, "", 200)
+	n.call("GET", V+"/event-types?customerId=nobody", nil, admin, "", 404)
+	n.call("GET", V+"/event-types?what=1", nil, admin, "", 400)
 
 	// Endpoints.
 	ep := n.call("POST", V+"/customers/{customerId}/endpoints", []string{cid}, admin,
@@ -389,6 +400,8 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", V+"/events/{eventId}", []string{"ev_nothing"}, admin, "", 404)
 	n.call("GET", V+"/customers/{customerId}/deliveries?limit=1&state=delivered,pending", []string{cid}, admin, "", 200)
 	n.call("GET", V+"/customers/{customerId}/deliveries?limit=0", []string{cid}, admin, "", 400)
+	n.call("GET", V+"/customers/{customerId}/deliveries?eventId="+evID+"&systemId=13437&personId=9166", []string{cid}, admin, "", 200)
+	n.call("GET", V+"/customers/{customerId}/deliveries?deliveryId="+delID, []string{cid}, admin, "", 200)
 	n.call("POST", V+"/deliveries/{deliveryId}/retry", []string{delID}, admin, "", 202)
 
 	// Recovery.

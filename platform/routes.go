@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/tracing"
 )
 
 // route is one route of the platform API and who may call it.
@@ -84,7 +85,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/", s.management(func(w http.ResponseWriter, r *http.Request) error {
 		return noRoute(mux, w, r)
 	}))
-	return mux
+	// tracing.Route reports the matched route to the server span (see
+	// tracing.Handler: this mux's match is invisible from outside).
+	return tracing.Route(mux)
 }
 
 // noRoute answers a request no route matched: 405 if another method has

@@ -52,7 +52,7 @@ var claimIDsSQL = `WITH locked AS (
 		WHERE d.id = locked.id
 		RETURNING ` + deliveryColumns + `
 	)
-	SELECT ` + deliveryColumns + `, e.body_gzip, e.link_header
+	SELECT ` + deliveryColumns + `, e.body_gzip, e.link_header, e.trace_context
 	FROM claimed d JOIN events e ON e.id = d.event_id`
 
 // DeliveryClaimIDs implements herald.Store in one statement, so one
@@ -76,7 +76,7 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	}
 	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.ClaimedDelivery, error) {
 		c := &herald.ClaimedDelivery{LeaseUntil: leaseUntil}
-		d, err := scanDelivery(trailingColumns{r, []any{&c.BodyGzip, &c.LinkHeader}})
+		d, err := scanDelivery(trailingColumns{r, []any{&c.BodyGzip, &c.LinkHeader, &c.TraceContext}})
 		if err != nil {
 			return nil, err
 		}

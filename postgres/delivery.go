@@ -172,8 +172,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 
 	// The event bodies, once per event (deliveries of one event share it).
 	type eventData struct {
-		bodyGzip   []byte
-		linkHeader string
+		bodyGzip     []byte
+		linkHeader   string
+		traceContext string
 	}
 	events := map[string]*eventData{}
 	var eventIDs []string
@@ -183,13 +184,13 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			eventIDs = append(eventIDs, d.EventID)
 		}
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, body_gzip, link_header FROM events WHERE id = ANY($1)`, eventIDs)
+	rows, err := s.pool.Query(ctx, `SELECT id, body_gzip, link_header, trace_context FROM events WHERE id = ANY($1)`, eventIDs)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
 	}
 	var id string
 	var e eventData
-	_, err = pgx.ForEachRow(rows, []any{&id, &e.bodyGzip, &e.linkHeader}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &e.bodyGzip, &e.linkHeader, &e.traceContext}, func() error {
 		ed := e
 		events[id] = &ed
 		return nil
@@ -206,7 +207,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			LeaseUntil: leaseUntil,
 		}
 		if e := events[d.EventID]; e != nil {
-			c.BodyGzip, c.LinkHeader = e.bodyGzip, e.linkHeader
+			c.BodyGzip, c.LinkHeader, c.TraceContext = e.bodyGzip, e.linkHeader, e.traceContext
 		}
 		out = append(out, c)
 	}
@@ -638,6 +639,20 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	}
 	if !p.Until.IsZero() {
 		where.WriteString(` AND d.created_at < ` + arg(dbTime(p.Until)))
+	}
+	if p.EventID != "" {
+		where.WriteString(` AND d.event_id = ` + arg(p.EventID))
+	}
+	if p.DeliveryID != "" {
+		where.WriteString(` AND d.id = ` + arg(p.DeliveryID))
+	}
+	// The events of the key (events_system_id, events_person_id), then
+	// their deliveries (deliveries_event_id).
+	if p.SystemID != "" {
+		where.WriteString(` AND d.event_id IN (SELECT id FROM events WHERE customer_id = $1 AND system_id = ` + arg(p.SystemID) + `)`)
+	}
+	if p.PersonID != "" {
+		where.WriteString(` AND d.event_id IN (SELECT id FROM events WHERE customer_id = $1 AND person_id = ` + arg(p.PersonID) + `)`)
 	}
 	if p.Cursor != "" {
 		after, err := decodeCursor(p.Cursor)

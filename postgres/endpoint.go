@@ -53,7 +53,7 @@ func fromStrings[T ~string](v []string) []T {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered, trace_context`
 
 func scanEndpoint(r pgx.Row, keys *secretbox.Keyring) (*herald.Endpoint, error) {
 	var e herald.Endpoint
@@ -62,7 +62,7 @@ func scanEndpoint(r pgx.Row, keys *secretbox.Keyring) (*herald.Endpoint, error) 
 	var cooldownMs int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &e.CreatedAt, &e.UpdatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext); err != nil {
 		return nil, err
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
@@ -111,10 +111,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)`,
 		id, e.CustomerID, e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled,
 		disabledReason(e), toStrings(e.StatusTriggers), e.MaxConcurrency, now,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered)
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext)
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
@@ -169,12 +169,12 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 			url = $1, event_types = $2, auth = $3, gzip = $4, enabled = $5, disabled_reason = $6,
 			status_triggers = $7, max_concurrency = $8, updated_at = $9,
 			rate_limit = $12, rate_burst = $13, circuit_threshold = $14, circuit_cooldown_ms = $15,
-			ordered = $16
+			ordered = $16, trace_context = $17
 		WHERE id = $10 AND customer_id = $11
 		RETURNING created_at`,
 		e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled, disabledReason(e),
 		toStrings(e.StatusTriggers), e.MaxConcurrency, now, e.ID, e.CustomerID,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered).Scan(&createdAt)
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext).Scan(&createdAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)

@@ -45,6 +45,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// Columns of the two unnest inserts.
 	var (
 		evID, evCustomer, evType, evStatus, evLink    []string
+		evSystem, evPerson, evTrace                   []string
 		evBody                                        [][]byte
 		evCreated                                     []time.Time
 		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
@@ -81,7 +82,10 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		evStatus = append(evStatus, stored.NewStatus)
 		evBody = append(evBody, stored.BodyGzip)
 		evLink = append(evLink, stored.LinkHeader)
+		evTrace = append(evTrace, stored.TraceContext)
 		evCreated = append(evCreated, stored.CreatedAt)
+		systemID, personID := herald.EventSearchKeys(ev)
+		evSystem, evPerson = append(evSystem, systemID), append(evPerson, personID)
 
 		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
 		for _, ep := range endpoints[ev.CustomerID] {
@@ -140,8 +144,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	b := &pgx.Batch{}
 	inserted := map[string]bool{}
 	b.Queue(`WITH ev AS (
-			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[])
+			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[],
+				$20::text[], $21::text[], $22::text[])
 			ON CONFLICT (id) DO NOTHING
 			RETURNING id
 		), dl AS (
@@ -159,7 +164,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		evID, evCustomer, evType, evStatus, evBody, evLink, evCreated,
 		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
 		nonNil(dlState), nonNil(dlError), nonNil(dlCreated), nonNil(dlNext),
-		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting),
+		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), evSystem, evPerson, evTrace,
 	).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
@@ -224,9 +229,9 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) {
 	var ev herald.Event
 	var typ string
-	err := s.pool.QueryRow(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at
+	err := s.pool.QueryRow(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at, trace_context
 		FROM events WHERE id = $1`, id).
-		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &ev.CreatedAt)
+		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &ev.CreatedAt, &ev.TraceContext)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)

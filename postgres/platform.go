@@ -67,9 +67,10 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 		return nil, err
 	}
 	ev.CreatedAt = dbTime(ev.CreatedAt)
-	_, err = tx.Exec(ctx, `INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, ev.CreatedAt)
+	systemID, personID := herald.EventSearchKeys(ev)
+	_, err = tx.Exec(ctx, `INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, ev.CreatedAt, systemID, personID, ev.TraceContext)
 	if isForeignKeyViolation(err) {
 		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)
 	} else if err != nil {

@@ -17,6 +17,10 @@ type Event struct {
 	// Attempt is the delivery attempt (Herald-Attempt), 1 for the first;
 	// 0 when the sender does not say.
 	Attempt int
+	// TraceParent is the sender's W3C traceparent: the trace of this
+	// attempt, which the partner's spans may join; nil when the sender
+	// sent none (or a malformed one, which is ignored).
+	TraceParent *TraceParent
 	// Test is set for a test event ("Herald-Test: true"): one a
 	// conformance check (`herald check`) sends to see how the endpoint
 	// behaves. Reply exactly as for a real event, but do not act on it:

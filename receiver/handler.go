@@ -228,6 +228,7 @@ func (h *Handler) ReadEvent(w http.ResponseWriter, r *http.Request) (*Event, err
 	if n, err := strconv.Atoi(r.Header.Get(wire.HeaderAttempt)); err == nil && n > 0 {
 		e.Attempt = n
 	}
+	e.TraceParent = traceParentOf(r.Header)
 	e.Links = mergeLinks(body.Links, r.Header.Values("Link"))
 	return e, nil
 }

@@ -116,7 +116,7 @@ const claimLeaseSQL = `UPDATE deliveries
 	RETURNING rowid, ` + deliveryColumns
 
 // claimBodiesSQL reads the bodies of the events in the JSON array ?1.
-const claimBodiesSQL = `SELECT id, body_gzip, link_header FROM events
+const claimBodiesSQL = `SELECT id, body_gzip, link_header, trace_context FROM events
 	WHERE id IN (SELECT value FROM json_each(?1))`
 
 // claimPick is a due delivery a claim has chosen: its rowid and due time.
@@ -213,8 +213,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 
 	// The event bodies, once per event (deliveries of one event share it).
 	type eventData struct {
-		bodyGzip   []byte
-		linkHeader string
+		bodyGzip     []byte
+		linkHeader   string
+		traceContext string
 	}
 	events := map[string]*eventData{}
 	var eventIDs []string
@@ -232,7 +233,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	for rows.Next() {
 		var id string
 		var e eventData
-		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader); err != nil {
+		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
 			return nil, fmt.Errorf("claim due deliveries: %w", err)
 		}
 		events[id] = &e
@@ -252,7 +253,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			LeaseUntil: leaseUntil,
 		}
 		if e := events[d.EventID]; e != nil {
-			c.BodyGzip, c.LinkHeader = e.bodyGzip, e.linkHeader
+			c.BodyGzip, c.LinkHeader, c.TraceContext = e.bodyGzip, e.linkHeader, e.traceContext
 		}
 		out = append(out, c)
 	}

@@ -79,13 +79,13 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, linkHeader string
+		var id, linkHeader, traceContext string
 		var bodyGzip []byte
-		if err := rows.Scan(&id, &bodyGzip, &linkHeader); err != nil {
+		if err := rows.Scan(&id, &bodyGzip, &linkHeader, &traceContext); err != nil {
 			return nil, fmt.Errorf("claim deliveries by id: %w", err)
 		}
 		for _, c := range byEvent[id] {
-			c.BodyGzip, c.LinkHeader = bodyGzip, linkHeader
+			c.BodyGzip, c.LinkHeader, c.TraceContext = bodyGzip, linkHeader, traceContext
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -385,6 +385,24 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 		where.WriteString(` AND created_at < ?`)
 		args = append(args, p.Until.UnixMilli())
 	}
+	if p.EventID != "" {
+		where.WriteString(` AND event_id = ?`)
+		args = append(args, p.EventID)
+	}
+	if p.DeliveryID != "" {
+		where.WriteString(` AND id = ?`)
+		args = append(args, p.DeliveryID)
+	}
+	// The events of the key (events_system_id, events_person_id), then
+	// their deliveries (deliveries_event_id).
+	if p.SystemID != "" {
+		where.WriteString(` AND event_id IN (SELECT id FROM events WHERE customer_id = ? AND system_id = ?)`)
+		args = append(args, p.CustomerID, p.SystemID)
+	}
+	if p.PersonID != "" {
+		where.WriteString(` AND event_id IN (SELECT id FROM events WHERE customer_id = ? AND person_id = ?)`)
+		args = append(args, p.CustomerID, p.PersonID)
+	}
 	if p.Cursor != "" {
 		after, err := decodeCursor(p.Cursor)
 		if err != nil {

@@ -48,7 +48,7 @@ func unmarshalStrings[T ~string](s string) ([]T, error) {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered, trace_context`
 
 // skipAuth, passed as scanEndpoint's keys, leaves the endpoint's Auth
 // empty: publishing only asks which endpoints want an event, and its free
@@ -61,7 +61,7 @@ func scanEndpoint(r rowScanner, keys *secretbox.Keyring) (*herald.Endpoint, erro
 	var createdAt, updatedAt, cooldownMs int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &createdAt, &updatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext); err != nil {
 		return nil, err
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
@@ -118,10 +118,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.write.ExecContext(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, e.CustomerID, e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled),
 		disabledReason(e), triggers, e.MaxConcurrency, toMillis(now), toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered))
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered), boolInt(e.TraceContext))
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
@@ -196,13 +196,14 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	err = s.write.QueryRowContext(ctx, `UPDATE endpoints SET
 			url = ?, event_types = ?, auth = ?, gzip = ?, enabled = ?, disabled_reason = ?,
 			status_triggers = ?, max_concurrency = ?, updated_at = ?,
-			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?, ordered = ?
+			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?, ordered = ?,
+			trace_context = ?
 		WHERE id = ? AND customer_id = ?
 		RETURNING created_at`,
 		e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled), disabledReason(e),
 		triggers, e.MaxConcurrency, toMillis(now),
 		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered),
-		e.ID, e.CustomerID).Scan(&createdAt)
+		boolInt(e.TraceContext), e.ID, e.CustomerID).Scan(&createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)

@@ -65,8 +65,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		stored := *ev
 		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 		created := toMillis(stored.CreatedAt)
+		systemID, personID := herald.EventSearchKeys(ev)
 		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
-			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created)
+			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created, systemID, personID, stored.TraceContext)
 		if err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		}
@@ -106,8 +107,8 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 
 // insertEvent stores an event; INSERT OR IGNORE: see EventPublish.
 const insertEvent = `INSERT OR IGNORE INTO events
-	(id, customer_id, type, new_status, body_gzip, link_header, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?)`
+	(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertDelivery stores a delivery that newDelivery made, with the
 // arguments deliveryArgs gives. EventPublish and publishInTx both use it.
@@ -143,9 +144,9 @@ func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) 
 	var ev herald.Event
 	var typ string
 	var createdAt int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at
+	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at, trace_context
 		FROM events WHERE id = ?`, id).
-		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt)
+		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt, &ev.TraceContext)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)

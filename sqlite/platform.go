@@ -60,10 +60,11 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 	}
 	ev.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 	created := toMillis(ev.CreatedAt)
+	systemID, personID := herald.EventSearchKeys(ev)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, created); err != nil {
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, created, systemID, personID, ev.TraceContext); err != nil {
 		return nil, fmt.Errorf("insert event: %w", err)
 	}
 	out := []*herald.Delivery{}

@@ -27,6 +27,8 @@ func (s *Store) action(ctx context.Context, op, customerID, publicURL string, fn
 		if err != nil {
 			return err
 		}
+		// The action's request's trace, so the event's attempts join it.
+		ev.TraceContext = herald.TraceContextFromContext(ctx)
 		if r.Deliveries, err = publishInTx(ctx, tx, ev); err != nil {
 			return err
 		}

@@ -1,32 +1,35 @@
 // Package tracing sets up OpenTelemetry traces for a Herald node: a tracer
-// provider that exports over OTLP/HTTP, and a middleware that starts a
-// server span per API request, so a publish's span is the parent of the
-// spans of the attempts made while the caller waits (interactive
-// delivery). dispatch makes the attempt spans itself, through the
-// trace.TracerProvider it is given.
+// provider that exports over OTLP/HTTP; Handler, which starts a server span
+// per request (otelhttp) named after the route; Route, which each package's
+// inner ServeMux uses to report that route; a Publisher and a PlatformStore
+// that add a span around the commit of a publish or a platform action; and
+// LogHandler, which puts the active span's ids on every log line.
 //
-// Tracing is off unless cmd/herald is given an OTLP endpoint; off, the
-// provider is the no-op one and costs nothing.
+// The trace of an event: the request that publishes it (server span) keeps
+// its W3C trace context in the request's context
+// (herald.NewContextWithTraceContext), the event stores it
+// (Event.TraceContext), and dispatch starts every attempt's span from it,
+// as a child or, for a late attempt, with a link (see dispatch's
+// observer.go).
 //
-// Attempts made later from the queue start traces of their own: linking
-// them to the publish would mean storing the publish's trace context with
-// the event, a schema change left for later.
+// Tracing is off unless cmd/herald is given an OTLP endpoint; off,
+// cmd/herald installs none of this and the dispatcher's provider is the
+// no-op one, which costs nothing.
+//
+// It imports the root package and OpenTelemetry, never another adapter;
+// api, web and platform import it only for Route.
 package tracing
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures NewProvider.
@@ -69,56 +72,5 @@ func NewProvider(ctx context.Context, cfg Config) (*sdktrace.TracerProvider, err
 	), nil
 }
 
-// propagator reads a caller's W3C traceparent, so Herald's spans join the
-// trace of whoever published.
-var propagator = propagation.TraceContext{}
-
-// Middleware starts a server span for each request, a child of the
-// caller's traceparent if it sent one, named after the route once routing
-// has set r.Pattern.
-func Middleware(tp trace.TracerProvider) func(http.Handler) http.Handler {
-	tracer := tp.Tracer("github.com/heraldhq/herald/tracing")
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-			ctx, span := tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(
-					attribute.String("http.request.method", r.Method),
-					attribute.String("url.path", r.URL.Path),
-				))
-			defer span.End()
-			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-			r = r.WithContext(ctx)
-			next.ServeHTTP(sw, r)
-			if r.Pattern != "" {
-				span.SetName(r.Pattern)
-				span.SetAttributes(attribute.String("http.route", r.Pattern))
-			}
-			span.SetAttributes(attribute.Int("http.response.status_code", sw.status))
-			if sw.status >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(sw.status))
-			}
-		})
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// scope names the instrumentation scope of the spans this package starts.
+const scope = "github.com/heraldhq/herald/tracing"

@@ -55,12 +55,13 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	tctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTimeout)
 	return tctx
 }
 
-// screenshot saves a full-page PNG of the current page as name.png.
+// screenshot saves a full-page PNG of the current page as name.png, and
+// checks the page with axe-core (axe_test.go).
 func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		buf, err := chromedp.FullScreenshot(100)(ctx, tg) // 100: PNG
@@ -71,7 +72,13 @@ func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 			return err
 		}
 		t.Logf("screenshot %s", name)
-		return os.WriteFile(filepath.Join(screenshotDir, name+".png"), buf, 0o644)
+		if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), buf, 0o644); err != nil {
+			return err
+		}
+		if name == "partner" { // the fake partner's page, not Herald's
+			return nil
+		}
+		return checkAxe(ctx, tg, t, name)
 	})
 }
 
@@ -132,6 +139,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("username"), "acme"),
 		chromedp.SendKeys(chromedp.ID("secret"), "s3cret-shared-key-123"),
 		chromedp.Click(`//button[text()="Save endpoint"]`),
+		chromedp.WaitVisible(`//p[@id="flash" and text()="Endpoint added."]`),
+		chromedp.Click(`//nav//a[text()="Event Notifications"]`),
 		chromedp.WaitVisible(chromedp.CSS("table.endpoints")),
 	)
 	run("send test event",
@@ -147,7 +156,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(`//nav//a[text()="Deliveries"]`),
 		chromedp.WaitVisible(`//caption[starts-with(text(),"Deliveries")]`),
 		screenshot(t, "deliveries"),
-		chromedp.Click(chromedp.CSS("table tbody tr td a")),
+		chromedp.Click(`//td[@data-label="Delivery"]/a`),
 		chromedp.WaitVisible(`//h2[starts-with(text(),"Attempts")]`),
 		screenshot(t, "delivery"),
 	)
@@ -162,6 +171,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("replay-submit")),
 		screenshot(t, "deliveries-replay"),
 		chromedp.Click(chromedp.ID("replay-submit")),
+		chromedp.WaitVisible(chromedp.ID("confirm-submit")),
+		screenshot(t, "confirm-replay"),
+		chromedp.Click(chromedp.ID("confirm-submit")),
 		chromedp.WaitVisible(`//h1[starts-with(text(),"Replay")]`),
 		chromedp.WaitVisible(`//span[@data-field="state" and text()="completed"]`),
 		screenshot(t, "replay-job"),
@@ -224,6 +236,11 @@ func TestBrowser(t *testing.T) {
 	)
 
 	// The candidate: apply on the portal, go to the partner, come back.
+	run("portal jobs",
+		chromedp.Navigate(n.url+"/portal/6269/jobs"),
+		chromedp.WaitVisible(`//h1[text()="Open positions"]`),
+		screenshot(t, "portal-jobs"),
+	)
 	run("candidate",
 		chromedp.Navigate(f.job.PortalURL),
 		chromedp.WaitVisible(chromedp.ID("firstname")),
@@ -278,7 +295,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("task-result")),
 		screenshot(t, "portal-onboard-return"),
 	)
-	if got := text("#task-result"); !strings.Contains(got, "You finished E-Verify") {
+	if got := text("#task-result"); !strings.Contains(got, "You are back from E-Verify") {
 		t.Errorf("return page %q", got)
+	}
+	if got := text("table"); strings.Contains(got, "inprogress") || !strings.Contains(got, "waiting for the provider's result") || !strings.Contains(got, "Continue") {
+		t.Errorf("task statuses %q: raw values, or no truthful label", got)
 	}
 }

@@ -34,7 +34,7 @@ func TestEndpointFormCredentialReentry(t *testing.T) {
 
 	form := url.Values{"url": {"https://attacker.example/hook"}, "eventTypes": {"AssessmentEvent"}, "authType": {"basic"}, "username": {"u"}, "enabled": {"on"}}
 	code, _, body := b.post("/ui/customers/6269/endpoints/"+basic.ID, form)
-	if code != http.StatusBadRequest || !strings.Contains(body, `id="auth-err"`) || !strings.Contains(body, "auth.password must be entered again") {
+	if code != http.StatusBadRequest || !strings.Contains(body, `id="auth-err"`) || !strings.Contains(body, "Enter the password again") {
 		t.Fatalf("basic moved without password: %d\n%s", code, body)
 	}
 	if e, _ := n.store.EndpointGet(ctx, basic.ID); e.URL != basic.URL {
@@ -48,7 +48,7 @@ func TestEndpointFormCredentialReentry(t *testing.T) {
 	form = url.Values{"url": {oauth.URL}, "eventTypes": {"AssessmentEvent"}, "authType": {"oauth2"}, "tokenUrl": {"https://attacker.example/token"},
 		"clientId": {"c"}, "enabled": {"on"}}
 	code, _, body = b.post("/ui/customers/6269/endpoints/"+oauth.ID, form)
-	if code != http.StatusBadRequest || !strings.Contains(body, "auth.clientSecret must be entered again") {
+	if code != http.StatusBadRequest || !strings.Contains(body, "Enter the client secret again") {
 		t.Fatalf("oauth token URL moved without secret: %d", code)
 	}
 	form.Set("tokenUrl", oauth.Auth.TokenURL)

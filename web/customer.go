@@ -12,6 +12,8 @@ type customersData struct {
 	Customers []*herald.Customer
 	ID, Name  string
 	Errors    map[string]string
+	// RenameID is the customer whose rename failed, with why.
+	RenameID, RenameError string
 }
 
 // handleCustomerList serves GET /ui/customers (operators only).
@@ -42,13 +44,13 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) er
 	err := s.cfg.Store.CustomerCreate(r.Context(), c)
 	switch herald.ErrorCode(err) {
 	case "":
-		return redirect(w, r, customerPath(c.ID))
+		return redirect(w, r, customerPath(c.ID)+"?done=customer-added")
 	case herald.EINVALID, herald.ECONFLICT:
 		field := "id"
 		if strings.HasPrefix(herald.ErrorMessage(err), "name") {
 			field = "name"
 		}
-		d.Errors[field] = herald.ErrorMessage(err)
+		d.Errors[field] = humanMessage(herald.ErrorMessage(err))
 		return s.renderCustomers(w, r, http.StatusBadRequest, d)
 	default:
 		return fmt.Errorf("create customer: %w", err)
@@ -104,7 +106,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) error 
 		_, err := CreateUser(r.Context(), s.cfg.Users, &herald.WebUser{CustomerID: cid, Username: d.Username, PersonID: d.PersonID}, password)
 		switch herald.ErrorCode(err) {
 		case "":
-			return redirect(w, r, customerPath(cid, "users"))
+			return redirect(w, r, customerPath(cid, "users")+"?done=user-added")
 		case herald.EINVALID, herald.ECONFLICT:
 			field := "username"
 			if strings.HasPrefix(herald.ErrorMessage(err), "personId") {
@@ -127,5 +129,5 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) error 
 	if err := s.cfg.Users.WebUserDelete(r.Context(), cid, r.PathValue("userId")); err != nil {
 		return fmt.Errorf("delete web user: %w", err)
 	}
-	return redirect(w, r, customerPath(cid, "users"))
+	return redirect(w, r, customerPath(cid, "users")+"?done=user-deleted")
 }

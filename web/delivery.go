@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -26,15 +28,28 @@ type explorerData struct {
 	States    []herald.DeliveryState
 	// Filter values, as typed.
 	Type, State, EndpointID, Since, Until string
-	Deliveries                            []*herald.Delivery
-	NextURL                               string
-	Error                                 string
+	// Search values, as typed: event id, delivery id, systemId, person.
+	EventID, DeliveryID, SystemID, PersonID string
+	Deliveries                              []*herald.Delivery
+	// EndpointURL names each delivery's endpoint ("" when deleted).
+	EndpointURL map[string]string
+	// UserMessage is the partner's message of each rejected delivery on
+	// the page (its last attempt's Error Reporting userMessage).
+	UserMessage map[string]string
+	// Searching: a search key is set, which a bulk replay cannot filter
+	// by, so none is offered.
+	Searching bool
+	NextURL   string
+	Error     string
 	// Replay offers a bulk replay of everything the filter matches; nil
 	// when the server has no ReplayStore or the filter is bad.
 	Replay *replayOffer
 }
 
 func (d *explorerData) customer() *herald.Customer { return d.Cust }
+
+// maxSearchValue bounds a search value of the explorer: ids are short.
+const maxSearchValue = 200
 
 // timeLayout is the value format of <input type="datetime-local">, read and
 // shown in UTC (the page says so).
@@ -84,17 +99,33 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	}
 	q := r.URL.Query()
 	d := &explorerData{Cust: c, Types: wire.EventTypes, States: herald.DeliveryStates,
-		Type: q.Get("type"), State: q.Get("state"), EndpointID: q.Get("endpoint"), Since: q.Get("since"), Until: q.Get("until")}
+		Type: q.Get("type"), State: q.Get("state"), EndpointID: q.Get("endpoint"), Since: q.Get("since"), Until: q.Get("until"),
+		EventID: strings.TrimSpace(q.Get("event")), DeliveryID: strings.TrimSpace(q.Get("delivery")),
+		SystemID: strings.TrimSpace(q.Get("system")), PersonID: strings.TrimSpace(q.Get("person")),
+		EndpointURL: map[string]string{}, UserMessage: map[string]string{}}
 	if d.Endpoints, err = s.cfg.Store.EndpointList(r.Context(), c.ID); err != nil {
 		return fmt.Errorf("list endpoints: %w", err)
 	}
+	for _, e := range d.Endpoints {
+		d.EndpointURL[e.ID] = e.URL
+	}
 	f, msg := parseExplorerFilter(c.ID, q)
 	p := &herald.DeliveryListParams{CustomerID: c.ID, EndpointID: f.EndpointID, EventType: f.EventType, States: f.States,
-		Since: f.Since, Until: f.Until, Cursor: q.Get("cursor"), Limit: 50}
+		Since: f.Since, Until: f.Until, Cursor: q.Get("cursor"), Limit: 50,
+		EventID: d.EventID, DeliveryID: d.DeliveryID, SystemID: d.SystemID, PersonID: d.PersonID}
+	d.Searching = p.EventID != "" || p.DeliveryID != "" || p.SystemID != "" || p.PersonID != ""
 	status := http.StatusOK
 	bad := func(msg string) { d.Error, status = msg, http.StatusBadRequest }
 	if msg != "" {
 		bad(msg)
+	}
+	for _, v := range []string{p.EventID, p.DeliveryID, p.SystemID, p.PersonID} {
+		if len(v) > maxSearchValue {
+			bad(fmt.Sprintf("Search values are at most %d characters.", maxSearchValue))
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		bad("The start of the date range must be before its end.")
 	}
 	if d.Error == "" {
 		res, err := s.cfg.Store.DeliveryList(r.Context(), p)
@@ -104,13 +135,27 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 			return fmt.Errorf("list deliveries: %w", err)
 		} else {
 			d.Deliveries = res.Deliveries
+			// A 400's row shows the partner's message: the last
+			// attempt's, one read per rejected delivery of the page.
+			for _, dl := range res.Deliveries {
+				if dl.State != herald.DeliveryStateRejected {
+					continue
+				}
+				full, err := s.cfg.Store.DeliveryGet(r.Context(), dl.ID)
+				if err != nil {
+					return fmt.Errorf("get delivery: %w", err)
+				}
+				if n := len(full.AttemptLog); n > 0 {
+					d.UserMessage[dl.ID] = herald.ReplaceFieldPlaceholders(full.AttemptLog[n-1].UserMessage)
+				}
+			}
 			if res.NextCursor != "" {
 				q.Set("cursor", res.NextCursor)
 				d.NextURL = customerPath(c.ID, "deliveries") + "?" + q.Encode()
 			}
 		}
 	}
-	if d.Error == "" && s.cfg.Replays != nil {
+	if d.Error == "" && s.cfg.Replays != nil && !d.Searching {
 		if d.Replay, err = s.replayOffer(r, &f); err != nil {
 			return err
 		}
@@ -132,7 +177,16 @@ type deliveryData struct {
 	Event    *herald.Event
 	Body     string // the event body as sent, decompressed and indented
 	Attempts []attemptView
-	Retried  bool
+	// Retried: the page follows a Retry now made at RetriedAt, and says
+	// what has become of it.
+	Retried   bool
+	RetriedAt time.Time
+	Now       time.Time
+}
+
+// RetryAttempted reports whether an attempt was made since the retry.
+func (d *deliveryData) RetryAttempted() bool {
+	return d.Retried && !d.Delivery.LastAttemptAt.Before(d.RetriedAt.Truncate(time.Millisecond))
 }
 
 func (d *deliveryData) customer() *herald.Customer { return d.Cust }
@@ -164,7 +218,10 @@ func (s *Server) handleDeliveryGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return fmt.Errorf("get event: %w", err)
 	}
-	data := &deliveryData{Cust: c, Delivery: d, Event: ev, Retried: r.URL.Query().Get("retried") == "1"}
+	data := &deliveryData{Cust: c, Delivery: d, Event: ev, Now: s.now()}
+	if ms, err := strconv.ParseInt(r.URL.Query().Get("retried"), 10, 64); err == nil && ms > 0 {
+		data.Retried, data.RetriedAt = true, time.UnixMilli(ms).UTC()
+	}
 	if e, err := s.cfg.Store.EndpointGet(r.Context(), d.EndpointID); err == nil {
 		data.Endpoint = e
 	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
@@ -219,5 +276,5 @@ func (s *Server) handleDeliveryRetry(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("retry delivery: %w", err)
 	}
 	s.cfg.WakeFunc()
-	return redirect(w, r, customerPath(c.ID, "deliveries", d.ID)+"?"+url.Values{"retried": {"1"}}.Encode())
+	return redirect(w, r, customerPath(c.ID, "deliveries", d.ID)+"?"+url.Values{"retried": {strconv.FormatInt(s.now().UnixMilli(), 10)}}.Encode())
 }

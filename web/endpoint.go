@@ -26,6 +26,9 @@ type notificationsData struct {
 	// onboarding link form; Onboard is its answer (?onboard=<workflow>).
 	ShowOnboard bool
 	Onboard     *onboardLinkResult
+	// Jobs are the customer's jobs, for the recruiter view (nil without
+	// a PlatformStore).
+	Jobs []*herald.Job
 }
 
 // onboardLinkResult is the signed link to a new hire's onboarding page, or
@@ -75,6 +78,11 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 		return err
 	}
 	d.ShowOnboard = s.cfg.Platform != nil
+	if s.cfg.Platform != nil {
+		if d.Jobs, err = s.cfg.Platform.JobList(r.Context(), c.ID); err != nil {
+			return fmt.Errorf("list jobs: %w", err)
+		}
+	}
 	if id := strings.TrimSpace(r.URL.Query().Get("onboard")); id != "" && d.ShowOnboard && r.Method == http.MethodGet {
 		if d.Onboard, err = s.onboardLinkFor(r, c.ID, id); err != nil {
 			return err
@@ -100,6 +108,7 @@ type endpointForm struct {
 	// Masked hints of the stored secrets (edit only): never the secrets.
 	PasswordHint, SecretHint, ClientSecretHint, SigningHint string
 	Gzip                                                    bool
+	TraceContext                                            bool
 	Enabled                                                 bool
 	Ordered                                                 bool
 	StatusTriggers                                          string
@@ -119,7 +128,7 @@ func formFromEndpoint(c *herald.Customer, e *herald.Endpoint) *endpointForm {
 		ClientID: e.Auth.ClientID, Scope: e.Auth.Scope,
 		PasswordHint: e.Auth.Password.Masked(), SecretHint: e.Auth.Secret.Masked(),
 		ClientSecretHint: e.Auth.ClientSecret.Masked(),
-		Gzip:             e.Gzip, Enabled: e.Enabled, Ordered: e.Ordered, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
+		Gzip:             e.Gzip, TraceContext: e.TraceContext, Enabled: e.Enabled, Ordered: e.Ordered, StatusTriggers: strings.Join(e.StatusTriggers, ", "),
 		DisabledReason: e.DisabledReason, Errors: map[string]string{}}
 	if len(e.Auth.SigningSecrets) > 0 {
 		f.SigningHint = e.Auth.SigningSecrets[0].Secret.Masked()
@@ -136,7 +145,7 @@ func (s *Server) handleEndpointNew(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	f := formFromEndpoint(c, &herald.Endpoint{Auth: herald.Auth{Type: herald.AuthTypeHMAC}, Gzip: true, Enabled: true})
+	f := formFromEndpoint(c, &herald.Endpoint{Auth: herald.Auth{Type: herald.AuthTypeHMAC}, Gzip: true, TraceContext: true, Enabled: true})
 	s.render(w, r, http.StatusOK, "endpoint", "New endpoint · "+c.Name, f)
 	return nil
 }
@@ -195,11 +204,13 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	f.AuthType, f.Username = pf.Get("authType"), strings.TrimSpace(pf.Get("username"))
 	f.TokenURL, f.ClientID, f.Scope = strings.TrimSpace(pf.Get("tokenUrl")), strings.TrimSpace(pf.Get("clientId")), strings.TrimSpace(pf.Get("scope"))
 	f.Gzip, f.Enabled = pf.Get("gzip") == "on", pf.Get("enabled") == "on"
+	f.TraceContext = pf.Get("traceContext") == "on"
 	f.Ordered = pf.Get("ordered") == "on"
 	f.StatusTriggers, f.MaxConcurrency = pf.Get("statusTriggers"), strings.TrimSpace(pf.Get("maxConcurrency"))
 
 	next := *e
 	next.URL, next.EventTypes, next.Gzip, next.Enabled = f.URL, f.EventTypes, f.Gzip, f.Enabled
+	next.TraceContext = f.TraceContext
 	next.Ordered = f.Ordered
 	if f.Enabled {
 		next.DisabledReason = ""
@@ -236,7 +247,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	case herald.AuthTypeStandardWebhooks:
 		if sw := strings.TrimSpace(pf.Get("signingSecret")); sw != "" {
 			if err := wire.ValidateWebhookSecret(sw); err != nil {
-				f.Errors["signingSecret"] = err.Error()
+				f.Errors["signingSecret"] = humanMessage("auth.secret: " + err.Error())
 			} else {
 				a.RotateSigningSecret(herald.Secret(sw), s.now(), herald.DefaultRotationOverlap)
 			}
@@ -246,14 +257,17 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		a.SigningSecrets = nil
 	}
 	next.Auth = a
-	if len(f.Errors) == 0 {
+	for field, msg := range endpointFieldErrors(&next) {
+		if _, ok := f.Errors[field]; !ok {
+			f.Errors[field] = msg
+		}
+	}
+	if len(f.Errors) == 0 && editing {
 		// A blank secret field kept the stored secret; the root rule says
 		// when that is not allowed (another host, another token URL).
 		kept := herald.CredentialsKept{Password: pf.Get("password") == "", ClientSecret: pf.Get("clientSecret") == ""}
-		if err := next.Validate(); err != nil {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
-		} else if err := next.ValidateUpdate(e, kept); editing && err != nil {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+		if err := next.ValidateUpdate(e, kept); err != nil {
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
 		}
 	}
 	if len(f.Errors) == 0 {
@@ -263,7 +277,7 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 			err = s.cfg.Store.EndpointCreate(r.Context(), &next)
 		}
 		if herald.ErrorCode(err) == herald.EINVALID {
-			f.Errors[fieldOf(err)] = herald.ErrorMessage(err)
+			f.Errors[fieldOf(err)] = humanMessage(herald.ErrorMessage(err))
 		} else if err != nil {
 			return fmt.Errorf("save endpoint: %w", err)
 		}
@@ -272,7 +286,11 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 		s.render(w, r, http.StatusBadRequest, "endpoint", "Endpoint · "+c.Name, f)
 		return nil
 	}
-	return redirect(w, r, customerPath(c.ID)+"?saved="+urlQueryEscape(next.ID))
+	done := "added"
+	if editing {
+		done = "saved"
+	}
+	return redirect(w, r, customerPath(c.ID, "endpoints", next.ID)+"?done="+done)
 }
 
 // fieldOf names the form field a validation message is about: herald's
@@ -305,7 +323,28 @@ func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) er
 	if err := s.cfg.Store.EndpointDelete(r.Context(), c.ID, e.ID); err != nil {
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
-	return redirect(w, r, customerPath(c.ID))
+	return redirect(w, r, customerPath(c.ID)+"?done=endpoint-deleted")
+}
+
+// handleEndpointDeleteConfirm serves GET
+// /ui/customers/{customerId}/endpoints/{endpointId}/delete: the question
+// before the delete.
+func (s *Server) handleEndpointDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customerFor(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.endpointFor(r, c)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "confirm", "Delete endpoint · "+c.Name, &confirmData{Cust: c,
+		Heading: "Delete this endpoint?",
+		Lines: []string{"Herald stops sending events to " + e.URL + ".",
+			"Its deliveries stay in the delivery explorer; those still pending fail. This cannot be undone: to stop for a while, pause the endpoint instead."},
+		Action: customerPath(c.ID, "endpoints", e.ID, "delete"), Button: "Delete endpoint", Danger: true,
+		Cancel: customerPath(c.ID, "endpoints", e.ID)})
+	return nil
 }
 
 // onboardLinkFor returns the signed onboarding link of one of the

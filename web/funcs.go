@@ -15,6 +15,18 @@ import (
 var funcs = template.FuncMap{
 	"pageName":    func(t wire.EventType) string { return t.PageName() },
 	"statusLabel": herald.WorkflowStatusLabel,
+	// taskStatus names an onboarding task's status for the new hire.
+	"taskStatus": func(st herald.OnboardTaskStatus) string {
+		switch st {
+		case herald.OnboardTaskStatusNotStarted:
+			return "Not started"
+		case herald.OnboardTaskStatusInProgress:
+			return "Started, waiting for the provider's result"
+		case herald.OnboardTaskStatusComplete:
+			return "Done"
+		}
+		return string(st)
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
@@ -44,6 +56,28 @@ var funcs = template.FuncMap{
 	"stateClass": func(s herald.DeliveryState) string { return "state-" + string(s) },
 	"statusOK":   func(code int) bool { return code >= 200 && code < 400 },
 	"join":       strings.Join,
+	// breakURL lets a long URL wrap only between its parts (after "/",
+	// "?", "&", "="), never inside a host name or a word.
+	"breakURL": func(u string) template.HTML {
+		var b strings.Builder
+		for _, r := range u {
+			b.WriteString(template.HTMLEscapeString(string(r)))
+			if r == '/' || r == '?' || r == '&' || r == '=' {
+				b.WriteString("<wbr>")
+			}
+		}
+		return template.HTML(b.String()) // #nosec G203 -- escaped
+	},
+	// id shows a long id short (prefix, an ellipsis, the last 8
+	// characters), with the whole id on hover and when copied (ids.js).
+	"id": func(id string) template.HTML {
+		short := id
+		if i := strings.IndexByte(id, '_'); i >= 0 && len(id)-i > 12 {
+			short = id[:i+1] + "…" + id[len(id)-8:]
+		}
+		e := template.HTMLEscapeString
+		return template.HTML(`<code class="id" title="` + e(id) + `" data-id="` + e(id) + `">` + e(short) + `</code>`) // #nosec G203 -- escaped
+	},
 	"typesLabel": func(ts []wire.EventType) string {
 		out := make([]string, len(ts))
 		for i, t := range ts {

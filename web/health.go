@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/heraldhq/herald"
 )
@@ -16,6 +18,9 @@ type endpointRow struct {
 	// Circuit is the breaker state on this node ("closed", "open",
 	// "half_open"); empty when the server cannot tell.
 	Circuit string
+	// Spark is the success-rate sparkline of the last 24 hours; empty
+	// without a HealthStore.
+	Spark template.HTML
 }
 
 // Failing reports whether the endpoint is in a failing streak.
@@ -35,9 +40,23 @@ func (s *Server) endpointRows(r *http.Request, c *herald.Customer, eps []*herald
 			byID[h.EndpointID] = h
 		}
 	}
+	// One query for every endpoint's sparkline: 24 hourly buckets
+	// ending with the current hour.
+	spark := map[string]template.HTML{}
+	if s.cfg.Health != nil && len(eps) > 0 {
+		until := s.now().Truncate(time.Hour).Add(time.Hour)
+		ss, err := s.cfg.Health.AttemptStats(r.Context(), &herald.AttemptStatsParams{CustomerID: c.ID,
+			Since: until.Add(-24 * time.Hour), Until: until, Bucket: time.Hour, PerEndpoint: true})
+		if err != nil {
+			return nil, fmt.Errorf("attempt stats: %w", err)
+		}
+		for _, sr := range ss {
+			spark[sr.EndpointID] = sparkline(sr, time.Hour)
+		}
+	}
 	rows := make([]endpointRow, 0, len(eps))
 	for _, e := range eps {
-		row := endpointRow{Endpoint: e, Health: byID[e.ID]}
+		row := endpointRow{Endpoint: e, Health: byID[e.ID], Spark: spark[e.ID]}
 		if s.cfg.Health != nil && row.Health == nil {
 			// Created after the health query: no attempts yet.
 			row.Health = &herald.EndpointHealth{EndpointID: e.ID, CustomerID: c.ID}

@@ -149,7 +149,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.clearSessionCookie(w, r)
-	return redirect(w, r, "/ui/login")
+	return redirect(w, r, "/ui/login?done=signed-out")
 }
 
 // handleHome serves GET /ui/: operators get the customer list, an

@@ -101,6 +101,9 @@ type jobPageData struct {
 	Errors     map[string]string
 	Message    string // the partner's message after applying
 	Applied    bool
+	// PartnerDown: no partner answered (timed out, or queued): the
+	// candidate reads that the step will come later, not partner jargon.
+	PartnerDown bool
 }
 
 // postedJob loads a job posted on a portal that this server hosts.
@@ -127,6 +130,11 @@ func (s *Server) handlePortalJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if path, other := s.canonicalJobPath(r, j); other {
+		// A link with an old or mistyped slug: the job's one address.
+		http.Redirect(w, r, path, http.StatusMovedPermanently)
+		return nil
+	}
 	s.render(w, r, http.StatusOK, "portal_job", j.JobTitle, &jobPageData{CustomerID: j.CustomerID, Job: j, Errors: map[string]string{}})
 	return nil
 }
@@ -151,12 +159,21 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 		s.render(w, r, http.StatusBadRequest, "portal_job", j.JobTitle, d)
 		return nil
 	}
-	if err := s.cfg.Platform.PersonCreate(r.Context(), p); err != nil {
+	// Applying again with the same email is the same candidate.
+	if known, err := s.cfg.Platform.PersonFindByEmail(r.Context(), j.CustomerID, herald.PersonTypeCandidate, p.Email); err == nil {
+		p = known
+	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
+		return fmt.Errorf("find candidate: %w", err)
+	} else if err := s.cfg.Platform.PersonCreate(r.Context(), p); err != nil {
 		return fmt.Errorf("create candidate: %w", err)
 	}
 	res, err := s.cfg.Platform.ApplicationComplete(r.Context(), &herald.ApplicationCompleteParams{
 		CustomerID: j.CustomerID, PersonID: p.ID, JobID: j.ID, PublicURL: s.cfg.PublicURL, LinkKey: s.assessmentKey})
-	if err != nil {
+	if herald.ErrorCode(err) == herald.ECONFLICT {
+		d.Errors["email"] = "You have applied for this job with this email already. The recruiting team has your application."
+		s.render(w, r, http.StatusConflict, "portal_job", j.JobTitle, d)
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("complete application: %w", err)
 	}
 	loc, msg := nextStep(s.deliverNow(r, res.Deliveries))
@@ -173,6 +190,7 @@ func (s *Server) handlePortalApply(w http.ResponseWriter, r *http.Request) error
 			j.CustomerID, res.ApplicantWorkflow.ID, s.assessmentKey))
 	}
 	d.Applied, d.Message = true, msg
+	d.PartnerDown = msg == msgTimedOut || msg == msgQueued
 	s.render(w, r, http.StatusOK, "portal_job", j.JobTitle, d)
 	return nil
 }

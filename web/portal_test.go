@@ -128,7 +128,7 @@ func TestPortalFlows(t *testing.T) {
 		if !strings.HasPrefix(ret, n.url+p+"/tasks/") || !strings.HasSuffix(ret, "result=complete") {
 			t.Fatalf("returnUrl %q", ret)
 		}
-		if code, body := b.get(strings.TrimPrefix(ret, n.url)); code != 200 || !strings.Contains(body, "You finished") {
+		if code, body := b.get(strings.TrimPrefix(ret, n.url)); code != 200 || !strings.Contains(body, "You are back from") {
 			t.Fatalf("return page: %d", code)
 		}
 		inc := strings.TrimPrefix(strings.Replace(ret, "result=complete", "result=incomplete", 1), n.url)
@@ -264,7 +264,7 @@ func TestPortalOnboardAccess(t *testing.T) {
 			t.Fatalf("start: %d to %q", code, h.Get("Location"))
 		}
 		ret := strings.TrimPrefix(loc.Query().Get("return"), n.url)
-		if code, body := b.get(ret); code != 200 || !strings.Contains(body, "You finished") {
+		if code, body := b.get(ret); code != 200 || !strings.Contains(body, "You are back from") {
 			t.Fatalf("return page: %d", code)
 		}
 		// The cookie opens workflow A only.

@@ -128,7 +128,7 @@ func (s *Server) handleStatusChange(w http.ResponseWriter, r *http.Request) erro
 		}
 		return s.renderRecruiter(w, r, http.StatusOK, d)
 	case herald.EINVALID, herald.ENOTFOUND, herald.ECONFLICT:
-		d.Error = herald.ErrorMessage(err)
+		d.Error = humanMessage(herald.ErrorMessage(err))
 		return s.renderRecruiter(w, r, http.StatusBadRequest, d)
 	default:
 		return fmt.Errorf("change status: %w", err)

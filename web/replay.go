@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -83,6 +84,29 @@ func (s *Server) handleReplayCreate(w http.ResponseWriter, r *http.Request) erro
 			return fmt.Errorf("get endpoint: %w", err)
 		}
 	}
+	if r.PostForm.Get("confirm") != "yes" {
+		// Ask first, saying how many deliveries go out again.
+		counts, err := s.cfg.Replays.DeliveryCountByState(r.Context(), &f)
+		if herald.ErrorCode(err) == herald.EINVALID {
+			return err
+		} else if err != nil {
+			return fmt.Errorf("count deliveries: %w", err)
+		}
+		total := 0
+		for _, n := range counts {
+			total += n
+		}
+		d := &confirmData{Cust: c, Heading: "Replay these deliveries?",
+			Lines: []string{fmt.Sprintf("This sends %d %s again, in the background, each as the same event (the same Herald-Event-Id).",
+				total, plural(total, "delivery", "deliveries"))},
+			Action: customerPath(c.ID, "replays"), Button: fmt.Sprintf("Replay %d %s", total, plural(total, "delivery", "deliveries")),
+			Cancel: customerPath(c.ID, "deliveries") + "?" + explorerQuery(r.PostForm)}
+		for _, k := range []string{"type", "state", "endpoint", "since", "until"} {
+			d.Hidden = append(d.Hidden, [2]string{k, r.PostForm.Get(k)})
+		}
+		s.render(w, r, http.StatusOK, "confirm", "Replay · "+c.Name, d)
+		return nil
+	}
 	j := &herald.ReplayJob{CustomerID: c.ID, Filter: f}
 	if err := s.cfg.Replays.ReplayJobCreate(r.Context(), j, s.now()); err != nil {
 		if herald.ErrorCode(err) == herald.EINVALID {
@@ -94,6 +118,17 @@ func (s *Server) handleReplayCreate(w http.ResponseWriter, r *http.Request) erro
 		slog.String("replay_job_id", j.ID), slog.Int("total", j.Total))
 	s.cfg.ReplayWakeFunc()
 	return redirect(w, r, customerPath(c.ID, "replays", j.ID))
+}
+
+// explorerQuery is the explorer's query for the filter fields of form.
+func explorerQuery(form url.Values) string {
+	q := url.Values{}
+	for _, k := range []string{"type", "state", "endpoint", "since", "until"} {
+		if v := form.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q.Encode()
 }
 
 // replayJobFor loads the path's replay job of the path's customer; another

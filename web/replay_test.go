@@ -83,7 +83,15 @@ func TestReplay(t *testing.T) {
 	if _, body := b.get("/ui/customers/6269/deliveries?state=dead"); strings.Contains(body, "replay-submit") {
 		t.Error("explorer offers to replay nothing")
 	}
-	code, h, body := b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}})
+	// The form asks first, saying how many go out again; nothing starts.
+	code, _, body = b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}})
+	if code != http.StatusOK || !strings.Contains(body, "This sends 2 deliveries again") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("replay confirmation: %d\n%s", code, body)
+	}
+	if jobs, _ := n.store.ReplayJobList(t.Context(), "6269", 0); len(jobs) != 0 {
+		t.Fatalf("%d replay jobs before the confirmation", len(jobs))
+	}
+	code, h, body := b.post("/ui/customers/6269/replays", url.Values{"state": {"delivered"}, "endpoint": {mine.ID}, "type": {"AssessmentEvent"}, "confirm": {"yes"}})
 	jobPath := h.Get("Location")
 	if code != http.StatusSeeOther || !strings.HasPrefix(jobPath, "/ui/customers/6269/replays/rpl_") {
 		t.Fatalf("create replay: %d to %q\n%s", code, jobPath, body)
@@ -190,7 +198,7 @@ func TestNotificationsHealth(t *testing.T) {
 	rows := strings.Split(body, "<tr>")
 	row := func(e *herald.Endpoint) string {
 		for _, r := range rows {
-			if strings.Contains(r, "<code>"+e.URL+"</code>") {
+			if strings.Contains(r, `aria-label="Open endpoint `+e.URL+`"`) {
 				return r
 			}
 		}
@@ -202,9 +210,9 @@ func TestNotificationsHealth(t *testing.T) {
 		e    *herald.Endpoint
 		want []string
 	}{
-		{"healthy", ok, []string{">Closed<", "<strong>100%</strong>", "of 1 attempts", "median", `<span class="muted">none</span>`}},
-		{"failing", failing, []string{">Open<", "<strong>0%</strong>", "1 failed", "503 Service Unavailable", "Failing for"}},
-		{"disabled", off, []string{">Disabled<", "the partner answered 410 Gone", "no attempts"}},
+		{"healthy", ok, []string{">Closed<", "<strong>100%</strong>", "of 1 attempts", "median", `<span class="ok-text">Delivered</span>`, "lowest 100%, latest 100%"}},
+		{"failing", failing, []string{">Open<", "<strong>0%</strong>", "1 failed", "503 Service Unavailable", "Failing for", "lowest 0%, latest 0%"}},
+		{"disabled", off, []string{">Disabled<", "the partner answered 410 Gone", "no attempt yet", "No attempts in the last 24h"}},
 	} {
 		r := row(c.e)
 		for _, w := range c.want {

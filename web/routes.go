@@ -3,6 +3,8 @@ package web
 import (
 	"io/fs"
 	"net/http"
+
+	"github.com/heraldhq/herald/tracing"
 )
 
 // routes returns the UI and the portal: every route, wrapped in the
@@ -23,12 +25,27 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ui/", s.requireSession(s.handleHome))
 	mux.Handle("GET /ui/customers", s.requireSession(s.handleCustomerList))
 	mux.Handle("POST /ui/customers", s.requireSession(s.handleCustomerCreate))
+	mux.Handle("GET /ui/operator", s.requireSession(s.handleOperator))
+	mux.Handle("GET /ui/event-types", s.requireSession(s.handleEventTypes))
 	mux.Handle("GET /ui/customers/{customerId}", s.requireSession(s.handleNotifications))
+	mux.Handle("POST /ui/customers/{customerId}/rename", s.requireSession(s.handleCustomerRename))
+	mux.Handle("GET /ui/customers/{customerId}/delete", s.requireSession(s.handleCustomerDeleteConfirm))
+	mux.Handle("POST /ui/customers/{customerId}/delete", s.requireSession(s.handleCustomerDelete))
 	mux.Handle("GET /ui/customers/{customerId}/endpoints/new", s.requireSession(s.handleEndpointNew))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints", s.requireSession(s.handleEndpointSave))
-	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointEdit))
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/edit", s.requireSession(s.handleEndpointEdit))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointSave))
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/delete", s.requireSession(s.handleEndpointDeleteConfirm))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/delete", s.requireSession(s.handleEndpointDelete))
+	// The endpoint page and its own actions (endpointpage.go).
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}", s.requireSession(s.handleEndpointPage))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/pause", s.requireSession(s.handleEndpointPause))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/resume", s.requireSession(s.handleEndpointPause))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/controls", s.requireSession(s.handleEndpointControls))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/rotate-secret", s.requireSession(s.handleEndpointRotate))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/test-events", s.requireSession(s.handleEndpointTestEvent))
+	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/replay-missed", s.requireSession(s.handleEndpointReplayConfirm))
+	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/replay-missed", s.requireSession(s.handleEndpointReplayMissed))
 	mux.Handle("GET /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
 	mux.Handle("POST /ui/customers/{customerId}/endpoints/{endpointId}/check", s.requireSession(s.handleEndpointCheck))
 	mux.Handle("POST /ui/customers/{customerId}/test-events", s.requireSession(s.handleTestEvent))
@@ -52,6 +69,7 @@ func (s *Server) routes() http.Handler {
 	// The portal: public pages of the customer's career site, for
 	// candidates and new hires (no sign-in; see portal.go). The onboarding
 	// pages need the signed link's token or its cookie (portallink.go).
+	mux.Handle("GET /portal/{customerId}/jobs", s.handle(s.handlePortalJobs))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}", s.handle(s.handlePortalJob))
 	mux.Handle("POST /portal/{customerId}/jobs/{jobId}/{slug}/apply", s.handle(s.limitPortal(s.handlePortalApply)))
 	mux.Handle("GET /portal/{customerId}/jobs/{jobId}/{slug}/assessment", s.handle(s.handlePortalThanks))
@@ -63,7 +81,9 @@ func (s *Server) routes() http.Handler {
 	// reply; cross-origin posts are refused before a body is read; the
 	// body limit applies before any form is parsed; the session is loaded
 	// for every route, so even the error pages know who is signed in.
-	return s.recoverPanic(securityHeaders(s.crossOrigin(s.limitBody(s.loadSession(mux)))))
+	// tracing.Route reports the matched route to the server span (see
+	// tracing.Handler: this mux's match is invisible from outside).
+	return s.recoverPanic(securityHeaders(s.crossOrigin(s.limitBody(s.loadSession(tracing.Route(mux))))))
 }
 
 // cacheStatic lets browsers keep the embedded assets for an hour; they

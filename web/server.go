@@ -17,7 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/throttle"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed static
@@ -69,6 +69,13 @@ type Config struct {
 	// dispatch.Dispatcher.CircuitState(id).String() does. Nil: the page
 	// does not show circuit state.
 	CircuitStateFunc func(endpointID string) string
+	// CircuitOpenUntilFunc returns when an endpoint's open circuit on this
+	// node lets its next probe through (dispatch.Dispatcher.CircuitOpenUntil),
+	// zero when it is not open. Nil: the endpoint page does not say.
+	CircuitOpenUntilFunc func(endpointID string) time.Time
+	// Queue summarises the delivery queue for the operator's overview.
+	// Nil: Store, if it implements herald.QueueStatsStore.
+	Queue herald.QueueStatsStore
 	// HealthWindow is the span the success rate and latency on the Event
 	// Notifications page cover, ending now. Default:
 	// herald.DefaultHealthWindow (24h).
@@ -198,6 +205,9 @@ func (c Config) withDefaults() Config {
 	if rs, ok := c.Store.(herald.ReplayStore); ok && c.Replays == nil {
 		c.Replays = rs
 	}
+	if qs, ok := c.Store.(herald.QueueStatsStore); ok && c.Queue == nil {
+		c.Queue = qs
+	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }
@@ -256,8 +266,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 
 func (s *Server) now() time.Time { return s.cfg.NowFunc().UTC() }
 
-// parsePages parses every page template with the layout, one template set
-// per page, so each page defines its own "content" block.
+// parsePages parses every page template with the layout and the partials
+// (blocks several pages share), one template set per page, so each page
+// defines its own "content" block.
 func parsePages() (map[string]*template.Template, error) {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -269,7 +280,7 @@ func parsePages() (map[string]*template.Template, error) {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web template %s: %w", base, err)
 		}
@@ -340,7 +351,11 @@ type page struct {
 	// Customer is the customer the page is about, for the navigation.
 	Customer *herald.Customer
 	Portal   bool // a portal page: no admin navigation
-	Data     any
+	// Flash is a short message confirming what the last form did (?done=).
+	Flash string
+	// Nav names the navigation entry of this page, for aria-current.
+	Nav  string
+	Data any
 }
 
 // render executes a page into a buffer first, so a template failure becomes
@@ -354,6 +369,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Customer = c.customer()
 	}
 	p.Portal = strings.HasPrefix(r.URL.Path, "/portal/")
+	if r.Method == http.MethodGet {
+		p.Flash = flashMessages[r.URL.Query().Get("done")]
+	}
+	p.Nav = navOf(r.URL.Path)
 	t, ok := s.pages[name]
 	var buf bytes.Buffer
 	if ok {

@@ -19,6 +19,8 @@ type testResult struct {
 	Outcomes []*herald.DeliveryOutcome
 	// None is set when no endpoint of the customer receives the type.
 	None bool
+	// EndpointURL names each outcome's endpoint.
+	EndpointURL map[string]string
 }
 
 // sampleParams returns a realistic event of type t, with the ids of the
@@ -60,30 +62,49 @@ func (s *Server) handleTestEvent(w http.ResponseWriter, r *http.Request) error {
 	if nt := r.PostFormValue("newStatus"); nt != "" && t == wire.EventTypeWorkFlowStatusChange {
 		params.NewStatus = nt
 	}
+	out, err := s.sendTestEvent(r, c, params, "")
+	if err != nil {
+		return err
+	}
+	return s.renderNotifications(w, r, http.StatusOK, out)
+}
+
+// sendTestEvent publishes a sample event (to onlyEndpointID alone, if
+// set) and delivers it while the person waits.
+func (s *Server) sendTestEvent(r *http.Request, c *herald.Customer, params *wire.EventParams, onlyEndpointID string) (*testResult, error) {
 	body, links, err := wire.BuildEvent(s.cfg.PublicURL, c.ID, params)
 	if err != nil {
 		var fe *wire.FieldError
 		if errors.As(err, &fe) && fe.Field != "publicUrl" {
-			return herald.Errorf(herald.EINVALID, "%s %s", fe.Field, fe.Message)
+			return nil, herald.Errorf(herald.EINVALID, "%s %s", fe.Field, fe.Message)
 		}
-		return fmt.Errorf("build test event: %w", err)
+		return nil, fmt.Errorf("build test event: %w", err)
 	}
 	now := s.now()
-	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: c.ID, Type: t,
+	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: c.ID, Type: params.EventType,
 		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now}
+		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now, OnlyEndpointID: onlyEndpointID,
+		TraceContext: herald.TraceContextFromContext(r.Context())}
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
-		return fmt.Errorf("publish test event: %w", err)
+		return nil, fmt.Errorf("publish test event: %w", err)
 	}
 	if res.Err != nil {
-		return fmt.Errorf("publish test event: %w", res.Err)
+		return nil, fmt.Errorf("publish test event: %w", res.Err)
 	}
-	out := &testResult{EventID: ev.ID, EventType: t, None: len(res.Deliveries) == 0}
+	out := &testResult{EventID: ev.ID, EventType: params.EventType, None: len(res.Deliveries) == 0,
+		EndpointURL: map[string]string{}}
 	if len(res.Deliveries) > 0 {
 		out.Outcomes, out.Queued = s.deliverNow(r, res.Deliveries)
 	}
-	return s.renderNotifications(w, r, http.StatusOK, out)
+	eps, err := s.cfg.Store.EndpointList(r.Context(), c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list endpoints: %w", err)
+	}
+	for _, e := range eps {
+		out.EndpointURL[e.ID] = e.URL
+	}
+	return out, nil
 }
 
 // deliverNow attempts committed deliveries while the person waits and

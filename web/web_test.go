@@ -131,6 +131,8 @@ func TestCustomerIsolation(t *testing.T) {
 		"/ui/customers", "/ui/customers/2187", "/ui/customers/2187/deliveries", "/ui/customers/2187/endpoints/" + other.ID,
 		"/ui/customers/6269/endpoints/" + other.ID, "/ui/customers/6269/deliveries/" + dlv.ID,
 		"/ui/customers/2187/deliveries/" + dlv.ID, "/ui/customers/6269/users",
+		"/ui/customers/6269/endpoints/" + other.ID + "/edit", "/ui/customers/6269/endpoints/" + other.ID + "/delete",
+		"/ui/customers/6269/endpoints/" + other.ID + "/replay-missed", "/ui/customers/2187/endpoints/" + other.ID + "/edit",
 	} {
 		if code, body := b.get(path); code != http.StatusNotFound || strings.Contains(body, "partner.example") {
 			t.Errorf("GET %s: %d, want 404 without the other customer's data", path, code)
@@ -139,12 +141,15 @@ func TestCustomerIsolation(t *testing.T) {
 	for _, path := range []string{
 		"/ui/customers/2187/endpoints", "/ui/customers/6269/endpoints/" + other.ID, "/ui/customers/6269/endpoints/" + other.ID + "/delete",
 		"/ui/customers/2187/test-events", "/ui/customers/6269/deliveries/" + dlv.ID + "/retry", "/ui/customers",
+		"/ui/customers/6269/endpoints/" + other.ID + "/pause", "/ui/customers/6269/endpoints/" + other.ID + "/resume",
+		"/ui/customers/6269/endpoints/" + other.ID + "/controls", "/ui/customers/6269/endpoints/" + other.ID + "/rotate-secret",
+		"/ui/customers/6269/endpoints/" + other.ID + "/test-events", "/ui/customers/6269/endpoints/" + other.ID + "/replay-missed",
 	} {
 		if code, _, _ := b.post(path, url.Values{"url": {"https://evil.example/"}, "eventType": {"AssessmentEvent"}, "id": {"x"}, "name": {"x"}}); code != http.StatusNotFound {
 			t.Errorf("POST %s: %d, want 404", path, code)
 		}
 	}
-	if e, err := n.store.EndpointGet(ctx, other.ID); err != nil || e.URL != other.URL {
+	if e, err := n.store.EndpointGet(ctx, other.ID); err != nil || e.URL != other.URL || !e.Enabled {
 		t.Fatalf("the other customer's endpoint changed: %+v %v", e, err)
 	}
 	// The operator sees both.
@@ -213,25 +218,27 @@ func TestEndpointForm(t *testing.T) {
 		t.Fatalf("no secret: %d", code)
 	}
 	code, h, _ := b.post("/ui/customers/6269/endpoints", url.Values{"url": {partner.URL + "/hook"}, "eventTypes": {"AssessmentEvent", "WorkFlowStatusChangeEvent"},
-		"authType": {"hmac"}, "username": {"acme"}, "secret": {"s3cret-shared-key-123"}, "gzip": {"on"}, "enabled": {"on"}})
+		"authType": {"hmac"}, "username": {"acme"}, "secret": {"s3cret-shared-key-123"}, "gzip": {"on"}, "traceContext": {"on"}, "enabled": {"on"}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("create: %d", code)
 	}
 	eps, _ := n.store.EndpointList(t.Context(), "6269")
-	if len(eps) != 1 || eps[0].Auth.Secret != "s3cret-shared-key-123" || !eps[0].Gzip {
+	if len(eps) != 1 || eps[0].Auth.Secret != "s3cret-shared-key-123" || !eps[0].Gzip || !eps[0].TraceContext {
 		t.Fatalf("endpoints %+v (%s)", eps, h.Get("Location"))
 	}
 	// The secret is never shown back in full; an empty field keeps it.
-	_, body = b.get("/ui/customers/6269/endpoints/" + eps[0].ID)
-	if strings.Contains(body, "s3cret-shared-key-123") || !strings.Contains(body, "********-123") {
-		t.Fatalf("edit page shows the secret, or no hint")
+	for _, page := range []string{"", "/edit"} {
+		_, body = b.get("/ui/customers/6269/endpoints/" + eps[0].ID + page)
+		if strings.Contains(body, "s3cret-shared-key-123") || !strings.Contains(body, "********-123") {
+			t.Fatalf("endpoint page %q shows the secret, or no hint", page)
+		}
 	}
 	if code, _, _ := b.post("/ui/customers/6269/endpoints/"+eps[0].ID, url.Values{"url": {partner.URL + "/hook"}, "eventTypes": {"AssessmentEvent"},
 		"authType": {"hmac"}, "username": {"acme2"}, "enabled": {"on"}}); code != http.StatusSeeOther {
 		t.Fatalf("update: %d", code)
 	}
 	e, _ := n.store.EndpointGet(t.Context(), eps[0].ID)
-	if e.Auth.Secret != "s3cret-shared-key-123" || e.Auth.Username != "acme2" || e.Gzip || len(e.EventTypes) != 1 {
+	if e.Auth.Secret != "s3cret-shared-key-123" || e.Auth.Username != "acme2" || e.Gzip || e.TraceContext || len(e.EventTypes) != 1 {
 		t.Fatalf("after update %+v", e)
 	}
 

@@ -18,6 +18,10 @@ const (
 	HeaderEventID = "Herald-Event-Id"
 	// HeaderAttempt carries the attempt number, 1 for the first.
 	HeaderAttempt = "Herald-Attempt"
+	// HeaderTraceParent carries the W3C Trace Context traceparent of the
+	// attempt (version-traceid-parentid-flags), so a partner's spans can
+	// join Herald's trace. Sent unless the endpoint turned it off.
+	HeaderTraceParent = "traceparent"
 	// HeaderTest is "true" on a test event (Request.Test): one a
 	// conformance check sends, which a partner must not act on as real.
 	HeaderTest = "Herald-Test"
@@ -34,6 +38,8 @@ type Request struct {
 	Gzip bool
 	// LinkHeader is the Link header value (FormatLinkHeader); empty: none.
 	LinkHeader string
+	// TraceParent is the traceparent header value; empty: none.
+	TraceParent string
 	// Signer authenticates the request; nil: no authentication.
 	Signer Signer
 	// Test marks a test event with "Herald-Test: true" (see BuildTestEvent).
@@ -71,6 +77,9 @@ func NewRequest(ctx context.Context, r *Request, now time.Time) (*http.Request, 
 	}
 	if r.Attempt > 0 {
 		req.Header.Set(HeaderAttempt, strconv.Itoa(r.Attempt))
+	}
+	if r.TraceParent != "" {
+		req.Header.Set(HeaderTraceParent, r.TraceParent)
 	}
 	if r.Test {
 		req.Header.Set(HeaderTest, "true")

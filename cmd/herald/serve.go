@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/platform"
+	"github.com/heraldhq/herald/tracing"
 	"github.com/heraldhq/herald/web"
 	"github.com/heraldhq/herald/wire"
 )
@@ -134,11 +135,13 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return nil, usagef("--log-level: %q is not debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
+	// tracing.LogHandler adds trace_id and span_id to the lines logged
+	// inside a span, so a log line leads to its trace.
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(tracing.LogHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(tracing.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, usagef("--log-format: %q is not text or json", format)
 }
@@ -162,12 +165,13 @@ func loadDemo(ctx context.Context, n *node, stdout io.Writer) error {
 		return fmt.Errorf("load demo: %w", err)
 	}
 	ep := &herald.Endpoint{
-		CustomerID: demoCustomerID,
-		URL:        "http://127.0.0.1:9000/",
-		EventTypes: wire.EventTypes,
-		Auth:       herald.Auth{Type: herald.AuthTypeNone},
-		Gzip:       true,
-		Enabled:    true,
+		CustomerID:   demoCustomerID,
+		URL:          "http://127.0.0.1:9000/",
+		EventTypes:   wire.EventTypes,
+		Auth:         herald.Auth{Type: herald.AuthTypeNone},
+		Gzip:         true,
+		Enabled:      true,
+		TraceContext: true,
 	}
 	if err := n.store.EndpointCreate(ctx, ep); err != nil {
 		return fmt.Errorf("demo endpoint: %w", err)

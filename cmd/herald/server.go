@@ -55,6 +55,9 @@ type serverConfig struct {
 	ShutdownTimeout time.Duration
 	// OTLPEndpoint is the OTLP/HTTP collector for traces; "": tracing off.
 	OTLPEndpoint string
+	// TracerProvider, if not nil, traces instead of an OTLP exporter (for
+	// tests, with an in-memory recorder).
+	TracerProvider trace.TracerProvider
 	// OperatorWebhookURL receives operator events (endpoint.disabled,
 	// endpoint.recovered, delivery.dead) as signed POSTs; empty: none.
 	OperatorWebhookURL    string
@@ -175,9 +178,14 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		Timeout: cfg.RequestTimeout,
 	})
 	// Traces are off unless a collector is configured; the no-op provider
-	// costs nothing on the hot path.
+	// costs nothing on the hot path, and no HTTP instrumentation is
+	// installed (traced stays false).
 	var tp trace.TracerProvider = noop.NewTracerProvider()
-	if cfg.OTLPEndpoint != "" {
+	traced := cfg.TracerProvider != nil
+	if traced {
+		tp = cfg.TracerProvider
+	} else if cfg.OTLPEndpoint != "" {
+		traced = true
 		sdkTP, err := tracing.NewProvider(ctx, tracing.Config{Endpoint: cfg.OTLPEndpoint, NodeID: cfg.NodeID})
 		if err != nil {
 			return nil, usagef("--otlp-endpoint: %v", err)
@@ -258,6 +266,12 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		}
 	}
 
+	// Publishes are counted (herald_publish_errors_total), and they and
+	// platform actions get a span around their commit.
+	publisher := n.metrics.Publisher(n.publisher)
+	if traced {
+		publisher = tracing.Publisher(publisher, tp)
+	}
 	// Endpoint checks (herald check from the API and UI) go through the
 	// dispatcher's client: a check reaches only what a delivery may. The
 	// budget keeps a run against a slow partner (budget plus one deadline)
@@ -269,7 +283,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	}
 	apiServer, err := api.NewServer(api.Config{
 		Store:      n.store,
-		Publisher:  n.publisher,
+		Publisher:  publisher,
 		AdminToken: herald.Secret(n.adminToken),
 		PublicURL:  publicURL,
 		Logger:     cfg.Logger,
@@ -283,7 +297,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", tracing.Middleware(tp)(apiServer))
+	mux.Handle("/api/", apiServer)
 	// The API's description; the exact pattern wins over "/api/".
 	mux.Handle("GET /api/openapi.json", openapi.Handler())
 	// Counts only, no secrets or customer data: no token, so any scraper
@@ -295,6 +309,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	ps, ok := n.store.(herald.PlatformStore)
 	if !ok {
 		return nil, errors.New("the store does not implement herald.PlatformStore")
+	}
+	if traced {
+		ps = tracing.PlatformStore(ps, tp)
 	}
 	platformServer, err := platform.NewServer(platform.Config{
 		Store:      ps,
@@ -319,19 +336,20 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, errors.New("the store does not implement herald.WebUserStore")
 	}
 	webServer, err := web.NewServer(web.Config{
-		Store:               n.store,
-		Platform:            ps,
-		Users:               users,
-		Publisher:           n.publisher,
-		Deliverer:           n.dispatcher,
-		WakeFunc:            n.dispatcher.Wake,
-		AdminToken:          herald.Secret(n.adminToken),
-		PublicURL:           publicURL,
-		Logger:              cfg.Logger,
-		InteractiveDeadline: cfg.InteractiveDeadline,
-		ReplayWakeFunc:      n.replayer.Wake,
-		CircuitStateFunc:    func(id string) string { return n.dispatcher.CircuitState(id).String() },
-		Checker:             checker,
+		Store:                n.store,
+		Platform:             ps,
+		Users:                users,
+		Publisher:            publisher,
+		Deliverer:            n.dispatcher,
+		WakeFunc:             n.dispatcher.Wake,
+		AdminToken:           herald.Secret(n.adminToken),
+		PublicURL:            publicURL,
+		Logger:               cfg.Logger,
+		InteractiveDeadline:  cfg.InteractiveDeadline,
+		ReplayWakeFunc:       n.replayer.Wake,
+		CircuitStateFunc:     func(id string) string { return n.dispatcher.CircuitState(id).String() },
+		Checker:              checker,
+		CircuitOpenUntilFunc: n.dispatcher.CircuitOpenUntil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -350,8 +368,14 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
+	var handler http.Handler = mux
+	if traced {
+		// A server span per request, named after its route, whose trace
+		// context the events it publishes keep.
+		handler = tracing.Handler(tp, mux)
+	}
 	n.httpServer = &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      90 * time.Second,

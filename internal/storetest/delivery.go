@@ -555,6 +555,47 @@ func exerciseDeliveryList(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	t.Run("Search", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		e := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{
+			EventTypes: []wire.EventType{wire.EventTypeAssessment, wire.EventTypeWorkFlowStatusChange}})
+		other := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{EventTypes: []wire.EventType{wire.EventTypeAssessment}})
+		cust := e.CustomerID
+		body := func(typ wire.EventType, customer, fields string) []byte {
+			return []byte(`{"customerId":"` + customer + `","eventType":"` + string(typ) + `",` + fields + `}`)
+		}
+		// Application Complete: the person is the userId (the candidate).
+		apply := testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: cust, Type: wire.EventTypeAssessment, CreatedAt: base,
+			Body: body(wire.EventTypeAssessment, cust, `"systemId":"12391385","userId":"1239"`)})
+		// Status Flow Update: the person is personId; userId is the recruiter.
+		move := testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: cust, Type: wire.EventTypeWorkFlowStatusChange,
+			NewStatus: "D10104", CreatedAt: base.Add(time.Minute),
+			Body: body(wire.EventTypeWorkFlowStatusChange, cust, `"systemId":"13437","userId":"9059","personId":"1239","newStatus":"D10104"`)})
+		// Another customer's event with the same ids is never found.
+		testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: other.CustomerID, Type: wire.EventTypeAssessment, CreatedAt: base,
+			Body: body(wire.EventTypeAssessment, other.CustomerID, `"systemId":"12391385","userId":"1239"`)})
+		for _, tc := range []struct {
+			name string
+			p    herald.DeliveryListParams
+			want []string
+		}{
+			{"EventID", herald.DeliveryListParams{EventID: move.Event.ID}, deliveryIDs(move.Deliveries)},
+			{"DeliveryID", herald.DeliveryListParams{DeliveryID: apply.Deliveries[0].ID}, deliveryIDs(apply.Deliveries)},
+			{"SystemID", herald.DeliveryListParams{SystemID: "12391385"}, deliveryIDs(apply.Deliveries)},
+			{"PersonID", herald.DeliveryListParams{PersonID: "1239"}, deliveryIDs(append(append([]*herald.Delivery{}, apply.Deliveries...), move.Deliveries...))},
+			{"RecruiterIsNotThePerson", herald.DeliveryListParams{PersonID: "9059"}, []string{}},
+			{"Combined", herald.DeliveryListParams{PersonID: "1239", SystemID: "13437"}, deliveryIDs(move.Deliveries)},
+			{"Nothing", herald.DeliveryListParams{SystemID: "nope"}, []string{}},
+		} {
+			p := tc.p
+			p.CustomerID = cust
+			res, err := store.DeliveryList(ctx, &p)
+			requireNoError(t, tc.name, err)
+			requireIDs(t, tc.name, deliveryIDs(res.Deliveries), tc.want)
+		}
+	})
+
 	t.Run("BadCursor", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)

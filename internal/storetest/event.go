@@ -208,6 +208,25 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	t.Run("PublishToOneEndpoint", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		e := testfactory.Endpoint(ctx, t, store, nil)
+		other := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{CustomerID: e.CustomerID})
+		ev := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
+		ev.OnlyEndpointID = other.ID
+		res, err := store.EventPublish(ctx, []*herald.Event{ev})
+		requireNoError(t, "publish to one endpoint", err)
+		if res[0].Err != nil || len(res[0].Deliveries) != 1 || res[0].Deliveries[0].EndpointID != other.ID {
+			t.Fatalf("publish to %s only: %+v, want one delivery to it", other.ID, res[0])
+		}
+		ds, err := store.DeliveryListForEvent(ctx, ev.ID)
+		requireNoError(t, "list deliveries of the event", err)
+		if len(ds) != 1 || ds[0].EndpointID != other.ID {
+			t.Fatalf("%d deliveries stored, want one to %s", len(ds), other.ID)
+		}
+	})
+
 	t.Run("PublishEmptyBatch", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)

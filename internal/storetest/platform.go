@@ -32,10 +32,12 @@ func ExercisePlatform(t *testing.T, newStore func(t *testing.T) PlatformStore, b
 	}
 	t.Run("Person", func(t *testing.T) { t.Parallel(); exercisePerson(t, setup) })
 	t.Run("Job", func(t *testing.T) { t.Parallel(); exerciseJob(t, setup) })
+	t.Run("List", func(t *testing.T) { t.Parallel(); exercisePlatformList(t, setup) })
 	t.Run("Workflow", func(t *testing.T) { t.Parallel(); exerciseWorkflow(t, setup) })
 	t.Run("Action", func(t *testing.T) { t.Parallel(); exerciseAction(t, setup) })
 	t.Run("ActionAtomic", func(t *testing.T) { t.Parallel(); exerciseActionAtomic(t, setup, breakEvents) })
 	t.Run("Partner", func(t *testing.T) { t.Parallel(); exercisePartner(t, setup) })
+	t.Run("ActionTraceContext", func(t *testing.T) { exerciseActionTraceContext(t, setup) })
 }
 
 type platformSetupFunc func(t *testing.T) (context.Context, PlatformStore)

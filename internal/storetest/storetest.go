@@ -29,6 +29,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 		return t.Context(), newStore(t)
 	}
 	t.Run("Customer", func(t *testing.T) { t.Parallel(); exerciseCustomer(t, setup) })
+	t.Run("CustomerRenameDelete", func(t *testing.T) { t.Parallel(); exerciseCustomerRenameDelete(t, setup) })
 	t.Run("Endpoint", func(t *testing.T) { t.Parallel(); exerciseEndpoint(t, setup) })
 	t.Run("EndpointControls", func(t *testing.T) { t.Parallel(); exerciseEndpointControls(t, setup) })
 	t.Run("Event", func(t *testing.T) { t.Parallel(); exerciseEvent(t, setup) })
@@ -41,6 +42,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("DeliveryList", func(t *testing.T) { t.Parallel(); exerciseDeliveryList(t, setup) })
 	t.Run("DeliveryQueueStats", func(t *testing.T) { t.Parallel(); exerciseDeliveryQueueStats(t, setup) })
 	t.Run("RetryPolicy", func(t *testing.T) { t.Parallel(); exerciseRetryPolicy(t, setup) })
+	t.Run("TraceContext", func(t *testing.T) { t.Parallel(); exerciseTraceContext(t, setup) })
 	t.Run("Ordered", func(t *testing.T) { t.Parallel(); exerciseOrdered(t, setup) })
 }
 

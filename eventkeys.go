@@ -1,0 +1,44 @@
+package herald
+
+import (
+	"encoding/json"
+
+	"github.com/heraldhq/herald/wire"
+)
+
+// maxSearchKeyBody bounds the body EventSearchKeys decompresses: far more
+// than any event body.
+const maxSearchKeyBody = 1 << 20
+
+// EventSearchKeys returns the ids an event is found by in the delivery
+// explorer besides its own: the body's systemId (the subject record), and
+// the person it is about: personId, or for Application Complete and
+// Onboard Portal Task the userId (the candidate, the new hire). Stores
+// keep them beside the event when they publish it. A body that cannot be
+// read gives empty keys: the event is then found by its other fields only.
+func EventSearchKeys(ev *Event) (systemID, personID string) {
+	body := ev.Body
+	if len(body) == 0 {
+		b, err := wire.Gunzip(ev.BodyGzip, maxSearchKeyBody)
+		if err != nil {
+			return "", ""
+		}
+		body = b
+	}
+	var f struct {
+		SystemID string `json:"systemId"`
+		UserID   string `json:"userId"`
+		PersonID string `json:"personId"`
+	}
+	if json.Unmarshal(body, &f) != nil {
+		return "", ""
+	}
+	personID = f.PersonID
+	if personID == "" {
+		switch ev.Type.Canonical() {
+		case wire.EventTypeAssessment, wire.EventTypeOnboardPortalTask:
+			personID = f.UserID
+		}
+	}
+	return f.SystemID, personID
+}

@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald"
+)
+
+// JobList implements herald.PlatformStore.
+func (s *Store) JobList(ctx context.Context, customerID string) ([]*herald.Job, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id FROM jobs WHERE customer_id = ? ORDER BY created_at, id LIMIT ?`,
+		customerID, herald.MaxJobList)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	out := make([]*herald.Job, 0, len(ids))
+	for _, id := range ids {
+		j, err := getJob(ctx, s.read, customerID, id)
+		if err != nil {
+			return nil, wrapOp("list jobs", err)
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// PersonFindByEmail implements herald.PlatformStore. It reads the
+// customer's people (the primary key's prefix); people have no email
+// index, as only the career portal looks people up this way.
+func (s *Store) PersonFindByEmail(ctx context.Context, customerID string, typ herald.PersonType, email string) (*herald.Person, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return nil, herald.Errorf(herald.ENOTFOUND, "no person with an empty email")
+	}
+	var id string
+	err := s.read.QueryRowContext(ctx, `SELECT id FROM people WHERE customer_id = ? AND type = ? AND lower(email) = lower(?)
+		ORDER BY created_at, id LIMIT 1`, customerID, string(typ), email).Scan(&id)
+	if err != nil {
+		return nil, wrapOp("find person", notFound(err, "person with email", email))
+	}
+	p, err := getPerson(ctx, s.read, customerID, id)
+	if err != nil {
+		return nil, wrapOp("find person", err)
+	}
+	return p, nil
+}
