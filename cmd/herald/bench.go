@@ -44,6 +44,8 @@ type benchConfig struct {
 	binary       string
 	cpuProfile   string
 	deliverAfter time.Duration // how long to wait for deliveries once publishing ended
+	ordered      bool          // also run with ordered endpoints, and compare
+	perSubject   int           // with ordered: also run with this many events per subject
 }
 
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
@@ -77,8 +79,19 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&c.binary, "herald-binary", "", "the herald binary whose serve is measured (default: this one)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 to this file")
 	fs.DurationVar(&c.deliverAfter, "deliver-timeout", 3*time.Minute, "how long deliveries may take to arrive once publishing ended")
+	fs.BoolVar(&c.ordered, "ordered", false, "also run at full speed with ordered endpoints (one subject per event), check arrivals keep their subject's order, and compare")
+	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
+	// --latency-rate is the previous bench's flag: deliveries/s of a
+	// separate steady-rate run, 0 to skip it. This bench measures latency
+	// in its one run, so N above 0 means --rate N/endpoints, and 0 (the
+	// default) the full-speed run.
+	var latencyRate int
+	fs.IntVar(&latencyRate, "latency-rate", 0, "deliveries/s offered at a steady rate: same as --rate (events/s) times the endpoints per event; 0: full speed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if latencyRate > 0 && c.rate == 0 {
+		c.rate = max(1, latencyRate/max(1, c.perEvent))
 	}
 	if strings.HasPrefix(c.database, "postgres") && c.store == "sqlite" {
 		c.store = "postgres" // --database postgres://... alone says it
@@ -98,8 +111,14 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--nodes above 1 needs --store postgres")
 	case c.killAfter > 0 && c.nodes < 2:
 		return usagef("--kill-after needs --nodes 2 or more")
-	case c.rate < 0 || c.backlog < 0 || c.killAfter < 0:
-		return usagef("--rate, --backlog and --kill-after cannot be negative")
+	case c.rate < 0 || c.backlog < 0 || c.killAfter < 0 || latencyRate < 0:
+		return usagef("--rate, --latency-rate, --backlog and --kill-after cannot be negative")
+	case c.perSubject < 1:
+		return usagef("--events-per-subject must be at least 1")
+	case c.ordered && c.rate > 0:
+		// A steady rate hands one subject's events to different
+		// publishers, which could publish them out of order.
+		return usagef("--ordered runs at full speed: it cannot be combined with --rate or --latency-rate")
 	}
 	if c.binary == "" {
 		exe, err := os.Executable()
@@ -142,7 +161,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 
 	bodies := make([][]byte, c.events)
 	for i := range bodies {
-		b, _, err := wire.BuildEvent("http://127.0.0.1", benchCustomer(i%c.customers), benchParams(i))
+		b, _, err := wire.BuildEvent("http://127.0.0.1", benchCustomer(i%c.customers), benchParams(i, 1))
 		if err != nil {
 			return fmt.Errorf("build bench body: %w", err)
 		}
@@ -158,7 +177,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 		return err
 	}
 	defer cl.stop()
-	if err := cl.configure(ctx, rc.url, c); err != nil {
+	if err := cl.configure(ctx, rc.url, c, 0, false); err != nil {
 		return err
 	}
 	if c.backlog > 0 {
@@ -169,7 +188,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 
 	cpu0 := cl.cpu()
 	pgCPU0 := pg.cpu()
-	res, err := cl.publishRun(ctx, rc, c, stdout)
+	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
 		return err
 	}
@@ -195,10 +214,83 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
 	}
 	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
-	fmt.Fprintf(stdout, "  checked: %d of %d acknowledged events arrived at each of their %d endpoint(s); %d events arrived more than once (%d extra requests)\n",
+	if err := printChecked(stdout, res, c); err != nil {
+		return err
+	}
+	if c.ordered {
+		fmt.Fprintln(stdout)
+		return cl.orderedRuns(ctx, rc, c, res, stdout)
+	}
+	return nil
+}
+
+// orderedRuns is --ordered: the full-speed run again with ordered
+// endpoints (herald.Endpoint.Ordered), one event per subject and then
+// c.perSubject, each on customers of their own so the runs share nothing
+// but the nodes and the store; then the unordered run once more, on the
+// store the ordered runs grew, which shows how much of a difference comes
+// from running later rather than from order. Each run gets the same proofs
+// as the first, and the receiver counts arrivals out of subject order.
+func (cl *benchCluster) orderedRuns(ctx context.Context, rc *benchReceiver, c *benchConfig, unordered *runResult, stdout io.Writer) error {
+	runs := []int{1}
+	if c.perSubject > 1 {
+		runs = append(runs, c.perSubject)
+	}
+	var ordRuns []*runResult
+	for r, k := range runs {
+		first := (r + 1) * c.customers
+		if err := cl.configure(ctx, rc.url, c, first, true); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "herald, ordered endpoints, %d event(s) per subject (%d subjects):\n", k, (c.events+k-1)/k)
+		res, err := cl.publishRun(ctx, rc, c, benchRunSpec{firstCustomer: first, perSubject: k}, stdout)
+		if err != nil {
+			return err
+		}
+		printRun(stdout, res)
+		fmt.Fprintf(stdout, "  ratio to unordered:   %8.2f (deliveries/s); arrivals out of subject order: %d (unordered run: %d)\n",
+			res.deliveredPerSec/unordered.deliveredPerSec, res.outOfOrder, unordered.outOfOrder)
+		if err := printChecked(stdout, res, c); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		ordRuns = append(ordRuns, res)
+	}
+	first := (len(runs) + 1) * c.customers
+	if err := cl.configure(ctx, rc.url, c, first, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "herald, unordered again, after the ordered runs:\n")
+	again, err := cl.publishRun(ctx, rc, c, benchRunSpec{firstCustomer: first, perSubject: 1}, stdout)
+	if err != nil {
+		return err
+	}
+	printRun(stdout, again)
+	if err := printChecked(stdout, again, c); err != nil {
+		return err
+	}
+	for i, res := range ordRuns {
+		fmt.Fprintf(stdout, "  ordered run %d ÷ mean of the two unordered runs: %.2f\n", i+1,
+			res.deliveredPerSec/((unordered.deliveredPerSec+again.deliveredPerSec)/2))
+	}
+	return nil
+}
+
+// printRun prints a further run's rates and latency.
+func printRun(w io.Writer, res *runResult) {
+	fmt.Fprintf(w, "  events accepted:      %8.0f /s (%d in %s)\n", res.acceptedPerSec, res.acked, res.publishElapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  deliveries:           %8.0f /s (%d in %s)\n", res.deliveredPerSec, res.deliveries, res.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  publish→arrival:      p50 %s  p99 %s  max %s\n",
+		res.p50.Round(100*time.Microsecond), res.p99.Round(100*time.Microsecond), res.max.Round(100*time.Microsecond))
+}
+
+// printChecked prints a run's proofs, and fails if an acknowledged event
+// did not arrive at every endpoint.
+func printChecked(w io.Writer, res *runResult, c *benchConfig) error {
+	fmt.Fprintf(w, "  checked: %d of %d acknowledged events arrived at each of their %d endpoint(s); %d events arrived more than once (%d extra requests)\n",
 		res.complete, res.acked, c.perEvent, res.dupEvents, res.dupRequests)
 	if res.killed {
-		fmt.Fprintf(stdout, "  (node %d was killed with SIGKILL after %d acknowledged events: duplicates are its attempts in flight)\n", c.nodes-1, c.killAfter)
+		fmt.Fprintf(w, "  (node %d was killed with SIGKILL after %d acknowledged events: duplicates are its attempts in flight)\n", c.nodes-1, c.killAfter)
 	}
 	if res.complete != res.acked {
 		return fmt.Errorf("%d acknowledged events did not arrive at every endpoint", res.acked-res.complete)
@@ -212,11 +304,14 @@ func benchCustomer(i int) string { return strconv.Itoa(7000 + i) }
 // benchDeadCustomer owns the endpoint that refuses connections (--backlog).
 const benchDeadCustomer = "6999"
 
-func benchParams(i int) *wire.EventParams {
+// benchParams is the i-th event of a run: a status change of applicant
+// workflow i/perSubject (its subject), whose newStatus is i, by which the
+// receiver knows it.
+func benchParams(i, perSubject int) *wire.EventParams {
 	return &wire.EventParams{
 		EventType: wire.EventTypeWorkFlowStatusChange,
-		SystemID:  strconv.Itoa(i), PersonID: "9166", UserID: "9059", JobID: "4442",
-		OldStatus: "1753", NewStatus: "20786",
+		SystemID:  strconv.Itoa(i / perSubject), PersonID: "9166", UserID: "9059", JobID: "4442",
+		OldStatus: "1753", NewStatus: strconv.Itoa(i),
 	}
 }
 
@@ -246,6 +341,10 @@ type benchReceiver struct {
 	mu       sync.Mutex
 	first    []time.Time // per event×endpoint: first arrival
 	arrivals []int32     // per event×endpoint: arrivals
+	// last is the highest event index that arrived per endpoint path and
+	// subject (systemId); outOfOrder counts arrivals below it.
+	last       map[string]int
+	outOfOrder int
 }
 
 func startBenchReceiver(events, perEvent int) (*benchReceiver, error) {
@@ -254,7 +353,7 @@ func startBenchReceiver(events, perEvent int) (*benchReceiver, error) {
 		return nil, fmt.Errorf("bench receiver: %w", err)
 	}
 	rc := &benchReceiver{url: "http://" + ln.Addr().String(), perEvent: perEvent,
-		first: make([]time.Time, events*perEvent), arrivals: make([]int32, events*perEvent)}
+		first: make([]time.Time, events*perEvent), arrivals: make([]int32, events*perEvent), last: map[string]int{}}
 	rc.srv = &http.Server{Handler: http.HandlerFunc(rc.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rc.srv.Serve(ln) }()
 	return rc, nil
@@ -285,17 +384,35 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	_, ep, _ := strings.Cut(r.URL.Path[1:], "/e")
 	j, err1 := strconv.Atoi(ep)
-	seq, err2 := strconv.Atoi(ev.SystemID)
+	seq, err2 := strconv.Atoi(ev.NewStatus)
 	if err1 != nil || err2 != nil || j < 0 || j >= rc.perEvent || seq < 0 || seq*rc.perEvent >= len(rc.arrivals) {
 		return
 	}
 	k := seq*rc.perEvent + j
+	key := r.URL.Path + " " + ev.SystemID
 	rc.mu.Lock()
 	if rc.arrivals[k] == 0 {
 		rc.first[k] = now
 	}
 	rc.arrivals[k]++
+	if last, ok := rc.last[key]; ok && seq < last {
+		rc.outOfOrder++
+	} else {
+		rc.last[key] = seq
+	}
 	rc.mu.Unlock()
+}
+
+// reset forgets the previous run's arrivals and starts recording.
+func (rc *benchReceiver) reset() {
+	rc.mu.Lock()
+	clear(rc.first)
+	clear(rc.arrivals)
+	clear(rc.last)
+	rc.outOfOrder = 0
+	rc.mu.Unlock()
+	rc.count.Store(0)
+	rc.recordOn.Store(true)
 }
 
 func (rc *benchReceiver) close() {
@@ -367,16 +484,17 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// configure creates the customers, each with perEvent endpoints at the
-// receiver.
-func (cl *benchCluster) configure(ctx context.Context, receiverURL string, c *benchConfig) error {
+// configure creates c.customers customers, numbered from first, each with
+// perEvent endpoints at the receiver, ordered or not.
+func (cl *benchCluster) configure(ctx context.Context, receiverURL string, c *benchConfig, first int, ordered bool) error {
 	api0 := cl.clients[0]
-	for ci := range c.customers {
+	for ci := first; ci < first+c.customers; ci++ {
 		if _, err := api0.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: benchCustomer(ci), Name: "Bench " + strconv.Itoa(ci)}); err != nil {
 			return fmt.Errorf("create customer: %w", err)
 		}
 		for j := range c.perEvent {
 			if _, err := api0.EndpointCreate(ctx, benchCustomer(ci), &api.EndpointCreateRequest{
+				Ordered:        ordered,
 				URL:            receiverURL + endpointPath(ci, j),
 				EventTypes:     []wire.EventType{wire.EventTypeWorkFlowStatusChange},
 				Auth:           &api.AuthRequest{Type: "hmac", Username: "bench", Secret: "bench-secret-0123456789"},
@@ -425,7 +543,7 @@ func (cl *benchCluster) fillBacklog(ctx context.Context, c *benchConfig, stdout 
 				}
 				// SystemIDs past the measured run's, so the receiver
 				// would never mistake one for a measured event.
-				if _, err := client.EventPublish(ctx, benchDeadCustomer, &api.EventPublishRequest{EventParams: *benchParams(c.events + i)}); err != nil {
+				if _, err := client.EventPublish(ctx, benchDeadCustomer, &api.EventPublishRequest{EventParams: *benchParams(c.events+i, 1)}); err != nil {
 					failed.Add(1)
 				}
 			}
@@ -445,6 +563,7 @@ type runResult struct {
 	complete        int // acknowledged events that arrived at every endpoint
 	dupEvents       int // events that arrived more than once at some endpoint
 	dupRequests     int // arrivals beyond the first
+	outOfOrder      int // arrivals of an event after a later one of its subject, at one endpoint
 	killed          bool
 	publishElapsed  time.Duration
 	elapsed         time.Duration
@@ -453,29 +572,38 @@ type runResult struct {
 	p50, p99, max   time.Duration
 }
 
+// benchRunSpec is what sets one publishRun apart from another.
+type benchRunSpec struct {
+	firstCustomer int  // the run's customers are firstCustomer up to c.customers more
+	perSubject    int  // events per subject (systemId); above 1 only at full speed
+	kill          bool // SIGKILL the last node after c.killAfter acknowledged events
+}
+
 // publishRun publishes c.events events through the API, at full speed or
 // at c.rate per second, spread over the nodes and the customers, then
 // waits until every acknowledged event arrived at each of its endpoints
 // (or c.deliverAfter passed) and checks what arrived.
 //
-// A run of another kind (an ordered run, where one subject's events must
-// arrive in order) adds its publish pattern here and its check to collect.
-func (cl *benchCluster) publishRun(ctx context.Context, rc *benchReceiver, c *benchConfig, stdout io.Writer) (*runResult, error) {
-	rc.recordOn.Store(true)
-	rc.count.Store(0)
+// A subject's events all go to one customer, and at full speed one
+// publisher takes a subject and publishes its events one after the other,
+// so their publish order is their index order, which the receiver checks
+// arrivals against (ordered runs).
+func (cl *benchCluster) publishRun(ctx context.Context, rc *benchReceiver, c *benchConfig, spec benchRunSpec, stdout io.Writer) (*runResult, error) {
+	rc.reset()
+	customer := func(i int) string { return benchCustomer(spec.firstCustomer + (i/spec.perSubject)%c.customers) }
 	sent := make([]time.Time, c.events) // publish start or scheduled time
 	acked := make([]bool, c.events)
 	var ackedN, failed atomic.Int64
 	var killOnce sync.Once
 	killed := false
 	publish := func(client *api.Client, i int) {
-		_, err := client.EventPublish(ctx, benchCustomer(i%c.customers), &api.EventPublishRequest{EventParams: *benchParams(i)})
+		_, err := client.EventPublish(ctx, customer(i), &api.EventPublishRequest{EventParams: *benchParams(i, spec.perSubject)})
 		if err != nil {
 			failed.Add(1)
 			return
 		}
 		acked[i] = true
-		if n := ackedN.Add(1); c.killAfter > 0 && int(n) >= c.killAfter {
+		if n := ackedN.Add(1); spec.kill && int(n) >= c.killAfter {
 			killOnce.Do(func() { cl.kill(len(cl.nodes) - 1); killed = true })
 		}
 	}
@@ -490,12 +618,14 @@ func (cl *benchCluster) publishRun(ctx context.Context, rc *benchReceiver, c *be
 			go func() {
 				defer wg.Done()
 				for {
-					i := int(next.Add(1)) - 1
-					if i >= c.events || ctx.Err() != nil {
+					first := (int(next.Add(1)) - 1) * spec.perSubject
+					if first >= c.events || ctx.Err() != nil {
 						return
 					}
-					sent[i] = time.Now()
-					publish(cl.clientFor(w), i)
+					for i := first; i < min(first+spec.perSubject, c.events); i++ {
+						sent[i] = time.Now()
+						publish(cl.clientFor(w), i)
+					}
 				}
 			}()
 		}
@@ -567,7 +697,7 @@ func (rc *benchReceiver) distinct() int64 {
 func (rc *benchReceiver) collect(sent []time.Time, acked []bool, start time.Time) *runResult {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	res := &runResult{}
+	res := &runResult{outOfOrder: rc.outOfOrder}
 	lat := make([]time.Duration, 0, len(rc.arrivals))
 	var last time.Time
 	for ev := range sent {
