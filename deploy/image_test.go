@@ -108,8 +108,11 @@ func TestContainerImage(t *testing.T) {
 	if size >= maxImageBytes {
 		t.Errorf("image is %d bytes, want under %d", size, maxImageBytes)
 	}
+	// docker keeps the health check in Config.Healthcheck; podman's
+	// inspect shows it at the top level as HealthCheck.
 	var inspected []struct {
-		Config struct {
+		HealthCheck *struct{ Test []string }
+		Config      struct {
 			User         string
 			Cmd          []string
 			Entrypoint   []string
@@ -122,6 +125,9 @@ func TestContainerImage(t *testing.T) {
 		t.Fatalf("image inspect: %v", err)
 	}
 	cfg := inspected[0].Config
+	if cfg.Healthcheck == nil {
+		cfg.Healthcheck = inspected[0].HealthCheck
+	}
 	if cfg.User != "65532:65532" {
 		t.Errorf("image user %q, want 65532:65532", cfg.User)
 	}
@@ -195,6 +201,7 @@ func TestContainerImage(t *testing.T) {
 	}
 	if _, err := c.EndpointCreate(ctx, "6269", &api.EndpointCreateRequest{
 		URL: partner.URL + "/icims", EventTypes: []wire.EventType{wire.EventTypeAssessment},
+		Auth: &api.AuthRequest{Type: "none"},
 	}); err != nil {
 		t.Fatal(err)
 	}
