@@ -109,6 +109,16 @@ var claimByEndpointSQL = `WITH RECURSIVE eps(id) AS (
 	ORDER BY at, endpoint_id, rid
 	LIMIT ?3`
 
+// claimLeaseSQL leases the picked rowids (the JSON array ?4).
+const claimLeaseSQL = `UPDATE deliveries
+	SET next_attempt_at = ?1, lease_owner = ?2, lease_token = ?3
+	WHERE rowid IN (SELECT value FROM json_each(?4))
+	RETURNING rowid, ` + deliveryColumns
+
+// claimBodiesSQL reads the bodies of the events in the JSON array ?1.
+const claimBodiesSQL = `SELECT id, body_gzip, link_header, trace_context FROM events
+	WHERE id IN (SELECT value FROM json_each(?1))`
+
 // claimPick is a due delivery a claim has chosen: its rowid and due time.
 type claimPick struct {
 	rowid int64
@@ -176,11 +186,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 		order[pk.rowid] = i
 		rowids[i] = pk.rowid
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE deliveries
-		SET next_attempt_at = ?, lease_owner = ?, lease_token = ?
-		WHERE rowid IN (SELECT value FROM json_each(?))
-		RETURNING rowid, `+deliveryColumns,
-		toMillis(leaseUntil), p.Owner, token, jsonInts(rowids))
+	rows, err := s.txQuery(ctx, tx, claimLeaseSQL, toMillis(leaseUntil), p.Owner, token, jsonInts(rowids))
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
@@ -219,8 +225,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			eventIDs = append(eventIDs, d.EventID)
 		}
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT id, body_gzip, link_header, trace_context FROM events
-		WHERE id IN (SELECT value FROM json_each(?))`, jsonArray(eventIDs))
+	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
@@ -269,7 +274,7 @@ func (s *Store) claimPicks(ctx context.Context, tx *sql.Tx, p *herald.DeliveryCl
 		s.skipWalks.Add(-1)
 	} else {
 		var err error
-		picks, ok, err = walkPicks(ctx, tx, now, exclude, p.Limit, window)
+		picks, ok, err = s.walkPicks(ctx, tx, now, exclude, p.Limit, window)
 		if err != nil {
 			return nil, fmt.Errorf("pick from due order: %w", err)
 		}
@@ -281,7 +286,7 @@ func (s *Store) claimPicks(ctx context.Context, tx *sql.Tx, p *herald.DeliveryCl
 		// Short, and excluded entries may have filled the window: if
 		// so, due rows beyond it were not seen.
 		var seen int
-		if err := tx.QueryRowContext(ctx, claimSeenSQL, now, window).Scan(&seen); err != nil {
+		if err := s.txQueryRow(ctx, tx, claimSeenSQL, now, window).Scan(&seen); err != nil {
 			return nil, fmt.Errorf("pick from due order: %w", err)
 		}
 		ok = seen < window
@@ -292,7 +297,7 @@ func (s *Store) claimPicks(ctx context.Context, tx *sql.Tx, p *herald.DeliveryCl
 	// No endpoint takes more than its cap, which is at most
 	// MaxEndpointConcurrency, so that many rows of each suffice.
 	perEndpoint := min(p.Limit, herald.MaxEndpointConcurrency)
-	rows, err := tx.QueryContext(ctx, claimByEndpointSQL, now, exclude, p.Limit, perEndpoint)
+	rows, err := s.txQuery(ctx, tx, claimByEndpointSQL, now, exclude, p.Limit, perEndpoint)
 	if err != nil {
 		return nil, fmt.Errorf("pick by endpoint: %w", err)
 	}
@@ -315,8 +320,8 @@ func (s *Store) claimPicks(ctx context.Context, tx *sql.Tx, p *herald.DeliveryCl
 // within its endpoint's free slots. When it is not, the rows are not what
 // the claim picks. (Were the window short of Limit rows because excluded
 // entries filled it, ok is true but the caller must check.)
-func walkPicks(ctx context.Context, tx *sql.Tx, now int64, exclude string, limit, window int) (picks []claimPick, ok bool, err error) {
-	rows, err := tx.QueryContext(ctx, claimWalkSQL, now, exclude, limit, window)
+func (s *Store) walkPicks(ctx context.Context, tx *sql.Tx, now int64, exclude string, limit, window int) (picks []claimPick, ok bool, err error) {
+	rows, err := s.txQuery(ctx, tx, claimWalkSQL, now, exclude, limit, window)
 	if err != nil {
 		return nil, false, err
 	}
@@ -342,7 +347,7 @@ func walkPicks(ctx context.Context, tx *sql.Tx, now int64, exclude string, limit
 		return picks, true, nil
 	}
 
-	rows, err = tx.QueryContext(ctx, claimFreeSQL, now, jsonArray(endpoints))
+	rows, err = s.txQuery(ctx, tx, claimFreeSQL, now, jsonArray(endpoints))
 	if err != nil {
 		return nil, false, err
 	}

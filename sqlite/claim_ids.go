@@ -19,10 +19,6 @@ const claimIDsSQL = `UPDATE deliveries
 		AND waiting_for = ''
 	RETURNING ` + deliveryColumns
 
-// claimIDsBodiesSQL reads the bodies of the events in the JSON array ?1.
-const claimIDsBodiesSQL = `SELECT id, body_gzip, link_header, trace_context FROM events
-	WHERE id IN (SELECT value FROM json_each(?1))`
-
 // DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, then
 // the event bodies, in one write transaction. It neither walks the due order
 // nor counts leases against the cap, which is the point: it runs on the
@@ -49,7 +45,7 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	defer done()
 	defer func() { _ = tx.Rollback() }()
 
-	rows, err := tx.QueryContext(ctx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
+	rows, err := s.txQuery(ctx, tx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}
@@ -77,7 +73,7 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 		byEvent[d.EventID] = append(byEvent[d.EventID], c)
 	}
 	// The event bodies, once per event (deliveries of one event share it).
-	rows, err = tx.QueryContext(ctx, claimIDsBodiesSQL, jsonArray(eventIDs))
+	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}

@@ -57,8 +57,38 @@ func jsonArray[T ~string](v []T) string {
 	return string(b)
 }
 
+// insertAttemptSQL logs an attempt. Selecting from deliveries skips an
+// unknown id rather than failing the whole batch on the foreign key.
+const insertAttemptSQL = `INSERT INTO attempts
+	(delivery_id, number, at, status_code, location, user_message, debug_error_message,
+	 error, latency, response_body, request_headers)
+	SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`
+
+// recordDeliverySQL applies an attempt's result to its delivery, only
+// while the record's lease is current; an empty stored token means no
+// claim holds the delivery.
+const recordDeliverySQL = `UPDATE deliveries SET
+		state = ?1,
+		attempts = attempts + ?2,
+		schedule_attempts = schedule_attempts + ?2,
+		next_attempt_at = ?3,
+		last_attempt_at = CASE WHEN ?2 THEN ?4 ELSE last_attempt_at END,
+		last_status_code = CASE WHEN ?2 THEN ?5 ELSE last_status_code END,
+		last_error = ?6,
+		location = ?7,
+		lease_owner = '',
+		lease_token = '',
+		updated_at = ?8
+	WHERE id = ?9 AND lease_token = ?10 AND lease_token <> '' AND state = 'pending'`
+
+// releaseDeliverySQL hands a leased delivery back, due at ?1.
+const releaseDeliverySQL = `UPDATE deliveries
+	SET next_attempt_at = ?, lease_owner = '', lease_token = ''
+	WHERE id = ? AND lease_token = ? AND lease_token <> '' AND state = 'pending'`
+
 // DeliveryRecordAttempts implements herald.Store: the batch is one
-// transaction, with two statements prepared once and run per record.
+// transaction, with two statements prepared once (see stmtcache.go) and
+// run per record.
 func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
 	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
@@ -80,29 +110,14 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	// The attempt is logged whatever the lease: it was made, and the log
 	// should say so. Selecting from deliveries skips an unknown id rather
 	// than failing the whole batch on the foreign key.
-	insAttempt, err := tx.PrepareContext(ctx, `INSERT INTO attempts
-		(delivery_id, number, at, status_code, location, user_message, debug_error_message,
-		 error, latency, response_body, request_headers)
-		SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`)
+	insAttempt, err := s.stmt(ctx, tx, insertAttemptSQL)
 	if err != nil {
 		return fmt.Errorf("record attempts: %w", err)
 	}
 	defer insAttempt.Close()
 	// The delivery changes only while the record's lease is current; an
 	// empty stored token means no claim holds the delivery.
-	update, err := tx.PrepareContext(ctx, `UPDATE deliveries SET
-			state = ?1,
-			attempts = attempts + ?2,
-			schedule_attempts = schedule_attempts + ?2,
-			next_attempt_at = ?3,
-			last_attempt_at = CASE WHEN ?2 THEN ?4 ELSE last_attempt_at END,
-			last_status_code = CASE WHEN ?2 THEN ?5 ELSE last_status_code END,
-			last_error = ?6,
-			location = ?7,
-			lease_owner = '',
-			lease_token = '',
-			updated_at = ?8
-		WHERE id = ?9 AND lease_token = ?10 AND lease_token <> '' AND state = 'pending'`)
+	update, err := s.stmt(ctx, tx, recordDeliverySQL)
 	if err != nil {
 		return fmt.Errorf("record attempts: %w", err)
 	}
@@ -156,9 +171,7 @@ func (s *Store) DeliveryRelease(ctx context.Context, leases []herald.DeliveryLea
 		return fmt.Errorf("release deliveries: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	stmt, err := tx.PrepareContext(ctx, `UPDATE deliveries
-		SET next_attempt_at = ?, lease_owner = '', lease_token = ''
-		WHERE id = ? AND lease_token = ? AND lease_token <> '' AND state = 'pending'`)
+	stmt, err := s.stmt(ctx, tx, releaseDeliverySQL)
 	if err != nil {
 		return fmt.Errorf("release deliveries: %w", err)
 	}

@@ -29,14 +29,12 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// INSERT OR IGNORE: a duplicate id refuses that one event (reported
 	// as a conflict below), where a failing statement would be an error
 	// for the whole batch.
-	insEvent, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insEvent, err := s.stmt(ctx, tx, insertEvent)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	defer insEvent.Close()
-	insDelivery, err := tx.PrepareContext(ctx, insertDelivery)
+	insDelivery, err := s.stmt(ctx, tx, insertDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -106,6 +104,11 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	}
 	return results, nil
 }
+
+// insertEvent stores an event; INSERT OR IGNORE: see EventPublish.
+const insertEvent = `INSERT OR IGNORE INTO events
+	(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertDelivery stores a delivery that newDelivery made, with the
 // arguments deliveryArgs gives. EventPublish and publishInTx both use it.

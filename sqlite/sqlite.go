@@ -121,6 +121,8 @@ type Store struct {
 	// touches it (claims run on that one connection), but it is atomic so
 	// the race detector need not trust that.
 	skipWalks atomic.Int32
+	// hot is the writer's prepared hot statements (see stmtcache.go).
+	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
 }
@@ -204,6 +206,11 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
+	// After the migrations: the statements name their tables.
+	if s.hot, err = prepareHot(ctx, s.write); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
 	return s, nil
 }
 
@@ -249,6 +256,7 @@ func cloneValues(v url.Values) url.Values {
 // Close closes the database. It runs PRAGMA optimize first, which updates
 // the query planner's statistics where they have drifted; it is cheap.
 func (s *Store) Close() error {
+	s.hot.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
 	err := errors.Join(s.read.Close(), s.write.Close())
 	if err == nil && optErr != nil && !errors.Is(optErr, sql.ErrConnDone) {

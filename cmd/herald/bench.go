@@ -1,26 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,201 +27,282 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
+// benchConfig is one `herald bench` run, from its flags.
+type benchConfig struct {
+	store        string // sqlite or postgres
+	database     string // postgres://... (a schema of its own is made in it)
+	customers    int
+	perEvent     int // endpoints per event: each customer has this many endpoints
+	events       int // full-speed mode: events published
+	conc         int
+	maxConc      int
+	nodes        int
+	rate         int // events/s offered (open loop); 0: full speed
+	duration     time.Duration
+	backlog      int // deliveries held by a dead partner before the measured run
+	killAfter    int // SIGKILL the last node after this many acknowledged events (0: never)
+	binary       string
+	cpuProfile   string
+	deliverAfter time.Duration // how long to wait for deliveries once publishing ended
+	ordered      bool          // also run with ordered endpoints, and compare
+	perSubject   int           // with ordered: also run with this many events per subject
+}
+
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
 // run on this machine, so the ratio means something wherever it runs.
+//
+// Herald runs as separate `herald serve` processes (--nodes of them), so
+// their CPU time and memory are measured apart from the load generator and
+// the receiver, which run in this process, and so a node can be killed
+// with SIGKILL (--kill-after). --herald-binary runs another build's serve
+// (say, the commit before a change) under the same harness.
+//
+// Every run proves what it measured: each acknowledged event must arrive
+// at each of its endpoints (the run fails, naming how many are missing, if
+// not), and events that arrived more than once are counted per event.
 func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
-	events := fs.Int("events", 20000, "events to publish in the throughput run")
-	endpoints := fs.Int("endpoints", 4, "endpoints subscribed to every event (deliveries = events × endpoints)")
-	conc := fs.Int("concurrency", 32, "concurrent publishers, and concurrent senders in the plain HTTP baseline")
-	maxConc := fs.Int("endpoint-concurrency", 64, "maxConcurrency of each endpoint (attempts in flight per endpoint)")
-	rate := fs.Int("latency-rate", 3000, "deliveries/s offered in the latency run (0 skips it)")
-	latencyFor := fs.Duration("latency-duration", 10*time.Second, "length of the latency run")
-	database := fs.String("database", "", "empty: SQLite in a temporary directory; postgres://... for PostgreSQL")
-	nodes := fs.Int("nodes", 1, "Herald nodes sharing the database (PostgreSQL only above 1)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the Herald runs to this file")
-	ordered := fs.Bool("ordered", false, "also run the throughput run with ordered endpoints (one subject per event), and compare")
-	perSubject := fs.Int("events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
+	var c benchConfig
+	fs.StringVar(&c.store, "store", "sqlite", "sqlite or postgres")
+	fs.StringVar(&c.database, "database", "", "postgres://... for --store postgres (the bench makes and drops a schema of its own)")
+	fs.IntVar(&c.customers, "customers", 10, "customers publishing; the events are spread over them round robin")
+	fs.IntVar(&c.perEvent, "endpoints-per-event", 1, "endpoints of each customer, so deliveries per event")
+	fs.IntVar(&c.perEvent, "endpoints", 1, "same as --endpoints-per-event")
+	fs.IntVar(&c.events, "events", 20000, "events published in the full-speed run")
+	fs.IntVar(&c.conc, "concurrency", 32, "concurrent API clients publishing (and senders in the baseline)")
+	fs.IntVar(&c.maxConc, "endpoint-concurrency", 64, "maxConcurrency of each endpoint")
+	fs.IntVar(&c.nodes, "nodes", 1, "Herald nodes (processes) sharing the database; above 1 needs PostgreSQL")
+	fs.IntVar(&c.rate, "rate", 0, "events/s offered at a steady rate (open loop: latency counts from each event's scheduled time); 0: full speed")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of a --rate run")
+	fs.IntVar(&c.backlog, "backlog", 0, "before the measured run, publish this many events to a partner that refuses connections, and keep it down")
+	fs.IntVar(&c.killAfter, "kill-after", 0, "SIGKILL the last node once this many events are acknowledged (needs --nodes 2 or more)")
+	fs.StringVar(&c.binary, "herald-binary", "", "the herald binary whose serve is measured (default: this one)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 to this file")
+	fs.DurationVar(&c.deliverAfter, "deliver-timeout", 3*time.Minute, "how long deliveries may take to arrive once publishing ended")
+	fs.BoolVar(&c.ordered, "ordered", false, "also run at full speed with ordered endpoints (one subject per event), check arrivals keep their subject's order, and compare")
+	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
+	// --latency-rate is the previous bench's flag: deliveries/s of a
+	// separate steady-rate run, 0 to skip it. This bench measures latency
+	// in its one run, so N above 0 means --rate N/endpoints, and 0 (the
+	// default) the full-speed run.
+	var latencyRate int
+	fs.IntVar(&latencyRate, "latency-rate", 0, "deliveries/s offered at a steady rate: same as --rate (events/s) times the endpoints per event; 0: full speed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case *events < 1 || *endpoints < 1 || *conc < 1 || *nodes < 1 || *perSubject < 1:
-		return usagef("--events, --endpoints, --concurrency, --nodes and --events-per-subject must be at least 1")
-	case *maxConc < 1 || *maxConc > 64:
-		return usagef("--endpoint-concurrency must be between 1 and 64")
-	case *nodes > 1 && !strings.HasPrefix(*database, "postgres"):
-		return usagef("--nodes above 1 needs --database postgres://...")
+	if latencyRate > 0 && c.rate == 0 {
+		c.rate = max(1, latencyRate/max(1, c.perEvent))
 	}
-
-	if strings.HasPrefix(*database, "postgres") {
-		// A schema of its own, dropped at the end: runs one after another
-		// on one database (--nodes 1, then --nodes 3) each start empty,
-		// and none trips over the previous run's customer.
-		schemaURL, drop, err := benchSchema(ctx, *database)
+	if strings.HasPrefix(c.database, "postgres") && c.store == "sqlite" {
+		c.store = "postgres" // --database postgres://... alone says it
+	}
+	switch {
+	case c.store != "sqlite" && c.store != "postgres":
+		return usagef("--store must be sqlite or postgres")
+	case c.store == "postgres" && !strings.HasPrefix(c.database, "postgres"):
+		return usagef("--store postgres needs --database postgres://...")
+	case c.store == "sqlite" && c.database != "":
+		return usagef("--database is for --store postgres")
+	case c.events < 1 || c.perEvent < 1 || c.conc < 1 || c.nodes < 1 || c.customers < 1:
+		return usagef("--events, --endpoints-per-event, --concurrency, --customers and --nodes must be at least 1")
+	case c.maxConc < 1 || c.maxConc > 64:
+		return usagef("--endpoint-concurrency must be between 1 and 64")
+	case c.nodes > 1 && c.store != "postgres":
+		return usagef("--nodes above 1 needs --store postgres")
+	case c.killAfter > 0 && c.nodes < 2:
+		return usagef("--kill-after needs --nodes 2 or more")
+	case c.rate < 0 || c.backlog < 0 || c.killAfter < 0 || latencyRate < 0:
+		return usagef("--rate, --latency-rate, --backlog and --kill-after cannot be negative")
+	case c.perSubject < 1:
+		return usagef("--events-per-subject must be at least 1")
+	case c.ordered && c.rate > 0:
+		// A steady rate hands one subject's events to different
+		// publishers, which could publish them out of order.
+		return usagef("--ordered runs at full speed: it cannot be combined with --rate or --latency-rate")
+	}
+	if c.binary == "" {
+		exe, err := os.Executable()
 		if err != nil {
+			return fmt.Errorf("find the herald binary: %w", err)
+		}
+		c.binary = exe
+	}
+	if c.rate > 0 {
+		c.events = max(1, int(float64(c.rate)*c.duration.Seconds()))
+	}
+	return benchRun(ctx, &c, stdout, stderr)
+}
+
+func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) error {
+	var pg *benchPostgres
+	if c.store == "postgres" {
+		var err error
+		if pg, err = newBenchPostgres(ctx, c.database); err != nil {
 			return err
 		}
-		defer drop()
-		*database = schemaURL
+		defer pg.drop()
 	}
-	rc, err := startBenchReceiver()
+	rc, err := startBenchReceiver(c.events, c.perEvent)
 	if err != nil {
 		return err
 	}
 	defer rc.close()
 
-	bodies := make([][]byte, *events)
+	mode := "full speed"
+	if c.rate > 0 {
+		mode = fmt.Sprintf("%d events/s offered for %s (open loop)", c.rate, c.duration)
+	}
+	fmt.Fprintf(stdout, "herald bench: %s, %d node(s); %d customers × %d endpoint(s) per event; %d events = %d deliveries; %s; %d clients; maxConcurrency %d\n",
+		c.store, c.nodes, c.customers, c.perEvent, c.events, c.events*c.perEvent, mode, c.conc, c.maxConc)
+	if c.backlog > 0 {
+		fmt.Fprintf(stdout, "  with a dead partner (connection refused) holding %d deliveries\n", c.backlog)
+	}
+	fmt.Fprintf(stdout, "  load: %s\n\n", loadAverage())
+
+	bodies := make([][]byte, c.events)
 	for i := range bodies {
-		b, _, err := wire.BuildEvent("http://127.0.0.1", "6269", benchParams(i, 1))
+		b, _, err := wire.BuildEvent("http://127.0.0.1", benchCustomer(i%c.customers), benchParams(i, 1))
 		if err != nil {
 			return fmt.Errorf("build bench body: %w", err)
 		}
 		bodies[i] = b
 	}
-	fmt.Fprintf(stdout, "herald bench: %d events × %d endpoints = %d deliveries, %d concurrent, maxConcurrency %d per endpoint, %d node(s) on %s\n\n",
-		*events, *endpoints, *events**endpoints, *conc, *maxConc, *nodes, dbName(*database))
+	base := baselineRun(ctx, rc, bodies, c)
+	fmt.Fprintf(stdout, "baseline: plain keep-alive gzip POSTs of the same bodies, one gzip.Writer per sender, %d senders, no storage\n", c.conc)
+	fmt.Fprintf(stdout, "  %8.0f POSTs/s (%d in %s); CPU %.0f µs per POST (sender and receiver)\n\n",
+		base.perSec, base.n, base.elapsed.Round(time.Millisecond), base.cpuPerPost.Seconds()*1e6)
 
-	fmt.Fprintf(stdout, "baseline: plain HTTP POSTs of the same bodies, each gzip'd in the timed loop (stdlib default level), keep-alive, same concurrency, no storage...\n")
-	plain := baselineRun(ctx, rc, bodies, *endpoints, *conc, false)
-	fmt.Fprintf(stdout, "  gzip.NewWriter per POST:     %6.0f POSTs/s (%d in %s)\n", plain.perSec, plain.n, plain.elapsed.Round(time.Millisecond))
-	base := baselineRun(ctx, rc, bodies, *endpoints, *conc, true)
-	fmt.Fprintf(stdout, "  one gzip.Writer per sender:  %6.0f POSTs/s (%d in %s)\n\n", base.perSec, base.n, base.elapsed.Round(time.Millisecond))
-
-	cluster, err := startBenchCluster(ctx, *database, *nodes, stderr)
+	cl, err := startBenchCluster(ctx, c, pg, stderr)
 	if err != nil {
 		return err
 	}
-	defer cluster.stop()
-	if err := cluster.configure(ctx, benchCustomer, rc.url, *endpoints, *maxConc, false); err != nil {
+	defer cl.stop()
+	if err := cl.configure(ctx, rc.url, c, 0, false); err != nil {
 		return err
 	}
-
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
+	if c.backlog > 0 {
+		if err := cl.fillBacklog(ctx, c, stdout); err != nil {
+			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(stdout, "herald: publish through the API, durable, delivered to the same receiver...\n")
-	tp, err := cluster.throughputRun(ctx, rc, benchCustomer, *events, *endpoints, *conc, 1, stdout)
+
+	cpu0 := cl.cpu()
+	pgCPU0 := pg.cpu()
+	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "  events accepted:     %8.0f /s (%d in %s)\n", tp.acceptedPerSec, *events, tp.publishElapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  deliveries end to end: %6.0f /s (%d in %s)\n", tp.deliveredPerSec, tp.deliveries, tp.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  publish→arrival:     p50 %s  p99 %s  (at full load: includes the backlog)\n", tp.p50.Round(100*time.Microsecond), tp.p99.Round(100*time.Microsecond))
-	fmt.Fprintf(stdout, "  ratio to baseline:   %.2f against a writer per POST, %.2f against a reused writer (deliveries/s ÷ POSTs/s)\n\n",
-		tp.deliveredPerSec/plain.perSec, tp.deliveredPerSec/base.perSec)
+	cpu1 := cl.cpu()
+	pgCPU1 := pg.cpu()
 
-	if *ordered {
-		// Ordered delivery per subject (herald.Endpoint.Ordered) on
-		// endpoints of a customer of their own, so the runs share nothing
-		// but the process and the store.
-		runs := []int{1}
-		if *perSubject > 1 {
-			runs = append(runs, *perSubject)
+	delivered := res.deliveries
+	fmt.Fprintf(stdout, "herald (%s):\n", mode)
+	fmt.Fprintf(stdout, "  events accepted:      %8.0f /s (%d in %s)\n", res.acceptedPerSec, res.acked, res.publishElapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  deliveries:           %8.0f /s (%d in %s)\n", res.deliveredPerSec, delivered, res.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  ratio to baseline:    %8.2f (deliveries/s ÷ baseline POSTs/s)\n", res.deliveredPerSec/base.perSec)
+	from := "publish start"
+	if c.rate > 0 {
+		from = "scheduled time"
+	}
+	fmt.Fprintf(stdout, "  publish→arrival:      p50 %s  p99 %s  max %s (from each event's %s)\n",
+		res.p50.Round(100*time.Microsecond), res.p99.Round(100*time.Microsecond), res.max.Round(100*time.Microsecond), from)
+	if delivered > 0 {
+		fmt.Fprintf(stdout, "  CPU per delivery:     Herald %.0f µs", (cpu1-cpu0).Seconds()*1e6/float64(delivered))
+		if pg != nil && pgCPU0 >= 0 && pgCPU1 >= 0 {
+			fmt.Fprintf(stdout, ", PostgreSQL %.0f µs", (pgCPU1-pgCPU0).Seconds()*1e6/float64(delivered))
 		}
-		var ordRuns []*runResult
-		for i, k := range runs {
-			customer := strconv.Itoa(6270 + i)
-			if err := cluster.configure(ctx, customer, rc.url, *endpoints, *maxConc, true); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "herald, ordered endpoints, %d event(s) per subject (%d subjects)...\n", k, (*events+k-1)/k)
-			otp, err := cluster.throughputRun(ctx, rc, customer, *events, *endpoints, *conc, k, stdout)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "  events accepted:     %8.0f /s (%d in %s)\n", otp.acceptedPerSec, *events, otp.publishElapsed.Round(time.Millisecond))
-			fmt.Fprintf(stdout, "  deliveries end to end: %6.0f /s (%d in %s)\n", otp.deliveredPerSec, otp.deliveries, otp.elapsed.Round(time.Millisecond))
-			fmt.Fprintf(stdout, "  publish→arrival:     p50 %s  p99 %s\n", otp.p50.Round(100*time.Microsecond), otp.p99.Round(100*time.Microsecond))
-			fmt.Fprintf(stdout, "  ratio to unordered:  %.2f (deliveries/s); arrivals out of subject order: %d (unordered run: %d)\n\n",
-				otp.deliveredPerSec/tp.deliveredPerSec, otp.outOfOrder, tp.outOfOrder)
-			ordRuns = append(ordRuns, otp)
-		}
-		// The unordered run again, on the store the ordered runs grew:
-		// the runs go one after the other, so this shows how much of a
-		// difference comes from running later rather than from order.
-		if err := cluster.configure(ctx, "6280", rc.url, *endpoints, *maxConc, false); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "herald, unordered again, after the ordered runs...\n")
-		again, err := cluster.throughputRun(ctx, rc, "6280", *events, *endpoints, *conc, 1, stdout)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "  deliveries end to end: %6.0f /s (%d in %s)\n", again.deliveredPerSec, again.deliveries, again.elapsed.Round(time.Millisecond))
-		for i, otp := range ordRuns {
-			fmt.Fprintf(stdout, "  ordered run %d ÷ mean of the two unordered runs: %.2f\n", i+1,
-				otp.deliveredPerSec/((tp.deliveredPerSec+again.deliveredPerSec)/2))
-		}
+		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
+	}
+	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
+	if err := printChecked(stdout, res, c); err != nil {
+		return err
+	}
+	if c.ordered {
 		fmt.Fprintln(stdout)
+		return cl.orderedRuns(ctx, rc, c, res, stdout)
 	}
-
-	if *rate > 0 {
-		fmt.Fprintf(stdout, "herald: latency at an offered %d deliveries/s for %s...\n", *rate, *latencyFor)
-		lt, err := cluster.latencyRun(ctx, rc, *rate, *endpoints, *latencyFor)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "  delivered %.0f /s; publish→arrival p50 %s  p99 %s  max %s\n\n", lt.deliveredPerSec,
-			lt.p50.Round(100*time.Microsecond), lt.p99.Round(100*time.Microsecond), lt.max.Round(100*time.Microsecond))
-	}
-	fmt.Fprintf(stdout, "peak memory (whole process: Herald, load generator and receiver): %d MB RSS\n", peakRSSMB())
 	return nil
 }
 
-// benchSchema creates a schema with a random name in the database at
-// connURL and returns a URL whose search_path is that schema, and a func
-// that drops it.
-func benchSchema(ctx context.Context, connURL string) (string, func(), error) {
-	u, err := url.Parse(connURL)
-	if err != nil {
-		return "", nil, usagef("--database does not parse as a URL")
+// orderedRuns is --ordered: the full-speed run again with ordered
+// endpoints (herald.Endpoint.Ordered), one event per subject and then
+// c.perSubject, each on customers of their own so the runs share nothing
+// but the nodes and the store; then the unordered run once more, on the
+// store the ordered runs grew, which shows how much of a difference comes
+// from running later rather than from order. Each run gets the same proofs
+// as the first, and the receiver counts arrivals out of subject order.
+func (cl *benchCluster) orderedRuns(ctx context.Context, rc *benchReceiver, c *benchConfig, unordered *runResult, stdout io.Writer) error {
+	runs := []int{1}
+	if c.perSubject > 1 {
+		runs = append(runs, c.perSubject)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "herald_bench_" + hex.EncodeToString(b[:])
-	exec := func(ctx context.Context, sql string) error {
-		conn, err := pgx.Connect(ctx, connURL)
+	var ordRuns []*runResult
+	for r, k := range runs {
+		first := (r + 1) * c.customers
+		if err := cl.configure(ctx, rc.url, c, first, true); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "herald, ordered endpoints, %d event(s) per subject (%d subjects):\n", k, (c.events+k-1)/k)
+		res, err := cl.publishRun(ctx, rc, c, benchRunSpec{firstCustomer: first, perSubject: k}, stdout)
 		if err != nil {
-			return fmt.Errorf("bench schema: %w", err)
+			return err
 		}
-		defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("bench schema: %w", err)
+		printRun(stdout, res)
+		fmt.Fprintf(stdout, "  ratio to unordered:   %8.2f (deliveries/s); arrivals out of subject order: %d (unordered run: %d)\n",
+			res.deliveredPerSec/unordered.deliveredPerSec, res.outOfOrder, unordered.outOfOrder)
+		if err := printChecked(stdout, res, c); err != nil {
+			return err
 		}
-		return nil
+		fmt.Fprintln(stdout)
+		ordRuns = append(ordRuns, res)
 	}
-	if err := exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", nil, err
+	first := (len(runs) + 1) * c.customers
+	if err := cl.configure(ctx, rc.url, c, first, false); err != nil {
+		return err
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_ = exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	fmt.Fprintf(stdout, "herald, unordered again, after the ordered runs:\n")
+	again, err := cl.publishRun(ctx, rc, c, benchRunSpec{firstCustomer: first, perSubject: 1}, stdout)
+	if err != nil {
+		return err
 	}
-	return u.String(), drop, nil
+	printRun(stdout, again)
+	if err := printChecked(stdout, again, c); err != nil {
+		return err
+	}
+	for i, res := range ordRuns {
+		fmt.Fprintf(stdout, "  ordered run %d ÷ mean of the two unordered runs: %.2f\n", i+1,
+			res.deliveredPerSec/((unordered.deliveredPerSec+again.deliveredPerSec)/2))
+	}
+	return nil
 }
 
-func dbName(database string) string {
-	if database == "" {
-		return "SQLite (temporary directory)"
-	}
-	return "PostgreSQL"
+// printRun prints a further run's rates and latency.
+func printRun(w io.Writer, res *runResult) {
+	fmt.Fprintf(w, "  events accepted:      %8.0f /s (%d in %s)\n", res.acceptedPerSec, res.acked, res.publishElapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  deliveries:           %8.0f /s (%d in %s)\n", res.deliveredPerSec, res.deliveries, res.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  publish→arrival:      p50 %s  p99 %s  max %s\n",
+		res.p50.Round(100*time.Microsecond), res.p99.Round(100*time.Microsecond), res.max.Round(100*time.Microsecond))
 }
 
-// benchCustomer is the customer of the unordered runs.
-const benchCustomer = "6269"
+// printChecked prints a run's proofs, and fails if an acknowledged event
+// did not arrive at every endpoint.
+func printChecked(w io.Writer, res *runResult, c *benchConfig) error {
+	fmt.Fprintf(w, "  checked: %d of %d acknowledged events arrived at each of their %d endpoint(s); %d events arrived more than once (%d extra requests)\n",
+		res.complete, res.acked, c.perEvent, res.dupEvents, res.dupRequests)
+	if res.killed {
+		fmt.Fprintf(w, "  (node %d was killed with SIGKILL after %d acknowledged events: duplicates are its attempts in flight)\n", c.nodes-1, c.killAfter)
+	}
+	if res.complete != res.acked {
+		return fmt.Errorf("%d acknowledged events did not arrive at every endpoint", res.acked-res.complete)
+	}
+	return nil
+}
+
+// benchCustomer names the bench's i-th customer.
+func benchCustomer(i int) string { return strconv.Itoa(7000 + i) }
+
+// benchDeadCustomer owns the endpoint that refuses connections (--backlog).
+const benchDeadCustomer = "6999"
 
 // benchParams is the i-th event of a run: a status change of applicant
 // workflow i/perSubject (its subject), whose newStatus is i, by which the
@@ -236,32 +315,53 @@ func benchParams(i, perSubject int) *wire.EventParams {
 	}
 }
 
-// benchReceiver is the partner: it reads and parses every body (gunzip +
-// JSON), as a real receiver would, in both runs alike.
+// loadAverage is /proc/loadavg's first three fields: how busy the machine
+// was, printed with every run because the figures mean little without it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// benchReceiver is the partners: it reads and parses every body (gunzip +
+// JSON), as a real receiver would, in the baseline and Herald runs alike,
+// and counts arrivals per event and endpoint.
 type benchReceiver struct {
 	srv      *http.Server
 	url      string
+	perEvent int
 	count    atomic.Int64
-	mu       sync.Mutex
-	arrivals map[int][]time.Time // event index (newStatus) → arrival times (one per endpoint)
-	notify   chan struct{}
 	recordOn atomic.Bool
+	mu       sync.Mutex
+	first    []time.Time // per event×endpoint: first arrival
+	arrivals []int32     // per event×endpoint: arrivals
 	// last is the highest event index that arrived per endpoint path and
 	// subject (systemId); outOfOrder counts arrivals below it.
 	last       map[string]int
-	outOfOrder atomic.Int64
+	outOfOrder int
 }
 
-func startBenchReceiver() (*benchReceiver, error) {
+func startBenchReceiver(events, perEvent int) (*benchReceiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench receiver: %w", err)
 	}
-	rc := &benchReceiver{url: "http://" + ln.Addr().String(), arrivals: map[int][]time.Time{}, notify: make(chan struct{}, 1),
-		last: map[string]int{}}
+	rc := &benchReceiver{url: "http://" + ln.Addr().String(), perEvent: perEvent,
+		first: make([]time.Time, events*perEvent), arrivals: make([]int32, events*perEvent), last: map[string]int{}}
 	rc.srv = &http.Server{Handler: http.HandlerFunc(rc.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rc.srv.Serve(ln) }()
 	return rc, nil
+}
+
+// endpointPath is the receiver path of a customer's j-th endpoint.
+func endpointPath(customer, j int) string {
+	return "/c" + strconv.Itoa(customer) + "/e" + strconv.Itoa(j)
 }
 
 func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
@@ -278,52 +378,41 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if rc.recordOn.Load() {
-		seq, _ := strconv.Atoi(ev.NewStatus)
-		key := r.URL.Path + " " + ev.SystemID
-		rc.mu.Lock()
-		rc.arrivals[seq] = append(rc.arrivals[seq], now)
-		if last, ok := rc.last[key]; ok && seq < last {
-			rc.outOfOrder.Add(1)
-		} else {
-			rc.last[key] = seq
-		}
-		rc.mu.Unlock()
-	}
 	rc.count.Add(1)
-	select {
-	case rc.notify <- struct{}{}:
-	default:
+	if !rc.recordOn.Load() {
+		return
 	}
+	_, ep, _ := strings.Cut(r.URL.Path[1:], "/e")
+	j, err1 := strconv.Atoi(ep)
+	seq, err2 := strconv.Atoi(ev.NewStatus)
+	if err1 != nil || err2 != nil || j < 0 || j >= rc.perEvent || seq < 0 || seq*rc.perEvent >= len(rc.arrivals) {
+		return
+	}
+	k := seq*rc.perEvent + j
+	key := r.URL.Path + " " + ev.SystemID
+	rc.mu.Lock()
+	if rc.arrivals[k] == 0 {
+		rc.first[k] = now
+	}
+	rc.arrivals[k]++
+	if last, ok := rc.last[key]; ok && seq < last {
+		rc.outOfOrder++
+	} else {
+		rc.last[key] = seq
+	}
+	rc.mu.Unlock()
 }
 
-func (rc *benchReceiver) reset(record bool) {
+// reset forgets the previous run's arrivals and starts recording.
+func (rc *benchReceiver) reset() {
 	rc.mu.Lock()
-	rc.arrivals = map[int][]time.Time{}
-	rc.last = map[string]int{}
+	clear(rc.first)
+	clear(rc.arrivals)
+	clear(rc.last)
+	rc.outOfOrder = 0
 	rc.mu.Unlock()
 	rc.count.Store(0)
-	rc.outOfOrder.Store(0)
-	rc.recordOn.Store(record)
-}
-
-// waitFor waits until n requests arrived or timeout.
-func (rc *benchReceiver) waitFor(ctx context.Context, n int64, timeout time.Duration) error {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for rc.count.Load() < n {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("only %d of %d deliveries arrived within %s", rc.count.Load(), n, timeout)
-		case <-rc.notify:
-		case <-tick.C:
-		}
-	}
-	return nil
+	rc.recordOn.Store(true)
 }
 
 func (rc *benchReceiver) close() {
@@ -333,29 +422,26 @@ func (rc *benchReceiver) close() {
 }
 
 type baselineResult struct {
-	n       int
-	elapsed time.Duration
-	perSec  float64
+	n          int
+	elapsed    time.Duration
+	perSec     float64
+	cpuPerPost time.Duration // this process's CPU (sender + receiver) per POST
 }
 
-// baselineRun POSTs every body to every endpoint path, gzip'ing each inside
-// the timed loop with the standard library's default level, over keep-alive
-// connections, with conc senders and no storage: the ceiling Herald is
-// compared with.
-//
-// reuse picks how the sender compresses: true reuses one gzip.Writer per
-// sender (Reset), the strongest plain sender; false makes a gzip.NewWriter
-// per request, as code that calls the standard library plainly does (each
-// costs the compressor's ~800 KB of state).
-func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, endpoints, conc int, reuse bool) baselineResult {
-	rc.reset(false)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}}
+// baselineRun POSTs every body to each of its endpoints' paths, gzip'ing
+// each inside the timed loop with one gzip.Writer per sender (Reset, the
+// strongest plain sender), over keep-alive connections, with the run's
+// concurrency and no storage: the ceiling Herald is compared with.
+func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, c *benchConfig) baselineResult {
+	rc.recordOn.Store(false)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.conc, MaxConnsPerHost: c.conc, DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	total := len(bodies) * endpoints
+	total := len(bodies) * c.perEvent
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := selfCPU()
 	start := time.Now()
-	for range conc {
+	for range c.conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -367,14 +453,11 @@ func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, endpoi
 					return
 				}
 				buf.Reset()
-				if reuse {
-					zw.Reset(&buf)
-				} else {
-					zw = gzip.NewWriter(&buf)
-				}
-				_, _ = zw.Write(bodies[i/endpoints])
+				zw.Reset(&buf)
+				ev := i / c.perEvent
+				_, _ = zw.Write(bodies[ev])
 				_ = zw.Close()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, rc.url+"/ep"+strconv.Itoa(i%endpoints), bytes.NewReader(buf.Bytes()))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, rc.url+endpointPath(ev%c.customers, i%c.perEvent), bytes.NewReader(buf.Bytes()))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Content-Encoding", "gzip")
 				resp, err := client.Do(req)
@@ -388,198 +471,267 @@ func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, endpoi
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return baselineResult{n: total, elapsed: elapsed, perSec: float64(total) / elapsed.Seconds()}
+	cpu := selfCPU() - cpu0
+	return baselineResult{n: total, elapsed: elapsed, perSec: float64(total) / elapsed.Seconds(), cpuPerPost: cpu / time.Duration(total)}
 }
 
-// benchCluster is one or more Herald nodes sharing a store.
-type benchCluster struct {
-	nodes   []*node
-	clients []*api.Client
-	cancel  context.CancelFunc
-	done    []chan error
-	dirs    []string
+// selfCPU is this process's user+system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func startBenchCluster(ctx context.Context, database string, n int, stderr io.Writer) (*benchCluster, error) {
-	c := &benchCluster{}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.cancel = cancel
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	token := "bench-admin-token-0123456789"
-	for i := range n {
-		dir, err := os.MkdirTemp("", "herald-bench-")
-		if err != nil {
-			c.stop()
-			return nil, err
+// configure creates c.customers customers, numbered from first, each with
+// perEvent endpoints at the receiver, ordered or not.
+func (cl *benchCluster) configure(ctx context.Context, receiverURL string, c *benchConfig, first int, ordered bool) error {
+	api0 := cl.clients[0]
+	for ci := first; ci < first+c.customers; ci++ {
+		if _, err := api0.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: benchCustomer(ci), Name: "Bench " + strconv.Itoa(ci)}); err != nil {
+			return fmt.Errorf("create customer: %w", err)
 		}
-		c.dirs = append(c.dirs, dir)
-		nd, err := startNode(ctx, serverConfig{
-			Listen:            "127.0.0.1:0",
-			DataDir:           dir,
-			Database:          database,
-			AllowDestinations: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-			AdminToken:        token,
-			RequestTimeout:    30 * time.Second,
-			LeaseDuration:     5 * time.Minute,
-			ShutdownTimeout:   5 * time.Second,
-			NodeID:            fmt.Sprintf("bench-%d", i),
-			Logger:            logger,
-		})
-		if err != nil {
-			c.stop()
-			return nil, fmt.Errorf("start node %d: %w", i, err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- nd.run(runCtx) }()
-		c.nodes = append(c.nodes, nd)
-		c.done = append(c.done, done)
-		c.clients = append(c.clients, api.NewClient(nd.baseURL, token, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}))
-	}
-	return c, nil
-}
-
-func (c *benchCluster) stop() {
-	c.cancel()
-	for _, d := range c.done {
-		<-d
-	}
-	for _, dir := range c.dirs {
-		_ = os.RemoveAll(dir)
-	}
-}
-
-func (c *benchCluster) configure(ctx context.Context, customerID, receiverURL string, endpoints, maxConc int, ordered bool) error {
-	cl := c.clients[0]
-	if _, err := cl.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: customerID, Name: "Bench " + customerID}); err != nil {
-		return fmt.Errorf("create customer: %w", err)
-	}
-	for i := range endpoints {
-		if _, err := cl.EndpointCreate(ctx, customerID, &api.EndpointCreateRequest{
-			Ordered:        ordered,
-			URL:            receiverURL + "/ep" + strconv.Itoa(i),
-			EventTypes:     []wire.EventType{wire.EventTypeWorkFlowStatusChange},
-			Auth:           &api.AuthRequest{Type: "hmac", Username: "bench", Secret: "bench-secret-0123456789"},
-			MaxConcurrency: maxConc,
-		}); err != nil {
-			return fmt.Errorf("create endpoint: %w", err)
+		for j := range c.perEvent {
+			if _, err := api0.EndpointCreate(ctx, benchCustomer(ci), &api.EndpointCreateRequest{
+				Ordered:        ordered,
+				URL:            receiverURL + endpointPath(ci, j),
+				EventTypes:     []wire.EventType{wire.EventTypeWorkFlowStatusChange},
+				Auth:           &api.AuthRequest{Type: "hmac", Username: "bench", Secret: "bench-secret-0123456789"},
+				MaxConcurrency: c.maxConc,
+			}); err != nil {
+				return fmt.Errorf("create endpoint: %w", err)
+			}
 		}
 	}
 	return nil
 }
 
+// fillBacklog publishes c.backlog events to a customer whose one endpoint
+// refuses connections (a port that was listened on, then closed), at full
+// speed, and returns once they are all acknowledged: their deliveries stay
+// in the queue, failing and retrying, for the whole measured run.
+func (cl *benchCluster) fillBacklog(ctx context.Context, c *benchConfig, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("dead partner: %w", err)
+	}
+	deadURL := "http://" + ln.Addr().String() + "/dead"
+	ln.Close()
+	api0 := cl.clients[0]
+	if _, err := api0.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: benchDeadCustomer, Name: "Dead partner"}); err != nil {
+		return fmt.Errorf("create customer: %w", err)
+	}
+	if _, err := api0.EndpointCreate(ctx, benchDeadCustomer, &api.EndpointCreateRequest{
+		URL: deadURL, EventTypes: []wire.EventType{wire.EventTypeWorkFlowStatusChange},
+		Auth: &api.AuthRequest{Type: "none"}, MaxConcurrency: c.maxConc,
+	}); err != nil {
+		return fmt.Errorf("create endpoint: %w", err)
+	}
+	start := time.Now()
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	for w := range c.conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := cl.clients[w%len(cl.clients)]
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= c.backlog || ctx.Err() != nil {
+					return
+				}
+				// SystemIDs past the measured run's, so the receiver
+				// would never mistake one for a measured event.
+				if _, err := client.EventPublish(ctx, benchDeadCustomer, &api.EventPublishRequest{EventParams: *benchParams(c.events+i, 1)}); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("backlog: %d publishes failed", n)
+	}
+	fmt.Fprintf(stdout, "backlog: %d events for the dead partner published in %s\n\n", c.backlog, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
 type runResult struct {
-	deliveries      int
+	acked           int // events acknowledged with a 202
+	deliveries      int // distinct (event, endpoint) arrivals
+	complete        int // acknowledged events that arrived at every endpoint
+	dupEvents       int // events that arrived more than once at some endpoint
+	dupRequests     int // arrivals beyond the first
+	outOfOrder      int // arrivals of an event after a later one of its subject, at one endpoint
+	killed          bool
 	publishElapsed  time.Duration
 	elapsed         time.Duration
 	acceptedPerSec  float64
 	deliveredPerSec float64
 	p50, p99, max   time.Duration
-	outOfOrder      int64 // arrivals of an event before an earlier one of its subject, to one endpoint
 }
 
-// throughputRun publishes events as fast as conc publishers can, spread over
-// the nodes, and waits until every delivery arrived.
-func (c *benchCluster) throughputRun(ctx context.Context, rc *benchReceiver, customerID string, events, endpoints, conc, perSubject int, progress io.Writer) (*runResult, error) {
-	rc.reset(true)
-	published := make([]time.Time, events)
-	var next atomic.Int64
-	var failed atomic.Int64
+// benchRunSpec is what sets one publishRun apart from another.
+type benchRunSpec struct {
+	firstCustomer int  // the run's customers are firstCustomer up to c.customers more
+	perSubject    int  // events per subject (systemId); above 1 only at full speed
+	kill          bool // SIGKILL the last node after c.killAfter acknowledged events
+}
+
+// publishRun publishes c.events events through the API, at full speed or
+// at c.rate per second, spread over the nodes and the customers, then
+// waits until every acknowledged event arrived at each of its endpoints
+// (or c.deliverAfter passed) and checks what arrived.
+//
+// A subject's events all go to one customer, and at full speed one
+// publisher takes a subject and publishes its events one after the other,
+// so their publish order is their index order, which the receiver checks
+// arrivals against (ordered runs).
+func (cl *benchCluster) publishRun(ctx context.Context, rc *benchReceiver, c *benchConfig, spec benchRunSpec, stdout io.Writer) (*runResult, error) {
+	rc.reset()
+	customer := func(i int) string { return benchCustomer(spec.firstCustomer + (i/spec.perSubject)%c.customers) }
+	sent := make([]time.Time, c.events) // publish start or scheduled time
+	acked := make([]bool, c.events)
+	var ackedN, failed atomic.Int64
+	var killOnce sync.Once
+	killed := false
+	publish := func(client *api.Client, i int) {
+		_, err := client.EventPublish(ctx, customer(i), &api.EventPublishRequest{EventParams: *benchParams(i, spec.perSubject)})
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		acked[i] = true
+		if n := ackedN.Add(1); spec.kill && int(n) >= c.killAfter {
+			killOnce.Do(func() { cl.kill(len(cl.nodes) - 1); killed = true })
+		}
+	}
+	stopProgress := reportProgress(rc, int64(c.events*c.perEvent), stdout)
+	defer stopProgress()
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl := c.clients[w%len(c.clients)]
-			// A publisher takes a subject and publishes its events one
-			// after the other, so that their publish order is their
-			// index order, which the receiver checks arrivals against.
-			for {
-				first := (int(next.Add(1)) - 1) * perSubject
-				if first >= events || ctx.Err() != nil {
-					return
-				}
-				for i := first; i < min(first+perSubject, events); i++ {
-					published[i] = time.Now()
-					if _, err := cl.EventPublish(ctx, customerID, &api.EventPublishRequest{EventParams: *benchParams(i, perSubject)}); err != nil {
-						failed.Add(1)
+	if c.rate == 0 {
+		var next atomic.Int64
+		for w := range c.conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					first := (int(next.Add(1)) - 1) * spec.perSubject
+					if first >= c.events || ctx.Err() != nil {
+						return
+					}
+					for i := first; i < min(first+spec.perSubject, c.events); i++ {
+						sent[i] = time.Now()
+						publish(cl.clientFor(w), i)
 					}
 				}
+			}()
+		}
+	} else {
+		// Open loop: event i is due at start + i/rate whether or not
+		// earlier publishes have returned; latency counts from then, so
+		// a slow publish is not hidden (no coordinated omission). The
+		// same clients as at full speed take them from a queue.
+		interval := time.Second / time.Duration(c.rate)
+		due := make(chan int, c.events)
+		for w := range c.conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range due {
+					if ctx.Err() == nil {
+						publish(cl.clientFor(w), i)
+					}
+				}
+			}()
+		}
+		for i := range c.events {
+			at := start.Add(time.Duration(i) * interval)
+			if d := time.Until(at); d > 0 {
+				time.Sleep(d)
 			}
-		}()
+			sent[i] = at
+			due <- i
+		}
+		close(due)
 	}
-	stopProgress := reportProgress(rc, int64(events*endpoints), progress)
 	wg.Wait()
 	publishElapsed := time.Since(start)
-	if n := failed.Load(); n > 0 {
-		stopProgress()
+	if n := failed.Load(); n > 0 && !killed {
 		return nil, fmt.Errorf("%d publishes failed", n)
 	}
-	err := rc.waitFor(ctx, int64(events*endpoints), 5*time.Minute)
-	stopProgress()
-	if err != nil {
-		return nil, err
+	want := ackedN.Load() * int64(c.perEvent)
+	deadline := time.Now().Add(c.deliverAfter)
+	for rc.distinct() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
 	}
-	res := c.collect(rc, published, start)
-	res.outOfOrder = rc.outOfOrder.Load()
+	if killed {
+		// Duplicates from the killed node's attempts in flight may come
+		// later than the last first arrival; give them a moment so the
+		// count is whole.
+		time.Sleep(time.Second)
+	}
+	res := rc.collect(sent, acked, start)
+	res.acked = int(ackedN.Load())
+	res.killed = killed
 	res.publishElapsed = publishElapsed
-	res.acceptedPerSec = float64(events) / publishElapsed.Seconds()
+	res.acceptedPerSec = float64(res.acked) / publishElapsed.Seconds()
 	return res, nil
 }
 
-// latencyRun offers a steady rate (an open loop: publishes start on a
-// clock, not when the previous one returns) and measures publish-to-arrival.
-func (c *benchCluster) latencyRun(ctx context.Context, rc *benchReceiver, deliveriesPerSec, endpoints int, d time.Duration) (*runResult, error) {
-	rc.reset(true)
-	eventsPerSec := max(1, deliveriesPerSec/endpoints)
-	events := int(float64(eventsPerSec) * d.Seconds())
-	published := make([]time.Time, events)
-	interval := time.Second / time.Duration(eventsPerSec)
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	sem := make(chan struct{}, 512) // bound publishes in flight
-	start := time.Now()
-	for i := range events {
-		at := start.Add(time.Duration(i) * interval)
-		if wait := time.Until(at); wait > 0 {
-			time.Sleep(wait)
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			published[i] = time.Now()
-			if _, err := c.clients[i%len(c.clients)].EventPublish(ctx, benchCustomer, &api.EventPublishRequest{EventParams: *benchParams(i, 1)}); err != nil {
-				failed.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if n := failed.Load(); n > 0 {
-		return nil, fmt.Errorf("%d publishes failed", n)
-	}
-	if err := rc.waitFor(ctx, int64(events*endpoints), 2*time.Minute); err != nil {
-		return nil, err
-	}
-	return c.collect(rc, published, start), nil
-}
-
-func (c *benchCluster) collect(rc *benchReceiver, published []time.Time, start time.Time) *runResult {
+// distinct counts (event, endpoint) pairs that arrived at least once.
+func (rc *benchReceiver) distinct() int64 {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	var lat []time.Duration
+	var n int64
+	for _, a := range rc.arrivals {
+		if a > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (rc *benchReceiver) collect(sent []time.Time, acked []bool, start time.Time) *runResult {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	res := &runResult{outOfOrder: rc.outOfOrder}
+	lat := make([]time.Duration, 0, len(rc.arrivals))
 	var last time.Time
-	for seq, ts := range rc.arrivals {
-		for _, t := range ts {
-			lat = append(lat, t.Sub(published[seq]))
+	for ev := range sent {
+		all, dup := true, false
+		for j := range rc.perEvent {
+			k := ev*rc.perEvent + j
+			n := rc.arrivals[k]
+			if n == 0 {
+				all = false
+				continue
+			}
+			t := rc.first[k]
+			lat = append(lat, t.Sub(sent[ev]))
 			if t.After(last) {
 				last = t
 			}
+			if n > 1 {
+				dup = true
+				res.dupRequests += int(n - 1)
+			}
+		}
+		if acked[ev] && all {
+			res.complete++
+		}
+		if dup {
+			res.dupEvents++
 		}
 	}
 	slices.Sort(lat)
-	elapsed := last.Sub(start)
-	res := &runResult{deliveries: len(lat), elapsed: elapsed, deliveredPerSec: float64(len(lat)) / elapsed.Seconds()}
+	res.deliveries = len(lat)
+	res.elapsed = last.Sub(start)
+	if res.elapsed > 0 {
+		res.deliveredPerSec = float64(len(lat)) / res.elapsed.Seconds()
+	}
 	if len(lat) > 0 {
 		res.p50 = lat[len(lat)/2]
 		res.p99 = lat[len(lat)*99/100]
@@ -605,19 +757,133 @@ func reportProgress(rc *benchReceiver, total int64, w io.Writer) func() {
 			}
 		}
 	}()
-	return func() { close(stop); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { close(stop); <-done }) }
 }
 
-// peakRSSMB reads the process's peak resident set size (VmHWM).
-func peakRSSMB() int {
-	f, err := os.Open("/proc/self/status")
+// benchPostgres is the bench's schema in the database under test, and the
+// server's processes, whose CPU time the bench reads from /proc.
+type benchPostgres struct {
+	url        string // with search_path set to the schema
+	drop       func()
+	postmaster int // 0: not on this machine (or not readable): no CPU figure
+}
+
+// newBenchPostgres creates a schema with a random name, so runs one after
+// another on one database each start empty, and finds the server's
+// postmaster (the parent of this session's backend).
+func newBenchPostgres(ctx context.Context, connURL string) (*benchPostgres, error) {
+	u, err := url.Parse(connURL)
+	if err != nil {
+		return nil, usagef("--database does not parse as a URL")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "herald_bench_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, connURL)
+	if err != nil {
+		return nil, fmt.Errorf("bench schema: %w", err)
+	}
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return nil, fmt.Errorf("bench schema: %w", err)
+	}
+	pg := &benchPostgres{}
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err == nil {
+		if st, err := readProcStat(backend); err == nil {
+			pg.postmaster = st.ppid
+		}
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	pg.url = u.String()
+	pg.drop = func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, connURL)
+		if err != nil {
+			return
+		}
+		defer func() { _ = conn.Close(ctx) }()
+		_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	}
+	return pg, nil
+}
+
+// cpu is the CPU time of the PostgreSQL server so far: the postmaster's
+// own and its reaped children's, plus every live child's (backends,
+// WAL writer, checkpointer...). -1 if unknown.
+func (pg *benchPostgres) cpu() time.Duration {
+	if pg == nil || pg.postmaster == 0 {
+		return -1
+	}
+	pm, err := readProcStat(pg.postmaster)
 	if err != nil {
 		return -1
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+	total := pm.utime + pm.stime + pm.cutime + pm.cstime
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return -1
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := readProcStat(pid); err == nil && st.ppid == pg.postmaster {
+			total += st.utime + st.stime
+		}
+	}
+	return total
+}
+
+// procStat is what the bench reads from /proc/PID/stat.
+type procStat struct {
+	ppid                         int
+	utime, stime, cutime, cstime time.Duration
+}
+
+// clockTick is USER_HZ, the unit of /proc's CPU times: 100 on every Linux
+// architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+func readProcStat(pid int) (procStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, err
+	}
+	// The command name is in parentheses and may hold spaces: fields
+	// are counted from the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return procStat{}, errors.New("malformed stat")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state): ppid is field 4, utime..cstime 14..17.
+	if len(f) < 15 {
+		return procStat{}, errors.New("malformed stat")
+	}
+	num := func(k int) int64 { n, _ := strconv.ParseInt(f[k-3], 10, 64); return n }
+	return procStat{
+		ppid:   int(num(4)),
+		utime:  time.Duration(num(14)) * clockTick,
+		stime:  time.Duration(num(15)) * clockTick,
+		cutime: time.Duration(num(16)) * clockTick,
+		cstime: time.Duration(num(17)) * clockTick,
+	}, nil
+}
+
+// peakRSSOf reads a process's peak resident set size (VmHWM) in MB.
+func peakRSSOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
 			if err == nil {
 				return kb / 1024

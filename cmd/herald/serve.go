@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -112,6 +114,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return err
 		}
 	}
+	if path := os.Getenv("HERALD_CPUPROFILE"); path != "" {
+		// For `herald bench --cpuprofile`: the profile of this node
+		// alone, apart from the load generator.
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			n.close()
+			return err
+		}
+		defer stop()
+	}
 	fmt.Fprintf(stdout, "Herald listening on %s\n", n.baseURL)
 	return n.run(ctx)
 }
@@ -174,4 +186,18 @@ func loadDemo(ctx context.Context, n *node, stdout io.Writer) error {
 		web.PortalOnboardLink(herald.Secret(n.adminToken), n.publicURL, demoCustomerID, d.Onboard.ID))
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path until the returned func is
+// called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

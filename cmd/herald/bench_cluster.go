@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald/api"
+)
+
+// benchToken is the admin token of the bench's nodes.
+const benchToken = "bench-admin-token-0123456789"
+
+// benchCluster is one or more `herald serve` processes sharing a store.
+type benchCluster struct {
+	nodes   []*benchNode
+	clients []*api.Client
+}
+
+// benchNode is one `herald serve` process.
+type benchNode struct {
+	cmd     *exec.Cmd
+	dir     string
+	baseURL string
+	done    chan struct{}
+
+	mu      sync.Mutex
+	killed  bool
+	lastCPU time.Duration // at the kill
+	lastRSS int
+}
+
+// startBenchCluster starts c.nodes processes of c.binary's serve, one
+// after another (the first runs the migrations), each with a data
+// directory of its own; with SQLite that directory holds the database.
+func startBenchCluster(ctx context.Context, c *benchConfig, pg *benchPostgres, stderr io.Writer) (*benchCluster, error) {
+	cl := &benchCluster{}
+	for i := range c.nodes {
+		nd, err := startBenchNode(ctx, c, pg, i, stderr)
+		if err != nil {
+			cl.stop()
+			return nil, fmt.Errorf("start node %d: %w", i, err)
+		}
+		cl.nodes = append(cl.nodes, nd)
+		cl.clients = append(cl.clients, api.NewClient(nd.baseURL, benchToken,
+			&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}))
+	}
+	return cl, nil
+}
+
+func startBenchNode(ctx context.Context, c *benchConfig, pg *benchPostgres, i int, stderr io.Writer) (*benchNode, error) {
+	dir, err := os.MkdirTemp("", "herald-bench-")
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", dir,
+		"--allow-destinations", "127.0.0.0/8", "--log-level", "error", "--node-id", "bench-" + strconv.Itoa(i)}
+	if pg != nil {
+		args = append(args, "--database", pg.url)
+	}
+	if c.killAfter > 0 {
+		// Short leases, so the killed node's deliveries are taken over
+		// within the run rather than after the default 5 minutes.
+		args = append(args, "--request-timeout", "5s", "--lease", "25s")
+	}
+	cmd := exec.Command(c.binary, args...)
+	cmd.Env = append(os.Environ(), "HERALD_ADMIN_TOKEN="+benchToken)
+	if c.cpuProfile != "" && i == 0 {
+		cmd.Env = append(cmd.Env, "HERALD_CPUPROFILE="+c.cpuProfile)
+	}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	nd := &benchNode{cmd: cmd, dir: dir, done: make(chan struct{})}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "Herald listening on "); ok {
+				select {
+				case addr <- u:
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	go func() { _ = cmd.Wait(); close(nd.done) }()
+	select {
+	case nd.baseURL = <-addr:
+		return nd, nil
+	case <-nd.done:
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("herald serve exited: %v", cmd.ProcessState)
+	case <-time.After(60 * time.Second):
+	case <-ctx.Done():
+	}
+	nd.stop()
+	return nil, fmt.Errorf("herald serve did not start listening")
+}
+
+// clientFor is the API client publisher w uses: publishers are spread
+// over the nodes, and a killed node's publishers move to the others.
+func (cl *benchCluster) clientFor(w int) *api.Client {
+	for k := range len(cl.nodes) {
+		i := (w + k) % len(cl.nodes)
+		nd := cl.nodes[i]
+		nd.mu.Lock()
+		killed := nd.killed
+		nd.mu.Unlock()
+		if !killed {
+			return cl.clients[i]
+		}
+	}
+	return cl.clients[0]
+}
+
+// kill SIGKILLs node i, keeping the CPU time and peak memory it had.
+func (cl *benchCluster) kill(i int) {
+	nd := cl.nodes[i]
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	if st, err := readProcStat(nd.cmd.Process.Pid); err == nil {
+		nd.lastCPU = st.utime + st.stime
+	}
+	nd.lastRSS = peakRSSOf(nd.cmd.Process.Pid)
+	nd.killed = true
+	_ = nd.cmd.Process.Signal(syscall.SIGKILL)
+}
+
+// cpu is the CPU time (user + system) of the nodes so far.
+func (cl *benchCluster) cpu() time.Duration {
+	var total time.Duration
+	for _, nd := range cl.nodes {
+		nd.mu.Lock()
+		if nd.killed {
+			total += nd.lastCPU
+		} else if st, err := readProcStat(nd.cmd.Process.Pid); err == nil {
+			total += st.utime + st.stime
+		}
+		nd.mu.Unlock()
+	}
+	return total
+}
+
+// peakRSS lists the nodes' peak resident set sizes in MB.
+func (cl *benchCluster) peakRSS() string {
+	var s []string
+	for _, nd := range cl.nodes {
+		nd.mu.Lock()
+		rss := nd.lastRSS
+		if !nd.killed {
+			rss = peakRSSOf(nd.cmd.Process.Pid)
+		}
+		nd.mu.Unlock()
+		s = append(s, strconv.Itoa(rss))
+	}
+	return strings.Join(s, ", ")
+}
+
+func (cl *benchCluster) stop() {
+	for _, nd := range cl.nodes {
+		_ = nd.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, nd := range cl.nodes {
+		nd.stop()
+	}
+}
+
+// stop ends the node (SIGTERM, then SIGKILL after 20s) and removes its
+// data directory.
+func (nd *benchNode) stop() {
+	_ = nd.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-nd.done:
+	case <-time.After(20 * time.Second):
+		_ = nd.cmd.Process.Kill()
+		<-nd.done
+	}
+	_ = os.RemoveAll(nd.dir)
+}
