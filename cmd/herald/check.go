@@ -43,19 +43,9 @@ func runCheck(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	auth.register(fs, true)
 
 	// The URL may come before or after the flags.
-	var target string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		target, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("check: %v", err)
-	}
-	rest := fs.Args()
-	if target == "" && len(rest) > 0 {
-		target, rest = rest[0], rest[1:]
+	target, rest, err := parsePositional(fs, args, "check")
+	if err != nil {
+		return err
 	}
 	switch {
 	case len(rest) > 0:

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	// The Mozilla root certificates, used only when the system has none
@@ -99,4 +100,26 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'herald <command> -h' for a command's flags.")
+}
+
+// parsePositional parses args with fs, allowing the command's one
+// positional argument before or after the flags (`herald check URL -v` and
+// `herald check -v URL`). It returns that argument ("" if none), whatever
+// else was left over, and a usage error naming the command.
+func parsePositional(fs *flag.FlagSet, args []string, command string) (string, []string, error) {
+	var pos string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, err
+		}
+		return "", nil, usagef("%s: %v", command, err)
+	}
+	rest := fs.Args()
+	if pos == "" && len(rest) > 0 {
+		pos, rest = rest[0], rest[1:]
+	}
+	return pos, rest, nil
 }

@@ -43,19 +43,9 @@ func runTrigger(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	auth.register(fs, true)
 
 	// The event type may come before or after the flags.
-	var typeArg string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		typeArg, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("trigger: %v", err)
-	}
-	rest := fs.Args()
-	if typeArg == "" && len(rest) > 0 {
-		typeArg, rest = rest[0], rest[1:]
+	typeArg, rest, err := parsePositional(fs, args, "trigger")
+	if err != nil {
+		return err
 	}
 	if len(rest) > 0 {
 		return usagef("trigger: unexpected argument %q", rest[0])
