@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/dispatch"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -17,23 +19,23 @@ import (
 // a slot within the deadline go back to the queue and are delivered later.
 func TestDeliverNowRespectsConcurrencyCap(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, nil)
-	r.customer(t, "2187")
+	// Concurrency is counted on Herald's side of the wire: a request
+	// Herald has abandoned at the deadline is over for the cap, although
+	// the partner may notice the closed connection a moment later.
 	var inFlight, most atomic.Int64
+	r := newRig(t, func(c *dispatch.Config) {
+		client := *c.Client
+		client.Transport = &countingTransport{next: client.Transport, inFlight: &inFlight, most: &most}
+		c.Client = &client
+	})
+	r.customer(t, "2187")
 	var hold atomic.Bool
 	hold.Store(true)
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	free := func() { releaseOnce.Do(func() { hold.Store(false); close(release) }) }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			m := most.Load()
-			if n <= m || most.CompareAndSwap(m, n) {
-				break
-			}
-		}
+		_, _ = io.Copy(io.Discard, req.Body) // so the server notices a closed connection
 		if hold.Load() {
 			select {
 			case <-release:
@@ -58,7 +60,9 @@ func TestDeliverNowRespectsConcurrencyCap(t *testing.T) {
 	if m := most.Load(); m != 1 {
 		t.Fatalf("the partner had %d interactive requests at once, want at most its cap of 1", m)
 	}
-	free()
+	// Read the attempt counts before freeing the partner: once it answers,
+	// the background loop may deliver the queued ones at any moment, and
+	// an attempt recorded by the loop is not one DeliverNow made.
 	var queued []string
 	for _, o := range outcomes {
 		if o.State != herald.DeliveryStatePending && o.State != herald.DeliveryStateDelivered {
@@ -75,6 +79,7 @@ func TestDeliverNowRespectsConcurrencyCap(t *testing.T) {
 	if len(queued) == 0 {
 		t.Fatal("every delivery was attempted within the deadline although one held the only slot for all of it")
 	}
+	free()
 	// What went back to the queue is delivered by the background loop.
 	for _, id := range queued {
 		r.wait(t, id, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
@@ -126,4 +131,41 @@ func TestDeliverNowRespectsRateLimit(t *testing.T) {
 	for _, id := range ids {
 		r.wait(t, id, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
 	}
+}
+
+// countingTransport counts the requests in flight from the moment Herald
+// sends one until it has closed the reply (or given up on it), and keeps
+// the most seen at once.
+type countingTransport struct {
+	next           http.RoundTripper
+	inFlight, most *atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	n := c.inFlight.Add(1)
+	for {
+		m := c.most.Load()
+		if n <= m || c.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	resp, err := c.next.RoundTrip(req)
+	if err != nil {
+		c.inFlight.Add(-1)
+		return nil, err
+	}
+	resp.Body = &closeHook{ReadCloser: resp.Body, done: func() { c.inFlight.Add(-1) }}
+	return resp, nil
+}
+
+type closeHook struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (h *closeHook) Close() error {
+	err := h.ReadCloser.Close()
+	h.once.Do(h.done)
+	return err
 }
