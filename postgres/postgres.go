@@ -119,6 +119,9 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
+	// platformRules gives the Store the platform actions written once in
+	// storerules (see platform_action.go).
+	platformRules
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -154,6 +157,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
+	s.platformRules = s.newPlatformRules()
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
