@@ -68,8 +68,13 @@ func PgRestore(rawURL, file string) (*PgCommand, error) {
 func libpqURL(rawURL string) (u, schema string, notes []string, err error) {
 	p, err := url.Parse(rawURL)
 	// The error would quote the URL, password included.
-	if err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") {
+	if err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") || p.Opaque != "" {
 		return "", "", nil, errors.New("the database URL does not parse as postgres://...")
+	}
+	// libpq has no use for a fragment, and it could hold anything.
+	if p.Fragment != "" {
+		p.Fragment, p.RawFragment = "", ""
+		notes = append(notes, "the URL's #fragment is left out: libpq does not use it")
 	}
 	if p.User != nil {
 		if _, ok := p.User.Password(); ok {
