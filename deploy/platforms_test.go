@@ -19,11 +19,13 @@ import (
 	"time"
 )
 
-// TestReleasePlatformsTypeCheck type-checks ./cmd/herald for every platform
-// `make release` builds other than this machine's (which the rest of the
-// suite compiles), so code that only compiles on Linux (a syscall.Flock, a
-// syscall.Getrusage, a lock_windows.go nobody built) fails here rather than
-// at release time.
+// TestReleasePlatformsTypeCheck type-checks ./cmd/herald for the operating
+// systems `make release` builds for other than this machine's (which the
+// rest of the suite compiles), so code that only compiles on Linux (a
+// syscall.Flock, a syscall.Getrusage, a lock_windows.go nobody built)
+// fails here rather than at release time. One platform per operating
+// system: Herald has no architecture-specific code, and each platform
+// costs about 30 s under -race.
 //
 // Why not `GOOS=windows go vet ./cmd/herald` or `go build -o /dev/null`:
 // both compile every dependency for that platform first, and on a fresh CI
@@ -39,13 +41,15 @@ func TestReleasePlatformsTypeCheck(t *testing.T) {
 		t.Skip("type-checks the standard library and every dependency for each release platform")
 	}
 	root := repoRoot(t)
-	host := runtime.GOOS + "/" + runtime.GOARCH
 	// Sequential, on purpose: each platform parses the standard library and
 	// every dependency, a few hundred MB of syntax trees at its peak.
+	seen := map[string]bool{runtime.GOOS: true}
 	for _, p := range releasePlatforms(t, root) {
-		if p == host {
+		goos, _, _ := strings.Cut(p, "/")
+		if seen[goos] {
 			continue
 		}
+		seen[goos] = true
 		t.Run(strings.ReplaceAll(p, "/", "_"), func(t *testing.T) {
 			goos, goarch, _ := strings.Cut(p, "/")
 			start := time.Now()
