@@ -69,7 +69,7 @@ func libpqURL(rawURL string) (u, schema string, notes []string, err error) {
 	p, err := url.Parse(rawURL)
 	// The error would quote the URL, password included.
 	if err != nil || (p.Scheme != "postgres" && p.Scheme != "postgresql") || p.Opaque != "" {
-		return "", "", nil, errors.New("the database URL does not parse as postgres://...")
+		return "", "", nil, errors.New("the database URL does not parse as a postgres:// URL")
 	}
 	// libpq has no use for a fragment, and it could hold anything.
 	if p.Fragment != "" {
