@@ -109,6 +109,16 @@ func Restore(ctx context.Context, from, target string, known []int, opts *Restor
 		}
 	}
 
+	// The restored file belongs to whoever owned the database it
+	// replaces, or the data directory if there was none.
+	owner := target
+	if _, err := os.Stat(target); err != nil {
+		owner = filepath.Dir(target)
+	}
+	if err := matchOwner(tmpPath, owner); err != nil {
+		return nil, fmt.Errorf("restore: give the restored file the owner of %s: %w", owner, err)
+	}
+
 	res := &RestoreResult{Bytes: size, Versions: vr.Versions, Pending: vr.Pending}
 	switch _, err := os.Stat(target); {
 	case err == nil:
