@@ -189,6 +189,16 @@ func TestBackupRefusesToOverwrite(t *testing.T) {
 		t.Errorf("backup directory holds %d files, want only the backup", len(entries))
 	}
 
+	// Not even --force writes the backup over the database itself.
+	db := filepath.Join(dataDir, "herald.db")
+	sum := sha256File(t, db)
+	if _, err := runHerald(t, "backup", "--data", dataDir, "--out", db, "--force"); err == nil {
+		t.Error("backup over the database itself succeeded")
+	}
+	if sha256File(t, db) != sum {
+		t.Error("backup over the database itself changed it")
+	}
+
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -84,10 +84,20 @@ func SQLite(ctx context.Context, src, dst string, opts *SQLiteOpts) (*SQLiteResu
 		opts = &SQLiteOpts{}
 	}
 	// Opening a missing file would create an empty database.
-	if fi, err := os.Stat(src); err != nil {
+	srcInfo, err := os.Stat(src)
+	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
-	} else if !fi.Mode().IsRegular() {
+	} else if !srcInfo.Mode().IsRegular() {
 		return nil, fmt.Errorf("backup: %s is not a regular file", src)
+	}
+	// With --force, a backup over the database (or its WAL) would replace
+	// the file a running node writes to.
+	for _, live := range []string{src, src + "-wal", src + "-shm", src + "-journal"} {
+		li, lerr := os.Stat(live)
+		di, derr := os.Stat(dst)
+		if lerr == nil && derr == nil && os.SameFile(li, di) {
+			return nil, fmt.Errorf("backup: %s is the database's own %s, not a place for its backup", dst, live)
+		}
 	}
 	if err := checkOverwrite(dst, opts.Overwrite); err != nil {
 		return nil, err
