@@ -1,6 +1,6 @@
 // Command herald is Herald's one binary: the server (serve), its schema
-// tool (migrate), the benchmark (bench), and the partner tools (listen,
-// trigger, check). It alone reads flags, the environment and files, builds the
+// tool (migrate), SQLite backups (backup, restore), the benchmark (bench),
+// and the partner tools (listen, trigger, check). It alone reads flags, the environment and files, builds the
 // logger and picks the store; everything else receives what it needs.
 package main
 
