@@ -125,6 +125,8 @@ type Store struct {
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
+	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
+	replayRules
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -160,7 +162,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
+	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

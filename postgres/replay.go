@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -182,58 +183,6 @@ func collectReplayJobs(rows pgx.Rows) ([]*herald.ReplayJob, error) {
 	return out, err
 }
 
-// ReplayJobCreate implements herald.ReplayStore. The newest delivery and
-// the count are read in one repeatable-read snapshot with the insert, so
-// Total is exactly what the job will walk.
-func (s *Store) ReplayJobCreate(ctx context.Context, j *herald.ReplayJob, now time.Time) error {
-	j.Filter.CustomerID = j.CustomerID
-	if err := j.Filter.Validate(); err != nil {
-		return err
-	}
-	filter, err := marshalFilter(&j.Filter)
-	if err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	now = dbTime(now)
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	var one int
-	switch err := tx.QueryRow(ctx, `SELECT 1 FROM customers WHERE id = $1`, j.CustomerID).Scan(&one); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", j.CustomerID)
-	case err != nil:
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	var last string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), '') FROM deliveries WHERE customer_id = $1`,
-		j.CustomerID).Scan(&last); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	where, args := filterSQL(&j.Filter, 1)
-	args = append(args, last)
-	var total int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM deliveries d WHERE `+where+` AND d.id <= $`+strconv.Itoa(len(args)),
-		args...).Scan(&total); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	id := herald.NewID(herald.IDPrefixReplayJob, now)
-	if _, err := tx.Exec(ctx, `INSERT INTO replay_jobs (id, customer_id, filter, state, total,
-			last_delivery_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-		id, j.CustomerID, filter, string(herald.ReplayJobStatePending), total, last, now); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	j.ID, j.State, j.Total, j.LastDeliveryID = id, herald.ReplayJobStatePending, total, last
-	j.Done, j.Replayed, j.Skipped, j.Errors, j.Cursor = 0, 0, 0, nil, ""
-	j.CreatedAt, j.UpdatedAt, j.FinishedAt = now, now, time.Time{}
-	return nil
-}
-
 // ReplayJobGet implements herald.ReplayStore.
 func (s *Store) ReplayJobGet(ctx context.Context, id string) (*herald.ReplayJob, error) {
 	j, err := scanReplayJob(s.pool.QueryRow(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = $1`, id))
@@ -278,102 +227,126 @@ func (s *Store) ReplayJobListUnfinished(ctx context.Context) ([]*herald.ReplayJo
 	return js, nil
 }
 
-// ReplayJobStep implements herald.ReplayStore. The job's row lock (FOR
-// UPDATE) makes steps of one job on several nodes run one after the other,
-// each starting at the cursor the last one committed. The deliveries are
-// locked as DeliveryRetry locks one: a claim in flight on one of them makes
-// the step wait for it, then see its lease.
-func (s *Store) ReplayJobStep(ctx context.Context, id string, now time.Time, batch int) (*herald.ReplayJobStepResult, error) {
-	if batch <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "batch must be positive")
+// replayRules is embedded in Store under an unexported name:
+// ReplayJobCreate and ReplayJobStep are storerules', over replayTx.
+type replayRules = storerules.Replay
+
+func (s *Store) newReplayRules() replayRules {
+	return replayRules{
+		InReplayTx: func(ctx context.Context, snapshot bool, fn func(storerules.ReplayTx) error) error {
+			opts := pgx.TxOptions{}
+			if snapshot {
+				opts.IsoLevel = pgx.RepeatableRead
+			}
+			tx, err := s.pool.BeginTx(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+			if err := fn(replayTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		},
+		Round: dbTime,
 	}
-	now = dbTime(now)
-	tx, err := s.pool.Begin(ctx)
+}
+
+// replayTx is storerules.ReplayTx over a transaction.
+type replayTx struct{ tx pgx.Tx }
+
+func (t replayTx) CustomerExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := t.tx.QueryRow(ctx, `SELECT 1 FROM customers WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (t replayTx) LastDeliveryID(ctx context.Context, customerID string) (string, error) {
+	var last string
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(max(id), '') FROM deliveries WHERE customer_id = $1`,
+		customerID).Scan(&last)
+	return last, err
+}
+
+func (t replayTx) CountDeliveries(ctx context.Context, f *herald.DeliveryFilter, lastID string) (int, error) {
+	where, args := filterSQL(f, 1)
+	args = append(args, lastID)
+	var total int
+	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM deliveries d WHERE `+where+` AND d.id <= $`+strconv.Itoa(len(args)),
+		args...).Scan(&total)
+	return total, err
+}
+
+func (t replayTx) ReplayJobInsert(ctx context.Context, j *herald.ReplayJob) error {
+	filter, err := marshalFilter(&j.Filter)
 	if err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+		return err
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	j, err := scanReplayJob(tx.QueryRow(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = $1 FOR UPDATE`, id))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "replay job %q not found", id)
-	case err != nil:
-		return nil, fmt.Errorf("replay job step: %w", err)
+	_, err = t.tx.Exec(ctx, `INSERT INTO replay_jobs (id, customer_id, filter, state, total,
+			last_delivery_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		j.ID, j.CustomerID, filter, string(j.State), j.Total, j.LastDeliveryID, j.CreatedAt, j.UpdatedAt)
+	return err
+}
+
+func (t replayTx) ReplayJobForUpdate(ctx context.Context, id string) (*herald.ReplayJob, error) {
+	j, err := scanReplayJob(t.tx.QueryRow(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, storerules.ErrNotFound
 	}
-	if j.Finished() {
-		return &herald.ReplayJobStepResult{Job: j}, nil
-	}
+	return j, err
+}
+
+// ReplayCandidates takes the batch's subjects' locks before its rows'
+// (order.go). A row whose match changes between the two statements is
+// replayed without its subject's lock, a race with a publish or record of
+// that very subject in the same instant.
+func (t replayTx) ReplayCandidates(ctx context.Context, j *herald.ReplayJob, now time.Time, batch int) ([]storerules.ReplayCandidate, error) {
 	where, args := filterSQL(&j.Filter, 5)
-	// Ordered delivery: the subjects' locks of the batch come before its
-	// row locks (order.go). A row whose match changes between the two
-	// statements is replayed without its subject's lock, a race with a
-	// publish or record of that very subject in the same instant.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM (
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM (
 			SELECT DISTINCT `+subjectKeySQL+` AS k FROM (
 				SELECT d.endpoint_id, d.subject FROM deliveries d
 				WHERE `+where+` AND d.id > $2 AND d.id <= $3 ORDER BY d.id LIMIT $4) b
 			WHERE subject <> '' ORDER BY k OFFSET 0) s`,
 		append([]any{lockClassSubject, j.Cursor, j.LastDeliveryID, batch}, args...)...); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+		return nil, err
 	}
-	rows, err := tx.Query(ctx, `SELECT d.id, (d.state = 'pending' AND d.lease_token IS NOT NULL AND d.next_attempt_at > $1)
+	rows, err := t.tx.Query(ctx, `SELECT d.id, (d.state = 'pending' AND d.lease_token IS NOT NULL AND d.next_attempt_at > $1)
 		FROM deliveries d WHERE `+where+` AND d.id > $2 AND d.id <= $3 ORDER BY d.id LIMIT $4 FOR UPDATE`,
 		append([]any{now, j.Cursor, j.LastDeliveryID, batch}, args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+		return nil, err
 	}
-	var replay []string
-	n := 0
-	var did string
-	var leased bool
-	if _, err := pgx.ForEachRow(rows, []any{&did, &leased}, func() error {
-		n++
-		j.Cursor = did
-		if leased {
-			j.Skipped++
-			if len(j.Errors) < herald.MaxReplayJobErrors {
-				j.Errors = append(j.Errors, did+": an attempt is in flight; not replayed")
-			}
-			return nil
-		}
-		replay = append(replay, did)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.ReplayCandidate, error) {
+		var c storerules.ReplayCandidate
+		err := r.Scan(&c.ID, &c.Leased)
+		return c, err
+	})
+}
+
+// Replay: the rows are locked by ReplayCandidates.
+func (t replayTx) Replay(ctx context.Context, ids []string, now time.Time) error {
+	if _, err := t.tx.Exec(ctx, unlinkSQL, ids); err != nil {
+		return err
 	}
-	if len(replay) > 0 {
-		// What DeliveryRetry does, for the batch; the rows are locked.
-		if _, err := tx.Exec(ctx, unlinkSQL, replay); err != nil {
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET
-				state = 'pending', schedule_attempts = 0, next_attempt_at = $1,
-				lease_owner = NULL, lease_token = NULL, updated_at = $1, waiting_for = ''
-			WHERE id = ANY($2)`, now, replay); err != nil {
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
-		if err := notify(ctx, tx); err != nil {
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
+	if _, err := t.tx.Exec(ctx, `UPDATE deliveries SET
+			state = 'pending', schedule_attempts = 0, next_attempt_at = $1,
+			lease_owner = NULL, lease_token = NULL, updated_at = $1, waiting_for = ''
+		WHERE id = ANY($2)`, now, ids); err != nil {
+		return err
 	}
-	j.Replayed += len(replay)
-	j.Done += n
-	j.State = herald.ReplayJobStateRunning
-	if n < batch {
-		j.State, j.FinishedAt = herald.ReplayJobStateCompleted, now
-	}
-	j.UpdatedAt = now
+	return notify(ctx, t.tx)
+}
+
+func (t replayTx) ReplayJobSave(ctx context.Context, j *herald.ReplayJob) error {
 	errs := j.Errors
 	if errs == nil {
 		errs = []string{}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE replay_jobs SET state = $1, done = $2, replayed = $3, skipped = $4,
+	_, err := t.tx.Exec(ctx, `UPDATE replay_jobs SET state = $1, done = $2, replayed = $3, skipped = $4,
 			errors = $5, cursor = $6, updated_at = $7, finished_at = $8 WHERE id = $9`,
-		string(j.State), j.Done, j.Replayed, j.Skipped, errs, j.Cursor, now, optTime(j.FinishedAt), j.ID); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	return &herald.ReplayJobStepResult{Job: j, Replayed: len(replay)}, nil
+		string(j.State), j.Done, j.Replayed, j.Skipped, errs, j.Cursor, j.UpdatedAt, optTime(j.FinishedAt), j.ID)
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -180,57 +181,6 @@ func scanReplayJobs(rows *sql.Rows) ([]*herald.ReplayJob, error) {
 	return out, rows.Err()
 }
 
-// ReplayJobCreate implements herald.ReplayStore. The count and the newest
-// delivery are read in the transaction that stores the job, so Total is
-// exactly what the job will walk.
-func (s *Store) ReplayJobCreate(ctx context.Context, j *herald.ReplayJob, now time.Time) error {
-	j.Filter.CustomerID = j.CustomerID
-	if err := j.Filter.Validate(); err != nil {
-		return err
-	}
-	filter, err := marshalFilter(&j.Filter)
-	if err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	now = fromMillis(toMillis(now))
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	var one int
-	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, j.CustomerID).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", j.CustomerID)
-	case err != nil:
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	var last string
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), '') FROM deliveries WHERE customer_id = ?`,
-		j.CustomerID).Scan(&last); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	where, args := filterSQL(&j.Filter)
-	var total int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE `+where+` AND id <= ?`,
-		append(args, last)...).Scan(&total); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	id := herald.NewID(herald.IDPrefixReplayJob, now)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO replay_jobs (id, customer_id, filter, state, total,
-			last_delivery_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, j.CustomerID, filter, string(herald.ReplayJobStatePending), total, last, toMillis(now), toMillis(now)); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("create replay job: %w", err)
-	}
-	j.ID, j.State, j.Total, j.LastDeliveryID = id, herald.ReplayJobStatePending, total, last
-	j.Done, j.Replayed, j.Skipped, j.Errors, j.Cursor = 0, 0, 0, nil, ""
-	j.CreatedAt, j.UpdatedAt, j.FinishedAt = now, now, time.Time{}
-	return nil
-}
-
 // ReplayJobGet implements herald.ReplayStore.
 func (s *Store) ReplayJobGet(ctx context.Context, id string) (*herald.ReplayJob, error) {
 	j, err := scanReplayJob(s.read.QueryRowContext(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = ?`, id))
@@ -275,90 +225,115 @@ func (s *Store) ReplayJobListUnfinished(ctx context.Context) ([]*herald.ReplayJo
 	return js, nil
 }
 
-// ReplayJobStep implements herald.ReplayStore. SQLite has one writer, so
-// steps of one job never overlap.
-func (s *Store) ReplayJobStep(ctx context.Context, id string, now time.Time, batch int) (*herald.ReplayJobStepResult, error) {
-	if batch <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "batch must be positive")
-	}
-	ms := toMillis(now)
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	j, err := scanReplayJob(tx.QueryRowContext(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = ?`, id))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "replay job %q not found", id)
-	case err != nil:
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	if j.Finished() {
-		return &herald.ReplayJobStepResult{Job: j}, nil
-	}
-	where, args := filterSQL(&j.Filter)
-	rows, err := tx.QueryContext(ctx, `SELECT id, (state = 'pending' AND lease_token <> '' AND next_attempt_at > ?)
-		FROM deliveries WHERE `+where+` AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
-		append(append([]any{ms}, args...), j.Cursor, j.LastDeliveryID, batch)...)
-	if err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	var replay []string
-	n := 0
-	for rows.Next() {
-		var did string
-		var leased bool
-		if err := rows.Scan(&did, &leased); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
-		n++
-		j.Cursor = did
-		if leased {
-			j.Skipped++
-			if len(j.Errors) < herald.MaxReplayJobErrors {
-				j.Errors = append(j.Errors, did+": an attempt is in flight; not replayed")
+// replayRules is embedded in Store under an unexported name:
+// ReplayJobCreate and ReplayJobStep are storerules', over replayTx.
+type replayRules = storerules.Replay
+
+func (s *Store) newReplayRules() replayRules {
+	return replayRules{
+		// One writer: every transaction sees one consistent state.
+		InReplayTx: func(ctx context.Context, _ bool, fn func(storerules.ReplayTx) error) error {
+			tx, err := s.write.BeginTx(ctx, nil)
+			if err != nil {
+				return err
 			}
-			continue
+			defer func() { _ = tx.Rollback() }()
+			if err := fn(replayTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit()
+		},
+		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
+	}
+}
+
+// replayTx is storerules.ReplayTx over a write transaction.
+type replayTx struct{ tx *sql.Tx }
+
+func (t replayTx) CustomerExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(ctx, customerExistsSQL, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (t replayTx) LastDeliveryID(ctx context.Context, customerID string) (string, error) {
+	var last string
+	err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), '') FROM deliveries WHERE customer_id = ?`,
+		customerID).Scan(&last)
+	return last, err
+}
+
+func (t replayTx) CountDeliveries(ctx context.Context, f *herald.DeliveryFilter, lastID string) (int, error) {
+	where, args := filterSQL(f)
+	var total int
+	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE `+where+` AND id <= ?`,
+		append(args, lastID)...).Scan(&total)
+	return total, err
+}
+
+func (t replayTx) ReplayJobInsert(ctx context.Context, j *herald.ReplayJob) error {
+	filter, err := marshalFilter(&j.Filter)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO replay_jobs (id, customer_id, filter, state, total,
+			last_delivery_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.CustomerID, filter, string(j.State), j.Total, j.LastDeliveryID, toMillis(j.CreatedAt), toMillis(j.UpdatedAt))
+	return err
+}
+
+func (t replayTx) ReplayJobForUpdate(ctx context.Context, id string) (*herald.ReplayJob, error) {
+	j, err := scanReplayJob(t.tx.QueryRowContext(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storerules.ErrNotFound
+	}
+	return j, err
+}
+
+// ReplayCandidates needs no locks: the single writer means no claim runs
+// between this read and the transaction's end.
+func (t replayTx) ReplayCandidates(ctx context.Context, j *herald.ReplayJob, now time.Time, batch int) ([]storerules.ReplayCandidate, error) {
+	where, args := filterSQL(&j.Filter)
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, (state = 'pending' AND lease_token <> '' AND next_attempt_at > ?)
+		FROM deliveries WHERE `+where+` AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+		append(append([]any{toMillis(now)}, args...), j.Cursor, j.LastDeliveryID, batch)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storerules.ReplayCandidate
+	for rows.Next() {
+		var c storerules.ReplayCandidate
+		if err := rows.Scan(&c.ID, &c.Leased); err != nil {
+			return nil, err
 		}
-		replay = append(replay, did)
+		out = append(out, c)
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+	return out, rows.Err()
+}
+
+func (t replayTx) Replay(ctx context.Context, ids []string, now time.Time) error {
+	// Ordered delivery: waiting ones leave their chains (order.go).
+	if _, err := t.tx.ExecContext(ctx, unlinkSQL, jsonArray(ids)); err != nil {
+		return err
 	}
-	// What DeliveryRetry does, for the whole batch. The single writer
-	// means no claim ran between the read above and this update.
-	if len(replay) > 0 {
-		// Ordered delivery: waiting ones leave their chains (order.go).
-		if _, err := tx.ExecContext(ctx, unlinkSQL, jsonArray(replay)); err != nil {
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET
-				state = 'pending', schedule_attempts = 0, next_attempt_at = ?1,
-				lease_owner = '', lease_token = '', updated_at = ?1, waiting_for = ''
-			WHERE id IN (SELECT value FROM json_each(?2))`, ms, jsonArray(replay)); err != nil {
-			return nil, fmt.Errorf("replay job step: %w", err)
-		}
-	}
-	j.Replayed += len(replay)
-	j.Done += n
-	j.State = herald.ReplayJobStateRunning
-	if n < batch {
-		j.State, j.FinishedAt = herald.ReplayJobStateCompleted, fromMillis(ms)
-	}
-	j.UpdatedAt = fromMillis(ms)
+	_, err := t.tx.ExecContext(ctx, `UPDATE deliveries SET
+			state = 'pending', schedule_attempts = 0, next_attempt_at = ?1,
+			lease_owner = '', lease_token = '', updated_at = ?1, waiting_for = ''
+		WHERE id IN (SELECT value FROM json_each(?2))`, toMillis(now), jsonArray(ids))
+	return err
+}
+
+func (t replayTx) ReplayJobSave(ctx context.Context, j *herald.ReplayJob) error {
 	errs, err := marshalStrings(j.Errors)
 	if err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE replay_jobs SET state = ?, done = ?, replayed = ?, skipped = ?,
+	_, err = t.tx.ExecContext(ctx, `UPDATE replay_jobs SET state = ?, done = ?, replayed = ?, skipped = ?,
 			errors = ?, cursor = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-		string(j.State), j.Done, j.Replayed, j.Skipped, errs, j.Cursor, ms, toMillis(j.FinishedAt), j.ID); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("replay job step: %w", err)
-	}
-	return &herald.ReplayJobStepResult{Job: j, Replayed: len(replay)}, nil
+		string(j.State), j.Done, j.Replayed, j.Skipped, errs, j.Cursor, toMillis(j.UpdatedAt), toMillis(j.FinishedAt), j.ID)
+	return err
 }

@@ -131,6 +131,8 @@ type Store struct {
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
+	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
+	replayRules
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -204,7 +206,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
-	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
+	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
