@@ -60,3 +60,15 @@ func ErrorMessage(err error) string {
 		return "Internal error."
 	}
 }
+
+// NotFound is the ENOTFOUND error for a record of that kind and id, worded
+// once for every store: `customer "2187" not found`.
+func NotFound(kind, id string) *Error {
+	return Errorf(ENOTFOUND, "%s %q not found", kind, id)
+}
+
+// Exists is the ECONFLICT error for creating a record whose id is taken,
+// worded once for every store: `endpoint "ep_..." exists already`.
+func Exists(kind, id string) *Error {
+	return Errorf(ECONFLICT, "%s %q exists already", kind, id)
+}

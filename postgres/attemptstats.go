@@ -48,7 +48,7 @@ func (s *Store) AttemptStats(ctx context.Context, p *herald.AttemptStatsParams) 
 		return nil, fmt.Errorf("attempt stats: %w", err)
 	}
 	if p.EndpointID != "" && len(ids) == 0 {
-		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+		return nil, herald.NotFound("endpoint", p.EndpointID)
 	}
 	series := []*herald.AttemptSeries{}
 	index := map[string]*herald.AttemptSeries{}

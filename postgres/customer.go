@@ -21,7 +21,7 @@ func (s *Store) CustomerCreate(ctx context.Context, c *herald.Customer) error {
 		c.ID, c.Name, createdAt)
 	switch {
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "customer %q exists already", c.ID)
+		return herald.Exists("customer", c.ID)
 	case err != nil:
 		return fmt.Errorf("create customer: %w", err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) CustomerGet(ctx context.Context, id string) (*herald.Customer, e
 		Scan(&c.ID, &c.Name, &c.CreatedAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return nil, herald.NotFound("customer", id)
 	case err != nil:
 		return nil, fmt.Errorf("get customer: %w", err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) CustomerRename(ctx context.Context, id, name string) error {
 		return fmt.Errorf("rename customer: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return herald.NotFound("customer", id)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func (s *Store) CustomerDelete(ctx context.Context, id string) error {
 	var found string
 	err = tx.QueryRow(ctx, `SELECT id FROM customers WHERE id = $1 FOR UPDATE`, id).Scan(&found)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return herald.NotFound("customer", id)
 	} else if err != nil {
 		return fmt.Errorf("delete customer: %w", err)
 	}

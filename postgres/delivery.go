@@ -486,7 +486,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 		err := tx.QueryRow(ctx, `SELECT 1 FROM deliveries WHERE id = $1`, id).Scan(&one)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+			return nil, herald.NotFound("delivery", id)
 		case err != nil:
 			return nil, fmt.Errorf("retry delivery: %w", err)
 		}
@@ -519,7 +519,7 @@ func (s *Store) DeliveryGet(ctx context.Context, id string) (*herald.Delivery, e
 	d, err := scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE d.id = $1`, id))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+		return nil, herald.NotFound("delivery", id)
 	case err != nil:
 		return nil, fmt.Errorf("get delivery: %w", err)
 	}

@@ -117,9 +117,9 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext)
 	switch {
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
+		return herald.NotFound("customer", e.CustomerID)
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "endpoint %q exists already", id)
+		return herald.Exists("endpoint", id)
 	case err != nil:
 		return fmt.Errorf("create endpoint: %w", err)
 	}
@@ -133,7 +133,7 @@ func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, e
 	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE id = $1`, id), s.secrets)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+		return nil, herald.NotFound("endpoint", id)
 	case err != nil:
 		return nil, fmt.Errorf("get endpoint: %w", err)
 	}
@@ -177,7 +177,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext).Scan(&createdAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)
+		return herald.NotFound("endpoint", e.ID)
 	case err != nil:
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -195,7 +195,7 @@ func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time
 		return fmt.Errorf("disable endpoint: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+		return herald.NotFound("endpoint", id)
 	}
 	return nil
 }
@@ -209,7 +209,7 @@ func (s *Store) EndpointDelete(ctx context.Context, customerID, id string) error
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+		return herald.NotFound("endpoint", id)
 	}
 	return nil
 }

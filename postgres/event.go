@@ -63,13 +63,13 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 			continue
 		}
 		if !known[ev.CustomerID] {
-			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)}
+			results[i] = &herald.EventPublishResult{Err: herald.NotFound("customer", ev.CustomerID)}
 			continue
 		}
 		// The same id twice in one batch: the second is refused, as it
 		// would be in a later batch (ON CONFLICT below).
 		if seenEvent[ev.ID] {
-			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", ev.ID)}
+			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", ev.ID)}
 			continue
 		}
 		seenEvent[ev.ID] = true
@@ -192,7 +192,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 
 	for i, r := range results {
 		if r.Err == nil && !inserted[r.Event.ID] {
-			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", r.Event.ID)}
+			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", r.Event.ID)}
 		}
 	}
 	return results, nil
@@ -234,7 +234,7 @@ func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) 
 		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &ev.CreatedAt, &ev.TraceContext)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)
+		return nil, herald.NotFound("event", id)
 	case err != nil:
 		return nil, fmt.Errorf("get event: %w", err)
 	}

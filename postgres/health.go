@@ -85,7 +85,7 @@ func (s *Store) EndpointHealthList(ctx context.Context, p *herald.EndpointHealth
 		return nil, fmt.Errorf("list endpoint health: %w", err)
 	}
 	if p.EndpointID != "" && len(out) == 0 {
-		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+		return nil, herald.NotFound("endpoint", p.EndpointID)
 	}
 	for _, h := range out {
 		h.Since = since

@@ -35,7 +35,7 @@ func nextPlatformID(ctx context.Context, tx pgx.Tx, customerID string) (string, 
 		RETURNING last_id`, customerID).Scan(&id)
 	switch {
 	case isForeignKeyViolation(err):
-		return "", herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return "", herald.NotFound("customer", customerID)
 	case err != nil:
 		return "", err
 	}
@@ -72,7 +72,7 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, ev.CreatedAt, systemID, personID, ev.TraceContext)
 	if isForeignKeyViolation(err) {
-		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)
+		return nil, herald.NotFound("customer", ev.CustomerID)
 	} else if err != nil {
 		return nil, fmt.Errorf("insert event: %w", err)
 	}

@@ -188,7 +188,7 @@ func (s *Store) ReplayJobGet(ctx context.Context, id string) (*herald.ReplayJob,
 	j, err := scanReplayJob(s.pool.QueryRow(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = $1`, id))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "replay job %q not found", id)
+		return nil, herald.NotFound("replay job", id)
 	case err != nil:
 		return nil, fmt.Errorf("get replay job: %w", err)
 	}

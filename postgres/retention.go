@@ -19,7 +19,7 @@ func (s *Store) CustomerRetentionGet(ctx context.Context, customerID string) (in
 	err := s.pool.QueryRow(ctx, `SELECT retention_days FROM customers WHERE id = $1`, customerID).Scan(&days)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return 0, herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return 0, herald.NotFound("customer", customerID)
 	case err != nil:
 		return 0, fmt.Errorf("get customer retention: %w", err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) CustomerRetentionSet(ctx context.Context, customerID string, day
 		return fmt.Errorf("set customer retention: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return herald.NotFound("customer", customerID)
 	}
 	return nil
 }

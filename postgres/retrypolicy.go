@@ -64,7 +64,7 @@ func (s *Store) RetryPolicySet(ctx context.Context, p *herald.CustomerRetryPolic
 		p.CustomerID, string(p.EventType), ms, p.MaxAttempts, p.MaxWindow.Milliseconds(), statuses, now).Scan(&createdAt)
 	switch {
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", p.CustomerID)
+		return herald.NotFound("customer", p.CustomerID)
 	case err != nil:
 		return fmt.Errorf("set retry policy: %w", err)
 	}

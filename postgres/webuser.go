@@ -40,7 +40,7 @@ func (s *Store) WebUserCreate(ctx context.Context, u *herald.WebUser) error {
 	case isUniqueViolation(err):
 		return herald.Errorf(herald.ECONFLICT, "username %q is taken", u.Username)
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", u.CustomerID)
+		return herald.NotFound("customer", u.CustomerID)
 	case err != nil:
 		return fmt.Errorf("create web user: %w", err)
 	}
@@ -102,7 +102,7 @@ func (s *Store) WebUserSetPassword(ctx context.Context, customerID, id, password
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return herald.Errorf(herald.ENOTFOUND, "web user %q not found", id)
+			return herald.NotFound("web user", id)
 		}
 		// A new password signs every browser out: the reason to change it
 		// is often that someone else knows the old one.
@@ -118,7 +118,7 @@ func (s *Store) WebUserDelete(ctx context.Context, customerID, id string) error 
 		return fmt.Errorf("delete web user: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "web user %q not found", id)
+		return herald.NotFound("web user", id)
 	}
 	return nil
 }
@@ -140,7 +140,7 @@ func (s *Store) WebSessionCreate(ctx context.Context, ws *herald.WebSession) err
 			`INSERT INTO web_sessions (id_hash, user_id, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 			ws.IDHash, userID, ws.CustomerID, dbTime(ws.CreatedAt), dbTime(ws.ExpiresAt))
 		if isForeignKeyViolation(err) {
-			return herald.Errorf(herald.ENOTFOUND, "web user %q not found", ws.UserID)
+			return herald.NotFound("web user", ws.UserID)
 		}
 		return err
 	})

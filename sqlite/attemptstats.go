@@ -68,7 +68,7 @@ func (s *Store) AttemptStats(ctx context.Context, p *herald.AttemptStatsParams) 
 		series = append(series, herald.NewAttemptSeries("", p))
 	}
 	if p.EndpointID != "" && p.PerEndpoint && len(series) == 0 {
-		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+		return nil, herald.NotFound("endpoint", p.EndpointID)
 	}
 	if p.EndpointID != "" && !p.PerEndpoint {
 		var n int
@@ -76,7 +76,7 @@ func (s *Store) AttemptStats(ctx context.Context, p *herald.AttemptStatsParams) 
 			return nil, fmt.Errorf("attempt stats: %w", err)
 		}
 		if n == 0 {
-			return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", p.EndpointID)
+			return nil, herald.NotFound("endpoint", p.EndpointID)
 		}
 	}
 

@@ -20,7 +20,7 @@ func (s *Store) CustomerCreate(ctx context.Context, c *herald.Customer) error {
 		c.ID, c.Name, toMillis(createdAt))
 	switch {
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "customer %q exists already", c.ID)
+		return herald.Exists("customer", c.ID)
 	case err != nil:
 		return fmt.Errorf("create customer: %w", err)
 	}
@@ -37,7 +37,7 @@ func (s *Store) CustomerGet(ctx context.Context, id string) (*herald.Customer, e
 		Scan(&c.ID, &c.Name, &createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return nil, herald.NotFound("customer", id)
 	case err != nil:
 		return nil, fmt.Errorf("get customer: %w", err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) CustomerRename(ctx context.Context, id, name string) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("rename customer: %w", err)
 	} else if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return herald.NotFound("customer", id)
 	}
 	return nil
 }
@@ -104,7 +104,7 @@ func (s *Store) CustomerDelete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete customer: %w", err)
 	}
 	if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", id)
+		return herald.NotFound("customer", id)
 	}
 	// This pragma lasts until the transaction ends.
 	if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {

@@ -228,7 +228,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM deliveries WHERE id = ?`, id).Scan(&one)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+			return nil, herald.NotFound("delivery", id)
 		case err != nil:
 			return nil, fmt.Errorf("retry delivery: %w", err)
 		}
@@ -257,7 +257,7 @@ func (s *Store) DeliveryGet(ctx context.Context, id string) (*herald.Delivery, e
 	d, err := scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "delivery %q not found", id)
+		return nil, herald.NotFound("delivery", id)
 	case err != nil:
 		return nil, fmt.Errorf("get delivery: %w", err)
 	}

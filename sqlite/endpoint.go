@@ -124,9 +124,9 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered), boolInt(e.TraceContext))
 	switch {
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", e.CustomerID)
+		return herald.NotFound("customer", e.CustomerID)
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "endpoint %q exists already", id)
+		return herald.Exists("endpoint", id)
 	case err != nil:
 		return fmt.Errorf("create endpoint: %w", err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) EndpointGet(ctx context.Context, id string) (*herald.Endpoint, e
 		`SELECT `+endpointColumns+` FROM endpoints WHERE id = ?`, id), s.secrets)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", id)
+		return nil, herald.NotFound("endpoint", id)
 	case err != nil:
 		return nil, fmt.Errorf("get endpoint: %w", err)
 	}
@@ -209,7 +209,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 		boolInt(e.TraceContext), e.ID, e.CustomerID).Scan(&createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return herald.Errorf(herald.ENOTFOUND, "endpoint %q not found", e.ID)
+		return herald.NotFound("endpoint", e.ID)
 	case err != nil:
 		return fmt.Errorf("update endpoint: %w", err)
 	}

@@ -58,7 +58,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 			endpoints[ev.CustomerID] = eps
 		}
 		if eps == nil {
-			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)}
+			results[i] = &herald.EventPublishResult{Err: herald.NotFound("customer", ev.CustomerID)}
 			continue
 		}
 
@@ -74,7 +74,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		if n, err := res.RowsAffected(); err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		} else if n == 0 {
-			results[i] = &herald.EventPublishResult{Err: herald.Errorf(herald.ECONFLICT, "event %q exists already", ev.ID)}
+			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", ev.ID)}
 			continue
 		}
 
@@ -172,7 +172,7 @@ func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) 
 		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt, &ev.TraceContext)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "event %q not found", id)
+		return nil, herald.NotFound("event", id)
 	case err != nil:
 		return nil, fmt.Errorf("get event: %w", err)
 	}

@@ -31,7 +31,7 @@ func nextPlatformID(ctx context.Context, tx *sql.Tx, customerID string) (string,
 		RETURNING last_id`, customerID).Scan(&id)
 	switch {
 	case isForeignKeyViolation(err):
-		return "", herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return "", herald.NotFound("customer", customerID)
 	case err != nil:
 		return "", err
 	}
@@ -56,7 +56,7 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 		return nil, err
 	}
 	if eps == nil {
-		return nil, herald.Errorf(herald.ENOTFOUND, "customer %q not found", ev.CustomerID)
+		return nil, herald.NotFound("customer", ev.CustomerID)
 	}
 	ev.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
 	created := toMillis(ev.CreatedAt)

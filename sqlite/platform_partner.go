@@ -33,7 +33,7 @@ func (s *Store) PartnerCreate(ctx context.Context, p *herald.Partner) error {
 		p.ID, p.CustomerID, p.Name, p.ClientID, p.SecretHash, p.SecretHint, toMillis(now))
 	switch {
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", p.CustomerID)
+		return herald.NotFound("customer", p.CustomerID)
 	case isUniqueViolation(err):
 		return herald.Errorf(herald.ECONFLICT, "partner %q or its client id exists already", p.ID)
 	case err != nil:

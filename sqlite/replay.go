@@ -186,7 +186,7 @@ func (s *Store) ReplayJobGet(ctx context.Context, id string) (*herald.ReplayJob,
 	j, err := scanReplayJob(s.read.QueryRowContext(ctx, `SELECT `+replayJobColumns+` FROM replay_jobs WHERE id = ?`, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "replay job %q not found", id)
+		return nil, herald.NotFound("replay job", id)
 	case err != nil:
 		return nil, fmt.Errorf("get replay job: %w", err)
 	}

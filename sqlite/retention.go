@@ -17,7 +17,7 @@ func (s *Store) CustomerRetentionGet(ctx context.Context, customerID string) (in
 	err := s.read.QueryRowContext(ctx, `SELECT retention_days FROM customers WHERE id = ?`, customerID).Scan(&days)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return 0, herald.NotFound("customer", customerID)
 	case err != nil:
 		return 0, fmt.Errorf("get customer retention: %w", err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) CustomerRetentionSet(ctx context.Context, customerID string, day
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("set customer retention: %w", err)
 	} else if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", customerID)
+		return herald.NotFound("customer", customerID)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Store) RetryPolicySet(ctx context.Context, p *herald.CustomerRetryPolic
 		string(permanent), now, now).Scan(&createdAt)
 	switch {
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", p.CustomerID)
+		return herald.NotFound("customer", p.CustomerID)
 	case err != nil:
 		return fmt.Errorf("set retry policy: %w", err)
 	}

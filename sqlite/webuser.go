@@ -40,7 +40,7 @@ func (s *Store) WebUserCreate(ctx context.Context, u *herald.WebUser) error {
 	case isUniqueViolation(err):
 		return herald.Errorf(herald.ECONFLICT, "username %q is taken", u.Username)
 	case isForeignKeyViolation(err):
-		return herald.Errorf(herald.ENOTFOUND, "customer %q not found", u.CustomerID)
+		return herald.NotFound("customer", u.CustomerID)
 	case err != nil:
 		return fmt.Errorf("create web user: %w", err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) WebUserSetPassword(ctx context.Context, customerID, id, password
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return herald.Errorf(herald.ENOTFOUND, "web user %q not found", id)
+			return herald.NotFound("web user", id)
 		}
 		// A new password signs every browser out: the reason to change it
 		// is often that someone else knows the old one.
@@ -124,7 +124,7 @@ func (s *Store) WebUserDelete(ctx context.Context, customerID, id string) error 
 		return fmt.Errorf("delete web user: %w", err)
 	}
 	if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "web user %q not found", id)
+		return herald.NotFound("web user", id)
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func (s *Store) WebSessionCreate(ctx context.Context, ws *herald.WebSession) err
 			`INSERT INTO web_sessions (id_hash, user_id, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			ws.IDHash, userID, ws.CustomerID, toMillis(ws.CreatedAt), toMillis(ws.ExpiresAt))
 		if isForeignKeyViolation(err) {
-			return herald.Errorf(herald.ENOTFOUND, "web user %q not found", ws.UserID)
+			return herald.NotFound("web user", ws.UserID)
 		}
 		return err
 	})

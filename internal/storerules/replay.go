@@ -73,7 +73,7 @@ func (r Replay) ReplayJobCreate(ctx context.Context, j *herald.ReplayJob, now ti
 			return err
 		}
 		if !ok {
-			return herald.Errorf(herald.ENOTFOUND, "customer %q not found", j.CustomerID)
+			return herald.NotFound("customer", j.CustomerID)
 		}
 		if last, err = tx.LastDeliveryID(ctx, j.CustomerID); err != nil {
 			return err
@@ -108,7 +108,7 @@ func (r Replay) ReplayJobStep(ctx context.Context, id string, now time.Time, bat
 	err := r.InReplayTx(ctx, false, func(tx ReplayTx) error {
 		j, err := tx.ReplayJobForUpdate(ctx, id)
 		if errors.Is(err, ErrNotFound) {
-			return herald.Errorf(herald.ENOTFOUND, "replay job %q not found", id)
+			return herald.NotFound("replay job", id)
 		} else if err != nil {
 			return err
 		}
