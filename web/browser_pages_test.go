@@ -248,13 +248,37 @@ func TestBrowserOperatorPages(t *testing.T) {
 		chromedp.WaitVisible(`//p[text()="No deliveries match."]`),
 	)
 
+	// Acme's queue over the last hours, sampled as the node's sampler
+	// does once a minute.
+	n.publishPending(t, "2187", partner.URL, 3)
+	for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Hour} {
+		if _, err := n.store.QueueDepthSample(ctx, time.Now().Add(-ago)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b.run("overview",
 		chromedp.Click(`//nav//a[text()="Overview"]`),
 		chromedp.WaitVisible(chromedp.CSS("figure#per-minute svg")),
+		chromedp.WaitVisible(chromedp.CSS("figure#queue-depth svg rect.q0")),
 		screenshot(t, "operator-overview"),
 	)
 	if got := b.txt("#queue"); !strings.Contains(got, "Demo Talent Co") {
 		t.Errorf("queue chart: %q", got)
+	}
+	if got := b.txt("#queue-depth"); !strings.Contains(got, "Acme (2187)") {
+		t.Errorf("queue depth chart's legend: %q", got)
+	}
+	b.run("queue depth as a table",
+		chromedp.Click(`//figure[@id="queue-depth"]//summary`),
+		chromedp.WaitVisible(`//figure[@id="queue-depth"]//table`),
+		screenshot(t, "operator-queue-depth-table"),
+	)
+	if got := b.txt("#queue-depth table"); strings.Count(got, "3") < 3 {
+		t.Errorf("queue depth table lacks the three samples of 3: %q", got)
+	}
+	desc, err := chromedp.Run(b.ctx(), chromedp.Evaluate[string](`document.getElementById("queue-depth-d").textContent`))
+	if err != nil || !strings.Contains(desc, "1 customer had some") || !strings.Contains(desc, "The highest stack is 3") {
+		t.Errorf("queue depth chart's text alternative: %q %v", desc, err)
 	}
 	if cur, err := chromedp.Run(b.ctx(), chromedp.AttributeValue(`//nav//a[text()="Overview"]`, "aria-current")); err != nil || cur.Value != "page" {
 		t.Errorf("aria-current of the overview link: %q %v", cur.Value, err)
