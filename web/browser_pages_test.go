@@ -156,7 +156,8 @@ func TestBrowserEndpointPage(t *testing.T) {
 	if got := b.txt("#flash"); !strings.Contains(got, "paused") {
 		t.Errorf("flash after pause: %q", got)
 	}
-	if got := b.txt("#endpoint-state"); !strings.Contains(got, "Paused by an administrator") {
+	b.run("paused", screenshot(t, "endpoint-paused"))
+	if got := b.txt("#disabled-by"); !strings.HasPrefix(got, "Paused by admin-6269 on 20") || !strings.HasSuffix(got, "UTC.") {
 		t.Errorf("state after pause: %q", got)
 	}
 	b.run("send while paused",
@@ -184,6 +185,23 @@ func TestBrowserEndpointPage(t *testing.T) {
 		chromedp.Click(chromedp.ID("confirm-submit")),
 		chromedp.WaitVisible(`//span[@data-field="state" and text()="completed"]`),
 	)
+	if e, err := n.store.EndpointGet(ctx, sw.ID); err != nil || !e.Enabled || e.DisabledBy != "" {
+		t.Errorf("after resume: %+v %v, want enabled and disabled by nobody", e, err)
+	}
+
+	// Herald's own disable says so, with the monitor's reason.
+	reason := "no successful delivery for 120h0m0s (failing since 2026-11-26T10:02:00Z); last error: connection refused"
+	if err := n.store.EndpointDisable(ctx, other.ID, reason, time.Date(2026, 12, 1, 10, 2, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	b.run("disabled by the monitor",
+		chromedp.Navigate(n.url+"/ui/customers/6269/endpoints/"+other.ID),
+		chromedp.WaitVisible(chromedp.ID("resume")),
+		screenshot(t, "endpoint-disabled-by-monitor"),
+	)
+	if got := b.txt("#disabled-by"); got != "Disabled by the health monitor on 2026-12-01 10:02:00 UTC: "+reason+"." {
+		t.Errorf("state of an endpoint the monitor disabled: %q", got)
+	}
 
 	// Delete asks first.
 	b.run("delete",
