@@ -346,3 +346,56 @@ func TestBrowserOperatorPages(t *testing.T) {
 		chromedp.WaitVisible(`//p[@id="flash" and text()="You are signed out."]`),
 	)
 }
+
+// TestBrowserJobDescription writes a job's description in the job page's
+// form (an error first, shown at its field), and reads it as a candidate
+// on the portal: an excerpt on the list, paragraphs on the job's page.
+func TestBrowserJobDescription(t *testing.T) {
+	n := newTestNode(t)
+	f := n.seedPortal(t, "http://127.0.0.1:1", false)
+	b := newBrowserSession(t, n, true)
+	page := n.url + "/ui/customers/6269/jobs/" + f.job.ID
+	b.run("job page",
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.ID("jobdescription")),
+		chromedp.SetValue(chromedp.ID("jobdescription"), strings.Repeat("x", herald.MaxJobDescriptionBytes+1)),
+		chromedp.Click(chromedp.ID("job-save")),
+		chromedp.WaitVisible(chromedp.ID("jobdescription-err")),
+		screenshot(t, "job-form-error"),
+	)
+	if inv, err := chromedp.Run(b.ctx(), chromedp.AttributeValue(chromedp.ID("jobdescription"), "aria-invalid")); err != nil || inv.Value != "true" {
+		t.Errorf("description field's aria-invalid: %q %v", inv.Value, err)
+	}
+	b.run("save",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("jobdescription").value = ""`),
+		chromedp.SendKeys(chromedp.ID("jobdescription"), "Lead a team of five.\n\nNights: <b>22:00</b> & weekends.\nForklift licence a plus."),
+		chromedp.Click(chromedp.ID("job-save")),
+		chromedp.WaitVisible(chromedp.ID("edit-h")),
+		screenshot(t, "job-saved"),
+	)
+	if j, err := n.store.JobGet(b.ctx(), "6269", f.job.ID); err != nil ||
+		j.JobDescription != "Lead a team of five.\n\nNights: <b>22:00</b> & weekends.\nForklift licence a plus." {
+		t.Fatalf("stored description: %q %v", j.JobDescription, err)
+	}
+	b.run("portal list",
+		chromedp.Navigate(n.url+"/portal/6269/jobs"),
+		chromedp.WaitVisible(chromedp.CSS("p.job-excerpt")),
+		screenshot(t, "portal-jobs-description"),
+	)
+	if got := b.txt("p.job-excerpt"); got != "Lead a team of five. Nights: <b>22:00</b> & weekends. Forklift licence a plus." {
+		t.Errorf("excerpt: %q", got)
+	}
+	b.run("portal job",
+		chromedp.Navigate(f.job.PortalURL),
+		chromedp.WaitVisible(chromedp.ID("desc-h")),
+		screenshot(t, "portal-job-description"),
+	)
+	n2, err := chromedp.Run(b.ctx(), chromedp.Evaluate[int](`document.querySelectorAll(".job-description p").length`))
+	if err != nil || n2 != 2 {
+		t.Errorf("%d paragraphs (%v), want 2", n2, err)
+	}
+	bold, err := chromedp.Run(b.ctx(), chromedp.Evaluate[int](`document.querySelectorAll(".job-description b").length`))
+	if err != nil || bold != 0 {
+		t.Errorf("the description became markup: %d <b> elements (%v)", bold, err)
+	}
+}

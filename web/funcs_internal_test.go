@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,5 +19,42 @@ func TestSpan(t *testing.T) {
 		if got := span(c.d); got != c.want {
 			t.Errorf("span(%v) = %q, want %q", c.d, got, c.want)
 		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, in string
+		n        int
+		want     string
+	}{
+		{"short", "Lead a team.", 20, "Lead a team."},
+		{"lines become one", "Lead a team.\n\nNights  only.", 40, "Lead a team. Nights only."},
+		{"cut at a space", "Lead a team of five in the warehouse", 20, "Lead a team of five…"},
+		{"trailing punctuation goes", "Lead a team, of five in the warehouse", 14, "Lead a team…"},
+		{"no space to cut at", "Überlanges-Wort-ohne-Leerzeichen", 10, "Überlanges…"},
+		{"empty", "", 10, ""},
+	} {
+		if got := excerpt(c.in, c.n); got != c.want {
+			t.Errorf("%s: excerpt(%q, %d) = %q, want %q", c.name, c.in, c.n, got, c.want)
+		}
+	}
+}
+
+func TestParagraphs(t *testing.T) {
+	t.Parallel()
+	got := paragraphs("\n  \nFirst line\r\nsecond line  \n\n\n\tIndented <b>x</b>\r\rLast\n")
+	want := [][]string{{"First line", "second line"}, {"\tIndented <b>x</b>"}, {"Last"}}
+	if len(got) != len(want) {
+		t.Fatalf("paragraphs = %q, want %q", got, want)
+	}
+	for i := range want {
+		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+			t.Fatalf("paragraph %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if len(paragraphs(" \n\n ")) != 0 {
+		t.Fatal("blank text has paragraphs")
 	}
 }
