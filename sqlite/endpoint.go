@@ -188,11 +188,14 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// listEndpointsSQL lists one customer's endpoints in creation order.
+// rowid breaks ties within a millisecond: it grows with each insert, so it
+// is creation order, where the random part of the id is not.
+const listEndpointsSQL = `SELECT ` + endpointColumns + ` FROM endpoints
+	WHERE customer_id = ? ORDER BY created_at, rowid`
+
 func listEndpoints(ctx context.Context, q querier, customerID string, keys *secretbox.Keyring) ([]*herald.Endpoint, error) {
-	// rowid breaks ties within a millisecond: it grows with each insert,
-	// so it is creation order, where the random part of the id is not.
-	rows, err := q.QueryContext(ctx, `SELECT `+endpointColumns+` FROM endpoints
-		WHERE customer_id = ? ORDER BY created_at, rowid`, customerID)
+	rows, err := q.QueryContext(ctx, listEndpointsSQL, customerID)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		}
 		eps, ok := endpoints[ev.CustomerID]
 		if !ok {
-			eps, err = customerEndpoints(ctx, tx, ev.CustomerID)
+			eps, err = customerEndpoints(ctx, hotTx{s, tx}, ev.CustomerID)
 			if err != nil {
 				return nil, fmt.Errorf("publish events: %w", err)
 			}
@@ -127,16 +127,39 @@ func deliveryArgs(d *herald.Delivery) []any {
 // customerEndpoints returns the customer's endpoints, an empty non-nil slice
 // if it has none, and nil if there is no such customer. Their Auth is left
 // empty (skipAuth): publishing needs only what they want.
-func customerEndpoints(ctx context.Context, tx *sql.Tx, customerID string) ([]*herald.Endpoint, error) {
+func customerEndpoints(ctx context.Context, q rowQuerier, customerID string) ([]*herald.Endpoint, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, customerID).Scan(&one)
+	err := q.QueryRowContext(ctx, customerExistsSQL, customerID).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
 		return nil, err
 	}
-	return listEndpoints(ctx, tx, customerID, skipAuth)
+	return listEndpoints(ctx, q, customerID, skipAuth)
+}
+
+const customerExistsSQL = `SELECT 1 FROM customers WHERE id = ?`
+
+// rowQuerier is what customerEndpoints reads through: a *sql.Tx, or hotTx.
+type rowQuerier interface {
+	querier
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// hotTx runs queries in tx through the store's statement cache, for the
+// shared helpers that take a querier.
+type hotTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (h hotTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return h.s.txQuery(ctx, h.tx, query, args...)
+}
+
+func (h hotTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return h.s.txQueryRow(ctx, h.tx, query, args...)
 }
 
 // EventGet implements herald.Store.

@@ -21,6 +21,7 @@ var hotStatements = []string{
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL, claimBodiesSQL,
 	claimIDsSQL,
+	customerExistsSQL, listEndpointsSQL,
 }
 
 // stmtCache is the writer connection's prepared hot statements, by text.
