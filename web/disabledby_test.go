@@ -74,4 +74,7 @@ func TestEndpointPauseRecordsWho(t *testing.T) {
 	if _, body := admin.get(page); !strings.Contains(body, "Paused by admin-6269 on 20") {
 		t.Fatalf("page does not say the administrator paused it:\n%s", body)
 	}
+	if _, body := admin.get("/ui/customers/6269"); !strings.Contains(body, "paused by admin-6269") {
+		t.Fatalf("the Event Notifications table does not say who paused it:\n%s", body)
+	}
 }

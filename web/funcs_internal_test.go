@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,37 @@ func TestParagraphs(t *testing.T) {
 	}
 	if len(paragraphs(" \n\n ")) != 0 {
 		t.Fatal("blank text has paragraphs")
+	}
+}
+
+// TestChartCountAxisIsWhole checks that a bar chart of counts marks its
+// half-way line with a whole number that is the true half.
+func TestChartCountAxisIsWhole(t *testing.T) {
+	t.Parallel()
+	for _, peak := range []float64{0, 1, 3, 5, 7, 12, 40, 300} {
+		c := &chart{ID: "c", Title: "t", Labels: []string{"a"}, Series: []chartSeries{{Name: "n", Class: "ok", Values: []float64{peak}}}}
+		html := string(c.HTML())
+		var marks []string
+		for _, part := range strings.Split(html, `text-anchor="end">`)[1:] {
+			marks = append(marks, part[:strings.Index(part, "<")])
+		}
+		if len(marks) < 3 {
+			t.Fatalf("peak %v: axis marks %q", peak, marks)
+		}
+		// Zero, half, top; the last label under the plot is the bucket's.
+		zero, half, top := marks[0], marks[1], marks[2]
+		if zero != "0" {
+			t.Fatalf("peak %v: marks %q", peak, marks)
+		}
+		var h, tp int
+		if _, err := fmt.Sscan(half, &h); err != nil {
+			t.Fatalf("peak %v: half %q", peak, half)
+		}
+		if _, err := fmt.Sscan(top, &tp); err != nil {
+			t.Fatalf("peak %v: top %q", peak, top)
+		}
+		if 2*h != tp || float64(tp) < peak {
+			t.Errorf("peak %v: axis 0, %d, %d; want a whole half of a top at least the peak", peak, h, tp)
+		}
 	}
 }
