@@ -30,7 +30,8 @@ type operatorData struct {
 }
 
 // handleOperator serves GET /ui/operator: the operator's overview, with
-// attempts per minute across customers and the queue depth per customer.
+// attempts per minute across customers, the queue depth per customer now,
+// and the queue depth over the last 24 hours (QueueDepthStore's samples).
 func (s *Server) handleOperator(w http.ResponseWriter, r *http.Request) error {
 	if err := requireOperator(r); err != nil {
 		return err
