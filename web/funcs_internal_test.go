@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestSpan(t *testing.T) {
@@ -90,4 +91,39 @@ func TestChartCountAxisIsWhole(t *testing.T) {
 			t.Errorf("peak %v: axis 0, %d, %d; want a whole half of a top at least the peak", peak, h, tp)
 		}
 	}
+}
+
+// FuzzJobDescription feeds a job description, text from outside, to the
+// portal's excerpt and paragraphs: no panic, valid UTF-8 out of valid
+// UTF-8 in, an excerpt of at most excerptRunes+1 characters on one line,
+// and paragraphs of lines with no line break in them whose words are the
+// description's.
+func FuzzJobDescription(f *testing.F) {
+	for _, s := range []string{"", "Lead a team.\n\nNights.", "a\r\nb\rc\n\n\n d", strings.Repeat("word ", 100), "é\u2028x\t<b>", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ex := excerpt(s, excerptRunes)
+		if utf8.ValidString(s) && !utf8.ValidString(ex) {
+			t.Fatalf("excerpt of valid text is not valid UTF-8: %q", ex)
+		}
+		if utf8.RuneCountInString(ex) > excerptRunes+1 || strings.ContainsAny(ex, "\n\r") {
+			t.Fatalf("excerpt %q: too long or not one line", ex)
+		}
+		var words []string
+		for _, p := range paragraphs(s) {
+			if len(p) == 0 {
+				t.Fatal("an empty paragraph")
+			}
+			for _, l := range p {
+				if strings.TrimSpace(l) == "" || strings.ContainsAny(l, "\n\r") {
+					t.Fatalf("line %q: blank or with a line break", l)
+				}
+				words = append(words, strings.Fields(l)...)
+			}
+		}
+		if got, want := strings.Join(words, " "), strings.Join(strings.Fields(strings.NewReplacer("\r", "\n").Replace(s)), " "); got != want {
+			t.Fatalf("paragraphs lost words: %q, want %q", got, want)
+		}
+	})
 }
