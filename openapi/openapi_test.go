@@ -465,6 +465,9 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("PATCH", C+"/jobboardposts", []string{cid}, partnerBasic,
 		`{"jobid":"`+jid+`","jobdistributor":{"id":"d1"},"jobboards":[{"jobboard":{"value":"Indeed","externalid":"x1"},"status":"Live","startdate":"2026-01-01"}]}`, 200)
 	n.call("GET", C+"/jobs/{id}", []string{cid, jid}, partnerBasic, "", 200)
+	if got := n.call("GET", C+"/jobs/{id}?fields=jobdescription", []string{cid, jid}, partnerBasic, "", 200); str(got, "jobdescription") != "Weld steel at night." {
+		t.Errorf("job's description through ?fields=: %v", got)
+	}
 
 	// Actions that emit events, and the write-backs.
 	app := n.call("POST", C+"/applicantworkflows", []string{cid}, admin, `{"personid":"`+str(cand, "id")+`","jobid":"`+jid+`"}`, 201)
