@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -129,6 +130,43 @@ func exerciseQueueDepth(t *testing.T, setup setupFunc) {
 			if s.CustomerID == a.CustomerID {
 				t.Fatalf("a deleted customer's sample is left: %+v", s)
 			}
+		}
+	})
+
+	t.Run("NodesSamplingOneMinuteWriteItOnce", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		qd, ok := store.(herald.QueueDepthStore)
+		if !ok {
+			t.Skip("the store does not implement herald.QueueDepthStore")
+		}
+		for range 3 {
+			publishAt(ctx, t, store, testfactory.Endpoint(ctx, t, store, nil), base)
+		}
+		// Four nodes sample the same minute at once: each (minute,
+		// customer) is written by exactly one of them.
+		m := base.Truncate(time.Minute)
+		written := make(chan int, 4)
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				n, err := qd.QueueDepthSample(ctx, m.Add(time.Duration(i)*time.Second))
+				if err != nil {
+					t.Errorf("sample: %v", err)
+				}
+				written <- n
+			})
+		}
+		wg.Wait()
+		close(written)
+		total := 0
+		for n := range written {
+			total += n
+		}
+		got, err := qd.QueueDepthList(ctx, &herald.QueueDepthParams{Since: m, Until: m.Add(time.Minute), Bucket: time.Minute})
+		requireNoError(t, "list", err)
+		if total != 3 || len(got) != 3 {
+			t.Fatalf("four nodes wrote %d samples, %d listed; want 3 and 3", total, len(got))
 		}
 	})
 }
