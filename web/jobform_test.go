@@ -33,7 +33,7 @@ func TestJobForm(t *testing.T) {
 	code, _, body := b.post(page, url.Values{"jobtitle": {" "}, "joblocation": {"Austin"},
 		"jobdescription": {strings.Repeat("é", herald.MaxJobDescriptionBytes/2+1)}})
 	if code != http.StatusBadRequest || !strings.Contains(body, `id="jobtitle-err"`) || !strings.Contains(body, `id="jobdescription-err"`) ||
-		!strings.Contains(body, "at most 20000 bytes") || !strings.Contains(body, `value="Austin"`) {
+		!strings.Contains(body, "at most 20,000 bytes: it has 20,002.") || !strings.Contains(body, `value="Austin"`) {
 		t.Fatalf("invalid form: %d\n%s", code, body)
 	}
 	if got, _ := n.store.JobGet(ctx, "6269", draft.ID); got.JobLocation != "" {

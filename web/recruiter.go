@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -175,9 +176,8 @@ func (s *Server) actingUser(r *http.Request, customerID string) (string, error) 
 // jobMessages rewrites the root's validation messages of a job for the
 // form, by field.
 var jobMessages = map[string]string{
-	"jobtitle":       "Enter a title of at most 200 characters, without control characters.",
-	"joblocation":    "Enter a location of at most 200 characters, without control characters.",
-	"jobdescription": fmt.Sprintf("Shorten the description to at most %d bytes (about as many letters; accented letters and symbols count two or more).", herald.MaxJobDescriptionBytes),
+	"jobtitle":    "Enter a title of at most 200 characters, without control characters.",
+	"joblocation": "Enter a location of at most 200 characters, without control characters.",
 }
 
 // jobFieldErrors validates each field of the form on its own, so every
@@ -191,8 +191,11 @@ func jobFieldErrors(f *jobForm) map[string]string {
 			msg := herald.ErrorMessage(err)
 			if strings.HasSuffix(msg, "is required") {
 				errs[field] = "Enter a title."
-			} else if strings.Contains(msg, "control characters") && field == "jobdescription" {
+			} else if field == "jobdescription" && strings.Contains(msg, "control characters") {
 				errs[field] = "Remove the control characters from the description (line breaks and tabs are fine)."
+			} else if field == "jobdescription" {
+				errs[field] = fmt.Sprintf("Shorten the description to at most %s bytes: it has %s. A letter is a byte; accented letters and symbols take two to four.",
+					thousands(herald.MaxJobDescriptionBytes), thousands(len(f.Description)))
 			} else {
 				errs[field] = jobMessages[field]
 			}
@@ -272,4 +275,13 @@ func (s *Server) handleJobSave(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fmt.Errorf("edit job: %w", err)
 	}
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
