@@ -77,6 +77,17 @@ func TestJobForm(t *testing.T) {
 		t.Fatalf("portal job page:\n%s", body)
 	}
 
+	// Another customer's administrator cannot change it.
+	other := n.browser(t)
+	other.signIn("admin-2187", "correct-horse-battery")
+	other.get("/ui/customers/2187")
+	if code, _, _ := other.post(page, url.Values{"jobtitle": {"Hijacked"}, "jobdescription": {"x"}}); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Fatalf("another customer's administrator: %d, want 403 or 404", code)
+	}
+	if got, _ := n.store.JobGet(ctx, "6269", f.job.ID); got.JobTitle == "Hijacked" {
+		t.Fatal("another customer's administrator changed the job")
+	}
+
 	// A long description is cut on the list, whole on the page.
 	long := strings.Repeat("Lorem ipsum dolor sit amet. ", 40)
 	b.get(page)
