@@ -3,7 +3,8 @@
 // (helm/herald: helm lint, and the rendered manifests against the Kubernetes
 // API schemas with kubeconform), the systemd unit (systemd/herald.service:
 // systemd-analyze verify), the reproducible release build
-// (scripts/release.sh) and the container image (Containerfile: built, run,
+// (scripts/release.sh), that cmd/herald type-checks for the release's other
+// operating systems (platforms_test.go) and the container image (Containerfile: built, run,
 // and sent an event through, where podman or docker can run containers).
 //
 // The Helm and kubeconform binaries come from the tools module (tools/go.mod,

@@ -46,6 +46,14 @@ type Config struct {
 	// nothing wakes the dispatcher (retries coming due, other nodes'
 	// publishes). Default: 500ms.
 	PollInterval time.Duration
+	// ClaimCooldown is the least time between the end of a claim that
+	// found less than a full batch and the next claim, however often
+	// publishes wake the dispatcher (River's FetchCooldown). Under load
+	// every publish batch wakes it; claiming on each wake made many small
+	// claims, each a write transaction on the store's single writer
+	// (SQLite) or a query round trip (PostgreSQL). A full claim is followed
+	// at once by the next. Default: 5ms; negative: claim on every wake.
+	ClaimCooldown time.Duration
 	// EndpointCacheTTL is how long an endpoint's configuration is reused
 	// before it is read again, so edits take effect within it. Default: 2s.
 	EndpointCacheTTL time.Duration
@@ -117,6 +125,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 500 * time.Millisecond
+	}
+	switch {
+	case c.ClaimCooldown == 0:
+		c.ClaimCooldown = 5 * time.Millisecond
+	case c.ClaimCooldown < 0:
+		c.ClaimCooldown = 0
 	}
 	if c.EndpointCacheTTL <= 0 {
 		c.EndpointCacheTTL = 2 * time.Second
@@ -257,14 +271,31 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	backoff := time.Duration(0)
+	var shortAt time.Time // when the last claim that was not full ended
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.wake:
+			// Let the wakes of the next few milliseconds' publishes
+			// gather into this claim (see Config.ClaimCooldown).
+			if wait := d.cfg.ClaimCooldown - time.Since(shortAt); wait > 0 && !shortAt.IsZero() {
+				cool := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					cool.Stop()
+					return
+				case <-cool.C:
+				}
+			}
 		case <-timer.C:
 		}
 		full, err := d.claimOnce(ctx)
+		if !full {
+			shortAt = time.Now()
+		} else {
+			shortAt = time.Time{}
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
 var _ herald.HealthStore = (*Store)(nil)
@@ -129,9 +130,6 @@ func (s *Store) EndpointFailingList(ctx context.Context, before time.Time) ([]*h
 	return out, nil
 }
 
-// defaultDeadScanLimit is HealthScanParams.Limit's default.
-const defaultDeadScanLimit = 1000
-
 // lockClassHealthScan serializes HealthScans of one schema (second key:
 // hashtext of the schema). Without it two nodes' scans would read the same
 // changes and the same dead-delivery mark at once; the dedupe keys would
@@ -140,187 +138,127 @@ const defaultDeadScanLimit = 1000
 // with a stale value.
 const lockClassHealthScan int32 = 0x48524c10
 
-// HealthScan implements herald.HealthStore in one transaction.
-func (s *Store) HealthScan(ctx context.Context, p *herald.HealthScanParams) (*herald.HealthScanResult, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = defaultDeadScanLimit
-	}
-	now := dbTime(p.Now)
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockClassHealthScan); err != nil {
-		return nil, fmt.Errorf("health scan: lock: %w", err)
-	}
-	sc := &pgHealthScan{ctx: ctx, tx: tx, now: now, res: &herald.HealthScanResult{}}
+// healthRules is embedded in Store under an unexported name: HealthScan is
+// storerules', over healthTx.
+type healthRules = storerules.Health
 
-	type change struct {
-		id, customer, reason string
-		at                   time.Time
-		on                   bool
+func (s *Store) newHealthRules() healthRules {
+	return healthRules{
+		InHealthTx: func(ctx context.Context, fn func(storerules.HealthTx) error) error {
+			tx, err := s.pool.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockClassHealthScan); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+			if err := fn(healthTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		},
+		Round: dbTime,
 	}
-	rows, err := tx.Query(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
+}
+
+// healthTx is storerules.HealthTx over a transaction.
+type healthTx struct{ tx pgx.Tx }
+
+func (t healthTx) EndpointStateChanges(ctx context.Context) ([]storerules.EndpointStateChange, error) {
+	rows, err := t.tx.Query(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
 		FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
 		WHERE (NOT e.enabled AND e.disabled_reason <> '' AND NOT coalesce(h.disabled_open, false))
 		   OR (e.enabled AND h.disabled_open)
 		ORDER BY e.id`)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
-	changes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (change, error) {
-		var c change
-		err := r.Scan(&c.id, &c.customer, &c.reason, &c.at, &c.on)
-		c.at = c.at.UTC()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.EndpointStateChange, error) {
+		var c storerules.EndpointStateChange
+		err := r.Scan(&c.ID, &c.CustomerID, &c.Reason, &c.At, &c.Enabled)
+		c.At = c.At.UTC()
 		return c, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	for _, c := range changes {
-		if !c.on {
-			if _, err := tx.Exec(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
-				VALUES ($1, $2, $3, true)
-				ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = $3, disabled_open = true`,
-				c.id, c.customer, c.at); err != nil {
-				return nil, fmt.Errorf("health scan: %w", err)
-			}
-			if err := sc.record(herald.OperatorEventEndpointDisabled, c.customer, c.id, "", c.at, c.reason,
-				"endpoint.disabled:"+c.id+":"+millis(c.at)); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		// A new start, or the monitor would disable it again at once.
-		if _, err := tx.Exec(ctx, `UPDATE endpoint_health
-			SET disabled_open = false, failing_since = NULL, recovered_from = NULL, recovered_at = NULL
-			WHERE endpoint_id = $1`, c.id); err != nil {
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		if err := sc.record(herald.OperatorEventEndpointRecovered, c.customer, c.id, "", c.at,
-			"the endpoint was enabled again", "endpoint.recovered:"+c.id+":"+millis(c.at)); err != nil {
-			return nil, err
-		}
-	}
+}
 
-	// Failing streaks a healthy attempt ended; cleared as they are read.
-	rows, err = tx.Query(ctx, `UPDATE endpoint_health h SET recovered_from = NULL, recovered_at = NULL
+func (t healthTx) MarkDisabledAnnounced(ctx context.Context, endpointID, customerID string, at time.Time) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
+		VALUES ($1, $2, $3, true)
+		ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = $3, disabled_open = true`,
+		endpointID, customerID, at)
+	return err
+}
+
+func (t healthTx) MarkEnabledAgain(ctx context.Context, endpointID string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE endpoint_health
+		SET disabled_open = false, failing_since = NULL, recovered_from = NULL, recovered_at = NULL
+		WHERE endpoint_id = $1`, endpointID)
+	return err
+}
+
+// TakeRecoveries clears them as it reads them, in one statement.
+func (t healthTx) TakeRecoveries(ctx context.Context) ([]storerules.Recovery, error) {
+	rows, err := t.tx.Query(ctx, `UPDATE endpoint_health h SET recovered_from = NULL, recovered_at = NULL
 		FROM (SELECT endpoint_id, recovered_from, recovered_at FROM endpoint_health
 			WHERE recovered_at IS NOT NULL FOR UPDATE) old
 		WHERE h.endpoint_id = old.endpoint_id
 		RETURNING h.endpoint_id, h.customer_id, old.recovered_from, old.recovered_at`)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
-	type recovery struct {
-		id, customer string
-		from, at     time.Time
-	}
-	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (recovery, error) {
-		var v recovery
-		err := r.Scan(&v.id, &v.customer, &v.from, &v.at)
-		v.from, v.at = v.from.UTC(), v.at.UTC()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.Recovery, error) {
+		var v storerules.Recovery
+		err := r.Scan(&v.ID, &v.CustomerID, &v.From, &v.At)
+		v.From, v.At = v.From.UTC(), v.At.UTC()
 		return v, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	slices.SortFunc(recs, func(a, b recovery) int { return strings.Compare(a.id, b.id) })
-	for _, r := range recs {
-		streak := r.at.Sub(r.from)
-		if streak < p.RecoveredAfter {
-			continue
-		}
-		if err := sc.record(herald.OperatorEventEndpointRecovered, r.customer, r.id, "", r.at,
-			"a delivery succeeded after failing for "+streak.String(), "endpoint.recovered:"+r.id+":"+millis(r.at)); err != nil {
-			return nil, err
-		}
-	}
+}
 
-	// Deliveries that died, after the mark and up to DeadSettle ago.
-	var markAt time.Time
-	var markID string
-	err = tx.QueryRow(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&markAt, &markID)
+func (t healthTx) DeadMark(ctx context.Context) (time.Time, string, bool, error) {
+	var at time.Time
+	var id string
+	err := t.tx.QueryRow(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&at, &id)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		markAt, markID = dbTime(p.Now.Add(-p.DeadSettle)), ""
+		return time.Time{}, "", false, nil
 	case err != nil:
-		return nil, fmt.Errorf("health scan: %w", err)
+		return time.Time{}, "", false, err
 	}
-	settled := dbTime(p.Now.Add(-p.DeadSettle))
-	rows, err = tx.Query(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
+	return at.UTC(), id, true, nil
+}
+
+func (t healthTx) SetDeadMark(ctx context.Context, at time.Time, id string) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', $1, $2)
+		ON CONFLICT (name) DO UPDATE SET at = $1, id = $2`, at, id)
+	return err
+}
+
+func (t healthTx) DeadDeliveries(ctx context.Context, at time.Time, id string, until time.Time, limit int) ([]storerules.DeadDelivery, error) {
+	rows, err := t.tx.Query(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
 		FROM deliveries WHERE state = 'dead' AND (updated_at, id) > ($1, $2) AND updated_at <= $3
-		ORDER BY updated_at, id LIMIT $4`, markAt, markID, settled, limit+1)
+		ORDER BY updated_at, id LIMIT $4`, at, id, until, limit)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
-	type dead struct {
-		id, customer, endpoint, lastError string
-		at                                time.Time
-	}
-	deads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dead, error) {
-		var d dead
-		err := r.Scan(&d.id, &d.customer, &d.endpoint, &d.at, &d.lastError)
-		d.at = d.at.UTC()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.DeadDelivery, error) {
+		var d storerules.DeadDelivery
+		err := r.Scan(&d.ID, &d.CustomerID, &d.EndpointID, &d.At, &d.LastError)
+		d.At = d.At.UTC()
 		return d, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	if len(deads) > limit {
-		deads, sc.res.More = deads[:limit], true
-	}
-	for _, d := range deads {
-		if err := sc.record(herald.OperatorEventDeliveryDead, d.customer, d.endpoint, d.id, d.at, d.lastError,
-			"delivery.dead:"+d.id+":"+millis(d.at)); err != nil {
-			return nil, err
-		}
-		markAt, markID = d.at, d.id
-	}
-	if !sc.res.More && settled.After(markAt) {
-		markAt, markID = settled, ""
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', $1, $2)
-		ON CONFLICT (name) DO UPDATE SET at = $1, id = $2`, markAt, markID); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	return sc.res, nil
 }
 
-// millis formats t for a dedupe key, as the sqlite store does.
-func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
-
-type pgHealthScan struct {
-	ctx context.Context
-	tx  pgx.Tx
-	now time.Time
-	res *herald.HealthScanResult
-}
-
-// record inserts an operator event unless one with its dedupe key exists,
-// due at once for the notifier.
-func (sc *pgHealthScan) record(t herald.OperatorEventType, customer, endpoint, delivery string, at time.Time, detail, key string) error {
-	ev := &herald.OperatorEvent{
-		ID: herald.NewID(herald.IDPrefixOperatorEvent, sc.now), Type: t, CustomerID: customer,
-		EndpointID: endpoint, DeliveryID: delivery, At: dbTime(at), Detail: detail, CreatedAt: sc.now,
-	}
-	tag, err := sc.tx.Exec(sc.ctx, `INSERT INTO operator_events
+func (t healthTx) OperatorEventInsert(ctx context.Context, ev *herald.OperatorEvent, dedupeKey string) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO operator_events
 		(id, type, customer_id, endpoint_id, delivery_id, at, detail, dedupe_key, created_at, send_next_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 		ON CONFLICT (dedupe_key) DO NOTHING`,
-		ev.ID, string(t), customer, endpoint, delivery, ev.At, detail, key, sc.now)
+		ev.ID, string(ev.Type), ev.CustomerID, ev.EndpointID, ev.DeliveryID, ev.At, ev.Detail, dedupeKey, ev.CreatedAt)
 	if err != nil {
-		return fmt.Errorf("health scan: record %s: %w", t, err)
+		return false, err
 	}
-	if tag.RowsAffected() == 1 {
-		sc.res.Events = append(sc.res.Events, ev)
-	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // operatorEventColumns are the columns scanOperatorEvent reads, in order.

@@ -119,6 +119,12 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
+	// platformRules gives the Store the platform actions written once in
+	// storerules (see platform_action.go).
+	platformRules
+	// healthRules gives it HealthScan, written once in storerules (see
+	// health.go).
+	healthRules
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -154,6 +160,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
+	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

@@ -6,11 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
 var _ herald.HealthStore = (*Store)(nil)
@@ -151,207 +151,152 @@ func (s *Store) EndpointFailingList(ctx context.Context, before time.Time) ([]*h
 	return out, nil
 }
 
-// defaultDeadScanLimit is HealthScanParams.Limit's default.
-const defaultDeadScanLimit = 1000
+// healthRules is embedded in Store under an unexported name: HealthScan is
+// storerules', over healthTx.
+type healthRules = storerules.Health
 
-// HealthScan implements herald.HealthStore in one write transaction.
-func (s *Store) HealthScan(ctx context.Context, p *herald.HealthScanParams) (*herald.HealthScanResult, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = defaultDeadScanLimit
+func (s *Store) newHealthRules() healthRules {
+	return healthRules{
+		InHealthTx: func(ctx context.Context, fn func(storerules.HealthTx) error) error {
+			// One writer: no other scan can run beside this one.
+			tx, err := s.write.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tx.Rollback() }()
+			if err := fn(healthTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit()
+		},
+		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
 	}
-	now := toMillis(p.Now)
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	sc := &healthScan{ctx: ctx, tx: tx, now: now, res: &herald.HealthScanResult{}}
+}
 
-	// Endpoints disabled with a reason that no event reports yet. An
-	// endpoint an operator disabled (no reason) is the operator's news.
-	type change struct {
-		id, customer, reason string
-		at                   int64
-	}
-	var disabled, enabled []change
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
+// healthTx is storerules.HealthTx over a write transaction.
+type healthTx struct{ tx *sql.Tx }
+
+func (t healthTx) EndpointStateChanges(ctx context.Context) ([]storerules.EndpointStateChange, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT e.id, e.customer_id, e.disabled_reason, e.updated_at, e.enabled
 		FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
 		WHERE (NOT e.enabled AND e.disabled_reason <> '' AND coalesce(h.disabled_open, 0) = 0)
-		   OR (e.enabled AND h.disabled_open = 1)`)
+		   OR (e.enabled AND h.disabled_open = 1)
+		ORDER BY e.id`)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
+	defer rows.Close()
+	var out []storerules.EndpointStateChange
 	for rows.Next() {
-		var c change
-		var on bool
-		if err := rows.Scan(&c.id, &c.customer, &c.reason, &c.at, &on); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		if on {
-			enabled = append(enabled, c)
-		} else {
-			disabled = append(disabled, c)
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	for _, c := range disabled {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
-			VALUES (?1, ?2, ?3, 1)
-			ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = ?3, disabled_open = 1`,
-			c.id, c.customer, c.at); err != nil {
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		if err := sc.record(herald.OperatorEventEndpointDisabled, c.customer, c.id, "", c.at, c.reason,
-			"endpoint.disabled:"+c.id+":"+strconv.FormatInt(c.at, 10)); err != nil {
+		var c storerules.EndpointStateChange
+		var at int64
+		if err := rows.Scan(&c.ID, &c.CustomerID, &c.Reason, &at, &c.Enabled); err != nil {
 			return nil, err
 		}
+		c.At = fromMillis(at)
+		out = append(out, c)
 	}
-	for _, c := range enabled {
-		// A new start: the old streak (and any recovery of it) is over,
-		// or the monitor would disable the endpoint again at once.
-		if _, err := tx.ExecContext(ctx, `UPDATE endpoint_health
-			SET disabled_open = 0, failing_since = 0, recovered_from = 0, recovered_at = 0
-			WHERE endpoint_id = ?`, c.id); err != nil {
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		if err := sc.record(herald.OperatorEventEndpointRecovered, c.customer, c.id, "", c.at,
-			"the endpoint was enabled again", "endpoint.recovered:"+c.id+":"+strconv.FormatInt(c.at, 10)); err != nil {
-			return nil, err
-		}
-	}
+	return out, rows.Err()
+}
 
-	// Failing streaks a healthy attempt ended.
-	type recovery struct {
-		id, customer string
-		from, at     int64
-	}
-	var recs []recovery
-	rows, err = tx.QueryContext(ctx, `SELECT endpoint_id, customer_id, recovered_from, recovered_at
+func (t healthTx) MarkDisabledAnnounced(ctx context.Context, endpointID, customerID string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO endpoint_health (endpoint_id, customer_id, disabled_at, disabled_open)
+		VALUES (?1, ?2, ?3, 1)
+		ON CONFLICT (endpoint_id) DO UPDATE SET disabled_at = ?3, disabled_open = 1`,
+		endpointID, customerID, toMillis(at))
+	return err
+}
+
+func (t healthTx) MarkEnabledAgain(ctx context.Context, endpointID string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE endpoint_health
+		SET disabled_open = 0, failing_since = 0, recovered_from = 0, recovered_at = 0
+		WHERE endpoint_id = ?`, endpointID)
+	return err
+}
+
+// TakeRecoveries reads, then compares and clears each: SQLite's RETURNING
+// gives the new values only.
+func (t healthTx) TakeRecoveries(ctx context.Context) ([]storerules.Recovery, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT endpoint_id, customer_id, recovered_from, recovered_at
 		FROM endpoint_health WHERE recovered_at <> 0`)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
+	var recs []storerules.Recovery
 	for rows.Next() {
-		var r recovery
-		if err := rows.Scan(&r.id, &r.customer, &r.from, &r.at); err != nil {
+		var r storerules.Recovery
+		var from, at int64
+		if err := rows.Scan(&r.ID, &r.CustomerID, &from, &at); err != nil {
 			_ = rows.Close()
-			return nil, fmt.Errorf("health scan: %w", err)
+			return nil, err
 		}
+		r.From, r.At = fromMillis(from), fromMillis(at)
 		recs = append(recs, r)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
 	for _, r := range recs {
-		// Compare-and-clear: a newer recovery recorded since the read
-		// stays for the next scan.
-		if _, err := tx.ExecContext(ctx, `UPDATE endpoint_health SET recovered_from = 0, recovered_at = 0
-			WHERE endpoint_id = ? AND recovered_at = ?`, r.id, r.at); err != nil {
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		streak := time.Duration(r.at-r.from) * time.Millisecond
-		if streak < p.RecoveredAfter {
-			continue
-		}
-		if err := sc.record(herald.OperatorEventEndpointRecovered, r.customer, r.id, "", r.at,
-			"a delivery succeeded after failing for "+streak.String(),
-			"endpoint.recovered:"+r.id+":"+strconv.FormatInt(r.at, 10)); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE endpoint_health SET recovered_from = 0, recovered_at = 0
+			WHERE endpoint_id = ? AND recovered_at = ?`, r.ID, toMillis(r.At)); err != nil {
 			return nil, err
 		}
 	}
+	return recs, nil
+}
 
-	// Deliveries that died, in (updated_at, id) order after the mark, up
-	// to DeadSettle before now.
-	var markAt int64
-	var markID string
-	err = tx.QueryRowContext(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&markAt, &markID)
+func (t healthTx) DeadMark(ctx context.Context) (time.Time, string, bool, error) {
+	var at int64
+	var id string
+	err := t.tx.QueryRowContext(ctx, `SELECT at, id FROM health_scan_marks WHERE name = 'dead'`).Scan(&at, &id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		// The first scan starts now: a store upgraded with years of
-		// dead deliveries should not page anyone about them.
-		markAt, markID = toMillis(p.Now.Add(-p.DeadSettle)), ""
+		return time.Time{}, "", false, nil
 	case err != nil:
-		return nil, fmt.Errorf("health scan: %w", err)
+		return time.Time{}, "", false, err
 	}
-	settled := toMillis(p.Now.Add(-p.DeadSettle))
-	rows, err = tx.QueryContext(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
+	return fromMillis(at), id, true, nil
+}
+
+func (t healthTx) SetDeadMark(ctx context.Context, at time.Time, id string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', ?1, ?2)
+		ON CONFLICT (name) DO UPDATE SET at = ?1, id = ?2`, toMillis(at), id)
+	return err
+}
+
+func (t healthTx) DeadDeliveries(ctx context.Context, at time.Time, id string, until time.Time, limit int) ([]storerules.DeadDelivery, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, customer_id, endpoint_id, updated_at, last_error
 		FROM deliveries WHERE state = 'dead' AND (updated_at, id) > (?, ?) AND updated_at <= ?
-		ORDER BY updated_at, id LIMIT ?`, markAt, markID, settled, limit+1)
+		ORDER BY updated_at, id LIMIT ?`, toMillis(at), id, toMillis(until), limit)
 	if err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
+		return nil, err
 	}
-	type dead struct {
-		id, customer, endpoint, lastError string
-		at                                int64
-	}
-	var deads []dead
+	defer rows.Close()
+	var out []storerules.DeadDelivery
 	for rows.Next() {
-		var d dead
-		if err := rows.Scan(&d.id, &d.customer, &d.endpoint, &d.at, &d.lastError); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("health scan: %w", err)
-		}
-		deads = append(deads, d)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	if len(deads) > limit {
-		deads, sc.res.More = deads[:limit], true
-	}
-	for _, d := range deads {
-		if err := sc.record(herald.OperatorEventDeliveryDead, d.customer, d.endpoint, d.id, d.at, d.lastError,
-			"delivery.dead:"+d.id+":"+strconv.FormatInt(d.at, 10)); err != nil {
+		var d storerules.DeadDelivery
+		var at int64
+		if err := rows.Scan(&d.ID, &d.CustomerID, &d.EndpointID, &at, &d.LastError); err != nil {
 			return nil, err
 		}
-		markAt, markID = d.at, d.id
+		d.At = fromMillis(at)
+		out = append(out, d)
 	}
-	if !sc.res.More && settled > markAt {
-		// Nothing died between the last one and the settle line, so the
-		// next scan may start at the line.
-		markAt, markID = settled, ""
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO health_scan_marks (name, at, id) VALUES ('dead', ?1, ?2)
-		ON CONFLICT (name) DO UPDATE SET at = ?1, id = ?2`, markAt, markID); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("health scan: %w", err)
-	}
-	return sc.res, nil
+	return out, rows.Err()
 }
 
-// healthScan is one HealthScan's transaction and what it has recorded.
-type healthScan struct {
-	ctx context.Context
-	tx  *sql.Tx
-	now int64
-	res *herald.HealthScanResult
-}
-
-// record inserts an operator event unless one with its dedupe key exists,
-// due at once for the notifier.
-func (sc *healthScan) record(t herald.OperatorEventType, customer, endpoint, delivery string, at int64, detail, key string) error {
-	ev := &herald.OperatorEvent{
-		ID: herald.NewID(herald.IDPrefixOperatorEvent, fromMillis(sc.now)), Type: t, CustomerID: customer,
-		EndpointID: endpoint, DeliveryID: delivery, At: fromMillis(at), Detail: detail, CreatedAt: fromMillis(sc.now),
-	}
-	res, err := sc.tx.ExecContext(sc.ctx, `INSERT INTO operator_events
+func (t healthTx) OperatorEventInsert(ctx context.Context, ev *herald.OperatorEvent, dedupeKey string) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO operator_events
 		(id, type, customer_id, endpoint_id, delivery_id, at, detail, dedupe_key, created_at, send_next_at)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
 		ON CONFLICT (dedupe_key) DO NOTHING`,
-		ev.ID, string(t), customer, endpoint, delivery, at, detail, key, sc.now)
+		ev.ID, string(ev.Type), ev.CustomerID, ev.EndpointID, ev.DeliveryID, toMillis(ev.At), ev.Detail, dedupeKey,
+		toMillis(ev.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("health scan: record %s: %w", t, err)
+		return false, err
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		sc.res.Events = append(sc.res.Events, ev)
-	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // operatorEventColumns are the columns scanOperatorEvent reads, in order.

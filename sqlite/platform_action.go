@@ -6,282 +6,99 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/wire"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
-// actionFunc makes an action's change inside tx and returns the record it
-// changed and the params of the event that announces it.
-type actionFunc func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error)
+// The platform actions (ApplicationComplete, WorkflowStatusChange, JobPost,
+// JobEdit, JobUnpost, OnboardTaskStart, RemoteLogin) are storerules'
+// (platformRules, embedded in Store): this file gives them SQLite's
+// statements, one per method.
 
-// action runs fn and publishes its event in one write transaction: the
-// change, the event and its deliveries commit together or not at all.
-func (s *Store) action(ctx context.Context, op, customerID, publicURL string, fn actionFunc) (*herald.ActionResult, error) {
-	now := fromMillis(s.now().UnixMilli())
-	var res *herald.ActionResult
-	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
-		r, params, err := fn(tx, now)
-		if err != nil {
-			return err
-		}
-		ev, err := herald.NewPlatformEvent(publicURL, customerID, params, now)
-		if err != nil {
-			return err
-		}
-		// The action's request's trace, so the event's attempts join it.
-		ev.TraceContext = herald.TraceContextFromContext(ctx)
-		if r.Deliveries, err = publishInTx(ctx, tx, ev); err != nil {
-			return err
-		}
-		r.Event, res = ev, r
-		return nil
-	})
-	return res, err
-}
+// platformRules is embedded in Store under an unexported name, so its
+// action methods are the Store's and its fields are not.
+type platformRules = storerules.Platform
 
-// getUser returns the person with that id if they are a platform user.
-func getUser(ctx context.Context, q dbtx, customerID, id string) (*herald.Person, error) {
-	u, err := getPerson(ctx, q, customerID, id)
-	if err != nil {
-		return nil, err
+func (s *Store) newPlatformRules() platformRules {
+	return platformRules{
+		InTx: func(ctx context.Context, op string, fn func(storerules.PlatformTx) error) error {
+			return s.inTx(ctx, op, func(tx *sql.Tx) error { return fn(platformTx{tx}) })
+		},
+		Now: func() time.Time { return fromMillis(s.now().UnixMilli()) },
 	}
-	if u.Type != herald.PersonTypeUser {
-		return nil, herald.Errorf(herald.EINVALID, "userid %q is not a platform user", id)
+}
+
+// platformTx is storerules.PlatformTx over a write transaction.
+type platformTx struct{ tx *sql.Tx }
+
+func (t platformTx) PersonGet(ctx context.Context, customerID, id string) (*herald.Person, error) {
+	return getPerson(ctx, t.tx, customerID, id)
+}
+
+func (t platformTx) JobGet(ctx context.Context, customerID, id string) (*herald.Job, error) {
+	return getJob(ctx, t.tx, customerID, id)
+}
+
+func (t platformTx) PortalGet(ctx context.Context, customerID, id string) (*herald.CareerPortal, error) {
+	return getPortal(ctx, t.tx, customerID, id)
+}
+
+func (t platformTx) ApplicantWorkflowGet(ctx context.Context, customerID, id string, full bool) (*herald.ApplicantWorkflow, error) {
+	return getApplicantWorkflow(ctx, t.tx, customerID, id, full)
+}
+
+func (t platformTx) OnboardWorkflowGet(ctx context.Context, customerID, id string) (*herald.OnboardWorkflow, error) {
+	return getOnboardWorkflow(ctx, t.tx, customerID, id)
+}
+
+func (t platformTx) NextPlatformID(ctx context.Context, customerID string) (string, error) {
+	return nextPlatformID(ctx, t.tx, customerID)
+}
+
+func (t platformTx) ApplicantWorkflowInsert(ctx context.Context, customerID, id, personID, jobID, status string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO applicant_workflows (customer_id, id, person_id, job_id, status,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		customerID, id, personID, jobID, status, toMillis(now), toMillis(now))
+	if isUniqueViolation(err) {
+		return storerules.ErrDuplicate
 	}
-	return u, nil
+	return err
 }
 
-// ApplicationComplete implements herald.PlatformStore.
-func (s *Store) ApplicationComplete(ctx context.Context, p *herald.ApplicationCompleteParams) (*herald.ActionResult, error) {
-	return s.action(ctx, "complete application", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		if _, err := getPerson(ctx, tx, p.CustomerID, p.PersonID); err != nil {
-			return nil, nil, err
-		}
-		job, err := getJob(ctx, tx, p.CustomerID, p.JobID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if job.PostingState != herald.JobPostingStatePosted {
-			return nil, nil, herald.Errorf(herald.ECONFLICT, "job %q is not posted", job.ID)
-		}
-		id, err := nextPlatformID(ctx, tx, p.CustomerID)
-		if err != nil {
-			return nil, nil, err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO applicant_workflows (customer_id, id, person_id, job_id, status,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.CustomerID, id, p.PersonID, p.JobID, herald.ApplicantWorkflowStatusApplied, toMillis(now), toMillis(now))
-		if isUniqueViolation(err) {
-			return nil, nil, herald.Errorf(herald.ECONFLICT, "person %q has applied to job %q already", p.PersonID, p.JobID)
-		} else if err != nil {
-			return nil, nil, err
-		}
-		if err := insertStatusChange(ctx, tx, p.CustomerID, id, "", herald.ApplicantWorkflowStatusApplied, p.PersonID, now); err != nil {
-			return nil, nil, err
-		}
-		w, err := getApplicantWorkflow(ctx, tx, p.CustomerID, id, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{ApplicantWorkflow: w}, &wire.EventParams{
-			EventType: wire.EventTypeAssessment,
-			SystemID:  id,
-			UserID:    p.PersonID,
-			PersonID:  p.PersonID,
-			JobID:     p.JobID,
-			ReturnURL: herald.AssessmentReturnURL(job.PortalURL, p.CustomerID, id, p.LinkKey),
-		}, nil
-	})
+func (t platformTx) ApplicantWorkflowSetStatus(ctx context.Context, customerID, id, status string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE applicant_workflows SET status = ?, updated_at = ?
+		WHERE customer_id = ? AND id = ?`, status, toMillis(now), customerID, id)
+	return err
 }
 
-func insertStatusChange(ctx context.Context, tx *sql.Tx, customerID, workflowID, oldStatus, newStatus, userID string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO applicant_workflow_status_changes (customer_id, workflow_id,
+func (t platformTx) StatusChangeInsert(ctx context.Context, customerID, workflowID, oldStatus, newStatus, userID string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO applicant_workflow_status_changes (customer_id, workflow_id,
 		old_status, new_status, user_id, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		customerID, workflowID, oldStatus, newStatus, userID, toMillis(now))
 	return err
 }
 
-// WorkflowStatusChange implements herald.PlatformStore.
-func (s *Store) WorkflowStatusChange(ctx context.Context, p *herald.WorkflowStatusChangeParams) (*herald.ActionResult, error) {
-	if err := herald.ValidateWorkflowStatus("status", p.NewStatus); err != nil {
-		return nil, err
-	}
-	return s.action(ctx, "change workflow status", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		w, err := getApplicantWorkflow(ctx, tx, p.CustomerID, p.WorkflowID, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := getUser(ctx, tx, p.CustomerID, p.UserID); err != nil {
-			return nil, nil, err
-		}
-		if w.Status == p.NewStatus {
-			return nil, nil, herald.Errorf(herald.ECONFLICT, "applicant workflow %q has status %q already", w.ID, p.NewStatus)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE applicant_workflows SET status = ?, updated_at = ?
-			WHERE customer_id = ? AND id = ?`, p.NewStatus, toMillis(now), p.CustomerID, w.ID); err != nil {
-			return nil, nil, err
-		}
-		if err := insertStatusChange(ctx, tx, p.CustomerID, w.ID, w.Status, p.NewStatus, p.UserID, now); err != nil {
-			return nil, nil, err
-		}
-		updated, err := getApplicantWorkflow(ctx, tx, p.CustomerID, w.ID, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{ApplicantWorkflow: updated}, &wire.EventParams{
-			EventType: wire.EventTypeWorkFlowStatusChange,
-			SystemID:  w.ID,
-			UserID:    p.UserID,
-			PersonID:  w.PersonID,
-			JobID:     w.JobID,
-			OldStatus: w.Status,
-			NewStatus: p.NewStatus,
-		}, nil
-	})
-}
-
-// jobAction loads the job and the acting user of a job action and checks
-// the job's posting state.
-func jobAction(ctx context.Context, tx *sql.Tx, p *herald.JobActionParams, wantPosted bool) (*herald.Job, error) {
-	job, err := getJob(ctx, tx, p.CustomerID, p.JobID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := getUser(ctx, tx, p.CustomerID, p.UserID); err != nil {
-		return nil, err
-	}
-	posted := job.PostingState == herald.JobPostingStatePosted
-	switch {
-	case wantPosted && !posted:
-		return nil, herald.Errorf(herald.ECONFLICT, "job %q is not posted", job.ID)
-	case !wantPosted && posted:
-		return nil, herald.Errorf(herald.ECONFLICT, "job %q is posted already", job.ID)
-	}
-	return job, nil
-}
-
-func setJobPosting(ctx context.Context, tx *sql.Tx, job *herald.Job, state herald.JobPostingState, portalURL string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE jobs SET posting_state = ?, portal_url = ?, updated_at = ?
-		WHERE customer_id = ? AND id = ?`, string(state), portalURL, toMillis(now), job.CustomerID, job.ID)
-	job.PostingState, job.PortalURL, job.UpdatedAt = state, portalURL, now
+func (t platformTx) JobSetPosting(ctx context.Context, customerID, id string, state herald.JobPostingState, portalURL string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE jobs SET posting_state = ?, portal_url = ?, updated_at = ?
+		WHERE customer_id = ? AND id = ?`, string(state), portalURL, toMillis(now), customerID, id)
 	return err
 }
 
-// JobPost implements herald.PlatformStore.
-func (s *Store) JobPost(ctx context.Context, p *herald.JobActionParams) (*herald.ActionResult, error) {
-	if p.Changes != nil {
-		return nil, herald.Errorf(herald.EINVALID, "a job is edited by JobEdit, not while it is posted")
-	}
-	return s.action(ctx, "post job", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		job, err := jobAction(ctx, tx, p, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		portal, err := getPortal(ctx, tx, p.CustomerID, job.PortalID)
-		if err != nil {
-			return nil, nil, err
-		}
-		portalURL := herald.JobPortalURL(portal.URL, job.ID, job.JobTitle)
-		if err := setJobPosting(ctx, tx, job, herald.JobPostingStatePosted, portalURL, now); err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{Job: job}, &wire.EventParams{
-			EventType: wire.EventTypeJobPostToWeb, SystemID: job.ID, UserID: p.UserID, PortalURL: portalURL,
-		}, nil
-	})
+func (t platformTx) JobUpdate(ctx context.Context, job *herald.Job, now time.Time) error {
+	return updateJob(ctx, t.tx, job, now)
 }
 
-// JobEdit implements herald.PlatformStore.
-func (s *Store) JobEdit(ctx context.Context, p *herald.JobActionParams) (*herald.ActionResult, error) {
-	return s.action(ctx, "edit job", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		job, err := jobAction(ctx, tx, p, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		if p.Changes != nil {
-			p.Changes.Apply(job)
-			if err := job.Validate(); err != nil {
-				return nil, nil, err
-			}
-		}
-		if err := updateJob(ctx, tx, job, now); err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{Job: job}, &wire.EventParams{
-			EventType: wire.EventTypeViewJobWebPost, SystemID: job.ID, UserID: p.UserID,
-		}, nil
-	})
+func (t platformTx) OnboardTaskSetStarted(ctx context.Context, customerID, taskID string, status herald.OnboardTaskStatus, startedAt time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE onboard_tasks SET status = ?, started_at = ?
+		WHERE customer_id = ? AND id = ?`, string(status), toMillis(startedAt), customerID, taskID)
+	return err
 }
 
-// JobUnpost implements herald.PlatformStore.
-func (s *Store) JobUnpost(ctx context.Context, p *herald.JobActionParams) (*herald.ActionResult, error) {
-	if p.Changes != nil {
-		return nil, herald.Errorf(herald.EINVALID, "a job is edited by JobEdit, not while it is unposted")
-	}
-	return s.action(ctx, "unpost job", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		job, err := jobAction(ctx, tx, p, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := setJobPosting(ctx, tx, job, herald.JobPostingStateUnposted, "", now); err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{Job: job}, &wire.EventParams{
-			EventType: wire.EventTypeJobUnpostToWeb, SystemID: job.ID, UserID: p.UserID,
-		}, nil
-	})
+func (t platformTx) OnboardWorkflowTouch(ctx context.Context, customerID, id string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE onboard_workflows SET updated_at = ? WHERE customer_id = ? AND id = ?`,
+		toMillis(now), customerID, id)
+	return err
 }
 
-// OnboardTaskStart implements herald.PlatformStore.
-func (s *Store) OnboardTaskStart(ctx context.Context, p *herald.OnboardTaskStartParams) (*herald.ActionResult, error) {
-	return s.action(ctx, "start onboard task", p.CustomerID, p.PublicURL, func(tx *sql.Tx, now time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		w, err := getOnboardWorkflow(ctx, tx, p.CustomerID, p.WorkflowID)
-		if err != nil {
-			return nil, nil, err
-		}
-		task, ok := w.Task(p.TaskID)
-		if !ok {
-			return nil, nil, herald.Errorf(herald.ENOTFOUND, "task %q not found in onboard workflow %q", p.TaskID, w.ID)
-		}
-		if task.Status == herald.OnboardTaskStatusComplete {
-			return nil, nil, herald.Errorf(herald.ECONFLICT, "task %q is complete", task.ID)
-		}
-		portal, err := getPortal(ctx, tx, p.CustomerID, w.PortalID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if task.StartedAt.IsZero() {
-			task.StartedAt = now
-		}
-		task.Status = herald.OnboardTaskStatusInProgress
-		if _, err := tx.ExecContext(ctx, `UPDATE onboard_tasks SET status = ?, started_at = ?
-			WHERE customer_id = ? AND id = ?`, string(task.Status), toMillis(task.StartedAt), p.CustomerID, task.ID); err != nil {
-			return nil, nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE onboard_workflows SET updated_at = ? WHERE customer_id = ? AND id = ?`,
-			toMillis(now), p.CustomerID, w.ID); err != nil {
-			return nil, nil, err
-		}
-		w.UpdatedAt = now
-		returnURL, incompleteURL := herald.OnboardTaskURLs(portal.URL, w.ID, task.ID)
-		return &herald.ActionResult{OnboardWorkflow: w}, &wire.EventParams{
-			EventType:     wire.EventTypeOnboardPortalTask,
-			SystemID:      w.PersonID,
-			UserID:        w.PersonID,
-			ReturnURL:     returnURL,
-			IncompleteURL: incompleteURL,
-		}, nil
-	})
-}
-
-// RemoteLogin implements herald.PlatformStore.
-func (s *Store) RemoteLogin(ctx context.Context, p *herald.RemoteLoginParams) (*herald.ActionResult, error) {
-	return s.action(ctx, "remote login", p.CustomerID, p.PublicURL, func(tx *sql.Tx, _ time.Time) (*herald.ActionResult, *wire.EventParams, error) {
-		u, err := getUser(ctx, tx, p.CustomerID, p.UserID)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &herald.ActionResult{Person: u}, &wire.EventParams{
-			EventType: wire.EventTypeRemoteLogin, SystemID: u.ID, UserID: u.ID, ReturnURL: p.ReturnURL,
-		}, nil
-	})
+func (t platformTx) Publish(ctx context.Context, ev *herald.Event) ([]*herald.Delivery, error) {
+	return publishInTx(ctx, t.tx, ev)
 }

@@ -125,6 +125,12 @@ type Store struct {
 	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
+	// platformRules gives the Store the platform actions written once in
+	// storerules (see platform_action.go).
+	platformRules
+	// healthRules gives it HealthScan, written once in storerules (see
+	// health.go).
+	healthRules
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -198,6 +204,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
+	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)

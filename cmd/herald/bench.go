@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -473,15 +472,6 @@ func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, c *ben
 	elapsed := time.Since(start)
 	cpu := selfCPU() - cpu0
 	return baselineResult{n: total, elapsed: elapsed, perSec: float64(total) / elapsed.Seconds(), cpuPerPost: cpu / time.Duration(total)}
-}
-
-// selfCPU is this process's user+system CPU time so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // configure creates c.customers customers, numbered from first, each with

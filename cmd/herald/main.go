@@ -1,6 +1,6 @@
 // Command herald is Herald's one binary: the server (serve), its schema
-// tool (migrate), the benchmark (bench), and the partner tools (listen,
-// trigger, check). It alone reads flags, the environment and files, builds the
+// tool (migrate), SQLite backups (backup, restore), the benchmark (bench),
+// and the partner tools (listen, trigger, check). It alone reads flags, the environment and files, builds the
 // logger and picks the store; everything else receives what it needs.
 package main
 
@@ -65,6 +65,8 @@ func commandList() []command {
 	return []command{
 		{"serve", "run Herald: API, dispatcher and store", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"backup", "write a consistent copy of the SQLite database while Herald runs", runBackup},
+		{"restore", "replace the SQLite database with a checked backup (Herald stopped)", runRestore},
 		{"rotate-encryption-key", "seal endpoint secrets with a new HERALD_ENCRYPTION_KEY and exit", runRotateEncryptionKey},
 		{"bench", "measure end-to-end delivery throughput against plain HTTP", runBench},
 		{"listen", "run a local partner endpoint that prints the events it receives", runListen},
