@@ -157,6 +157,18 @@ func (a *Auth) Validate() error {
 	return nil
 }
 
+// Who disabled an endpoint (Endpoint.DisabledBy) when it was not a
+// customer administrator, who is named by their username.
+const (
+	// DisabledByOperator is an operator (the admin token, or the
+	// operator's web session).
+	DisabledByOperator = "operator"
+	// DisabledByHealthMonitor is Herald itself: the health monitor after
+	// a long failing streak, or the dispatcher after a 410 Gone reply
+	// (Store.EndpointDisable, with the reason in DisabledReason).
+	DisabledByHealthMonitor = "health monitor"
+)
+
 // Endpoint is a partner URL a customer configured for some event types.
 type Endpoint struct {
 	ID         string
@@ -173,6 +185,17 @@ type Endpoint struct {
 	// DisabledReason says why Herald disabled the endpoint by itself (a 410
 	// reply, say); empty when it is enabled or an operator disabled it.
 	DisabledReason string
+	// DisabledBy says who turned the endpoint off: a customer
+	// administrator's username, DisabledByOperator, or
+	// DisabledByHealthMonitor (Store.EndpointDisable). Empty when it is
+	// enabled, or when nobody knows (disabled before Herald kept it).
+	// Callers of EndpointCreate and EndpointUpdate set it when they turn
+	// an endpoint off; the store keeps the first one while it stays off,
+	// and clears it when the endpoint is turned on.
+	DisabledBy string
+	// DisabledAt is when the endpoint was turned off, set by the store;
+	// zero when it is enabled.
+	DisabledAt time.Time
 	// StatusTriggers limits WorkFlowStatusChangeEvent deliveries to events
 	// whose newStatus is in the list. Empty: every status change.
 	StatusTriggers []string

@@ -5,7 +5,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
+
+// MaxJobDescriptionBytes bounds Job.JobDescription: 20,000 bytes, a long
+// posting (a few pages of text) with room to spare.
+const MaxJobDescriptionBytes = 20000
 
 // JobPostingState is where a job is in its external posting life.
 type JobPostingState string
@@ -19,13 +24,18 @@ const (
 )
 
 // Job is a requisition of one customer. The REST API calls it "jobs/{id}"
-// with the fields jobtitle, joblocation, assessmenttype, bgcpackagetype,
-// postingstate, portalid and portalurl.
+// with the fields jobtitle, joblocation, jobdescription, assessmenttype,
+// bgcpackagetype, postingstate, portalid and portalurl.
 type Job struct {
-	ID             string // per customer, numeric-looking; set by JobCreate
-	CustomerID     string
-	JobTitle       string
-	JobLocation    string
+	ID          string // per customer, numeric-looking; set by JobCreate
+	CustomerID  string
+	JobTitle    string
+	JobLocation string
+	// JobDescription is what the job is, as plain text for candidates:
+	// paragraphs separated by blank lines, no markup (the portal escapes
+	// it). At most MaxJobDescriptionBytes. It travels in no event: partners
+	// read it, if at all, from GET jobs/{id}.
+	JobDescription string
 	AssessmentType string // which assessment a candidate takes (assessment vendors read it)
 	BGCPackageType string // which background check package (background-check vendors read it)
 	// PortalID is the career portal the job is posted on. Required.
@@ -50,8 +60,26 @@ func (j *Job) Validate() error {
 			return err
 		}
 	}
+	if err := checkDescription("jobdescription", j.JobDescription); err != nil {
+		return err
+	}
 	if j.PortalID == "" {
 		return Errorf(EINVALID, "portalid is required")
+	}
+	return nil
+}
+
+// checkDescription returns EINVALID unless v is UTF-8 text of at most
+// MaxJobDescriptionBytes, with no control characters but line breaks and
+// tabs.
+func checkDescription(field, v string) error {
+	switch {
+	case len(v) > MaxJobDescriptionBytes:
+		return Errorf(EINVALID, "%s cannot be longer than %d bytes (it has %d)", field, MaxJobDescriptionBytes, len(v))
+	case !utf8.ValidString(v):
+		return Errorf(EINVALID, "%s must be valid UTF-8", field)
+	case strings.ContainsFunc(v, func(r rune) bool { return (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || r == 0x7f }):
+		return Errorf(EINVALID, "%s cannot contain control characters other than line breaks and tabs", field)
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ type PlatformStore interface {
 	// MaxJobList.
 	JobList(ctx context.Context, customerID string) ([]*Job, error)
 	// JobUpdate replaces the job's descriptive fields (title, location,
-	// assessment and background-check types, portal) without an event,
+	// description, assessment and background-check types, portal) without an event,
 	// setting UpdatedAt; posting fields are kept. Returns EINVALID or
 	// ENOTFOUND. Editing a posted job externally is JobEdit.
 	JobUpdate(ctx context.Context, j *Job) error
@@ -207,6 +207,7 @@ type JobActionParams struct {
 type JobChanges struct {
 	JobTitle       *string
 	JobLocation    *string
+	JobDescription *string
 	AssessmentType *string
 	BGCPackageType *string
 }
@@ -219,7 +220,7 @@ func (c *JobChanges) Apply(j *Job) {
 	for _, f := range []struct {
 		dst *string
 		v   *string
-	}{{&j.JobTitle, c.JobTitle}, {&j.JobLocation, c.JobLocation}, {&j.AssessmentType, c.AssessmentType}, {&j.BGCPackageType, c.BGCPackageType}} {
+	}{{&j.JobTitle, c.JobTitle}, {&j.JobLocation, c.JobLocation}, {&j.JobDescription, c.JobDescription}, {&j.AssessmentType, c.AssessmentType}, {&j.BGCPackageType, c.BGCPackageType}} {
 		if f.v != nil {
 			*f.dst = *f.v
 		}

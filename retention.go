@@ -51,7 +51,9 @@ type RetentionStore interface {
 	// lock is held for long and work goes on meanwhile. Several nodes may
 	// purge at once: they skip each other's batches. It returns what it
 	// removed; when ctx ends it stops between batches and returns what it
-	// removed so far with ctx's error. Returns EINVALID if
+	// removed so far with ctx's error. It also deletes the queue depth
+	// samples older than QueueDepthRetention (see QueueDepthStore), in one
+	// statement: a sample is a small row. Returns EINVALID if
 	// DefaultRetention is not positive or BatchSize is negative.
 	Purge(ctx context.Context, p *PurgeParams) (*PurgeResult, error)
 }
@@ -75,6 +77,10 @@ type PurgeResult struct {
 	Attempts   int
 	// Batches is how many transactions removed something.
 	Batches int
+	// QueueDepthSamples is how many queue depth samples older than
+	// QueueDepthRetention were deleted (QueueDepthStore), whatever the
+	// customers' retention.
+	QueueDepthSamples int
 	// PartnerTokens is how many expired partner access tokens were
 	// deleted: set by retention.Purger, which also purges them, never by
 	// RetentionStore.Purge.

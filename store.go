@@ -40,11 +40,14 @@ type Store interface {
 	// EndpointList returns a customer's endpoints, oldest first.
 	EndpointList(ctx context.Context, customerID string) ([]*Endpoint, error)
 	// EndpointUpdate replaces every configurable field of the endpoint with
-	// that ID and CustomerID, setting UpdatedAt. Returns ENOTFOUND if there
+	// that ID and CustomerID, setting UpdatedAt. Turning it off records
+	// e.DisabledBy and the time (DisabledAt); while it stays off, both are
+	// kept as they were; turning it on clears them. Returns ENOTFOUND if there
 	// is none, EINVALID if it does not validate.
 	EndpointUpdate(ctx context.Context, e *Endpoint) error
-	// EndpointDisable turns an endpoint off with a reason (a 410 reply, say).
-	// Returns ENOTFOUND if there is none.
+	// EndpointDisable turns an endpoint off with a reason (a 410 reply, say):
+	// Herald's own decision, so DisabledBy becomes DisabledByHealthMonitor
+	// and DisabledAt now. Returns ENOTFOUND if there is none.
 	EndpointDisable(ctx context.Context, id, reason string, now time.Time) error
 	// EndpointDelete removes an endpoint of a customer. Its deliveries and
 	// their attempts stay for the record; pending ones fail when claimed.

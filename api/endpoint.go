@@ -59,6 +59,7 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 		Gzip:           req.Gzip == nil || *req.Gzip,
 		TraceContext:   req.TraceContext == nil || *req.TraceContext,
 		Enabled:        req.Enabled == nil || *req.Enabled,
+		DisabledBy:     herald.DisabledByOperator, // kept only if it is created off; the API is the operator's
 		StatusTriggers: req.StatusTriggers,
 		MaxConcurrency: req.MaxConcurrency,
 
@@ -142,6 +143,9 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 		// it disabled the endpoint by itself no longer applies.
 		e.Enabled = *req.Enabled
 		e.DisabledReason = ""
+		// The admin token is the operator's: the store records it as
+		// who turned the endpoint off (kept if it was off already).
+		e.DisabledBy = herald.DisabledByOperator
 	}
 	if req.StatusTriggers != nil {
 		e.StatusTriggers = *req.StatusTriggers
@@ -413,6 +417,7 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		TraceContext:   e.TraceContext,
 		Enabled:        e.Enabled,
 		DisabledReason: e.DisabledReason,
+		DisabledBy:     e.DisabledBy,
 		StatusTriggers: e.StatusTriggers,
 		MaxConcurrency: e.MaxConcurrency,
 
@@ -423,6 +428,10 @@ func endpointJSON(e *herald.Endpoint, now time.Time) *Endpoint {
 		Ordered:          e.Ordered,
 		CreatedAt:        e.CreatedAt.UTC(),
 		UpdatedAt:        e.UpdatedAt.UTC(),
+	}
+	if !e.DisabledAt.IsZero() {
+		at := e.DisabledAt.UTC()
+		out.DisabledAt = &at
 	}
 	if out.EventTypes == nil {
 		out.EventTypes = []wire.EventType{}

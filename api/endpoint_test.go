@@ -387,7 +387,8 @@ func TestEndpointEnableClearsDisabledReason(t *testing.T) {
 	if err != nil {
 		t.Fatalf("get: %v", err)
 	}
-	if got.Enabled || got.DisabledReason != "the partner answered 410 Gone" {
+	if got.Enabled || got.DisabledReason != "the partner answered 410 Gone" || got.DisabledBy != "health monitor" ||
+		got.DisabledAt == nil || !got.DisabledAt.Equal(b.clock.Now().Truncate(time.Millisecond)) {
 		t.Fatalf("after disable: %+v", got)
 	}
 	got, err = b.client.EndpointUpdate(ctx, "c1", e.ID, &api.EndpointUpdateRequest{Enabled: ptr(true)})
@@ -398,8 +399,62 @@ func TestEndpointEnableClearsDisabledReason(t *testing.T) {
 	if err != nil {
 		t.Fatalf("store get: %v", err)
 	}
-	if !got.Enabled || got.DisabledReason != "" || !se.Enabled || se.DisabledReason != "" {
+	if !got.Enabled || got.DisabledReason != "" || !se.Enabled || se.DisabledReason != "" || got.DisabledBy != "" || got.DisabledAt != nil {
 		t.Fatalf("after enable: api %+v, stored enabled %v reason %q", got, se.Enabled, se.DisabledReason)
+	}
+}
+
+// TestEndpointDisabledBy checks that the API says who turned an endpoint
+// off: the operator, whose token the API takes, until it is turned on.
+func TestEndpointDisabledBy(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := t.Context()
+	b.createCustomer(t, "c1")
+	e := b.createEndpoint(t, "c1", wire.EventTypeRemoteLogin)
+	if e.DisabledBy != "" || e.DisabledAt != nil {
+		t.Fatalf("enabled endpoint: disabledBy %q, disabledAt %v", e.DisabledBy, e.DisabledAt)
+	}
+	got, err := b.client.EndpointUpdate(ctx, "c1", e.ID, &api.EndpointUpdateRequest{Enabled: ptr(false)})
+	if err != nil {
+		t.Fatalf("pause: %v", err)
+	}
+	if got.DisabledBy != "operator" || got.DisabledAt == nil {
+		t.Fatalf("after pause: disabledBy %q, disabledAt %v; want operator and a time", got.DisabledBy, got.DisabledAt)
+	}
+	// A web administrator paused it: an edit through the API keeps that.
+	se, err := b.store.EndpointGet(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se.Enabled, se.DisabledBy = true, ""
+	if err := b.store.EndpointUpdate(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	se.Enabled, se.DisabledBy = false, "alice"
+	if err := b.store.EndpointUpdate(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	got, err = b.client.EndpointUpdate(ctx, "c1", e.ID, &api.EndpointUpdateRequest{URL: ptr("https://partner.example/moved")})
+	if err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	if got.DisabledBy != "alice" {
+		t.Fatalf("after an edit: disabledBy %q, want alice", got.DisabledBy)
+	}
+	got, err = b.client.EndpointGet(ctx, "c1", e.ID)
+	if err != nil || got.DisabledBy != "alice" || got.DisabledAt == nil {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	got, err = b.client.EndpointUpdate(ctx, "c1", e.ID, &api.EndpointUpdateRequest{Enabled: ptr(true)})
+	if err != nil || got.DisabledBy != "" || got.DisabledAt != nil {
+		t.Fatalf("after resume: %+v %v", got, err)
+	}
+	// Created off through the API: by the operator.
+	off, err := b.client.EndpointCreate(ctx, "c1", &api.EndpointCreateRequest{URL: "https://partner.example/off",
+		EventTypes: []wire.EventType{wire.EventTypeRemoteLogin}, Auth: &api.AuthRequest{Type: herald.AuthTypeNone}, Enabled: ptr(false)})
+	if err != nil || off.DisabledBy != "operator" || off.DisabledAt == nil {
+		t.Fatalf("created off: %+v %v", off, err)
 	}
 }
 

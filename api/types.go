@@ -196,8 +196,13 @@ type Endpoint struct {
 	Enabled      bool `json:"enabled"`
 	// DisabledReason says why Herald disabled the endpoint by itself (a
 	// 410 reply); absent otherwise.
-	DisabledReason string   `json:"disabledReason,omitempty"`
-	StatusTriggers []string `json:"statusTriggers"`
+	DisabledReason string `json:"disabledReason,omitempty"`
+	// DisabledBy says who turned the endpoint off: an administrator's
+	// username, "operator", or "health monitor"; DisabledAt when. Absent
+	// while it is enabled.
+	DisabledBy     string     `json:"disabledBy,omitempty"`
+	DisabledAt     *time.Time `json:"disabledAt,omitempty"`
+	StatusTriggers []string   `json:"statusTriggers"`
 	// MaxConcurrency is as configured; 0 means the default.
 	MaxConcurrency int `json:"maxConcurrency"`
 	// RateLimit is in requests per second; 0 means unlimited.

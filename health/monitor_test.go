@@ -161,6 +161,10 @@ func TestMonitorDisablesFailingEndpoint(t *testing.T) {
 		if !tc.enabled && got.DisabledReason != disabled[0].Detail {
 			t.Fatalf("disabled reason = %q, want the event's detail %q", got.DisabledReason, disabled[0].Detail)
 		}
+		// The endpoint page and the API say the monitor did it, and when.
+		if !tc.enabled && (got.DisabledBy != herald.DisabledByHealthMonitor || !got.DisabledAt.Equal(base.Add(5*day+time.Minute))) {
+			t.Fatalf("disabled by %q at %v, want the health monitor at %v", got.DisabledBy, got.DisabledAt, base.Add(5*day+time.Minute))
+		}
 	}
 
 	// Once only.

@@ -8,6 +8,10 @@
 // dispatcher (open circuits). deploy/ holds a dashboard and alerts built
 // on them; its tests check they name only metrics registered here.
 //
+// Its Sampler records the queue depth per customer once a minute in the
+// store (herald.QueueDepthStore), for the operator overview's chart: a
+// history for those who run no Prometheus.
+//
 // It imports the root package and Prometheus, never dispatch or a store:
 // its methods have the shapes of dispatch.Observer's funcs and cmd/herald
 // connects them. It uses a registry of its own, not Prometheus's global

@@ -370,6 +370,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		`{"auth":{"secret":"whsec_bmV3c2VjcmV0bmV3c2VjcmV0bmV3c2VjcmV0"},"rotationOverlap":"1h"}`, 200)
 	tmp := n.call("POST", V+"/customers/{customerId}/endpoints", []string{cid}, admin,
 		`{"url":"`+partner.URL+`/gone","eventTypes":["RemoteLoginEvent"],"auth":{"type":"none"},"enabled":false}`, 201)
+	if str(tmp, "disabledBy") != "operator" || str(tmp, "disabledAt") == "" {
+		t.Errorf("an endpoint created off: disabledBy %q, disabledAt %q; want operator and a time", str(tmp, "disabledBy"), str(tmp, "disabledAt"))
+	}
+	n.call("GET", V+"/customers/{customerId}/endpoints/{endpointId}", []string{cid, str(tmp, "id")}, admin, "", 200)
 	n.call("DELETE", V+"/customers/{customerId}/endpoints/{endpointId}", []string{cid, str(tmp, "id")}, admin, "", 204)
 	n.call("GET", V+"/customers/{customerId}/endpoints/{endpointId}", []string{cid, str(tmp, "id")}, admin, "", 404)
 
@@ -452,14 +456,18 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	n.call("GET", C+"/people/{id}", []string{cid, "nobody"}, partnerTok, "", 404)
 	n.call("GET", C+"/people/{id}", []string{cid, str(cand, "id")}, anonymous, "", 401)
 	job1 := n.call("POST", C+"/jobs", []string{cid}, admin,
-		`{"jobtitle":"Welder","joblocation":"Austin","assessmenttype":"skills","bgcpackagetype":"basic","portalid":"`+str(portal, "id")+`"}`, 201)
+		`{"jobtitle":"Welder","joblocation":"Austin","jobdescription":"Weld.\n\nNights.","assessmenttype":"skills","bgcpackagetype":"basic","portalid":"`+str(portal, "id")+`"}`, 201)
 	jid := str(job1, "id")
-	n.call("PATCH", C+"/jobs/{id}", []string{cid, jid}, admin, `{"jobtitle":"Senior Welder"}`, 200)
+	n.call("PATCH", C+"/jobs/{id}", []string{cid, jid}, admin, `{"jobtitle":"Senior Welder","jobdescription":"Weld steel."}`, 200)
+	n.call("PATCH", C+"/jobs/{id}", []string{cid, jid}, admin, `{"jobdescription":"`+strings.Repeat("x", herald.MaxJobDescriptionBytes+1)+`"}`, 400)
 	n.call("POST", C+"/jobs/{id}/post", []string{cid, jid}, admin, `{"userid":"`+str(rec, "id")+`"}`, 200)
-	n.call("POST", C+"/jobs/{id}/edit", []string{cid, jid}, admin, `{"userid":"`+str(rec, "id")+`","joblocation":"Dallas"}`, 200)
+	n.call("POST", C+"/jobs/{id}/edit", []string{cid, jid}, admin, `{"userid":"`+str(rec, "id")+`","joblocation":"Dallas","jobdescription":"Weld steel at night."}`, 200)
 	n.call("PATCH", C+"/jobboardposts", []string{cid}, partnerBasic,
 		`{"jobid":"`+jid+`","jobdistributor":{"id":"d1"},"jobboards":[{"jobboard":{"value":"Indeed","externalid":"x1"},"status":"Live","startdate":"2026-01-01"}]}`, 200)
 	n.call("GET", C+"/jobs/{id}", []string{cid, jid}, partnerBasic, "", 200)
+	if got := n.call("GET", C+"/jobs/{id}?fields=jobdescription", []string{cid, jid}, partnerBasic, "", 200); str(got, "jobdescription") != "Weld steel at night." {
+		t.Errorf("job's description through ?fields=: %v", got)
+	}
 
 	// Actions that emit events, and the write-backs.
 	app := n.call("POST", C+"/applicantworkflows", []string{cid}, admin, `{"personid":"`+str(cand, "id")+`","jobid":"`+jid+`"}`, 201)

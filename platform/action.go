@@ -142,7 +142,7 @@ func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, edit bool,
 	if in.PortalID != nil {
 		return herald.Errorf(herald.EINVALID, "portalid is changed with PATCH jobs/{id} while the job is not posted")
 	}
-	changes := &herald.JobChanges{JobTitle: in.JobTitle, JobLocation: in.JobLocation,
+	changes := &herald.JobChanges{JobTitle: in.JobTitle, JobLocation: in.JobLocation, JobDescription: in.JobDescription,
 		AssessmentType: in.AssessmentType, BGCPackageType: in.BGCPackageType}
 	if *changes != (herald.JobChanges{}) {
 		if !edit {

@@ -66,18 +66,20 @@ func LoadDemo(ctx context.Context, store DemoStore, customerID, publicURL string
 	if d.Recruiter, err = person(herald.PersonTypeUser, "Rita", "Recruiter"); err != nil {
 		return nil, err
 	}
-	job := func(title, location, assessment, bgc string) (*herald.Job, error) {
-		j := &herald.Job{CustomerID: customerID, JobTitle: title, JobLocation: location,
+	job := func(title, location, description, assessment, bgc string) (*herald.Job, error) {
+		j := &herald.Job{CustomerID: customerID, JobTitle: title, JobLocation: location, JobDescription: description,
 			AssessmentType: assessment, BGCPackageType: bgc, PortalID: d.Portal.ID}
 		if err := store.JobCreate(ctx, j); err != nil {
 			return nil, fmt.Errorf("demo job: %w", err)
 		}
 		return j, nil
 	}
-	if d.Posted, err = job("Front Line Associate", "Holmdel, NJ", "Cognitive Ability", "Standard Criminal"); err != nil {
+	if d.Posted, err = job("Front Line Associate", "Holmdel, NJ",
+		"Welcome customers at the front desk, answer the phone and keep the store running smoothly.\n\n"+
+			"Day and evening shifts, some weekends. No experience needed: we train you.", "Cognitive Ability", "Standard Criminal"); err != nil {
 		return nil, err
 	}
-	if d.Draft, err = job("Warehouse Shift Lead", "Newark, NJ", "Situational Judgement", "Criminal + MVR"); err != nil {
+	if d.Draft, err = job("Warehouse Shift Lead", "Newark, NJ", "", "Situational Judgement", "Criminal + MVR"); err != nil {
 		return nil, err
 	}
 	res, err := store.JobPost(ctx, &herald.JobActionParams{CustomerID: customerID, JobID: d.Posted.ID, UserID: d.Recruiter.ID, PublicURL: publicURL})

@@ -479,6 +479,8 @@ func TestBadInput(t *testing.T) {
 		{"UnknownField", "POST", c + "/people", `{"persontype":"candidate","firstname":"A","lastname":"B","ssn":"1"}`, 400, 1, "ssn"},
 		{"WrongType", "POST", c + "/jobs", `{"jobtitle":5}`, 400, 1, "jobtitle"},
 		{"Malformed", "POST", c + "/jobs", `{"jobtitle":`, 400, 1, "JSON"},
+		{"DescriptionTooLong", "POST", c + "/jobs", `{"jobtitle":"x","portalid":"` + tb.a.Portal.ID + `","jobdescription":"` +
+			strings.Repeat("x", herald.MaxJobDescriptionBytes+1) + `"}`, 400, 1, "jobdescription"},
 		{"TooLarge", "POST", c + "/jobs", `{"jobtitle":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`, 413, 1, "limit"},
 		{"UnknownSelection", "GET", c + "/people/" + tb.a.Candidate.ID + "?fields=firstname,shoesize", "", 400, 1, "shoesize"},
 		{"Conflict", "POST", c + "/jobs/" + tb.a.Posted.ID + "/post", `{"userid":"` + tb.a.Recruiter.ID + `"}`, 409, 1, "posted"},

@@ -160,6 +160,7 @@ type jobJSON struct {
 	ID             string             `json:"id"`
 	JobTitle       string             `json:"jobtitle"`
 	JobLocation    string             `json:"joblocation"`
+	JobDescription string             `json:"jobdescription"`
 	AssessmentType string             `json:"assessmenttype"`
 	BGCPackageType string             `json:"bgcpackagetype"`
 	PortalID       string             `json:"portalid"`
@@ -171,7 +172,7 @@ type jobJSON struct {
 }
 
 func toJobJSON(j *herald.Job, posts []*herald.JobBoardPost) *jobJSON {
-	out := &jobJSON{ID: j.ID, JobTitle: j.JobTitle, JobLocation: j.JobLocation, AssessmentType: j.AssessmentType,
+	out := &jobJSON{ID: j.ID, JobTitle: j.JobTitle, JobLocation: j.JobLocation, JobDescription: j.JobDescription, AssessmentType: j.AssessmentType,
 		BGCPackageType: j.BGCPackageType, PortalID: j.PortalID, PostingState: string(j.PostingState),
 		PortalURL: j.PortalURL, JobBoardPosts: []jobBoardPostJSON{}, CreatedDate: j.CreatedAt, UpdatedDate: j.UpdatedAt}
 	for _, p := range posts {
@@ -187,6 +188,7 @@ func toJobJSON(j *herald.Job, posts []*herald.JobBoardPost) *jobJSON {
 type jobInput struct {
 	JobTitle       *string `json:"jobtitle"`
 	JobLocation    *string `json:"joblocation"`
+	JobDescription *string `json:"jobdescription"`
 	AssessmentType *string `json:"assessmenttype"`
 	BGCPackageType *string `json:"bgcpackagetype"`
 	PortalID       *string `json:"portalid"`
@@ -195,6 +197,7 @@ type jobInput struct {
 func (in *jobInput) apply(j *herald.Job) {
 	set(&j.JobTitle, in.JobTitle)
 	set(&j.JobLocation, in.JobLocation)
+	set(&j.JobDescription, in.JobDescription)
 	set(&j.AssessmentType, in.AssessmentType)
 	set(&j.BGCPackageType, in.BGCPackageType)
 	set(&j.PortalID, in.PortalID)

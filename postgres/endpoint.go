@@ -53,17 +53,23 @@ func fromStrings[T ~string](v []string) []T {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered, trace_context`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered, trace_context,
+	disabled_by, disabled_at`
 
 func scanEndpoint(r pgx.Row, keys *secretbox.Keyring) (*herald.Endpoint, error) {
 	var e herald.Endpoint
 	var eventTypes, triggers []string
 	var auth []byte
 	var cooldownMs int64
+	var disabledAt *time.Time
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &e.CreatedAt, &e.UpdatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext,
+		&e.DisabledBy, &disabledAt); err != nil {
 		return nil, err
+	}
+	if disabledAt != nil {
+		e.DisabledAt = disabledAt.UTC()
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
 	var err error
@@ -96,6 +102,23 @@ func disabledReason(e *herald.Endpoint) string {
 	return e.DisabledReason
 }
 
+// disabledBy is what is stored: an enabled endpoint was disabled by nobody.
+func disabledBy(e *herald.Endpoint) string {
+	if e.Enabled {
+		return ""
+	}
+	return e.DisabledBy
+}
+
+// disabledAt is the disabled_at of an endpoint created at now: now when
+// it is created off, NULL otherwise.
+func disabledAt(e *herald.Endpoint, now time.Time) *time.Time {
+	if e.Enabled {
+		return nil
+	}
+	return &now
+}
+
 // EndpointCreate implements herald.Store.
 func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
@@ -111,10 +134,11 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		id, e.CustomerID, e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled,
 		disabledReason(e), toStrings(e.StatusTriggers), e.MaxConcurrency, now,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext)
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext,
+		disabledBy(e), disabledAt(e, now))
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.NotFound("customer", e.CustomerID)
@@ -124,7 +148,10 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		return fmt.Errorf("create endpoint: %w", err)
 	}
 	e.ID, e.CreatedAt, e.UpdatedAt = id, now, now
-	e.DisabledReason = disabledReason(e)
+	e.DisabledReason, e.DisabledBy, e.DisabledAt = disabledReason(e), disabledBy(e), time.Time{}
+	if !e.Enabled {
+		e.DisabledAt = now
+	}
 	return nil
 }
 
@@ -165,16 +192,22 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 	}
 	now := s.nowUTC()
 	var createdAt time.Time
+	var offAt *time.Time
+	// Who disabled it and when are set as it goes off and kept while it
+	// stays off: in SET, enabled is the stored (old) value.
 	err = s.pool.QueryRow(ctx, `UPDATE endpoints SET
 			url = $1, event_types = $2, auth = $3, gzip = $4, enabled = $5, disabled_reason = $6,
 			status_triggers = $7, max_concurrency = $8, updated_at = $9,
 			rate_limit = $12, rate_burst = $13, circuit_threshold = $14, circuit_cooldown_ms = $15,
-			ordered = $16, trace_context = $17
+			ordered = $16, trace_context = $17,
+			disabled_by = CASE WHEN $5 THEN '' WHEN enabled THEN $18 ELSE disabled_by END,
+			disabled_at = CASE WHEN $5 THEN NULL WHEN enabled THEN $9 ELSE disabled_at END
 		WHERE id = $10 AND customer_id = $11
-		RETURNING created_at`,
+		RETURNING created_at, disabled_by, disabled_at`,
 		e.URL, toStrings(e.EventTypes), auth, e.Gzip, e.Enabled, disabledReason(e),
 		toStrings(e.StatusTriggers), e.MaxConcurrency, now, e.ID, e.CustomerID,
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext).Scan(&createdAt)
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), e.Ordered, e.TraceContext,
+		e.DisabledBy).Scan(&createdAt, &e.DisabledBy, &offAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return herald.NotFound("endpoint", e.ID)
@@ -182,15 +215,18 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
 	e.CreatedAt, e.UpdatedAt = createdAt.UTC(), now
-	e.DisabledReason = disabledReason(e)
+	e.DisabledReason, e.DisabledAt = disabledReason(e), time.Time{}
+	if offAt != nil {
+		e.DisabledAt = offAt.UTC()
+	}
 	return nil
 }
 
 // EndpointDisable implements herald.Store.
 func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time.Time) error {
 	tag, err := s.pool.Exec(ctx,
-		`UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE id = $3`,
-		reason, dbTime(now), id)
+		`UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2, disabled_by = $4, disabled_at = $2 WHERE id = $3`,
+		reason, dbTime(now), id, herald.DisabledByHealthMonitor)
 	if err != nil {
 		return fmt.Errorf("disable endpoint: %w", err)
 	}

@@ -157,10 +157,10 @@ func (s *Store) JobCreate(ctx context.Context, j *herald.Job) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location,
+		if _, err := tx.Exec(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location, job_description,
 			assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)`,
-			j.CustomerID, id, j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11)`,
+			j.CustomerID, id, j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID,
 			string(herald.JobPostingStateNotPosted), now, now); err != nil {
 			return err
 		}
@@ -182,10 +182,10 @@ func getJob(ctx context.Context, q dbtx, customerID, id string) (*herald.Job, er
 	j := &herald.Job{CustomerID: customerID}
 	var state string
 	var created, updated time.Time
-	err := q.QueryRow(ctx, `SELECT id, job_title, job_location, assessment_type, bgc_package_type,
+	err := q.QueryRow(ctx, `SELECT id, job_title, job_location, job_description, assessment_type, bgc_package_type,
 		portal_id, posting_state, portal_url, created_at, updated_at
 		FROM jobs WHERE customer_id = $1 AND id = $2`, customerID, id).
-		Scan(&j.ID, &j.JobTitle, &j.JobLocation, &j.AssessmentType, &j.BGCPackageType,
+		Scan(&j.ID, &j.JobTitle, &j.JobLocation, &j.JobDescription, &j.AssessmentType, &j.BGCPackageType,
 			&j.PortalID, &state, &j.PortalURL, &created, &updated)
 	if err != nil {
 		return nil, notFound(err, "job", id)
@@ -219,9 +219,9 @@ func (s *Store) JobUpdate(ctx context.Context, j *herald.Job) error {
 
 // updateJob writes j's descriptive fields and sets its UpdatedAt.
 func updateJob(ctx context.Context, tx pgx.Tx, j *herald.Job, now time.Time) error {
-	_, err := tx.Exec(ctx, `UPDATE jobs SET job_title = $1, job_location = $2, assessment_type = $3,
+	_, err := tx.Exec(ctx, `UPDATE jobs SET job_title = $1, job_location = $2, job_description = $9, assessment_type = $3,
 		bgc_package_type = $4, portal_id = $5, updated_at = $6 WHERE customer_id = $7 AND id = $8`,
-		j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID, now, j.CustomerID, j.ID)
+		j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID, now, j.CustomerID, j.ID, j.JobDescription)
 	j.UpdatedAt = now
 	return err
 }

@@ -71,6 +71,13 @@ func (s *Store) Purge(ctx context.Context, p *herald.PurgeParams) (*herald.Purge
 	}
 
 	res := &herald.PurgeResult{}
+	// Queue depth samples first, in one statement: they are small rows,
+	// kept QueueDepthRetention whatever the customers' retention.
+	n, err := s.queueDepthPurge(ctx, p.Now.Add(-herald.QueueDepthRetention))
+	if err != nil {
+		return res, fmt.Errorf("purge queue depth samples: %w", err)
+	}
+	res.QueueDepthSamples = n
 	for _, c := range customers {
 		cutoff := dbTime(p.Cutoff(c.days))
 		// after is the (created_at, id) of the last event looked at, so

@@ -120,6 +120,9 @@ func (p *Purger) PurgeOnce(ctx context.Context) (*herald.PurgeResult, error) {
 			slog.Int("attempts", res.Attempts), slog.Int("batches", res.Batches),
 			slog.Duration("duration", time.Since(start)))
 	}
+	if res != nil && res.QueueDepthSamples > 0 {
+		p.cfg.Logger.InfoContext(ctx, "purged old queue depth samples", slog.Int("queue_depth_samples", res.QueueDepthSamples))
+	}
 	if p.cfg.Tokens == nil || ctx.Err() != nil {
 		return res, err
 	}

@@ -48,7 +48,8 @@ func unmarshalStrings[T ~string](s string) ([]T, error) {
 // endpointColumns are the columns scanEndpoint reads, in order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
-	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered, trace_context`
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown, ordered, trace_context,
+	disabled_by, disabled_at`
 
 // skipAuth, passed as scanEndpoint's keys, leaves the endpoint's Auth
 // empty: publishing only asks which endpoints want an event, and its free
@@ -58,11 +59,15 @@ var skipAuth = new(secretbox.Keyring)
 func scanEndpoint(r rowScanner, keys *secretbox.Keyring) (*herald.Endpoint, error) {
 	var e herald.Endpoint
 	var eventTypes, auth, triggers string
-	var createdAt, updatedAt, cooldownMs int64
+	var createdAt, updatedAt, cooldownMs, disabledAt int64
 	if err := r.Scan(&e.ID, &e.CustomerID, &e.URL, &eventTypes, &auth, &e.Gzip, &e.Enabled,
 		&e.DisabledReason, &triggers, &e.MaxConcurrency, &createdAt, &updatedAt,
-		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext); err != nil {
+		&e.RateLimit, &e.RateBurst, &e.CircuitThreshold, &cooldownMs, &e.Ordered, &e.TraceContext,
+		&e.DisabledBy, &disabledAt); err != nil {
 		return nil, err
+	}
+	if disabledAt != 0 {
+		e.DisabledAt = fromMillis(disabledAt)
 	}
 	e.CircuitCooldown = time.Duration(cooldownMs) * time.Millisecond
 	var err error
@@ -103,6 +108,14 @@ func disabledReason(e *herald.Endpoint) string {
 	return e.DisabledReason
 }
 
+// disabledBy is what is stored: an enabled endpoint was disabled by nobody.
+func disabledBy(e *herald.Endpoint) string {
+	if e.Enabled {
+		return ""
+	}
+	return e.DisabledBy
+}
+
 // EndpointCreate implements herald.Store.
 func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 	if err := e.Validate(); err != nil {
@@ -118,10 +131,11 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		id = herald.NewID(herald.IDPrefixEndpoint, now)
 	}
 	_, err = s.write.ExecContext(ctx, `INSERT INTO endpoints (`+endpointColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, e.CustomerID, e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled),
 		disabledReason(e), triggers, e.MaxConcurrency, toMillis(now), toMillis(now),
-		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered), boolInt(e.TraceContext))
+		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered), boolInt(e.TraceContext),
+		disabledBy(e), disabledAtMillis(e, now))
 	switch {
 	case isForeignKeyViolation(err):
 		return herald.NotFound("customer", e.CustomerID)
@@ -131,8 +145,20 @@ func (s *Store) EndpointCreate(ctx context.Context, e *herald.Endpoint) error {
 		return fmt.Errorf("create endpoint: %w", err)
 	}
 	e.ID, e.CreatedAt, e.UpdatedAt = id, now, now
-	e.DisabledReason = disabledReason(e)
+	e.DisabledReason, e.DisabledBy, e.DisabledAt = disabledReason(e), disabledBy(e), time.Time{}
+	if !e.Enabled {
+		e.DisabledAt = now
+	}
 	return nil
+}
+
+// disabledAtMillis is the disabled_at of an endpoint created at now: now
+// when it is created off, 0 otherwise.
+func disabledAtMillis(e *herald.Endpoint, now time.Time) int64 {
+	if e.Enabled {
+		return 0
+	}
+	return toMillis(now)
 }
 
 // EndpointGet implements herald.Store.
@@ -195,18 +221,22 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
 	now := fromMillis(s.now().UnixMilli())
-	var createdAt int64
+	var createdAt, disabledAt int64
+	// Who disabled it and when are set as it goes off and kept while it
+	// stays off: in SET, enabled is the stored (old) value.
 	err = s.write.QueryRowContext(ctx, `UPDATE endpoints SET
 			url = ?, event_types = ?, auth = ?, gzip = ?, enabled = ?, disabled_reason = ?,
 			status_triggers = ?, max_concurrency = ?, updated_at = ?,
 			rate_limit = ?, rate_burst = ?, circuit_threshold = ?, circuit_cooldown = ?, ordered = ?,
-			trace_context = ?
+			trace_context = ?,
+			disabled_by = CASE WHEN ?5 THEN '' WHEN enabled THEN ? ELSE disabled_by END,
+			disabled_at = CASE WHEN ?5 THEN 0 WHEN enabled THEN ?9 ELSE disabled_at END
 		WHERE id = ? AND customer_id = ?
-		RETURNING created_at`,
+		RETURNING created_at, disabled_by, disabled_at`,
 		e.URL, eventTypes, auth, boolInt(e.Gzip), boolInt(e.Enabled), disabledReason(e),
 		triggers, e.MaxConcurrency, toMillis(now),
 		e.RateLimit, e.RateBurst, e.CircuitThreshold, e.CircuitCooldown.Milliseconds(), boolInt(e.Ordered),
-		boolInt(e.TraceContext), e.ID, e.CustomerID).Scan(&createdAt)
+		boolInt(e.TraceContext), e.DisabledBy, e.ID, e.CustomerID).Scan(&createdAt, &e.DisabledBy, &disabledAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return herald.NotFound("endpoint", e.ID)
@@ -214,15 +244,18 @@ func (s *Store) EndpointUpdate(ctx context.Context, e *herald.Endpoint) error {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
 	e.CreatedAt, e.UpdatedAt = fromMillis(createdAt), now
-	e.DisabledReason = disabledReason(e)
+	e.DisabledReason, e.DisabledAt = disabledReason(e), time.Time{}
+	if disabledAt != 0 {
+		e.DisabledAt = fromMillis(disabledAt)
+	}
 	return nil
 }
 
 // EndpointDisable implements herald.Store.
 func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time.Time) error {
 	res, err := s.write.ExecContext(ctx,
-		`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`,
-		reason, toMillis(now), id)
+		`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ?2, disabled_by = ?, disabled_at = ?2 WHERE id = ?`,
+		reason, toMillis(now), herald.DisabledByHealthMonitor, id)
 	if err != nil {
 		return fmt.Errorf("disable endpoint: %w", err)
 	}

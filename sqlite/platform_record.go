@@ -157,10 +157,10 @@ func (s *Store) JobCreate(ctx context.Context, j *herald.Job) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location, job_description,
 			assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			j.CustomerID, id, j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
+			j.CustomerID, id, j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID,
 			string(herald.JobPostingStateNotPosted), toMillis(now), toMillis(now)); err != nil {
 			return err
 		}
@@ -182,10 +182,10 @@ func getJob(ctx context.Context, q dbtx, customerID, id string) (*herald.Job, er
 	j := &herald.Job{CustomerID: customerID}
 	var state string
 	var created, updated int64
-	err := q.QueryRowContext(ctx, `SELECT id, job_title, job_location, assessment_type, bgc_package_type,
+	err := q.QueryRowContext(ctx, `SELECT id, job_title, job_location, job_description, assessment_type, bgc_package_type,
 		portal_id, posting_state, portal_url, created_at, updated_at
 		FROM jobs WHERE customer_id = ? AND id = ?`, customerID, id).
-		Scan(&j.ID, &j.JobTitle, &j.JobLocation, &j.AssessmentType, &j.BGCPackageType,
+		Scan(&j.ID, &j.JobTitle, &j.JobLocation, &j.JobDescription, &j.AssessmentType, &j.BGCPackageType,
 			&j.PortalID, &state, &j.PortalURL, &created, &updated)
 	if err != nil {
 		return nil, notFound(err, "job", id)
@@ -219,9 +219,9 @@ func (s *Store) JobUpdate(ctx context.Context, j *herald.Job) error {
 
 // updateJob writes j's descriptive fields and sets its UpdatedAt.
 func updateJob(ctx context.Context, tx *sql.Tx, j *herald.Job, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE jobs SET job_title = ?, job_location = ?, assessment_type = ?,
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET job_title = ?, job_location = ?, job_description = ?, assessment_type = ?,
 		bgc_package_type = ?, portal_id = ?, updated_at = ? WHERE customer_id = ? AND id = ?`,
-		j.JobTitle, j.JobLocation, j.AssessmentType, j.BGCPackageType, j.PortalID, toMillis(now), j.CustomerID, j.ID)
+		j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID, toMillis(now), j.CustomerID, j.ID)
 	j.UpdatedAt = now
 	return err
 }

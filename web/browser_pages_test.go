@@ -156,7 +156,8 @@ func TestBrowserEndpointPage(t *testing.T) {
 	if got := b.txt("#flash"); !strings.Contains(got, "paused") {
 		t.Errorf("flash after pause: %q", got)
 	}
-	if got := b.txt("#endpoint-state"); !strings.Contains(got, "Paused by an administrator") {
+	b.run("paused", screenshot(t, "endpoint-paused"))
+	if got := b.txt("#disabled-by"); !strings.HasPrefix(got, "Paused by admin-6269 on 20") || !strings.HasSuffix(got, "UTC.") {
 		t.Errorf("state after pause: %q", got)
 	}
 	b.run("send while paused",
@@ -184,6 +185,23 @@ func TestBrowserEndpointPage(t *testing.T) {
 		chromedp.Click(chromedp.ID("confirm-submit")),
 		chromedp.WaitVisible(`//span[@data-field="state" and text()="completed"]`),
 	)
+	if e, err := n.store.EndpointGet(ctx, sw.ID); err != nil || !e.Enabled || e.DisabledBy != "" {
+		t.Errorf("after resume: %+v %v, want enabled and disabled by nobody", e, err)
+	}
+
+	// Herald's own disable says so, with the monitor's reason.
+	reason := "no successful delivery for 120h0m0s (failing since 2026-11-26T10:02:00Z); last error: connection refused"
+	if err := n.store.EndpointDisable(ctx, other.ID, reason, time.Date(2026, 12, 1, 10, 2, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	b.run("disabled by the monitor",
+		chromedp.Navigate(n.url+"/ui/customers/6269/endpoints/"+other.ID),
+		chromedp.WaitVisible(chromedp.ID("resume")),
+		screenshot(t, "endpoint-disabled-by-monitor"),
+	)
+	if got := b.txt("#disabled-by"); got != "Disabled by the health monitor on 2026-12-01 10:02:00 UTC: "+reason+"." {
+		t.Errorf("state of an endpoint the monitor disabled: %q", got)
+	}
 
 	// Delete asks first.
 	b.run("delete",
@@ -248,13 +266,37 @@ func TestBrowserOperatorPages(t *testing.T) {
 		chromedp.WaitVisible(`//p[text()="No deliveries match."]`),
 	)
 
+	// Acme's queue over the last hours, sampled as the node's sampler
+	// does once a minute.
+	n.publishPending(t, "2187", partner.URL, 3)
+	for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Hour} {
+		if _, err := n.store.QueueDepthSample(ctx, time.Now().Add(-ago)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b.run("overview",
 		chromedp.Click(`//nav//a[text()="Overview"]`),
 		chromedp.WaitVisible(chromedp.CSS("figure#per-minute svg")),
+		chromedp.WaitVisible(chromedp.CSS("figure#queue-depth svg rect.q0")),
 		screenshot(t, "operator-overview"),
 	)
 	if got := b.txt("#queue"); !strings.Contains(got, "Demo Talent Co") {
 		t.Errorf("queue chart: %q", got)
+	}
+	if got := b.txt("#queue-depth"); !strings.Contains(got, "Acme (2187)") {
+		t.Errorf("queue depth chart's legend: %q", got)
+	}
+	b.run("queue depth as a table",
+		chromedp.Click(`//figure[@id="queue-depth"]//summary`),
+		chromedp.WaitVisible(`//figure[@id="queue-depth"]//table`),
+		screenshot(t, "operator-queue-depth-table"),
+	)
+	if got := b.txt("#queue-depth table"); strings.Count(got, "3") < 3 {
+		t.Errorf("queue depth table lacks the three samples of 3: %q", got)
+	}
+	desc, err := chromedp.Run(b.ctx(), chromedp.Evaluate[string](`document.getElementById("queue-depth-d").textContent`))
+	if err != nil || !strings.Contains(desc, "1 customer had some") || !strings.Contains(desc, "The highest stack is 3") {
+		t.Errorf("queue depth chart's text alternative: %q %v", desc, err)
 	}
 	if cur, err := chromedp.Run(b.ctx(), chromedp.AttributeValue(`//nav//a[text()="Overview"]`, "aria-current")); err != nil || cur.Value != "page" {
 		t.Errorf("aria-current of the overview link: %q %v", cur.Value, err)
@@ -303,4 +345,57 @@ func TestBrowserOperatorPages(t *testing.T) {
 		chromedp.Click(`//button[text()="Sign out"]`),
 		chromedp.WaitVisible(`//p[@id="flash" and text()="You are signed out."]`),
 	)
+}
+
+// TestBrowserJobDescription writes a job's description in the job page's
+// form (an error first, shown at its field), and reads it as a candidate
+// on the portal: an excerpt on the list, paragraphs on the job's page.
+func TestBrowserJobDescription(t *testing.T) {
+	n := newTestNode(t)
+	f := n.seedPortal(t, "http://127.0.0.1:1", false)
+	b := newBrowserSession(t, n, true)
+	page := n.url + "/ui/customers/6269/jobs/" + f.job.ID
+	b.run("job page",
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.ID("jobdescription")),
+		chromedp.SetValue(chromedp.ID("jobdescription"), strings.Repeat("x", herald.MaxJobDescriptionBytes+1)),
+		chromedp.Click(chromedp.ID("job-save")),
+		chromedp.WaitVisible(chromedp.ID("jobdescription-err")),
+		screenshot(t, "job-form-error"),
+	)
+	if inv, err := chromedp.Run(b.ctx(), chromedp.AttributeValue(chromedp.ID("jobdescription"), "aria-invalid")); err != nil || inv.Value != "true" {
+		t.Errorf("description field's aria-invalid: %q %v", inv.Value, err)
+	}
+	b.run("save",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("jobdescription").value = ""`),
+		chromedp.SendKeys(chromedp.ID("jobdescription"), "Lead a team of five.\n\nNights: <b>22:00</b> & weekends.\nForklift licence a plus."),
+		chromedp.Click(chromedp.ID("job-save")),
+		chromedp.WaitVisible(chromedp.ID("edit-h")),
+		screenshot(t, "job-saved"),
+	)
+	if j, err := n.store.JobGet(b.ctx(), "6269", f.job.ID); err != nil ||
+		j.JobDescription != "Lead a team of five.\n\nNights: <b>22:00</b> & weekends.\nForklift licence a plus." {
+		t.Fatalf("stored description: %q %v", j.JobDescription, err)
+	}
+	b.run("portal list",
+		chromedp.Navigate(n.url+"/portal/6269/jobs"),
+		chromedp.WaitVisible(chromedp.CSS("p.job-excerpt")),
+		screenshot(t, "portal-jobs-description"),
+	)
+	if got := b.txt("p.job-excerpt"); got != "Lead a team of five. Nights: <b>22:00</b> & weekends. Forklift licence a plus." {
+		t.Errorf("excerpt: %q", got)
+	}
+	b.run("portal job",
+		chromedp.Navigate(f.job.PortalURL),
+		chromedp.WaitVisible(chromedp.ID("desc-h")),
+		screenshot(t, "portal-job-description"),
+	)
+	n2, err := chromedp.Run(b.ctx(), chromedp.Evaluate[int](`document.querySelectorAll(".job-description p").length`))
+	if err != nil || n2 != 2 {
+		t.Errorf("%d paragraphs (%v), want 2", n2, err)
+	}
+	bold, err := chromedp.Run(b.ctx(), chromedp.Evaluate[int](`document.querySelectorAll(".job-description b").length`))
+	if err != nil || bold != 0 {
+		t.Errorf("the description became markup: %d <b> elements (%v)", bold, err)
+	}
 }

@@ -96,7 +96,12 @@ func (c *chart) HTML() template.HTML {
 	n := len(c.Labels)
 	top := niceCeil(c.max())
 	if !c.Lines {
-		top = max(top, 4) // counts: a half-way mark that is whole
+		// Counts: a half-way mark that is whole (5 would mark 2.5, shown
+		// rounded as a wrong 3).
+		top = max(top, 4)
+		if math.Mod(top, 2) != 0 {
+			top++
+		}
 	}
 	plotW, plotH := chartW-chartLeft-chartRightMargin, chartH-chartTop-chartBottom
 	x := func(i float64) float64 { return chartLeft + plotW*i/float64(max(n, 1)) }

@@ -215,6 +215,8 @@ func (s *Server) handleEndpointSave(w http.ResponseWriter, r *http.Request) erro
 	if f.Enabled {
 		next.DisabledReason = ""
 	}
+	// Who turns it off, if this form does (unchecked "enabled").
+	next.DisabledBy = sessionFromContext(r.Context()).actor()
 	next.StatusTriggers = strings.FieldsFunc(f.StatusTriggers, func(r rune) bool {
 		return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
 	})

@@ -179,6 +179,8 @@ func (s *Server) missed(r *http.Request, e *herald.Endpoint, h *herald.EndpointH
 	switch {
 	case !h.DisabledAt.IsZero():
 		m.Since, m.Why = h.DisabledAt, "since Herald disabled it"
+	case !e.Enabled && !e.DisabledAt.IsZero():
+		m.Since, m.Why = e.DisabledAt, "since it was paused"
 	case !e.Enabled:
 		m.Since, m.Why = e.UpdatedAt, "since it was paused"
 	case !h.FailingSince.IsZero():
@@ -219,6 +221,9 @@ func (s *Server) handleEndpointPause(w http.ResponseWriter, r *http.Request) err
 	if resume {
 		e.DisabledReason = ""
 	}
+	// Recorded if this turns it off; pausing a paused endpoint keeps who
+	// paused it first (the store's rule).
+	e.DisabledBy = sessionFromContext(r.Context()).actor()
 	if err := s.cfg.Store.EndpointUpdate(r.Context(), e); err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}

@@ -18,6 +18,7 @@ var flashMessages = map[string]string{
 	"customer-added":   "Customer added.",
 	"customer-renamed": "Customer renamed.",
 	"customer-deleted": "Customer deleted, with everything it had.",
+	"job-saved":        "Job saved.",
 }
 
 // navOf names the navigation entry a path belongs to.

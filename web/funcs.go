@@ -13,6 +13,9 @@ import (
 
 // funcs are the template helpers.
 var funcs = template.FuncMap{
+	// excerpt and paragraphs show a job's plain-text description (text.go).
+	"excerpt":     func(s string) string { return excerpt(s, excerptRunes) },
+	"paragraphs":  paragraphs,
 	"pageName":    func(t wire.EventType) string { return t.PageName() },
 	"statusLabel": herald.WorkflowStatusLabel,
 	// taskStatus names an onboarding task's status for the new hire.

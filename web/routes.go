@@ -64,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /ui/account/password", s.requireSession(s.handlePasswordChange))
 	mux.Handle("GET /ui/customers/{customerId}/jobs", s.requireSession(s.handleJobFind))
 	mux.Handle("GET /ui/customers/{customerId}/jobs/{jobId}", s.requireSession(s.handleRecruiter))
+	mux.Handle("POST /ui/customers/{customerId}/jobs/{jobId}", s.requireSession(s.handleJobSave))
 	mux.Handle("POST /ui/customers/{customerId}/jobs/{jobId}/applicants/{workflowId}/status", s.requireSession(s.handleStatusChange))
 
 	// The portal: public pages of the customer's career site, for

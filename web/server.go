@@ -76,6 +76,10 @@ type Config struct {
 	// Queue summarises the delivery queue for the operator's overview.
 	// Nil: Store, if it implements herald.QueueStatsStore.
 	Queue herald.QueueStatsStore
+	// QueueDepth keeps the queue depth over time for the operator's
+	// overview (metrics.Sampler writes it). Nil: Store, if it implements
+	// herald.QueueDepthStore; else the overview has no such chart.
+	QueueDepth herald.QueueDepthStore
 	// HealthWindow is the span the success rate and latency on the Event
 	// Notifications page cover, ending now. Default:
 	// herald.DefaultHealthWindow (24h).
@@ -207,6 +211,9 @@ func (c Config) withDefaults() Config {
 	}
 	if qs, ok := c.Store.(herald.QueueStatsStore); ok && c.Queue == nil {
 		c.Queue = qs
+	}
+	if qd, ok := c.Store.(herald.QueueDepthStore); ok && c.QueueDepth == nil {
+		c.QueueDepth = qd
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c

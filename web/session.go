@@ -40,6 +40,15 @@ func (s *session) Name() string {
 	return s.user.Username
 }
 
+// actor is who the session's changes are recorded as: the
+// administrator's username, or herald.DisabledByOperator.
+func (s *session) actor() string {
+	if s.user == nil {
+		return herald.DisabledByOperator
+	}
+	return s.user.Username
+}
+
 // CustomerID is the customer a customer administrator administers; empty
 // for an operator.
 func (s *session) CustomerID() string { return s.rec.CustomerID }

@@ -88,6 +88,7 @@ type node struct {
 	notifier   *health.Notifier // nil without an operator webhook
 	replayer   *replay.Runner
 	purger     *retention.Purger // nil: retention is off
+	sampler    *metrics.Sampler  // nil: the store keeps no queue depth
 	httpServer *http.Server
 	listener   net.Listener
 	baseURL    string
@@ -200,6 +201,13 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	qs, _ := n.store.(herald.QueueStatsStore)
 	n.metrics = metrics.New(metrics.Config{QueueStats: qs, Logger: cfg.Logger,
 		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }})
+	if qd, ok := n.store.(herald.QueueDepthStore); ok {
+		// Every node samples; the store keeps the first sample of a
+		// minute, so the series has no gap while any node runs.
+		if n.sampler, err = metrics.NewSampler(metrics.SamplerConfig{Store: qd, Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("queue depth sampler: %w", err)
+		}
+	}
 
 	n.dispatcher, err = dispatch.New(dispatch.Config{
 		Store:                 n.store,
@@ -416,6 +424,9 @@ func (n *node) run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { _ = n.monitor.Run(bgCtx) })
 	bg.Go(func() { _ = n.replayer.Run(bgCtx) })
+	if n.sampler != nil {
+		bg.Go(func() { _ = n.sampler.Run(bgCtx) })
+	}
 	if n.notifier != nil {
 		bg.Go(func() { _ = n.notifier.Run(bgCtx) })
 	}

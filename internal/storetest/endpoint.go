@@ -243,6 +243,71 @@ func exerciseEndpoint(t *testing.T, setup setupFunc) {
 		requireCode(t, store.EndpointDisable(ctx, "ep_nothing", "410 Gone", base), herald.ENOTFOUND)
 	})
 
+	t.Run("DisabledBy", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		get := func(id string) *herald.Endpoint {
+			t.Helper()
+			got, err := store.EndpointGet(ctx, id)
+			requireNoError(t, "get endpoint", err)
+			return got
+		}
+		e := testfactory.Endpoint(ctx, t, store, nil)
+		if e.DisabledBy != "" || !e.DisabledAt.IsZero() {
+			t.Fatalf("new enabled endpoint: DisabledBy %q, DisabledAt %v; want none", e.DisabledBy, e.DisabledAt)
+		}
+
+		// Paused by an administrator: who and when are kept.
+		e.Enabled, e.DisabledBy = false, "alice"
+		requireNoError(t, "pause", store.EndpointUpdate(ctx, e))
+		if e.DisabledBy != "alice" || !e.DisabledAt.Equal(e.UpdatedAt) {
+			t.Fatalf("after pause: DisabledBy %q, DisabledAt %v, UpdatedAt %v", e.DisabledBy, e.DisabledAt, e.UpdatedAt)
+		}
+		requireNoDiff(t, "paused endpoint", get(e.ID), e)
+		pausedAt := e.DisabledAt
+
+		// An edit while it stays off keeps who paused it, and when.
+		edit := *e
+		edit.URL, edit.DisabledBy = "https://partner.example/other", "bob"
+		requireNoError(t, "edit paused endpoint", store.EndpointUpdate(ctx, &edit))
+		if got := get(e.ID); got.DisabledBy != "alice" || !got.DisabledAt.Equal(pausedAt) || got.URL != edit.URL {
+			t.Fatalf("after an edit while paused: DisabledBy %q, DisabledAt %v, URL %q; want alice, %v, %q",
+				got.DisabledBy, got.DisabledAt, got.URL, pausedAt, edit.URL)
+		}
+		if edit.DisabledBy != "alice" || !edit.DisabledAt.Equal(pausedAt) {
+			t.Fatalf("EndpointUpdate left DisabledBy %q, DisabledAt %v on its argument; want what is stored", edit.DisabledBy, edit.DisabledAt)
+		}
+
+		// Resuming clears both, whatever the caller sent.
+		edit.Enabled, edit.DisabledBy = true, "carol"
+		requireNoError(t, "resume", store.EndpointUpdate(ctx, &edit))
+		if got := get(e.ID); got.DisabledBy != "" || !got.DisabledAt.IsZero() {
+			t.Fatalf("after resume: DisabledBy %q, DisabledAt %v; want none", got.DisabledBy, got.DisabledAt)
+		}
+
+		// Herald's own disable names the health monitor.
+		requireNoError(t, "disable", store.EndpointDisable(ctx, e.ID, "no successful delivery for 120h0m0s", base))
+		if got := get(e.ID); got.DisabledBy != herald.DisabledByHealthMonitor || !got.DisabledAt.Equal(base) {
+			t.Fatalf("after EndpointDisable: DisabledBy %q, DisabledAt %v; want %q, %v", got.DisabledBy, got.DisabledAt, herald.DisabledByHealthMonitor, base)
+		}
+
+		// Created off: the creator is kept.
+		off := &herald.Endpoint{CustomerID: e.CustomerID, URL: "https://partner.example/off", EventTypes: e.EventTypes,
+			Auth: herald.Auth{Type: herald.AuthTypeNone}, DisabledBy: herald.DisabledByOperator}
+		requireNoError(t, "create disabled", store.EndpointCreate(ctx, off))
+		if off.DisabledBy != herald.DisabledByOperator || !off.DisabledAt.Equal(off.CreatedAt) {
+			t.Fatalf("created off: DisabledBy %q, DisabledAt %v, CreatedAt %v", off.DisabledBy, off.DisabledAt, off.CreatedAt)
+		}
+		requireNoDiff(t, "created off", get(off.ID), off)
+		// Created on: nobody disabled it.
+		on := &herald.Endpoint{CustomerID: e.CustomerID, URL: "https://partner.example/on", EventTypes: e.EventTypes,
+			Auth: herald.Auth{Type: herald.AuthTypeNone}, Enabled: true, DisabledBy: "mallory"}
+		requireNoError(t, "create enabled", store.EndpointCreate(ctx, on))
+		if got := get(on.ID); got.DisabledBy != "" || !got.DisabledAt.IsZero() || on.DisabledBy != "" {
+			t.Fatalf("created on: DisabledBy %q (argument %q), DisabledAt %v; want none", got.DisabledBy, on.DisabledBy, got.DisabledAt)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)

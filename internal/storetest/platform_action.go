@@ -127,14 +127,21 @@ func exerciseAction(t *testing.T, setup platformSetupFunc) {
 		_, err = store.JobPost(ctx, p)
 		requireCode(t, err, herald.ECONFLICT)
 
-		title := "Night Warehouse Associate"
-		p.Changes = &herald.JobChanges{JobTitle: &title}
+		title, desc := "Night Warehouse Associate", "Nights.\n\nForklift licence a plus."
+		p.Changes = &herald.JobChanges{JobTitle: &title, JobDescription: &desc}
 		res, err = store.JobEdit(ctx, p)
 		requireNoError(t, "edit job", err)
+		// The event says which job changed, never what it says now: the
+		// description is not in the body (spec section 5).
 		eventBody(ctx, t, store, res, wire.EventTypeViewJobWebPost)
+		stored, err := store.EventGet(ctx, res.Event.ID)
+		requireNoError(t, "get the edit's event", err)
+		if raw, err := wire.Gunzip(stored.BodyGzip, 1<<20); err != nil || strings.Contains(string(raw), "Forklift") {
+			t.Fatalf("the job edit event's body %s (err %v) carries the description", raw, err)
+		}
 		got, err := store.JobGet(ctx, f.Customer.ID, f.Draft.ID)
 		requireNoError(t, "get job", err)
-		if got.JobTitle != title || got.PostingState != herald.JobPostingStatePosted {
+		if got.JobTitle != title || got.JobDescription != desc || got.PostingState != herald.JobPostingStatePosted {
 			t.Fatalf("edited job = %+v", got)
 		}
 		empty := ""

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -103,6 +104,8 @@ func exerciseJob(t *testing.T, setup platformSetupFunc) {
 		}
 
 		f.Draft.JobTitle, f.Draft.PostingState = "Senior Warehouse Associate", herald.JobPostingStatePosted
+		// A description keeps its paragraphs and characters as given.
+		f.Draft.JobDescription = "Lead a team of five.\n\nNight shifts: 22:00–06:00 <b>not bold</b> & \"quoted\".\r\n\tIndented."
 		requireNoError(t, "update job", store.JobUpdate(ctx, f.Draft))
 		if f.Draft.PostingState != herald.JobPostingStateNotPosted {
 			t.Fatalf("JobUpdate changed the posting state")
@@ -128,6 +131,20 @@ func exerciseJob(t *testing.T, setup platformSetupFunc) {
 		_, err := store.JobGet(ctx, other.ID, f.Posted.ID)
 		requireCode(t, err, herald.ENOTFOUND)
 		requireCode(t, store.CareerPortalCreate(ctx, &herald.CareerPortal{CustomerID: f.Customer.ID, Name: "x", URL: "ftp://x"}), herald.EINVALID)
+		// A description is at most MaxJobDescriptionBytes: the store
+		// refuses a longer one on create and update, naming the field.
+		long := &herald.Job{CustomerID: f.Customer.ID, JobTitle: "x", PortalID: f.Portal.ID,
+			JobDescription: strings.Repeat("é", herald.MaxJobDescriptionBytes/2) + "x"}
+		err = store.JobCreate(ctx, long)
+		requireCode(t, err, herald.EINVALID)
+		if !strings.Contains(herald.ErrorMessage(err), "jobdescription") {
+			t.Fatalf("error %q does not name jobdescription", herald.ErrorMessage(err))
+		}
+		draft := *f.Draft
+		draft.JobDescription = long.JobDescription
+		requireCode(t, store.JobUpdate(ctx, &draft), herald.EINVALID)
+		long.JobDescription = long.JobDescription[:herald.MaxJobDescriptionBytes]
+		requireNoError(t, "create a job with the longest description", store.JobCreate(ctx, long))
 	})
 
 	t.Run("JobBoardPosts", func(t *testing.T) {

@@ -27,6 +27,39 @@ func ExerciseRetention(t *testing.T, newStore func(t *testing.T) RetentionStore)
 	}
 	t.Run("CustomerRetention", func(t *testing.T) { t.Parallel(); exerciseCustomerRetention(t, setup) })
 	t.Run("Purge", func(t *testing.T) { t.Parallel(); exercisePurge(t, setup) })
+	t.Run("PurgeQueueDepth", func(t *testing.T) { t.Parallel(); exercisePurgeQueueDepth(t, setup) })
+}
+
+// exercisePurgeQueueDepth checks that a purge removes the queue depth
+// samples older than herald.QueueDepthRetention, whatever the customers'
+// retention, and keeps the others.
+func exercisePurgeQueueDepth(t *testing.T, setup retentionSetupFunc) {
+	ctx, store := setup(t)
+	qd, ok := store.(herald.QueueDepthStore)
+	if !ok {
+		t.Skip("the store does not implement herald.QueueDepthStore")
+	}
+	e := testfactory.Endpoint(ctx, t, store, nil)
+	publishAt(ctx, t, store, e, base)
+	now := base.Add(30 * day)
+	old, kept := now.Add(-herald.QueueDepthRetention-time.Minute), now.Add(-herald.QueueDepthRetention+time.Minute)
+	for _, at := range []time.Time{old, kept} {
+		if n, err := qd.QueueDepthSample(ctx, at); err != nil || n != 1 {
+			t.Fatalf("sample at %v: %d rows, %v; want 1", at, n, err)
+		}
+	}
+	// The customer keeps its events for a year: samples go anyway.
+	requireNoError(t, "set retention", store.CustomerRetentionSet(ctx, e.CustomerID, 365))
+	res, err := store.Purge(ctx, &herald.PurgeParams{Now: now, DefaultRetention: 30 * day})
+	requireNoError(t, "purge", err)
+	if res.QueueDepthSamples != 1 {
+		t.Fatalf("purged %d samples, want 1", res.QueueDepthSamples)
+	}
+	got, err := qd.QueueDepthList(ctx, &herald.QueueDepthParams{Since: old.Truncate(time.Minute), Until: now, Bucket: day})
+	requireNoError(t, "list", err)
+	if len(got) != 1 || !got[0].Start.Equal(old.Truncate(time.Minute)) || got[0].Pending != 1 {
+		t.Fatalf("samples after purge: %+v; want the recent one only", got)
+	}
 }
 
 type retentionSetupFunc func(t *testing.T) (context.Context, RetentionStore)

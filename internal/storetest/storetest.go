@@ -41,6 +41,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("DeliveryGet", func(t *testing.T) { t.Parallel(); exerciseDeliveryGet(t, setup) })
 	t.Run("DeliveryList", func(t *testing.T) { t.Parallel(); exerciseDeliveryList(t, setup) })
 	t.Run("DeliveryQueueStats", func(t *testing.T) { t.Parallel(); exerciseDeliveryQueueStats(t, setup) })
+	t.Run("QueueDepth", func(t *testing.T) { t.Parallel(); exerciseQueueDepth(t, setup) })
 	t.Run("RetryPolicy", func(t *testing.T) { t.Parallel(); exerciseRetryPolicy(t, setup) })
 	t.Run("TraceContext", func(t *testing.T) { t.Parallel(); exerciseTraceContext(t, setup) })
 	t.Run("Ordered", func(t *testing.T) { t.Parallel(); exerciseOrdered(t, setup) })
