@@ -1,6 +1,8 @@
 package herald
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/heraldhq/herald/wire"
@@ -67,4 +69,32 @@ func (e *Event) Validate() error {
 		return Errorf(EINVALID, "event createdAt is required")
 	}
 	return nil
+}
+
+// NewEvent builds an event from its params, ready to publish: body
+// (wire.BuildEvent), gzip'd body, Link header and a new id, created at now.
+// It is the one constructor of events: the API's publish, the platform's
+// actions (in their transaction) and the UI's test events all use it. A
+// problem with the params is EINVALID naming the field; a bad publicURL is
+// internal (it is the server's configuration, not the caller's input).
+func NewEvent(publicURL, customerID string, p *wire.EventParams, now time.Time) (*Event, error) {
+	body, links, err := wire.BuildEvent(publicURL, customerID, p)
+	if err != nil {
+		var fe *wire.FieldError
+		if errors.As(err, &fe) && fe.Field != "publicUrl" {
+			return nil, Errorf(EINVALID, "%s %s", fe.Field, fe.Message)
+		}
+		return nil, fmt.Errorf("build event: %w", err)
+	}
+	now = now.UTC()
+	return &Event{
+		ID:         NewID(IDPrefixEvent, now),
+		CustomerID: customerID,
+		Type:       p.EventType.Canonical(),
+		NewStatus:  p.NewStatus,
+		Body:       body,
+		BodyGzip:   wire.Gzip(body),
+		LinkHeader: wire.FormatLinkHeader(links),
+		CreatedAt:  now,
+	}, nil
 }

@@ -27,7 +27,9 @@ var libraries = []string{"", "wire", "tracing"}
 //     an adapter;
 //   - an adapter imports libraries and internal packages, never another
 //     adapter;
-//   - only cmd/ and examples/ import the store adapters.
+//   - only cmd/ and examples/ import the store adapters;
+//   - the test helpers (internal/storetest, internal/testfactory,
+//     internal/dbtest) are imported by tests only.
 func TestLayers(t *testing.T) {
 	pkgs := map[string][]string{} // path relative to the module → imports
 	err := filepath.WalkDir(".", func(dir string, d fs.DirEntry, err error) error {
@@ -93,6 +95,11 @@ func TestLayers(t *testing.T) {
 		}
 	}
 	for rel, imports := range pkgs {
+		for _, helper := range []string{"internal/storetest", "internal/testfactory", "internal/dbtest"} {
+			if slices.Contains(imports, module+"/"+helper) && !strings.HasPrefix(rel, "internal/") {
+				t.Errorf("%s imports %s outside its tests", path.Join(module, rel), helper)
+			}
+		}
 		for _, store := range []string{"sqlite", "postgres"} {
 			if slices.Contains(imports, module+"/"+store) && kind(rel) != "main" {
 				t.Errorf("%s imports the %s store: only cmd/ chooses a store", path.Join(module, rel), store)

@@ -2,13 +2,9 @@ package herald
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/heraldhq/herald/wire"
 )
 
 // PlatformStore keeps the talent platform's own records (people, jobs,
@@ -253,33 +249,6 @@ type ActionResult struct {
 	Person            *Person
 	Event             *Event
 	Deliveries        []*Delivery
-}
-
-// NewPlatformEvent builds the event of an action, ready for the store to
-// insert in the action's transaction: body (wire.BuildEvent), gzip'd body,
-// Link header and a new id, created at now. A problem with the params is
-// EINVALID naming the field; a bad publicURL is internal (it is the
-// server's configuration, not the caller's input).
-func NewPlatformEvent(publicURL, customerID string, p *wire.EventParams, now time.Time) (*Event, error) {
-	body, links, err := wire.BuildEvent(publicURL, customerID, p)
-	if err != nil {
-		var fe *wire.FieldError
-		if errors.As(err, &fe) && fe.Field != "publicUrl" {
-			return nil, Errorf(EINVALID, "%s %s", fe.Field, fe.Message)
-		}
-		return nil, fmt.Errorf("build event: %w", err)
-	}
-	now = now.UTC()
-	return &Event{
-		ID:         NewID(IDPrefixEvent, now),
-		CustomerID: customerID,
-		Type:       p.EventType.Canonical(),
-		NewStatus:  p.NewStatus,
-		Body:       body,
-		BodyGzip:   wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links),
-		CreatedAt:  now,
-	}, nil
 }
 
 // FieldLabels are the labels of the platform's fields, by

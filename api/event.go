@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -51,28 +50,12 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 	}
 	params := &req.EventParams
 	customerID := r.PathValue("customerId")
-	body, links, err := wire.BuildEvent(s.cfg.PublicURL, customerID, params)
+	ev, err := herald.NewEvent(s.cfg.PublicURL, customerID, params, s.now())
 	if err != nil {
-		var fe *wire.FieldError
-		if errors.As(err, &fe) && fe.Field != "publicUrl" {
-			return herald.Errorf(herald.EINVALID, "%s %s", fe.Field, fe.Message)
-		}
-		// publicUrl is our configuration, not the caller's input.
-		return fmt.Errorf("build event: %w", err)
+		return err
 	}
-	now := s.now()
-	ev := &herald.Event{
-		ID:         herald.NewID(herald.IDPrefixEvent, now),
-		CustomerID: customerID,
-		Type:       params.EventType.Canonical(),
-		NewStatus:  params.NewStatus,
-		Body:       body,
-		BodyGzip:   wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links),
-		// The publish request's trace: every attempt's span joins it.
-		TraceContext: herald.TraceContextFromContext(r.Context()),
-		CreatedAt:    now,
-	}
+	// The publish request's trace: every attempt's span joins it.
+	ev.TraceContext = herald.TraceContextFromContext(r.Context())
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
 		return fmt.Errorf("publish event: %w", err)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -72,19 +71,12 @@ func (s *Server) handleTestEvent(w http.ResponseWriter, r *http.Request) error {
 // sendTestEvent publishes a sample event (to onlyEndpointID alone, if
 // set) and delivers it while the person waits.
 func (s *Server) sendTestEvent(r *http.Request, c *herald.Customer, params *wire.EventParams, onlyEndpointID string) (*testResult, error) {
-	body, links, err := wire.BuildEvent(s.cfg.PublicURL, c.ID, params)
+	ev, err := herald.NewEvent(s.cfg.PublicURL, c.ID, params, s.now())
 	if err != nil {
-		var fe *wire.FieldError
-		if errors.As(err, &fe) && fe.Field != "publicUrl" {
-			return nil, herald.Errorf(herald.EINVALID, "%s %s", fe.Field, fe.Message)
-		}
-		return nil, fmt.Errorf("build test event: %w", err)
+		return nil, err
 	}
-	now := s.now()
-	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, now), CustomerID: c.ID, Type: params.EventType,
-		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body),
-		LinkHeader: wire.FormatLinkHeader(links), CreatedAt: now, OnlyEndpointID: onlyEndpointID,
-		TraceContext: herald.TraceContextFromContext(r.Context())}
+	ev.OnlyEndpointID = onlyEndpointID
+	ev.TraceContext = herald.TraceContextFromContext(r.Context())
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
 		return nil, fmt.Errorf("publish test event: %w", err)

@@ -76,7 +76,7 @@ func (p Platform) act(ctx context.Context, op, customerID, publicURL string, fn 
 		if err != nil {
 			return err
 		}
-		ev, err := herald.NewPlatformEvent(publicURL, customerID, params, now)
+		ev, err := herald.NewEvent(publicURL, customerID, params, now)
 		if err != nil {
 			return err
 		}
