@@ -93,6 +93,7 @@ func setup(t testing.TB, opts *setupOpts) *testBundle {
 		WakeFunc:     func() { b.wakes.Add(1) },
 		Deliverer:    opts.Deliverer,
 		Checker:      opts.Checker,
+		Health:       store, Replays: store, Retention: store, RetryPolicies: store,
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)

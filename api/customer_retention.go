@@ -32,11 +32,11 @@ type CustomerWithRetention struct {
 
 // handleCustomerUpdate serves PATCH /api/v1/customers/{customerId}. It
 // lives apart from customer.go because the retention period belongs to
-// herald.RetentionStore, which a Store need not implement: a store without
-// it refuses the call rather than the whole API refusing to start.
+// herald.RetentionStore (Config.Retention): without one the call is
+// refused rather than the whole API refusing to start.
 func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) error {
-	rs, ok := s.cfg.Store.(herald.RetentionStore)
-	if !ok {
+	rs := s.cfg.Retention
+	if rs == nil {
 		return herald.Errorf(herald.EINVALID, "this server's store does not keep retention periods")
 	}
 	var req CustomerUpdateRequest

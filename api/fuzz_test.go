@@ -20,6 +20,7 @@ func FuzzPublishRequest(f *testing.F) {
 	srv, err := api.NewServer(api.Config{
 		Store: b.store, Publisher: &storePublisher{b.store}, AdminToken: testToken, PublicURL: testPublicURL,
 		MaxBodyBytes: 64 << 10,
+		Health:       b.store, Replays: b.store, Retention: b.store, RetryPolicies: b.store,
 	})
 	if err != nil {
 		f.Fatalf("new server: %v", err)

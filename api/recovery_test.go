@@ -48,7 +48,8 @@ func setupRecovery(t *testing.T) *recoveryBundle {
 	t.Cleanup(func() { _ = store.Close() })
 	b.store = store
 	s, err := NewServer(Config{Store: store, Publisher: directPublisher{store}, AdminToken: "test-admin-token-0123456789",
-		PublicURL: "https://herald.example.com", NowFunc: func() time.Time { return b.now }})
+		PublicURL: "https://herald.example.com", NowFunc: func() time.Time { return b.now },
+		Health: store, Replays: store, Retention: store, RetryPolicies: store})
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}

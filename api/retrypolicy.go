@@ -83,8 +83,8 @@ func (s *Server) registerRetryPolicyRoutes(mux *http.ServeMux) {
 // retryPolicies returns the store's retry policies, or EUNAVAILABLE if the
 // store keeps none.
 func (s *Server) retryPolicies() (herald.RetryPolicyStore, error) {
-	ps, ok := s.cfg.Store.(herald.RetryPolicyStore)
-	if !ok {
+	ps := s.cfg.RetryPolicies
+	if ps == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "this store does not keep retry policies")
 	}
 	return ps, nil

@@ -33,7 +33,8 @@ func TestRetryPolicyRoutes(t *testing.T) {
 	if err := store.CustomerCreate(t.Context(), &herald.Customer{ID: "6269", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(Config{Store: store, Publisher: noPublisher{}, AdminToken: "an-admin-token-long-enough", PublicURL: "https://herald.example"})
+	s, err := NewServer(Config{Store: store, Publisher: noPublisher{}, AdminToken: "an-admin-token-long-enough", PublicURL: "https://herald.example",
+		RetryPolicies: store})
 	if err != nil {
 		t.Fatal(err)
 	}

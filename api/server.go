@@ -60,6 +60,20 @@ type Config struct {
 	// Checker runs `herald check`'s battery for POST
 	// .../endpoints/{endpointId}/check. Nil: that route answers 503.
 	Checker herald.EndpointChecker
+
+	// The recovery tools' stores (both of Herald's stores are all of
+	// them; cmd/herald passes the same one). A nil one leaves its routes
+	// out (they answer 404 like any unknown path) or, for Retention and
+	// RetryPolicies, makes the calls that need it refuse.
+
+	// Health serves endpoint health and operator events.
+	Health herald.HealthStore
+	// Replays serves the "not delivered" view and replay jobs.
+	Replays herald.ReplayStore
+	// Retention keeps customers' retention periods.
+	Retention herald.RetentionStore
+	// RetryPolicies keeps per-customer retry policies.
+	RetryPolicies herald.RetryPolicyStore
 }
 
 // validate returns the first problem with c, naming the field.

@@ -63,7 +63,7 @@ type Config struct {
 	RetryPolicy *herald.RetryPolicy
 	// RetryPolicies holds customers' own retry policies (per customer and
 	// event type), read per delivery and cached for EndpointCacheTTL.
-	// Default: Store, if it implements herald.RetryPolicyStore.
+	// Nil: every customer has RetryPolicy.
 	RetryPolicies herald.RetryPolicyStore
 	// ShutdownTimeout is how long Run lets attempts in flight finish after
 	// its context ends; attempts still running then are cut off and their
@@ -138,9 +138,6 @@ func (c *Config) setDefaults() {
 	if c.RetryPolicy == nil {
 		p := herald.DefaultRetryPolicy()
 		c.RetryPolicy = &p
-	}
-	if c.RetryPolicies == nil {
-		c.RetryPolicies, _ = c.Store.(herald.RetryPolicyStore)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

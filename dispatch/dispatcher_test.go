@@ -87,8 +87,10 @@ func setup(t *testing.T, opts *setupOpts) *testBundle {
 	}
 	store := open(t)
 	client := dispatch.NewHTTPClient(dispatch.ClientConfig{Policy: policy, Timeout: opts.requestTimeout})
+	policies, _ := store.(herald.RetryPolicyStore) // both real stores keep them
 	disp, err := dispatch.New(dispatch.Config{
 		Store:           store,
+		RetryPolicies:   policies,
 		Logger:          testLogger(t),
 		Client:          client,
 		RequestTimeout:  opts.requestTimeout,

@@ -35,6 +35,7 @@ func newRig(t testing.TB, configure func(*dispatch.Config)) *rig {
 	client := dispatch.NewHTTPClient(dispatch.ClientConfig{Policy: loopbackOnly, Timeout: timeout})
 	cfg := dispatch.Config{
 		Store:          store,
+		RetryPolicies:  store,
 		Logger:         slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Client:         client,
 		RequestTimeout: timeout,

@@ -178,7 +178,7 @@ func startNode(t *testing.T) *node {
 		Policy:  dispatch.DestinationPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		Timeout: 5 * time.Second,
 	})
-	d, err := dispatch.New(dispatch.Config{Store: st, Logger: log, Client: client, NodeID: "openapi-test",
+	d, err := dispatch.New(dispatch.Config{Store: st, RetryPolicies: st, Logger: log, Client: client, NodeID: "openapi-test",
 		RequestTimeout: 5 * time.Second, LeaseDuration: 30 * time.Second, ShutdownTimeout: time.Second})
 	if err != nil {
 		t.Fatalf("dispatcher: %v", err)
@@ -190,7 +190,8 @@ func startNode(t *testing.T) *node {
 		t.Fatalf("conformance: %v", err)
 	}
 	apiServer, err := api.NewServer(api.Config{Store: st, Publisher: pub, AdminToken: herald.Secret(adminToken),
-		PublicURL: base, Logger: log, WakeFunc: d.Wake, Deliverer: d, InteractiveDeadline: 5 * time.Second, Checker: checker})
+		PublicURL: base, Logger: log, WakeFunc: d.Wake, Deliverer: d, InteractiveDeadline: 5 * time.Second, Checker: checker,
+		Health: st, Replays: st, Retention: st, RetryPolicies: st})
 	if err != nil {
 		t.Fatalf("api: %v", err)
 	}

@@ -142,7 +142,7 @@ func newSender(t *testing.T) *senderBundle {
 		Timeout: 10 * time.Second,
 	})
 	disp, err := dispatch.New(dispatch.Config{
-		Store: store, Client: client, RequestTimeout: 10 * time.Second, LeaseDuration: time.Minute,
+		Store: store, RetryPolicies: store, Client: client, RequestTimeout: 10 * time.Second, LeaseDuration: time.Minute,
 		PollInterval: 50 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 	})
 	if err != nil {

@@ -48,7 +48,7 @@ func newTestNode(t testing.TB, configure ...func(*web.Config)) *testNode {
 		Policy:  dispatch.DestinationPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
 		Timeout: 5 * time.Second,
 	})
-	d, err := dispatch.New(dispatch.Config{Store: st, Logger: logger, Client: client, NodeID: "web-test",
+	d, err := dispatch.New(dispatch.Config{Store: st, RetryPolicies: st, Logger: logger, Client: client, NodeID: "web-test",
 		RequestTimeout: 5 * time.Second, LeaseDuration: time.Minute, ShutdownTimeout: time.Second, ReleaseOrphansOnStart: true})
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +78,7 @@ func newTestNode(t testing.TB, configure ...func(*web.Config)) *testNode {
 	}
 	cfg := web.Config{
 		Store: st, Platform: st, Users: st, Publisher: pub, Deliverer: d, WakeFunc: d.Wake, Checker: checker,
+		Health: st, Replays: st, Queue: st, QueueDepth: st,
 		ReplayWakeFunc: rr.Wake, CircuitStateFunc: func(id string) string { return d.CircuitState(id).String() },
 		AdminToken: testAdminToken, PublicURL: srv.URL, Logger: logger, InteractiveDeadline: 5 * time.Second,
 	}

@@ -52,12 +52,10 @@ type Config struct {
 	// dispatcher looks for due work at once. Nil: nobody is told.
 	WakeFunc func()
 	// Health reports endpoint health on the Event Notifications page.
-	// Nil: Store, if it implements herald.HealthStore (the sqlite and
-	// postgres stores do); else the page shows no health.
+	// Nil: the page shows no health.
 	Health herald.HealthStore
 	// Replays keeps replay jobs (bulk replay from the delivery explorer).
-	// Nil: Store, if it implements herald.ReplayStore; else bulk replay is
-	// not offered and its pages answer 404.
+	// Nil: bulk replay is not offered and its pages answer 404.
 	Replays herald.ReplayStore
 	// ReplayWakeFunc is called after a replay job is created, so the
 	// replay runner starts it at once (replay.Runner.Wake). It must not
@@ -74,11 +72,11 @@ type Config struct {
 	// zero when it is not open. Nil: the endpoint page does not say.
 	CircuitOpenUntilFunc func(endpointID string) time.Time
 	// Queue summarises the delivery queue for the operator's overview.
-	// Nil: Store, if it implements herald.QueueStatsStore.
+	// Nil: the overview shows no queue.
 	Queue herald.QueueStatsStore
 	// QueueDepth keeps the queue depth over time for the operator's
-	// overview (metrics.Sampler writes it). Nil: Store, if it implements
-	// herald.QueueDepthStore; else the overview has no such chart.
+	// overview (metrics.Sampler writes it). Nil: the overview has no such
+	// chart.
 	QueueDepth herald.QueueDepthStore
 	// HealthWindow is the span the success rate and latency on the Event
 	// Notifications page cover, ending now. Default:
@@ -200,20 +198,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PortalWindow == 0 {
 		c.PortalWindow = DefaultPortalWindow
-	}
-	// The sqlite and postgres stores keep health and replay jobs in the
-	// same database, so a caller that passes only Store gets them too.
-	if hs, ok := c.Store.(herald.HealthStore); ok && c.Health == nil {
-		c.Health = hs
-	}
-	if rs, ok := c.Store.(herald.ReplayStore); ok && c.Replays == nil {
-		c.Replays = rs
-	}
-	if qs, ok := c.Store.(herald.QueueStatsStore); ok && c.Queue == nil {
-		c.Queue = qs
-	}
-	if qd, ok := c.Store.(herald.QueueDepthStore); ok && c.QueueDepth == nil {
-		c.QueueDepth = qd
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c

@@ -30,6 +30,7 @@ func TestOperatorSessionEndsWithAdminToken(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	ws, err := web.NewServer(web.Config{Store: n.store, Platform: n.store, Users: n.store, Publisher: pub,
+		Health: n.store, Replays: n.store, Queue: n.store, QueueDepth: n.store,
 		AdminToken: "rotated-admin-token-9876543210", PublicURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)

@@ -76,11 +76,36 @@ type serverConfig struct {
 	Retention time.Duration
 }
 
+// nodeStore is every store interface a node's components take. Both of
+// Herald's stores implement all of it (checked below, at compile time), so
+// the wiring hands each component what its Config names and never asks a
+// store at run time what it can do.
+type nodeStore interface {
+	herald.Store
+	herald.HealthStore
+	herald.ReplayStore
+	herald.RetentionStore
+	herald.PartnerTokenPurger
+	herald.RetryPolicyStore
+	herald.PlatformStore
+	herald.WebUserStore
+	herald.QueueStatsStore
+	herald.QueueDepthStore
+}
+
+var (
+	_ nodeStore = (*sqlite.Store)(nil)
+	_ nodeStore = (*postgres.Store)(nil)
+)
+
 // node is a running Herald: store, dispatcher, publisher and HTTP server.
 type node struct {
-	cfg        serverConfig
-	log        *slog.Logger
-	store      herald.Store
+	cfg   serverConfig
+	log   *slog.Logger
+	store nodeStore
+	// listenWork, set for PostgreSQL, wakes this node's dispatcher when
+	// another node publishes (LISTEN/NOTIFY). Nil on SQLite: one node.
+	listenWork func(ctx context.Context, wake func()) error
 	dispatcher *dispatch.Dispatcher
 	publisher  *dispatch.Publisher
 	metrics    *metrics.Metrics
@@ -144,7 +169,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres store: %w", err)
 		}
-		n.store = st
+		n.store, n.listenWork = st, st.ListenWork
 	default:
 		return nil, usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
@@ -198,19 +223,17 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		})
 		tp = sdkTP
 	}
-	qs, _ := n.store.(herald.QueueStatsStore)
-	n.metrics = metrics.New(metrics.Config{QueueStats: qs, Logger: cfg.Logger,
+	n.metrics = metrics.New(metrics.Config{QueueStats: n.store, Logger: cfg.Logger,
 		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }})
-	if qd, ok := n.store.(herald.QueueDepthStore); ok {
-		// Every node samples; the store keeps the first sample of a
-		// minute, so the series has no gap while any node runs.
-		if n.sampler, err = metrics.NewSampler(metrics.SamplerConfig{Store: qd, Logger: cfg.Logger}); err != nil {
-			return nil, fmt.Errorf("queue depth sampler: %w", err)
-		}
+	// Every node samples; the store keeps the first sample of a minute,
+	// so the series has no gap while any node runs.
+	if n.sampler, err = metrics.NewSampler(metrics.SamplerConfig{Store: n.store, Logger: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("queue depth sampler: %w", err)
 	}
 
 	n.dispatcher, err = dispatch.New(dispatch.Config{
 		Store:                 n.store,
+		RetryPolicies:         n.store,
 		Logger:                cfg.Logger,
 		Client:                client,
 		NodeID:                cfg.NodeID,
@@ -229,14 +252,8 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	}
 	// Endpoint health: auto-disable, operator events and their webhook;
 	// bulk replay jobs.
-	ms, ok := n.store.(health.MonitorStore)
-	if !ok {
-		return nil, errors.New("the store does not implement herald.HealthStore")
-	}
-	rs, ok := n.store.(herald.ReplayStore)
-	if !ok {
-		return nil, errors.New("the store does not implement herald.ReplayStore")
-	}
+	var ms health.MonitorStore = n.store
+	var rs herald.ReplayStore = n.store
 	var wakeNotifier func()
 	if cfg.OperatorWebhookURL != "" {
 		// Through the dispatcher's client: the operator's URL is an
@@ -263,12 +280,11 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		writers = 4
 	}
 	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
-	if rs, ok := n.store.(herald.RetentionStore); ok && cfg.Retention > 0 {
+	if cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
 		// other's rows, and the jitter keeps them apart anyway.
 		// Expired partner access tokens go at each purge too.
-		tokens, _ := n.store.(herald.PartnerTokenPurger)
-		n.purger, err = retention.New(retention.Config{Store: rs, Tokens: tokens, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
+		n.purger, err = retention.New(retention.Config{Store: n.store, Tokens: n.store, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
@@ -300,6 +316,10 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		// Interactive publishes wait this long for partners.
 		InteractiveDeadline: cfg.InteractiveDeadline,
 		Checker:             checker,
+		Health:              n.store,
+		Replays:             n.store,
+		Retention:           n.store,
+		RetryPolicies:       n.store,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -314,10 +334,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 
 	// The talent platform: the REST resources event links point to, the
 	// actions that emit events, and partner credentials.
-	ps, ok := n.store.(herald.PlatformStore)
-	if !ok {
-		return nil, errors.New("the store does not implement herald.PlatformStore")
-	}
+	var ps herald.PlatformStore = n.store
 	if traced {
 		ps = tracing.PlatformStore(ps, tp)
 	}
@@ -339,14 +356,14 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 
 	// The web UI: Event Notifications pages, the delivery explorer, and
 	// the portal pages that run the real flows.
-	users, ok := n.store.(herald.WebUserStore)
-	if !ok {
-		return nil, errors.New("the store does not implement herald.WebUserStore")
-	}
 	webServer, err := web.NewServer(web.Config{
 		Store:                n.store,
 		Platform:             ps,
-		Users:                users,
+		Users:                n.store,
+		Health:               n.store,
+		Replays:              n.store,
+		Queue:                n.store,
+		QueueDepth:           n.store,
 		Publisher:            publisher,
 		Deliverer:            n.dispatcher,
 		WakeFunc:             n.dispatcher.Wake,
@@ -404,11 +421,9 @@ func (n *node) run(ctx context.Context) error {
 	dispatchDone := make(chan error, 1)
 	go func() { dispatchDone <- n.dispatcher.Run(dispatchCtx) }()
 	go func() { _ = n.metrics.Run(dispatchCtx) }()
-	if w, ok := n.store.(interface {
-		ListenWork(ctx context.Context, wake func()) error
-	}); ok {
+	if n.listenWork != nil {
 		// Other nodes' publishes wake this node's dispatcher at once.
-		go func() { _ = w.ListenWork(dispatchCtx, n.dispatcher.Wake) }()
+		go func() { _ = n.listenWork(dispatchCtx, n.dispatcher.Wake) }()
 	}
 	purgeDone := make(chan struct{})
 	if n.purger != nil {

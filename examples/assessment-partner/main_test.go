@@ -62,7 +62,7 @@ func startHerald(t *testing.T) *heraldNode {
 		Timeout: 10 * time.Second,
 	})
 	disp, err := dispatch.New(dispatch.Config{
-		Store: store, Logger: logger, Client: client, NodeID: "partner-e2e",
+		Store: store, RetryPolicies: store, Logger: logger, Client: client, NodeID: "partner-e2e",
 		RequestTimeout: 10 * time.Second, LeaseDuration: time.Minute, ShutdownTimeout: 5 * time.Second,
 		PollInterval: 50 * time.Millisecond, ReleaseOrphansOnStart: true,
 	})
@@ -73,6 +73,7 @@ func startHerald(t *testing.T) *heraldNode {
 	apiServer, err := api.NewServer(api.Config{
 		Store: store, Publisher: pub, AdminToken: herald.Secret(testAdminToken), PublicURL: base,
 		Logger: logger, WakeFunc: disp.Wake, Deliverer: disp, InteractiveDeadline: 15 * time.Second,
+		Health: store, Replays: store, Retention: store, RetryPolicies: store,
 	})
 	if err != nil {
 		t.Fatal(err)
