@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
 )
 
 // DefaultMaxBodyBytes is the default limit on a request body: far more than
@@ -92,13 +91,8 @@ func (c *Config) validate() error {
 	case c.MaxBodyBytes < 0:
 		return errors.New("api config: MaxBodyBytes cannot be negative")
 	}
-	u, err := url.Parse(c.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("api config: PublicURL must be an absolute http or https URL")
-	}
-	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(c.PublicURL, ",; ") {
-		// These would break the links in bodies and the Link header.
-		return errors.New("api config: PublicURL must be a base URL without query, fragment, ',', ';' or spaces")
+	if fe := wire.CheckPublicURL(c.PublicURL); fe != nil {
+		return fmt.Errorf("api config: PublicURL %s", fe.Message)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/wire"
 )
 
 // DefaultMaxBodyBytes is the default limit on a request body: a person or a
@@ -80,10 +81,8 @@ func (c *Config) validate() error {
 	case c.ClientAuthFailures < 0 || c.ClientAuthFailuresPerAddress < 0 || c.ClientAuthWindow < 0:
 		return errors.New("platform config: ClientAuthFailures, ClientAuthFailuresPerAddress and ClientAuthWindow cannot be negative")
 	}
-	u, err := url.Parse(c.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(c.PublicURL, ",; ") {
-		return errors.New("platform config: PublicURL must be an absolute http or https base URL without query, fragment, ',', ';' or spaces")
+	if fe := wire.CheckPublicURL(c.PublicURL); fe != nil {
+		return fmt.Errorf("platform config: PublicURL %s", fe.Message)
 	}
 	return nil
 }

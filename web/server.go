@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/throttle"
+	"github.com/heraldhq/herald/wire"
 )
 
 //go:embed templates/*.html templates/partials/*.html
@@ -149,9 +150,8 @@ func (c *Config) validate() error {
 		c.PortalSubmissionsPerAddress < 0 || c.PortalWindow < 0:
 		return errors.New("web config: MaxConcurrentHashes, SignInFailuresPerUser, SignInFailuresPerAddress, SignInWindow, PortalSubmissionsPerAddress and PortalWindow cannot be negative")
 	}
-	u, err := url.Parse(c.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("web config: PublicURL must be an absolute http or https base URL")
+	if fe := wire.CheckPublicURL(c.PublicURL); fe != nil {
+		return fmt.Errorf("web config: PublicURL %s", fe.Message)
 	}
 	return nil
 }

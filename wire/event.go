@@ -369,8 +369,22 @@ func checkPublicURL(v string) (string, error) {
 		return "", err
 	}
 	u, _ := url.Parse(v)
-	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(v, ",;") {
-		return "", &FieldError{"publicUrl", "must be a base URL without query, fragment, ',' or ';'"}
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(v, ",; ") {
+		// Each would break the links in bodies or the Link header.
+		return "", &FieldError{"publicUrl", "must be a base URL without query, fragment, ',', ';' or spaces"}
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// CheckPublicURL reports whether v can be the base of the links Herald
+// builds into event bodies and Link headers (and of the pages they lead
+// to): an absolute http or https URL without query, fragment, ',', ';' or
+// spaces. It is the one rule: every server's Config checks its PublicURL
+// with it, and BuildEvent refuses what it refuses. It returns nil or the
+// problem (a *FieldError, so callers word it for their own field).
+func CheckPublicURL(v string) *FieldError {
+	if _, err := checkPublicURL(v); err != nil {
+		return err.(*FieldError) // checkPublicURL's only error
+	}
+	return nil
 }
