@@ -143,16 +143,46 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 			n.close()
 		}
 	}()
-
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if err := n.openStore(ctx); err != nil {
+		return nil, err
 	}
-	singleNode := cfg.Database == "" || strings.HasPrefix(cfg.Database, "sqlite:")
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	client := dispatch.NewHTTPClient(dispatch.ClientConfig{
+		Policy:  dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
+		Timeout: cfg.RequestTimeout,
+	})
+	tp, traced, err := n.tracerProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.startEngine(client, tp); err != nil {
+		return nil, err
+	}
+	if err := n.buildHTTPServer(client, tp, traced); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// singleNode reports whether the node runs on SQLite, alone on its data.
+func (n *node) singleNode() bool {
+	return n.cfg.Database == "" || strings.HasPrefix(n.cfg.Database, "sqlite:")
+}
+
+// openStore opens the database: SQLite in the data directory (locked, so
+// one node runs on it) or PostgreSQL.
+func (n *node) openStore(ctx context.Context) error {
+	cfg := n.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
 	switch {
-	case singleNode:
+	case n.singleNode():
 		unlock, err := lockDataDir(cfg.DataDir)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n.closers = append(n.closers, unlock)
 		path := filepath.Join(cfg.DataDir, "herald.db")
@@ -161,31 +191,39 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		}
 		st, err := sqlite.Open(ctx, &sqlite.Config{Path: path, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite store: %w", err)
+			return fmt.Errorf("open sqlite store: %w", err)
 		}
 		n.store = st
 	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
 		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets})
 		if err != nil {
-			return nil, fmt.Errorf("open postgres store: %w", err)
+			return fmt.Errorf("open postgres store: %w", err)
 		}
 		n.store, n.listenWork = st, st.ListenWork
 	default:
-		return nil, usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
+		return usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
 	n.closers = append(n.closers, n.store.Close)
 	if cfg.Secrets == nil {
 		cfg.Logger.WarnContext(ctx, plainTextWarning)
 	}
 
+	return nil
+}
+
+// listen reads the admin token and binds the listener; the public URL
+// defaults to the address bound.
+func (n *node) listen() error {
+	cfg := n.cfg
+	var err error
 	n.adminToken, err = adminToken(cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	n.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	n.closers = append(n.closers, func() error {
 		if err := n.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
@@ -194,15 +232,18 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil
 	})
 	n.baseURL = "http://" + n.listener.Addr().String()
-	publicURL := cfg.PublicURL
-	if publicURL == "" {
-		publicURL = n.baseURL
+	n.publicURL = cfg.PublicURL
+	if n.publicURL == "" {
+		n.publicURL = n.baseURL
 	}
 
-	client := dispatch.NewHTTPClient(dispatch.ClientConfig{
-		Policy:  dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
-		Timeout: cfg.RequestTimeout,
-	})
+	return nil
+}
+
+// tracerProvider is the configured one, an OTLP exporter's, or a no-op;
+// traced says whether HTTP instrumentation is worth installing.
+func (n *node) tracerProvider(ctx context.Context) (trace.TracerProvider, bool, error) {
+	cfg := n.cfg
 	// Traces are off unless a collector is configured; the no-op provider
 	// costs nothing on the hot path, and no HTTP instrumentation is
 	// installed (traced stays false).
@@ -214,7 +255,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		traced = true
 		sdkTP, err := tracing.NewProvider(ctx, tracing.Config{Endpoint: cfg.OTLPEndpoint, NodeID: cfg.NodeID})
 		if err != nil {
-			return nil, usagef("--otlp-endpoint: %v", err)
+			return nil, false, usagef("--otlp-endpoint: %v", err)
 		}
 		n.closers = append(n.closers, func() error {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -223,12 +264,21 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		})
 		tp = sdkTP
 	}
+	return tp, traced, nil
+}
+
+// startEngine builds the delivery engine and the jobs beside it: metrics
+// and the queue depth sampler, the dispatcher, the health monitor (and its
+// webhook), the replay runner, the publisher and the retention purger.
+func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
+	cfg := n.cfg
 	n.metrics = metrics.New(metrics.Config{QueueStats: n.store, Logger: cfg.Logger,
 		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }})
 	// Every node samples; the store keeps the first sample of a minute,
 	// so the series has no gap while any node runs.
+	var err error
 	if n.sampler, err = metrics.NewSampler(metrics.SamplerConfig{Store: n.store, Logger: cfg.Logger}); err != nil {
-		return nil, fmt.Errorf("queue depth sampler: %w", err)
+		return fmt.Errorf("queue depth sampler: %w", err)
 	}
 
 	n.dispatcher, err = dispatch.New(dispatch.Config{
@@ -240,7 +290,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		RequestTimeout:        cfg.RequestTimeout,
 		LeaseDuration:         cfg.LeaseDuration,
 		ShutdownTimeout:       cfg.ShutdownTimeout,
-		ReleaseOrphansOnStart: singleNode,
+		ReleaseOrphansOnStart: n.singleNode(),
 		Observer: dispatch.Observer{
 			OutcomeFunc: n.metrics.Outcome, AttemptFunc: n.metrics.Attempt, InFlightFunc: n.metrics.InFlight,
 			ClaimBatchFunc: n.metrics.ClaimBatch, RecordBatchFunc: n.metrics.RecordBatch, CircuitFunc: n.metrics.Circuit,
@@ -248,7 +298,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		TracerProvider: tp,
 	})
 	if err != nil {
-		return nil, usagef("%v", err)
+		return usagef("%v", err)
 	}
 	// Endpoint health: auto-disable, operator events and their webhook;
 	// bulk replay jobs.
@@ -261,22 +311,22 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		n.notifier, err = health.NewNotifier(health.NotifierConfig{Store: ms, URL: cfg.OperatorWebhookURL,
 			Secret: herald.Secret(cfg.OperatorWebhookSecret), Client: client, Logger: cfg.Logger})
 		if err != nil {
-			return nil, usagef("--operator-webhook: %v", err)
+			return usagef("--operator-webhook: %v", err)
 		}
 		wakeNotifier = n.notifier.Wake
 	}
 	n.monitor, err = health.NewMonitor(health.MonitorConfig{Store: ms, Logger: cfg.Logger,
 		DisableAfter: cfg.DisableAfter, DeadSettle: cfg.LeaseDuration, EventsFunc: wakeNotifier})
 	if err != nil {
-		return nil, usagef("%v", err)
+		return usagef("%v", err)
 	}
 	n.replayer, err = replay.New(replay.Config{Store: rs, Logger: cfg.Logger, WakeFunc: n.dispatcher.Wake})
 	if err != nil {
-		return nil, fmt.Errorf("replay runner: %w", err)
+		return fmt.Errorf("replay runner: %w", err)
 	}
 
 	writers := 1 // SQLite has one writer; more would only queue on its lock
-	if !singleNode {
+	if !n.singleNode() {
 		writers = 4
 	}
 	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
@@ -286,10 +336,17 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		// Expired partner access tokens go at each purge too.
 		n.purger, err = retention.New(retention.Config{Store: n.store, Tokens: n.store, DefaultRetention: cfg.Retention, Logger: cfg.Logger})
 		if err != nil {
-			return nil, usagef("%v", err)
+			return usagef("%v", err)
 		}
 	}
 
+	return nil
+}
+
+// buildHTTPServer builds the API, the talent platform, the web UI and the
+// health probes on one mux, and the server that serves it.
+func (n *node) buildHTTPServer(client *http.Client, tp trace.TracerProvider, traced bool) error {
+	cfg := n.cfg
 	// Publishes are counted (herald_publish_errors_total), and they and
 	// platform actions get a span around their commit.
 	publisher := n.metrics.Publisher(n.publisher)
@@ -300,16 +357,16 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	// dispatcher's client: a check reaches only what a delivery may. The
 	// budget keeps a run against a slow partner (budget plus one deadline)
 	// inside the HTTP server's 90 s write timeout.
-	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: publicURL,
+	checker, err := conformance.New(conformance.Config{Client: client, PublicURL: n.publicURL,
 		Deadline: cfg.InteractiveDeadline, Budget: 45 * time.Second, UserAgent: "herald-check/" + version})
 	if err != nil {
-		return nil, fmt.Errorf("conformance: %w", err)
+		return fmt.Errorf("conformance: %w", err)
 	}
 	apiServer, err := api.NewServer(api.Config{
 		Store:      n.store,
 		Publisher:  publisher,
 		AdminToken: herald.Secret(n.adminToken),
-		PublicURL:  publicURL,
+		PublicURL:  n.publicURL,
 		Logger:     cfg.Logger,
 		WakeFunc:   n.dispatcher.Wake,
 		Deliverer:  n.dispatcher,
@@ -322,7 +379,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		RetryPolicies:       n.store,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return fmt.Errorf("api: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiServer)
@@ -341,7 +398,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 	platformServer, err := platform.NewServer(platform.Config{
 		Store:      ps,
 		AdminToken: herald.Secret(n.adminToken),
-		PublicURL:  publicURL,
+		PublicURL:  n.publicURL,
 		Deliverer:  n.dispatcher,
 		WakeFunc:   n.dispatcher.Wake,
 		Logger:     cfg.Logger,
@@ -349,10 +406,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		InteractiveDeadline: cfg.InteractiveDeadline,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("platform: %w", err)
+		return fmt.Errorf("platform: %w", err)
 	}
 	platformServer.Register(mux)
-	n.publicURL = publicURL
 
 	// The web UI: Event Notifications pages, the delivery explorer, and
 	// the portal pages that run the real flows.
@@ -368,7 +424,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		Deliverer:            n.dispatcher,
 		WakeFunc:             n.dispatcher.Wake,
 		AdminToken:           herald.Secret(n.adminToken),
-		PublicURL:            publicURL,
+		PublicURL:            n.publicURL,
 		Logger:               cfg.Logger,
 		InteractiveDeadline:  cfg.InteractiveDeadline,
 		ReplayWakeFunc:       n.replayer.Wake,
@@ -377,7 +433,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		CircuitOpenUntilFunc: n.dispatcher.CircuitOpenUntil,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+		return fmt.Errorf("web: %w", err)
 	}
 	webServer.Register(mux) // /ui/ and /portal/
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -408,7 +464,7 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
-	return n, nil
+	return nil
 }
 
 // run serves until ctx ends, then shuts down in order: stop taking requests
