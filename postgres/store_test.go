@@ -36,31 +36,45 @@ func openStore(t testing.TB, connURL string) *postgres.Store {
 	return s
 }
 
+// TestStore runs the whole store contract (internal/storetest) on
+// PostgreSQL, with several nodes for the suites that need them.
 func TestStore(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
-}
-
-func TestStoreSecrets(t *testing.T) {
-	t.Parallel()
-	storetest.ExerciseSecrets(t, func(t *testing.T) storetest.SecretsHarness {
-		connURL := dbtest.NewPostgresSchema(t)
-		return storetest.SecretsHarness{
-			Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
-				s, err := postgres.Open(t.Context(), &postgres.Config{URL: connURL, MaxConns: 4, Secrets: keys})
-				if err != nil {
-					return nil, err
-				}
-				t.Cleanup(func() { _ = s.Close() })
-				return s, nil
-			},
-			RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
-				raw, err := postgres.RawEndpointAuth(t.Context(), s.(*postgres.Store), id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return raw
-			},
-		}
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) storetest.FullStore { return newStore(t) },
+		BreakEvents: func(t *testing.T, s storetest.PlatformStore) {
+			t.Helper()
+			if err := postgres.BreakEventsForTest(t.Context(), s.(*postgres.Store)); err != nil {
+				t.Fatalf("break events: %v", err)
+			}
+		},
+		Secrets: func(t *testing.T) storetest.SecretsHarness {
+			connURL := dbtest.NewPostgresSchema(t)
+			return storetest.SecretsHarness{
+				Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
+					s, err := postgres.Open(t.Context(), &postgres.Config{URL: connURL, MaxConns: 4, Secrets: keys})
+					if err != nil {
+						return nil, err
+					}
+					t.Cleanup(func() { _ = s.Close() })
+					return s, nil
+				},
+				RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
+					raw, err := postgres.RawEndpointAuth(t.Context(), s.(*postgres.Store), id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return raw
+				},
+			}
+		},
+		Nodes: func(t *testing.T, n int) []herald.Store {
+			connURL := dbtest.NewPostgresSchema(t)
+			stores := make([]herald.Store, n)
+			for i := range stores {
+				stores[i] = openStore(t, connURL)
+			}
+			return stores
+		},
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/dbtest"
 	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storetest"
@@ -30,9 +29,38 @@ func newStore(t testing.TB) *sqlite.Store {
 	return s
 }
 
+// TestStore runs the whole store contract (internal/storetest) on SQLite.
 func TestStore(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(t, func(t *testing.T) herald.Store { return newStore(t) })
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) storetest.FullStore { return newStore(t) },
+		BreakEvents: func(t *testing.T, s storetest.PlatformStore) {
+			t.Helper()
+			if err := sqlite.BreakEventsForTest(t.Context(), s.(*sqlite.Store)); err != nil {
+				t.Fatalf("break events: %v", err)
+			}
+		},
+		Secrets: func(t *testing.T) storetest.SecretsHarness {
+			path := dbtest.NewSQLitePath(t)
+			return storetest.SecretsHarness{
+				Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
+					s, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path, Secrets: keys})
+					if err != nil {
+						return nil, err
+					}
+					t.Cleanup(func() { _ = s.Close() })
+					return s, nil
+				},
+				RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
+					raw, err := sqlite.RawEndpointAuth(s.(*sqlite.Store), id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return raw
+				},
+			}
+		},
+	})
 }
 
 // TestStoreClaimByEndpoint runs the contract again with no claim slack, so
@@ -41,33 +69,9 @@ func TestStore(t *testing.T) {
 // the same answers.
 func TestStoreClaimByEndpoint(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(t, func(t *testing.T) herald.Store {
+	storetest.Run(t, storetest.Harness{ContractOnly: true, New: func(t *testing.T) storetest.FullStore {
 		s := newStore(t)
 		sqlite.SetClaimSlack(s, 0)
 		return s
-	})
-}
-
-func TestStoreSecrets(t *testing.T) {
-	t.Parallel()
-	storetest.ExerciseSecrets(t, func(t *testing.T) storetest.SecretsHarness {
-		path := dbtest.NewSQLitePath(t)
-		return storetest.SecretsHarness{
-			Open: func(t *testing.T, keys *secretbox.Keyring) (storetest.SecretStore, error) {
-				s, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path, Secrets: keys})
-				if err != nil {
-					return nil, err
-				}
-				t.Cleanup(func() { _ = s.Close() })
-				return s, nil
-			},
-			RawAuth: func(t *testing.T, s storetest.SecretStore, id string) string {
-				raw, err := sqlite.RawEndpointAuth(s.(*sqlite.Store), id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return raw
-			},
-		}
-	})
+	}})
 }

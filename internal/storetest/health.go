@@ -20,9 +20,9 @@ type RecoveryStore interface {
 
 type recoverySetupFunc func(t *testing.T) (context.Context, RecoveryStore)
 
-// ExerciseHealth runs the herald.HealthStore suite. newStore must return a
+// exerciseHealth runs the herald.HealthStore suite. newStore must return a
 // new, empty, migrated store for each call and close it when t ends.
-func ExerciseHealth(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
+func exerciseHealth(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
 	t.Helper()
 	setup := func(t *testing.T) (context.Context, RecoveryStore) {
 		t.Helper()

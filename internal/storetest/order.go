@@ -344,11 +344,11 @@ func exerciseOrdered(t *testing.T, setup setupFunc) {
 	t.Run("Concurrently", func(t *testing.T) {
 		t.Parallel()
 		_, store := setup(t)
-		OrderedConcurrently(t, store)
+		orderedConcurrently(t, store)
 	})
 }
 
-// OrderedConcurrently publishes, claims and records the deliveries of an
+// orderedConcurrently publishes, claims and records the deliveries of an
 // ordered endpoint from several goroutines at once, each store in stores
 // being a node (Stores of their own on one database), and checks that no two
 // deliveries of one subject are ever in flight at once and that each
@@ -356,7 +356,7 @@ func exerciseOrdered(t *testing.T, setup setupFunc) {
 // the other in the order published, and those published at once (two
 // publishers of one subject) in SubjectSeq order, every one exactly once.
 // The first attempt of each subject's first delivery fails and is retried.
-func OrderedConcurrently(t *testing.T, stores ...herald.Store) {
+func orderedConcurrently(t *testing.T, stores ...herald.Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()

@@ -19,12 +19,12 @@ type PlatformStore interface {
 // PlatformPublicURL is the base of the links in the suite's events.
 const PlatformPublicURL = "https://api.example.com"
 
-// ExercisePlatform runs the herald.PlatformStore suite. newStore must return
+// exercisePlatform runs the herald.PlatformStore suite. newStore must return
 // a new, empty, migrated store for each call and close it when t ends.
 // breakEvents must make every later insert into the store's events fail (a
 // trigger, say), so the suite can check that an action whose event cannot
 // be stored leaves no change behind.
-func ExercisePlatform(t *testing.T, newStore func(t *testing.T) PlatformStore, breakEvents func(t *testing.T, s PlatformStore)) {
+func exercisePlatform(t *testing.T, newStore func(t *testing.T) PlatformStore, breakEvents func(t *testing.T, s PlatformStore)) {
 	t.Helper()
 	setup := func(t *testing.T) (context.Context, PlatformStore) {
 		t.Helper()

@@ -10,9 +10,9 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
-// ExerciseReplay runs the herald.ReplayStore suite. newStore must return a
+// exerciseReplay runs the herald.ReplayStore suite. newStore must return a
 // new, empty, migrated store for each call and close it when t ends.
-func ExerciseReplay(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
+func exerciseReplay(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
 	t.Helper()
 	setup := func(t *testing.T) (context.Context, RecoveryStore) {
 		t.Helper()

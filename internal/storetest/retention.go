@@ -16,10 +16,10 @@ type RetentionStore interface {
 	herald.RetentionStore
 }
 
-// ExerciseRetention runs the herald.RetentionStore suite. newStore must
+// exerciseRetention runs the herald.RetentionStore suite. newStore must
 // return a new, empty, migrated store for each call and close it when t
 // ends.
-func ExerciseRetention(t *testing.T, newStore func(t *testing.T) RetentionStore) {
+func exerciseRetention(t *testing.T, newStore func(t *testing.T) RetentionStore) {
 	t.Helper()
 	setup := func(t *testing.T) (context.Context, RetentionStore) {
 		t.Helper()

@@ -32,10 +32,10 @@ type SecretsHarness struct {
 	RawAuth func(t *testing.T, s SecretStore, endpointID string) string
 }
 
-// ExerciseSecrets checks that endpoint secrets are sealed at rest with the
+// exerciseSecrets checks that endpoint secrets are sealed at rest with the
 // store's keyring, come back as they were, need their key to open the
 // store, and can be sealed again under a new key.
-func ExerciseSecrets(t *testing.T, newHarness func(t *testing.T) SecretsHarness) {
+func exerciseSecrets(t *testing.T, newHarness func(t *testing.T) SecretsHarness) {
 	t.Helper()
 	t.Run("RoundTripSealedAtRest", func(t *testing.T) {
 		t.Parallel()

@@ -19,10 +19,10 @@ import (
 	"github.com/heraldhq/herald"
 )
 
-// Exercise runs the whole suite. newStore must return a new, empty, migrated
+// exercise runs the whole suite. newStore must return a new, empty, migrated
 // store for each call and close it when t ends; every subtest calls it, so
 // subtests run in parallel without sharing rows.
-func Exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
+func exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Helper()
 	setup := func(t *testing.T) (context.Context, herald.Store) {
 		t.Helper()

@@ -16,9 +16,9 @@ type WebUserStore interface {
 	herald.WebUserStore
 }
 
-// ExerciseWebUser runs the herald.WebUserStore suite. newStore must return a
-// new, empty, migrated store for each call and close it when t ends.
-func ExerciseWebUser(t *testing.T, newStore func(t *testing.T) WebUserStore) {
+// exerciseWebUsers runs the herald.WebUserStore suite. newStore must return
+// a new, empty, migrated store for each call and close it when t ends.
+func exerciseWebUsers(t *testing.T, newStore func(t *testing.T) WebUserStore) {
 	t.Helper()
 	t.Run("User", func(t *testing.T) { t.Parallel(); exerciseWebUser(t, newStore(t)) })
 	t.Run("Session", func(t *testing.T) { t.Parallel(); exerciseWebSession(t, newStore(t)) })
