@@ -237,3 +237,46 @@ func NewDelivery(e *Endpoint, ev *Event) *Delivery {
 	}
 	return d
 }
+
+// Check returns nil if s is a delivery state, else EINVALID naming it.
+func (s DeliveryState) Check() error {
+	if !s.Valid() {
+		return Errorf(EINVALID, "state %q is not a delivery state", s)
+	}
+	return nil
+}
+
+// ValidateClaim checks what every claim (of deliveries, of operator
+// events) needs: room for at least one, and a lease that ends after now.
+func ValidateClaim(limit int, now, leaseUntil time.Time) error {
+	if limit <= 0 {
+		return Errorf(EINVALID, "limit must be positive")
+	}
+	return ValidateLease(now, leaseUntil)
+}
+
+// ValidateLease checks that a lease ends after now (a claim by id takes
+// what it names, so it has no limit).
+func ValidateLease(now, leaseUntil time.Time) error {
+	if !leaseUntil.After(now) {
+		return Errorf(EINVALID, "leaseUntil must be after now")
+	}
+	return nil
+}
+
+// Validate checks a delivery list's customer, limit and states; a zero
+// limit means the store's default page.
+func (p *DeliveryListParams) Validate() error {
+	if p.CustomerID == "" {
+		return Errorf(EINVALID, "customerId is required")
+	}
+	if p.Limit < 0 {
+		return Errorf(EINVALID, "limit cannot be negative")
+	}
+	for _, st := range p.States {
+		if err := st.Check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

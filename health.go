@@ -152,3 +152,14 @@ type HealthStore interface {
 	// p.EndpointID is not one of p.CustomerID's endpoints.
 	AttemptStats(ctx context.Context, p *AttemptStatsParams) ([]*AttemptSeries, error)
 }
+
+// Validate checks that the health list names its customer and window.
+func (p *EndpointHealthParams) Validate() error {
+	if p.CustomerID == "" {
+		return Errorf(EINVALID, "customerId is required")
+	}
+	if p.Since.IsZero() {
+		return Errorf(EINVALID, "since is required")
+	}
+	return nil
+}

@@ -58,8 +58,8 @@ var claimIDsSQL = `WITH locked AS (
 // DeliveryClaimIDs implements herald.Store in one statement, so one
 // transaction and one round trip (see claimIDsSQL).
 func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
-	if !p.LeaseUntil.After(p.Now) {
-		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	if err := herald.ValidateLease(p.Now, p.LeaseUntil); err != nil {
+		return nil, err
 	}
 	if len(ids) > herald.MaxDeliveryClaimIDs {
 		return nil, herald.Errorf(herald.EINVALID, "ids cannot hold more than %d ids (got %d)", herald.MaxDeliveryClaimIDs, len(ids))

@@ -117,11 +117,8 @@ var capSQL = `COALESCE(NULLIF(e.max_concurrency, 0), ` + strconv.Itoa(herald.Def
 // A claim runs up to four such rounds in its transaction when a round comes
 // back short (see below).
 func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
-	if p.Limit <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
-	}
-	if !p.LeaseUntil.After(p.Now) {
-		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	if err := herald.ValidateClaim(p.Limit, p.Now, p.LeaseUntil); err != nil {
+		return nil, err
 	}
 	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
 	token := newLeaseToken()
@@ -317,8 +314,8 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 		dLast                                  []*time.Time
 	)
 	for _, r := range records {
-		if !r.State.Valid() {
-			return herald.Errorf(herald.EINVALID, "state %q is not a delivery state", r.State)
+		if err := r.State.Check(); err != nil {
+			return err
 		}
 		counted, status, lastError, updated := false, int32(0), r.Error, now
 		var last *time.Time
@@ -601,13 +598,11 @@ const (
 // deep it is. The cursor is the sqlite store's (the last id of the page,
 // versioned and base64'd), so callers treat it as opaque.
 func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) (*herald.DeliveryListResult, error) {
-	if p.CustomerID == "" {
-		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
 	limit := p.Limit
 	switch {
-	case limit < 0:
-		return nil, herald.Errorf(herald.EINVALID, "limit cannot be negative")
 	case limit == 0:
 		limit = defaultDeliveryPage
 	case limit > maxDeliveryPage:
@@ -621,11 +616,6 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	}
 	where.WriteString(`d.customer_id = $1`)
 	if len(p.States) > 0 {
-		for _, st := range p.States {
-			if !st.Valid() {
-				return nil, herald.Errorf(herald.EINVALID, "state %q is not a delivery state", st)
-			}
-		}
 		where.WriteString(` AND d.state = ANY(` + arg(toStrings(p.States)) + `)`)
 	}
 	if p.EventType != "" {

@@ -54,11 +54,8 @@ func collectHealths(rows pgx.Rows) ([]*herald.EndpointHealth, error) {
 
 // EndpointHealthList implements herald.HealthStore.
 func (s *Store) EndpointHealthList(ctx context.Context, p *herald.EndpointHealthParams) ([]*herald.EndpointHealth, error) {
-	if p.CustomerID == "" {
-		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
-	}
-	if p.Since.IsZero() {
-		return nil, herald.Errorf(herald.EINVALID, "since is required")
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
 	since := dbTime(p.Since)
 	// One repeatable-read transaction: every endpoint's numbers are of one
@@ -336,11 +333,8 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 // OperatorEventClaimUnsent implements herald.HealthStore. SKIP LOCKED lets
 // several nodes' notifiers claim at once without waiting on each other.
 func (s *Store) OperatorEventClaimUnsent(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*herald.OperatorEvent, error) {
-	if limit <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
-	}
-	if !leaseUntil.After(now) {
-		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	if err := herald.ValidateClaim(limit, now, leaseUntil); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `UPDATE operator_events SET send_next_at = $1
 		WHERE id IN (SELECT id FROM operator_events WHERE send_next_at IS NOT NULL AND send_next_at <= $2

@@ -155,11 +155,8 @@ type claimPick struct {
 // however long, costs a claim at most claimSlack index entries, and a claim
 // never returns short while another endpoint has due rows and free slots.
 func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
-	if p.Limit <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
-	}
-	if !p.LeaseUntil.After(p.Now) {
-		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	if err := herald.ValidateClaim(p.Limit, p.Now, p.LeaseUntil); err != nil {
+		return nil, err
 	}
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())

@@ -95,8 +95,8 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 		return nil
 	}
 	for _, r := range records {
-		if !r.State.Valid() {
-			return herald.Errorf(herald.EINVALID, "state %q is not a delivery state", r.State)
+		if err := r.State.Check(); err != nil {
+			return err
 		}
 	}
 	now := toMillis(s.now())
@@ -345,13 +345,11 @@ const (
 // deep it is. The cursor is the last id of the page, base64'd so callers
 // treat it as opaque.
 func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) (*herald.DeliveryListResult, error) {
-	if p.CustomerID == "" {
-		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
 	limit := p.Limit
 	switch {
-	case limit < 0:
-		return nil, herald.Errorf(herald.EINVALID, "limit cannot be negative")
 	case limit == 0:
 		limit = defaultDeliveryPage
 	case limit > maxDeliveryPage:
@@ -361,11 +359,6 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	args := []any{p.CustomerID}
 	where.WriteString(`customer_id = ?`)
 	if len(p.States) > 0 {
-		for _, st := range p.States {
-			if !st.Valid() {
-				return nil, herald.Errorf(herald.EINVALID, "state %q is not a delivery state", st)
-			}
-		}
 		where.WriteString(` AND state IN (SELECT value FROM json_each(?))`)
 		args = append(args, jsonArray(p.States))
 	}

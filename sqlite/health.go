@@ -17,11 +17,8 @@ var _ herald.HealthStore = (*Store)(nil)
 
 // EndpointHealthList implements herald.HealthStore.
 func (s *Store) EndpointHealthList(ctx context.Context, p *herald.EndpointHealthParams) ([]*herald.EndpointHealth, error) {
-	if p.CustomerID == "" {
-		return nil, herald.Errorf(herald.EINVALID, "customerId is required")
-	}
-	if p.Since.IsZero() {
-		return nil, herald.Errorf(herald.EINVALID, "since is required")
+	if err := p.Validate(); err != nil {
+		return nil, err
 	}
 	// One read transaction: every endpoint's numbers are of one snapshot.
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

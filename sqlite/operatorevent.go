@@ -13,11 +13,8 @@ import (
 // OperatorEventClaimUnsent implements herald.HealthStore: the due events
 // move to the end of the lease in the same statement that returns them.
 func (s *Store) OperatorEventClaimUnsent(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*herald.OperatorEvent, error) {
-	if limit <= 0 {
-		return nil, herald.Errorf(herald.EINVALID, "limit must be positive")
-	}
-	if !leaseUntil.After(now) {
-		return nil, herald.Errorf(herald.EINVALID, "leaseUntil must be after now")
+	if err := herald.ValidateClaim(limit, now, leaseUntil); err != nil {
+		return nil, err
 	}
 	rows, err := s.write.QueryContext(ctx, `UPDATE operator_events SET send_next_at = ?1
 		WHERE id IN (SELECT id FROM operator_events WHERE send_next_at <> 0 AND send_next_at <= ?2
