@@ -32,4 +32,41 @@
 //     endpoint: test events, marked as such, sent as real ones are, whose
 //     replies are judged against the contract ([CheckReport]). Nothing of it
 //     is stored.
+//   - Operator event: something an operator should hear about (an endpoint
+//     disabled or recovered, a delivery dead), found by the health scan and
+//     sent to the operator's webhook ([OperatorEvent]).
+//   - Replay job: a bulk re-send of a customer's deliveries that match a
+//     filter, a batch at a time ([ReplayJob]).
+//
+// # Glossary of the talent platform
+//
+// The records event links point to, and whose changes emit events
+// ([PlatformStore]). Each belongs to one customer; ids are per customer.
+//
+//   - Person: someone in the customer's records: a candidate, a new hire,
+//     or a platform user (a recruiter) who acts on others ([Person]).
+//   - Job: an opening, with its title, location and description; posted to
+//     a career portal, it has a public URL ([Job]). Posting, editing and
+//     unposting emit the job events.
+//   - Career portal: where posted jobs are listed and candidates apply
+//     ([CareerPortal]).
+//   - Applicant workflow: one person's application to one job, with its
+//     status and status history ([ApplicantWorkflow]). Completing an
+//     application emits AssessmentEvent; a recruiter's status change emits
+//     WorkFlowStatusChangeEvent.
+//   - Assessment result: what an assessment partner reported back for an
+//     applicant workflow ([AssessmentResult]).
+//   - Onboarding workflow: a new hire's onboarding tasks
+//     ([OnboardWorkflow], [OnboardTask]); starting a task emits
+//     OnboardPortalTaskEvent.
+//   - Job board post: a job as a job-board partner published it
+//     ([JobBoardPost]).
+//   - Partner credentials: the client id and secret a partner uses to read
+//     these records through the platform's REST API ([Partner]).
+//   - Web user: a customer's administrator who signs in to the UI
+//     ([WebUser]); operators sign in with the admin token instead.
+//
+// Rules that are the same on both databases are written once, in
+// internal/storerules, over a per-dialect transaction; each store keeps
+// its SQL, its migrations, its claim algorithm and its type encoding.
 package herald
