@@ -161,6 +161,11 @@ type AttemptRecord struct {
 	Location string
 	// Error says why, when no attempt was made.
 	Error string
+	// DisableEndpoint, if set, is why the delivery's endpoint is turned
+	// off (a 410 Gone reply), as Store.EndpointDisable does, in the same
+	// transaction that records the attempt: the 410 is never recorded
+	// without the endpoint going off, nor the other way round.
+	DisableEndpoint string
 }
 
 // DeliveryListParams filter Store.DeliveryList. Zero fields do not filter.

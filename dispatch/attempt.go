@@ -148,7 +148,10 @@ func (d *Dispatcher) processOne(ctx context.Context, c *herald.ClaimedDelivery, 
 
 	switch {
 	case outcome.Kind == OutcomeGone:
-		d.disableEndpoint(ep.ID, "the partner answered 410 Gone")
+		// Recorded with the attempt, in its transaction (the recorder).
+		rec.DisableEndpoint = "the partner answered 410 Gone"
+		d.eps.forget(ep.ID)
+		d.log.InfoContext(ctx, "endpoint disabled", slog.String("endpoint_id", ep.ID), slog.String("reason", rec.DisableEndpoint))
 	case outcome.StatusCode == http.StatusUnauthorized && ep.Auth.Type == herald.AuthTypeOAuth2:
 		d.signers.invalidate(ep.ID)
 	}
@@ -222,16 +225,6 @@ func (d *Dispatcher) setCapacity(l *lane, capacity int) {
 		d.startWorkersLocked(l)
 	}
 	d.mu.Unlock()
-}
-
-func (d *Dispatcher) disableEndpoint(id, reason string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.store.EndpointDisable(ctx, id, reason, d.now()); err != nil {
-		d.log.ErrorContext(ctx, "disable endpoint", slog.String("endpoint_id", id), slog.Any("error", err))
-	}
-	d.eps.forget(id)
-	d.log.InfoContext(ctx, "endpoint disabled", slog.String("endpoint_id", id), slog.String("reason", reason))
 }
 
 // send makes one HTTP attempt and classifies what came back.

@@ -408,6 +408,23 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 			AS u (id, token, state, counted, next_attempt_at, last_attempt_at, status_code, error, location, updated_at)
 		WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`,
 		dID, dToken, dState, dCounted, dNext, dLast, dStatus, dError, dLocation, dUpdated)
+	// A 410 turns its endpoint off in this same transaction (the batch
+	// runs as one).
+	var goneIDs, goneReasons []string
+	for _, r := range records {
+		if r.DisableEndpoint != "" {
+			goneIDs, goneReasons = append(goneIDs, r.Lease.DeliveryID), append(goneReasons, r.DisableEndpoint)
+		}
+	}
+	if len(goneIDs) > 0 {
+		b.Queue(`UPDATE endpoints e SET enabled = false, disabled_reason = u.reason, updated_at = $3,
+				disabled_by = $4, disabled_at = $3
+			FROM (SELECT DISTINCT ON (d.endpoint_id) d.endpoint_id, g.reason
+				FROM unnest($1::text[], $2::text[]) AS g (delivery_id, reason)
+				JOIN deliveries d ON d.id = g.delivery_id
+				ORDER BY d.endpoint_id) u
+			WHERE e.id = u.endpoint_id`, goneIDs, goneReasons, now, herald.DisabledByHealthMonitor)
+	}
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record attempts: %w", err)
 	}

@@ -154,6 +154,14 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 			r.Location, updatedAt, r.Lease.DeliveryID, r.Lease.Token); err != nil {
 			return fmt.Errorf("record attempts: %w", err)
 		}
+		if r.DisableEndpoint != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE endpoints SET enabled = 0, disabled_reason = ?1, updated_at = ?2,
+					disabled_by = ?3, disabled_at = ?2
+				WHERE id = (SELECT endpoint_id FROM deliveries WHERE id = ?4)`,
+				r.DisableEndpoint, now, herald.DisabledByHealthMonitor, r.Lease.DeliveryID); err != nil {
+				return fmt.Errorf("record attempts: %w", err)
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record attempts: %w", err)

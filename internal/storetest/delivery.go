@@ -60,6 +60,28 @@ func fullAttempt(id string, number int, at time.Time, status int) *herald.Attemp
 }
 
 func exerciseDeliveryRecordAttempts(t *testing.T, setup setupFunc) {
+	// A 410 Gone turns the endpoint off in the transaction that records
+	// the attempt (AttemptRecord.DisableEndpoint), as EndpointDisable does.
+	t.Run("GoneDisablesEndpoint", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		c := claimOne(ctx, t, store)
+		at := base.Add(2 * time.Second)
+		const why = "the partner answered 410 Gone"
+		record(ctx, t, store, &herald.AttemptRecord{
+			Lease: c.Lease, Attempt: fullAttempt(c.ID, 1, at, 410), State: herald.DeliveryStateFailed,
+			DisableEndpoint: why,
+		})
+		e, err := store.EndpointGet(ctx, c.EndpointID)
+		requireNoError(t, "get endpoint", err)
+		if e.Enabled || e.DisabledReason != why || e.DisabledBy != herald.DisabledByHealthMonitor || e.DisabledAt.IsZero() {
+			t.Fatalf("endpoint after a recorded 410: enabled %t, reason %q, by %q, at %v; want off, %q, %q, a time",
+				e.Enabled, e.DisabledReason, e.DisabledBy, e.DisabledAt, why, herald.DisabledByHealthMonitor)
+		}
+		if d := getDelivery(ctx, t, store, c.ID); d.State != herald.DeliveryStateFailed || d.Attempts != 1 {
+			t.Fatalf("delivery %s with %d attempts, want failed with 1", d.State, d.Attempts)
+		}
+	})
 	t.Run("Transitions", func(t *testing.T) {
 		t.Parallel()
 		at := base.Add(2 * time.Second)
