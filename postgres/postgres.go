@@ -127,6 +127,8 @@ type Store struct {
 	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
+	// retentionRules gives it Purge (retention.go).
+	retentionRules
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -163,6 +165,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.retentionRules = s.newRetentionRules()
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
 var _ herald.RetentionStore = (*Store)(nil)
@@ -41,176 +42,100 @@ func (s *Store) CustomerRetentionSet(ctx context.Context, customerID string, day
 	return nil
 }
 
-// Purge implements herald.RetentionStore. Each batch is one short
-// transaction that locks only the rows it removes: claims never wait on it
-// (they take pending rows, which it never touches), and two nodes purging at
-// once skip each other's events (SKIP LOCKED) instead of queueing.
-func (s *Store) Purge(ctx context.Context, p *herald.PurgeParams) (*herald.PurgeResult, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	limit := p.BatchSize
-	if limit == 0 {
-		limit = herald.DefaultPurgeBatchSize
-	}
-	type customer struct {
-		id   string
-		days int
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id, retention_days FROM customers ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
-	}
-	customers, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (customer, error) {
-		var c customer
-		err := r.Scan(&c.id, &c.days)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
-	}
+// retentionRules is embedded in Store under an unexported name: Purge is
+// storerules', over retentionTx. Each batch is one short transaction that
+// locks only the rows it removes: claims never wait on it (they take pending
+// rows, which it never touches), and two nodes purging at once skip each
+// other's events (SKIP LOCKED) instead of queueing.
+type retentionRules = storerules.Retention
 
-	res := &herald.PurgeResult{}
-	// Queue depth samples first, in one statement: they are small rows,
-	// kept QueueDepthRetention whatever the customers' retention.
-	n, err := s.queueDepthPurge(ctx, p.Now.Add(-herald.QueueDepthRetention))
-	if err != nil {
-		return res, fmt.Errorf("purge queue depth samples: %w", err)
-	}
-	res.QueueDepthSamples = n
-	for _, c := range customers {
-		cutoff := dbTime(p.Cutoff(c.days))
-		// after is the (created_at, id) of the last event looked at, so
-		// each batch starts past the events the previous one kept. The
-		// zero time sorts before every event (-infinity would too).
-		after := purgeCursor{createdAt: time.Time{}}
-		for {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			more, err := s.purgeBatch(ctx, c.id, cutoff, &after, limit, res)
+func (s *Store) newRetentionRules() retentionRules {
+	return retentionRules{
+		Customers: func(ctx context.Context) ([]storerules.CustomerRetention, error) {
+			rows, err := s.pool.Query(ctx, `SELECT id, retention_days FROM customers ORDER BY id`)
 			if err != nil {
-				return res, fmt.Errorf("purge customer %s: %w", c.id, err)
+				return nil, err
 			}
-			if !more {
-				break
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.CustomerRetention, error) {
+				var c storerules.CustomerRetention
+				err := r.Scan(&c.ID, &c.Days)
+				return c, err
+			})
+		},
+		PurgeQueueDepth: s.queueDepthPurge,
+		InPurgeTx: func(ctx context.Context, fn func(storerules.RetentionTx) error) error {
+			tx, err := s.pool.Begin(ctx)
+			if err != nil {
+				return err
 			}
-		}
+			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+			if err := fn(retentionTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		},
+		Round: dbTime,
 	}
-	return res, nil
 }
 
-// purgeCursor is where a customer's purge resumes.
-type purgeCursor struct {
-	createdAt time.Time
-	id        string
-}
+// retentionTx is storerules.RetentionTx over a transaction.
+type retentionTx struct{ tx pgx.Tx }
 
-// purgeBatch looks at the customer's next limit events created before
-// cutoff, removes those whose deliveries are all final and unchanged since
-// cutoff, adds what it removed to res, and reports whether more events may
-// follow.
-func (s *Store) purgeBatch(ctx context.Context, customerID string, cutoff time.Time, after *purgeCursor, limit int, res *herald.PurgeResult) (bool, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-
-	// FOR UPDATE: a replay or a new delivery for one of these events
-	// (which takes a KEY SHARE lock on the event for its foreign key)
-	// waits for this batch instead of racing it. SKIP LOCKED: another
-	// node's purge holds those; this one moves on past them.
-	rows, err := tx.Query(ctx, `SELECT id, created_at FROM events
+// PurgeCandidates: FOR UPDATE, so a replay or a new delivery for one of
+// these events (which takes a KEY SHARE lock on the event for its foreign
+// key) waits for this batch instead of racing it; SKIP LOCKED, so another
+// node's purge keeps those and this one moves on past them.
+func (t retentionTx) PurgeCandidates(ctx context.Context, customerID string, cutoff, afterAt time.Time, afterID string, limit int) ([]storerules.PurgeEvent, error) {
+	rows, err := t.tx.Query(ctx, `SELECT id, created_at FROM events
 		WHERE customer_id = $1 AND created_at < $2 AND (created_at, id) > ($3, $4)
 		ORDER BY created_at, id LIMIT $5
-		FOR UPDATE SKIP LOCKED`, customerID, cutoff, after.createdAt, after.id, limit)
+		FOR UPDATE SKIP LOCKED`, customerID, cutoff, afterAt, afterID, limit)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	var candidates []string
-	for rows.Next() {
-		if err := rows.Scan(&after.id, &after.createdAt); err != nil {
-			rows.Close()
-			return false, err
-		}
-		candidates = append(candidates, after.id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, err
-	}
-	if len(candidates) == 0 {
-		return false, nil
-	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.PurgeEvent, error) {
+		var e storerules.PurgeEvent
+		err := r.Scan(&e.ID, &e.CreatedAt)
+		return e, err
+	})
+}
 
-	// Lock every delivery of the candidates, then decide on what the lock
-	// returns: in READ COMMITTED, FOR UPDATE waits for a concurrent
-	// DeliveryRetry or record and returns the row as it committed, so a
-	// delivery made pending a moment ago is seen pending and keeps its
-	// event. Once locked, nothing can change them before the deletes.
-	rows, err = tx.Query(ctx, `SELECT id, event_id, state = 'pending' OR updated_at >= $2
-		FROM deliveries WHERE event_id = ANY($1) FOR UPDATE`, candidates, cutoff)
+// PurgeDeliveries locks every delivery of the candidates and decides on
+// what the lock returns: in READ COMMITTED, FOR UPDATE waits for a
+// concurrent DeliveryRetry or record and returns the row as it committed, so
+// a delivery made pending a moment ago is seen pending and keeps its event.
+func (t retentionTx) PurgeDeliveries(ctx context.Context, eventIDs []string, cutoff time.Time) ([]storerules.PurgeDelivery, error) {
+	rows, err := t.tx.Query(ctx, `SELECT id, event_id, state = 'pending' OR updated_at >= $2
+		FROM deliveries WHERE event_id = ANY($1) FOR UPDATE`, eventIDs, cutoff)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	byEvent := map[string][]string{}
-	keep := map[string]bool{}
-	for rows.Next() {
-		var id, eventID string
-		var live bool
-		if err := rows.Scan(&id, &eventID, &live); err != nil {
-			rows.Close()
-			return false, err
-		}
-		byEvent[eventID] = append(byEvent[eventID], id)
-		if live {
-			keep[eventID] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, err
-	}
-	var events, deliveries []string
-	for _, id := range candidates {
-		if !keep[id] {
-			events = append(events, id)
-			deliveries = append(deliveries, byEvent[id]...)
-		}
-	}
-	more := len(candidates) == limit
-	if len(events) == 0 {
-		return more, nil // nothing to write: the transaction rolls back
-	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (storerules.PurgeDelivery, error) {
+		var d storerules.PurgeDelivery
+		err := r.Scan(&d.ID, &d.EventID, &d.Live)
+		return d, err
+	})
+}
 
-	// Children first: attempts reference deliveries, deliveries events.
-	// Three statements rather than one with data-modifying CTEs, so each
-	// foreign-key check sees the previous statement's deletes.
-	var counts [3]int64
-	for i, q := range []struct {
-		sql string
-		ids []string
-	}{
-		{`DELETE FROM attempts WHERE delivery_id = ANY($1)`, deliveries},
-		{`DELETE FROM deliveries WHERE id = ANY($1)`, deliveries},
-		{`DELETE FROM events WHERE id = ANY($1)`, events},
-	} {
-		if len(q.ids) == 0 {
-			continue
-		}
-		tag, err := tx.Exec(ctx, q.sql, q.ids)
-		if err != nil {
-			return false, err
-		}
-		counts[i] = tag.RowsAffected()
+// The deletes are three statements rather than one with data-modifying
+// CTEs, so each foreign-key check sees the previous statement's deletes.
+
+func (t retentionTx) DeleteAttempts(ctx context.Context, deliveryIDs []string) (int64, error) {
+	return t.deleteAny(ctx, `DELETE FROM attempts WHERE delivery_id = ANY($1)`, deliveryIDs)
+}
+
+func (t retentionTx) DeleteDeliveries(ctx context.Context, ids []string) (int64, error) {
+	return t.deleteAny(ctx, `DELETE FROM deliveries WHERE id = ANY($1)`, ids)
+}
+
+func (t retentionTx) DeleteEvents(ctx context.Context, ids []string) (int64, error) {
+	return t.deleteAny(ctx, `DELETE FROM events WHERE id = ANY($1)`, ids)
+}
+
+func (t retentionTx) deleteAny(ctx context.Context, query string, ids []string) (int64, error) {
+	tag, err := t.tx.Exec(ctx, query, ids)
+	if err != nil {
+		return 0, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return false, err
-	}
-	res.Attempts += int(counts[0])
-	res.Deliveries += int(counts[1])
-	res.Events += int(counts[2])
-	res.Batches++
-	return more, nil
+	return tag.RowsAffected(), nil
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
 var _ herald.RetentionStore = (*Store)(nil)
@@ -41,169 +43,109 @@ func (s *Store) CustomerRetentionSet(ctx context.Context, customerID string, day
 	return nil
 }
 
-// Purge implements herald.RetentionStore. Each batch is one write
-// transaction, so between batches the dispatcher's claims and commits get
-// the writer: a purge of millions of rows delays them by one batch at most.
-func (s *Store) Purge(ctx context.Context, p *herald.PurgeParams) (*herald.PurgeResult, error) {
-	if err := p.Validate(); err != nil {
+// retentionRules is embedded in Store under an unexported name: Purge is
+// storerules', over retentionTx. Each batch is one write transaction, so
+// between batches the dispatcher's claims and commits get the writer: a
+// purge of millions of rows delays them by one batch at most.
+type retentionRules = storerules.Retention
+
+func (s *Store) newRetentionRules() retentionRules {
+	return retentionRules{
+		Customers: func(ctx context.Context) ([]storerules.CustomerRetention, error) {
+			rows, err := s.read.QueryContext(ctx, `SELECT id, retention_days FROM customers ORDER BY id`)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			var out []storerules.CustomerRetention
+			for rows.Next() {
+				var c storerules.CustomerRetention
+				if err := rows.Scan(&c.ID, &c.Days); err != nil {
+					return nil, err
+				}
+				out = append(out, c)
+			}
+			return out, rows.Err()
+		},
+		PurgeQueueDepth: s.queueDepthPurge,
+		InPurgeTx: func(ctx context.Context, fn func(storerules.RetentionTx) error) error {
+			tx, err := s.write.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tx.Rollback() }()
+			if err := fn(retentionTx{tx}); err != nil {
+				return err
+			}
+			return tx.Commit()
+		},
+		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
+	}
+}
+
+// retentionTx is storerules.RetentionTx over a write transaction. The
+// single writer means nothing changes the rows between its statements.
+type retentionTx struct{ tx *sql.Tx }
+
+func (t retentionTx) PurgeCandidates(ctx context.Context, customerID string, cutoff, afterAt time.Time, afterID string, limit int) ([]storerules.PurgeEvent, error) {
+	after := int64(-1) // before every event
+	if !afterAt.IsZero() {
+		after = toMillis(afterAt)
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, created_at FROM events
+		WHERE customer_id = ?1 AND created_at < ?2 AND (created_at, id) > (?3, ?4)
+		ORDER BY created_at, id LIMIT ?5`, customerID, toMillis(cutoff), after, afterID, limit)
+	if err != nil {
 		return nil, err
 	}
-	limit := p.BatchSize
-	if limit == 0 {
-		limit = herald.DefaultPurgeBatchSize
-	}
-	type customer struct {
-		id   string
-		days int
-	}
-	var customers []customer
-	rows, err := s.read.QueryContext(ctx, `SELECT id, retention_days FROM customers ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
-	}
+	defer rows.Close()
+	var out []storerules.PurgeEvent
 	for rows.Next() {
-		var c customer
-		if err := rows.Scan(&c.id, &c.days); err != nil {
-			_ = rows.Close()
-			return nil, fmt.Errorf("purge: %w", err)
+		var e storerules.PurgeEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &at); err != nil {
+			return nil, err
 		}
-		customers = append(customers, c)
+		e.CreatedAt = fromMillis(at)
+		out = append(out, e)
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
-	}
-
-	res := &herald.PurgeResult{}
-	// Queue depth samples first, in one statement: they are small rows,
-	// kept QueueDepthRetention whatever the customers' retention.
-	n, err := s.queueDepthPurge(ctx, p.Now.Add(-herald.QueueDepthRetention))
-	if err != nil {
-		return res, fmt.Errorf("purge queue depth samples: %w", err)
-	}
-	res.QueueDepthSamples = n
-	for _, c := range customers {
-		cutoff := toMillis(p.Cutoff(c.days))
-		// after is the (created_at, id) of the last event looked at, so
-		// each batch starts past the events the previous one kept.
-		after := purgeCursor{createdAt: -1}
-		for {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			more, err := s.purgeBatch(ctx, c.id, cutoff, &after, limit, res)
-			if err != nil {
-				return res, fmt.Errorf("purge customer %s: %w", c.id, err)
-			}
-			if !more {
-				break
-			}
-		}
-	}
-	return res, nil
+	return out, rows.Err()
 }
 
-// purgeCursor is where a customer's purge resumes.
-type purgeCursor struct {
-	createdAt int64
-	id        string
+func (t retentionTx) PurgeDeliveries(ctx context.Context, eventIDs []string, cutoff time.Time) ([]storerules.PurgeDelivery, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, event_id, state = 'pending' OR updated_at >= ?2
+		FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?1))`, jsonArray(eventIDs), toMillis(cutoff))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storerules.PurgeDelivery
+	for rows.Next() {
+		var d storerules.PurgeDelivery
+		if err := rows.Scan(&d.ID, &d.EventID, &d.Live); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
-// purgeBatch looks at the customer's next limit events created before
-// cutoff, removes those whose deliveries are all final and unchanged since
-// cutoff, adds what it removed to res, and reports whether more events may
-// follow.
-func (s *Store) purgeBatch(ctx context.Context, customerID string, cutoff int64, after *purgeCursor, limit int, res *herald.PurgeResult) (bool, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = tx.Rollback() }()
+func (t retentionTx) DeleteAttempts(ctx context.Context, deliveryIDs []string) (int64, error) {
+	return t.deleteIn(ctx, `DELETE FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?))`, deliveryIDs)
+}
 
-	rows, err := tx.QueryContext(ctx, `SELECT id, created_at FROM events
-		WHERE customer_id = ?1 AND created_at < ?2 AND (created_at, id) > (?3, ?4)
-		ORDER BY created_at, id LIMIT ?5`, customerID, cutoff, after.createdAt, after.id, limit)
-	if err != nil {
-		return false, err
-	}
-	var candidates []string
-	for rows.Next() {
-		if err := rows.Scan(&after.id, &after.createdAt); err != nil {
-			_ = rows.Close()
-			return false, err
-		}
-		candidates = append(candidates, after.id)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return false, err
-	}
-	if len(candidates) == 0 {
-		return false, nil
-	}
+func (t retentionTx) DeleteDeliveries(ctx context.Context, ids []string) (int64, error) {
+	return t.deleteIn(ctx, `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`, ids)
+}
 
-	// Every delivery of the candidates: one that is pending, or changed
-	// since the cutoff, keeps its event (and the event's other
-	// deliveries) for a later purge.
-	rows, err = tx.QueryContext(ctx, `SELECT id, event_id, state = 'pending' OR updated_at >= ?2
-		FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?1))`, jsonArray(candidates), cutoff)
-	if err != nil {
-		return false, err
-	}
-	byEvent := map[string][]string{}
-	keep := map[string]bool{}
-	for rows.Next() {
-		var id, eventID string
-		var live bool
-		if err := rows.Scan(&id, &eventID, &live); err != nil {
-			_ = rows.Close()
-			return false, err
-		}
-		byEvent[eventID] = append(byEvent[eventID], id)
-		if live {
-			keep[eventID] = true
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return false, err
-	}
-	var events, deliveries []string
-	for _, id := range candidates {
-		if !keep[id] {
-			events = append(events, id)
-			deliveries = append(deliveries, byEvent[id]...)
-		}
-	}
-	more := len(candidates) == limit
-	if len(events) == 0 {
-		return more, nil // nothing to write: the transaction rolls back
-	}
+func (t retentionTx) DeleteEvents(ctx context.Context, ids []string) (int64, error) {
+	return t.deleteIn(ctx, `DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))`, ids)
+}
 
-	// Children first: attempts reference deliveries, deliveries events.
-	var counts [3]int64
-	for i, q := range []struct {
-		sql string
-		ids []string
-	}{
-		{`DELETE FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?))`, deliveries},
-		{`DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`, deliveries},
-		{`DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))`, events},
-	} {
-		if len(q.ids) == 0 {
-			continue
-		}
-		r, err := tx.ExecContext(ctx, q.sql, jsonArray(q.ids))
-		if err != nil {
-			return false, err
-		}
-		if counts[i], err = r.RowsAffected(); err != nil {
-			return false, err
-		}
+func (t retentionTx) deleteIn(ctx context.Context, query string, ids []string) (int64, error) {
+	r, err := t.tx.ExecContext(ctx, query, jsonArray(ids))
+	if err != nil {
+		return 0, err
 	}
-	if err := tx.Commit(); err != nil {
-		return false, err
-	}
-	res.Attempts += int(counts[0])
-	res.Deliveries += int(counts[1])
-	res.Events += int(counts[2])
-	res.Batches++
-	return more, nil
+	return r.RowsAffected()
 }

@@ -133,6 +133,8 @@ type Store struct {
 	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
+	// retentionRules gives it Purge (retention.go).
+	retentionRules
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -207,6 +209,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.retentionRules = s.newRetentionRules()
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
