@@ -142,18 +142,12 @@ type healthRules = storerules.Health
 func (s *Store) newHealthRules() healthRules {
 	return healthRules{
 		InHealthTx: func(ctx context.Context, fn func(storerules.HealthTx) error) error {
-			tx, err := s.pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockClassHealthScan); err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
-			if err := fn(healthTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
+			return s.withTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockClassHealthScan); err != nil {
+					return fmt.Errorf("lock: %w", err)
+				}
+				return fn(healthTx{tx})
+			})
 		},
 		Round: dbTime,
 	}

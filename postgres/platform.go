@@ -112,18 +112,25 @@ func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.De
 // inTx runs fn in a transaction and commits it if fn succeeds. Errors are
 // wrapped with op unless they are *herald.Error, which pass unchanged.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+	if err := s.withTx(ctx, pgx.TxOptions{}, fn); err != nil {
+		return wrapOp(op, err)
+	}
+	return nil
+}
+
+// withTx runs fn in a transaction with opts and commits it if fn returns
+// nil. Errors come back as they are; inTx names the operation, and the
+// rules of internal/storerules name theirs.
+func (s *Store) withTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if err := fn(tx); err != nil {
-		return wrapOp(op, err)
+		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return nil
+	return tx.Commit(ctx)
 }
 
 // wrapOp wraps a driver error with op; a *herald.Error is returned as is,

@@ -238,15 +238,7 @@ func (s *Store) newReplayRules() replayRules {
 			if snapshot {
 				opts.IsoLevel = pgx.RepeatableRead
 			}
-			tx, err := s.pool.BeginTx(ctx, opts)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-			if err := fn(replayTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
+			return s.withTx(ctx, opts, func(tx pgx.Tx) error { return fn(replayTx{tx}) })
 		},
 		Round: dbTime,
 	}

@@ -64,15 +64,7 @@ func (s *Store) newRetentionRules() retentionRules {
 		},
 		PurgeQueueDepth: s.queueDepthPurge,
 		InPurgeTx: func(ctx context.Context, fn func(storerules.RetentionTx) error) error {
-			tx, err := s.pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-			if err := fn(retentionTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
+			return s.withTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error { return fn(retentionTx{tx}) })
 		},
 		Round: dbTime,
 	}

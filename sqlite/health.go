@@ -155,18 +155,9 @@ type healthRules = storerules.Health
 func (s *Store) newHealthRules() healthRules {
 	return healthRules{
 		InHealthTx: func(ctx context.Context, fn func(storerules.HealthTx) error) error {
-			// One writer: no other scan can run beside this one.
-			tx, err := s.write.BeginTx(ctx, nil)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback() }()
-			if err := fn(healthTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit()
+			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(healthTx{tx}) })
 		},
-		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
+		Round: atMillis,
 	}
 }
 

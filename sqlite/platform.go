@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/heraldhq/herald"
 )
@@ -90,19 +91,29 @@ func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.D
 // inTx runs fn in a write transaction and commits it if fn succeeds. Errors
 // are wrapped with op unless they are *herald.Error, which pass unchanged.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if err := fn(tx); err != nil {
+	if err := s.withTx(ctx, fn); err != nil {
 		return wrapOp(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }
+
+// withTx runs fn in a write transaction and commits it if fn returns nil.
+// Errors come back as they are; inTx names the operation, and the rules of
+// internal/storerules name theirs.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// atMillis is t as the SQLite store keeps times: whole milliseconds, UTC.
+func atMillis(t time.Time) time.Time { return fromMillis(t.UnixMilli()) }
 
 // wrapOp wraps a driver error with op; a *herald.Error is returned as is,
 // so the code and its safe message reach the caller unchanged.

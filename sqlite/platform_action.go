@@ -23,7 +23,7 @@ func (s *Store) newPlatformRules() platformRules {
 		InTx: func(ctx context.Context, op string, fn func(storerules.PlatformTx) error) error {
 			return s.inTx(ctx, op, func(tx *sql.Tx) error { return fn(platformTx{tx}) })
 		},
-		Now: func() time.Time { return fromMillis(s.now().UnixMilli()) },
+		Now: func() time.Time { return atMillis(s.now()) },
 	}
 }
 

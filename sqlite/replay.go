@@ -233,17 +233,9 @@ func (s *Store) newReplayRules() replayRules {
 	return replayRules{
 		// One writer: every transaction sees one consistent state.
 		InReplayTx: func(ctx context.Context, _ bool, fn func(storerules.ReplayTx) error) error {
-			tx, err := s.write.BeginTx(ctx, nil)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback() }()
-			if err := fn(replayTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit()
+			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(replayTx{tx}) })
 		},
-		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
+		Round: atMillis,
 	}
 }
 

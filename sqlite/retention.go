@@ -69,17 +69,9 @@ func (s *Store) newRetentionRules() retentionRules {
 		},
 		PurgeQueueDepth: s.queueDepthPurge,
 		InPurgeTx: func(ctx context.Context, fn func(storerules.RetentionTx) error) error {
-			tx, err := s.write.BeginTx(ctx, nil)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = tx.Rollback() }()
-			if err := fn(retentionTx{tx}); err != nil {
-				return err
-			}
-			return tx.Commit()
+			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(retentionTx{tx}) })
 		},
-		Round: func(t time.Time) time.Time { return fromMillis(t.UnixMilli()) },
+		Round: atMillis,
 	}
 }
 
