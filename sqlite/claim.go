@@ -161,7 +161,7 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, done, err := s.beginClaim(ctx)
+	tx, done, err := s.beginUnsynced(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}

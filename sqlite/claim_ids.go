@@ -38,7 +38,7 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, done, err := s.beginClaim(ctx)
+	tx, done, err := s.beginUnsynced(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}

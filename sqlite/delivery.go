@@ -101,10 +101,11 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 	now := toMillis(s.now())
 
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, done, err := s.beginUnsynced(ctx)
 	if err != nil {
 		return fmt.Errorf("record attempts: %w", err)
 	}
+	defer done()
 	defer func() { _ = tx.Rollback() }()
 
 	// The attempt is logged whatever the lease: it was made, and the log
@@ -165,6 +166,12 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record attempts: %w", err)
+	}
+	// Durable before the caller hears so, by the group fsync (see
+	// walSyncer), with the writer free meanwhile.
+	done()
+	if err := s.wal.wait(ctx); err != nil {
+		return fmt.Errorf("record attempts: sync the log: %w", err)
 	}
 	return nil
 }

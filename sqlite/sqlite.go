@@ -121,6 +121,8 @@ type Store struct {
 	// touches it (claims run on that one connection), but it is atomic so
 	// the race detector need not trust that.
 	skipWalks atomic.Int32
+	// wal makes the hot paths' unsynced commits durable (walsync.go).
+	wal *walSyncer
 	// hot is the writer's prepared hot statements (see stmtcache.go).
 	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
@@ -207,7 +209,8 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetMaxIdleConns(c.MaxReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
+	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
+		wal: newWALSyncer(c.Path)}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if err := s.Migrate(ctx); err != nil {

@@ -325,7 +325,7 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 		return fmt.Errorf("replay runner: %w", err)
 	}
 
-	writers := 1 // SQLite has one writer; more would only queue on its lock
+	writers := 2 // SQLite has one writer: one batch commits while the other waits for its fsync (see sqlite.walSyncer)
 	if !n.singleNode() {
 		writers = 4
 	}

@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/testfactory"
+)
+
+// gatedSync is a walSyncer.sync that counts its calls and blocks each one
+// until the test lets it finish.
+type gatedSync struct {
+	started atomic.Int32
+	begun   chan struct{} // one value per call, as it starts
+	release chan error    // one value per call lets it finish with that error
+}
+
+func newGatedSync() *gatedSync {
+	return &gatedSync{begun: make(chan struct{}, 100), release: make(chan error)}
+}
+
+func (g *gatedSync) sync(string) error {
+	g.started.Add(1)
+	g.begun <- struct{}{}
+	return <-g.release
+}
+
+// waitAsync runs w.wait in a goroutine and returns its result channel.
+func waitAsync(ctx context.Context, w *walSyncer) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- w.wait(ctx) }()
+	return done
+}
+
+func mustNotReturn(t *testing.T, done <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		t.Fatalf("%s returned (%v) before the fsync it needs", what, err)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	w := &walSyncer{path: "unused", sync: g.sync}
+	ctx := t.Context()
+
+	first := waitAsync(ctx, w)
+	<-g.begun // round 1 is under way
+
+	// A commit that returns now may have written its frames after round
+	// 1's fsync began: its wait must not be satisfied by round 1.
+	second := waitAsync(ctx, w)
+	third := waitAsync(ctx, w)
+	mustNotReturn(t, second, "a wait that arrived during a running fsync")
+
+	g.release <- nil // round 1 ends
+	if err := <-first; err != nil {
+		t.Fatalf("first wait: %v", err)
+	}
+	mustNotReturn(t, second, "a wait that arrived during round 1")
+
+	<-g.begun // round 2, which both later waits joined
+	g.release <- nil
+	for i, done := range []<-chan error{second, third} {
+		if err := <-done; err != nil {
+			t.Fatalf("wait %d: %v", i+2, err)
+		}
+	}
+	if n := g.started.Load(); n != 2 {
+		t.Fatalf("%d fsyncs for three waits, two of them concurrent; want 2 (one shared)", n)
+	}
+}
+
+func TestWALSyncerReportsTheFsyncError(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	w := &walSyncer{path: "unused", sync: g.sync}
+	done := waitAsync(t.Context(), w)
+	<-g.begun
+	failed := errors.New("EIO")
+	g.release <- failed
+	if err := <-done; !errors.Is(err, failed) {
+		t.Fatalf("wait = %v, want the fsync's error", err)
+	}
+	// The next wait gets a new round, not the old error.
+	done = waitAsync(t.Context(), w)
+	<-g.begun
+	g.release <- nil
+	if err := <-done; err != nil {
+		t.Fatalf("wait after a failed round = %v, want nil", err)
+	}
+}
+
+func TestWALSyncerWaitEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	w := &walSyncer{path: "unused", sync: g.sync}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := waitAsync(ctx, w)
+	<-g.begun
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait = %v, want context.Canceled", err)
+	}
+	g.release <- nil // let the round end, as the fsync would
+}
+
+// TestHotWritesAreDurableBeforeTheyReturn checks the promise the decoupled
+// fsync must keep: a publish (the 202) and an attempt record return only
+// after an fsync of the log that began after their commit, and a claim
+// does not wait for one.
+func TestHotWritesAreDurableBeforeTheyReturn(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, &Config{Path: dbtest.NewSQLitePath(t)})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ep := testfactory.Endpoint(ctx, t, s, nil)
+
+	var mu sync.Mutex
+	real := s.wal.sync
+	var gate chan struct{} // nil: fsync at once
+	s.wal.sync = func(path string) error {
+		mu.Lock()
+		g := gate
+		mu.Unlock()
+		if g != nil {
+			<-g
+		}
+		return real(path)
+	}
+	hold := func() chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		gate = make(chan struct{})
+		return gate
+	}
+	free := func(g chan struct{}) {
+		mu.Lock()
+		gate = nil
+		mu.Unlock()
+		close(g)
+	}
+
+	g := hold()
+	published := make(chan error, 1)
+	go func() {
+		_, err := s.EventPublish(ctx, []*herald.Event{testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: ep.CustomerID})})
+		published <- err
+	}()
+	mustNotReturn(t, published, "EventPublish")
+	free(g)
+	if err := <-published; err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+
+	g = hold()
+	claimed, err := s.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Owner: "test", Limit: 10,
+		Now: time.Now(), LeaseUntil: time.Now().Add(time.Minute)})
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim while the fsync is held = %d deliveries, %v; want 1 without waiting", len(claimed), err)
+	}
+	recorded := make(chan error, 1)
+	go func() {
+		recorded <- s.DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: claimed[0].Lease,
+			State: herald.DeliveryStateDelivered, Attempt: &herald.Attempt{Number: 1, At: time.Now(), StatusCode: 200}}})
+	}()
+	mustNotReturn(t, recorded, "DeliveryRecordAttempts")
+	free(g)
+	if err := <-recorded; err != nil {
+		t.Fatalf("record: %v", err)
+	}
+}
