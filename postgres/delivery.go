@@ -65,57 +65,139 @@ func newLeaseToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// leasesCTE counts each endpoint's unexpired leases: pending rows that a
-// claim holds and whose lease (next_attempt_at) has not run out. It reads
-// the small deliveries_leased index. $1 is now.
-const leasesCTE = `leases AS (
-		SELECT endpoint_id, count(*) AS n FROM deliveries
-		WHERE state = 'pending' AND lease_token IS NOT NULL AND next_attempt_at > $1
-		GROUP BY endpoint_id
-	)`
+// leasesSQL counts the unexpired leases of the endpoint named by the SQL
+// expression endpointID, through the small deliveries_leased index: at most
+// the endpoint's cap entries (plus interactive leases). $1 is now.
+//
+// The row comparison, rather than next_attempt_at > $1, is on purpose: it
+// gives the planner a range of (endpoint_id, next_attempt_at) indexes only,
+// so it cannot pick deliveries_due and walk every future row (retries,
+// other endpoints' leases) because its statistics say few are in the future.
+func leasesSQL(endpointID string) string {
+	return `(SELECT count(*) FROM deliveries
+		WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = ` + endpointID + `
+			AND (endpoint_id, next_attempt_at) > (` + endpointID + `, $1))`
+}
 
-// capSQL is an endpoint's concurrency cap (herald.Endpoint.Concurrency) from
-// endpoints aliased e; a deleted endpoint (no row) gets the default, so its
-// deliveries are claimed, at the default pace, and failed by the dispatcher.
-var capSQL = `COALESCE(NULLIF(e.max_concurrency, 0), ` + strconv.Itoa(herald.DefaultEndpointConcurrency) + `)`
+// claimLockSQL picks and locks the endpoints a claim round serves: those
+// whose next_due has come, oldest first, not excluded, skipping the ones
+// another claim (on any node) or a trigger holds right now. It reads
+// endpoint_queues_next_due: O(endpoints returned + excluded), whatever the
+// number of endpoints and the backlog.
+const claimLockSQL = `SELECT endpoint_id FROM endpoint_queues
+	WHERE next_due <= $1 AND NOT (endpoint_id = ANY($2))
+	ORDER BY next_due
+	LIMIT $3
+	FOR UPDATE SKIP LOCKED`
+
+// skipQueueTriggerSQL tells the endpoint_queues triggers (migration 014)
+// that this transaction only leases, so it wakes no endpoint.
+const skipQueueTriggerSQL = `SET LOCAL herald.claiming = 'on'`
+
+// claimFreeSQL counts the free slots (cap minus unexpired leases) of the
+// locked endpoints ($2), after the lock, so every lease committed by the
+// lock's previous holder counts. Scalar subqueries, one index probe each,
+// so the plan stays O(endpoints locked) however many endpoints there are.
+var claimFreeSQL = `SELECT u.id,
+		COALESCE((SELECT NULLIF(e.max_concurrency, 0) FROM endpoints e WHERE e.id = u.id), ` +
+	strconv.Itoa(herald.DefaultEndpointConcurrency) + `) - ` + leasesSQL("u.id") + `
+	FROM unnest($2::text[]) AS u (id)`
+
+// claimLeaseSQL leases, for each endpoint of $2 with its free slots in $3,
+// its first due rows up to those slots (one range of
+// deliveries_endpoint_due each), rows locked FOR UPDATE SKIP LOCKED (an
+// interactive claim may hold one), and of those the $4 oldest. The UPDATE
+// finds them by primary key (= ANY of an array), never by a join the
+// planner could turn into a scan of deliveries.
+const claimLeaseSQL = `WITH picked AS (
+		SELECT d.id, d.next_attempt_at FROM unnest($2::text[], $3::int[]) AS u (id, free), LATERAL (
+			SELECT id, next_attempt_at FROM deliveries
+			WHERE state = 'pending' AND endpoint_id = u.id AND next_attempt_at <= $1
+			ORDER BY next_attempt_at
+			LIMIT u.free
+			FOR UPDATE SKIP LOCKED) d
+		WHERE u.free > 0
+	),
+	top AS MATERIALIZED (
+		SELECT id, next_attempt_at FROM picked ORDER BY next_attempt_at, id LIMIT $4
+	),
+	leased AS (
+		UPDATE deliveries d
+		SET next_attempt_at = $5, lease_owner = $6, lease_token = $7
+		WHERE d.id = ANY (ARRAY(SELECT id FROM top))
+		RETURNING ` + deliveryColumns + `
+	)
+	SELECT d.*, top.next_attempt_at FROM leased d JOIN top ON top.id = d.id`
+
+// claimSettleSQL sets the locked endpoints' next_due exactly, after the
+// lease: an endpoint now at its cap ($2 true) at its earliest unexpired
+// lease's end (through deliveries_leased; $3 is now), since only a record
+// (whose trigger lowers next_due again) or an expiry frees a slot, and a
+// dead node's lease may end long before the ones just taken; any other at its earliest pending delivery (a
+// lease's end included, as an expired lease is due again), one seek of
+// deliveries_endpoint_due; NULL if nothing is pending.
+const claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
+		WHEN u.at_cap THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
+			WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = q.endpoint_id
+				AND (endpoint_id, next_attempt_at) > (q.endpoint_id, $3::timestamptz)), $3::timestamptz)
+		ELSE (SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending' AND endpoint_id = q.endpoint_id) END
+	FROM unnest($1::text[], $2::bool[]) AS u (id, at_cap)
+	WHERE q.endpoint_id = u.id`
+
+// claimFoldSQL moves up to $1 wakeups (migration 014) into
+// endpoint_queues, lowering each endpoint's next_due to its earliest one.
+// It runs as a statement of its own, before the claim's transaction, so
+// the queue rows it locks are held for that statement only (inside the
+// claim they would stay locked to the claim, and other nodes' claims would
+// skip those endpoints); wakeups another fold holds are skipped, and the
+// upserts lock in endpoint order, so two folds cannot deadlock.
+const claimFoldSQL = `WITH taken AS (
+		DELETE FROM endpoint_queue_wakeups
+		WHERE id IN (SELECT id FROM endpoint_queue_wakeups ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+		RETURNING endpoint_id, due
+	)
+	INSERT INTO endpoint_queues AS q (endpoint_id, next_due)
+	SELECT endpoint_id, min(due) FROM taken GROUP BY endpoint_id ORDER BY endpoint_id
+	ON CONFLICT (endpoint_id) DO UPDATE SET next_due = LEAST(q.next_due, EXCLUDED.next_due)`
+
+// claimFoldLimit bounds one fold; what is left waits for the next claim,
+// so a burst of wakeups costs claims a bounded amount each.
+const claimFoldLimit = 4096
 
 // DeliveryClaimDue implements herald.Store. Several nodes claim at once, so
 // two things must hold across them: a delivery is leased by one claim only,
 // and an endpoint never has more unexpired leases than its concurrency cap.
+// And a claim must cost O(batch): not grow with the backlog (a partner that
+// is down with a million deliveries waiting) nor with the number of
+// endpoints.
 //
-// The first comes from FOR UPDATE SKIP LOCKED: the claiming UPDATE locks the
-// due rows it takes and skips rows another claim has locked, then moves
-// their next_attempt_at to the lease's end, out of the due range.
+// The design (migration 014, docs/scaling.md): endpoint_queues holds, per
+// endpoint, next_due, a lower bound on when it next has claimable work,
+// lowered by the wakeups that triggers on deliveries and endpoints insert.
+// A claim first folds the wakeups in (claimFoldSQL), then runs rounds of
+// four statements in one transaction:
 //
-// The second needs more, because counting an endpoint's leases and taking
-// new ones are a read then a write: two nodes that count at once both see
-// the same free slots and together overshoot the cap (SKIP LOCKED gives
-// them different rows, so nothing stops them). So a claim serializes per
-// endpoint with a transaction-scoped advisory lock, taken before it counts:
+//  1. claimLockSQL locks the endpoints whose next_due has come, oldest
+//     first, with FOR UPDATE SKIP LOCKED. The row lock serializes claims
+//     per endpoint across nodes (the cap is a read then a write: two
+//     claims counting at once would overshoot it), and SKIP LOCKED moves
+//     on to other endpoints rather than wait, the SKIP LOCKED idea at the
+//     endpoint level. It cannot deadlock: it never waits.
+//  2. claimFreeSQL counts the locked endpoints' leases with a fresh
+//     snapshot (READ COMMITTED), and claimLeaseSQL leases up to each one's
+//     free slots, rows locked FOR UPDATE SKIP LOCKED (an interactive claim
+//     may hold one), moving their next_attempt_at to the lease's end, out
+//     of the due range. A deleted endpoint (no row) gets the default cap:
+//     its deliveries are claimed, at the default pace, and failed by the
+//     dispatcher.
+//  3. claimSettleSQL sets next_due of the locked endpoints exactly, so an
+//     endpoint with nothing due (or at its cap) drops out of step 1 until
+//     a wakeup lowers it again.
 //
-//  1. One statement finds the endpoints with due rows (oldest due first,
-//     skipping excluded endpoints and endpoints at their cap, so that a
-//     saturated endpoint's backlog never hides other endpoints' due rows)
-//     and try-locks each with pg_try_advisory_xact_lock. An endpoint whose
-//     lock another node holds right now is skipped, not waited for: that
-//     node is claiming its slots, and this claim moves on to other
-//     endpoints, the SKIP LOCKED idea at the endpoint level. A try-lock
-//     cannot deadlock, whatever order nodes lock in.
-//  2. A second statement, with a fresh snapshot taken after the locks (READ
-//     COMMITTED), so it sees every lease committed by the lock's previous
-//     holder, counts the leases of the locked endpoints and claims up to
-//     each one's free slots (ROW_NUMBER per endpoint), for those endpoints
-//     only.
-//
-// The locks go at commit. An advisory lock rather than a row lock on the
-// endpoint (SELECT ... FOR UPDATE) because a deleted endpoint has no row but
-// its deliveries still get claimed (and failed); and rather than one global
-// lock, so claims for different endpoints never wait on each other. The key
-// is hashtext(endpoint_id): two endpoints that collide share a lock, which
-// costs a little parallelism and never correctness.
-//
-// A claim runs up to four such rounds in its transaction when a round comes
-// back short (see below).
+// A round can come back short while other endpoints have due rows (a
+// next_due was early, or endpoints were at their cap); the next round, in
+// the same transaction, sees those endpoints settled and takes the next
+// ones. Up to four rounds; a round that locks nothing ends it.
 func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
 	if err := herald.ValidateClaim(p.Limit, p.Now, p.LeaseUntil); err != nil {
 		return nil, err
@@ -123,30 +205,30 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
 	token := newLeaseToken()
 
-	tx, err := s.pool.Begin(ctx)
+	if _, err := s.pool.Exec(ctx, claimFoldSQL, claimFoldLimit); err != nil {
+		return nil, fmt.Errorf("claim due deliveries: fold wakeups: %w", err)
+	}
+	// A claim only moves next_attempt_at later, which never lowers an
+	// endpoint's next_due: the triggers need not run for it (they read
+	// this setting, which ends with the transaction). Sent with BEGIN, in
+	// its round trip (simple protocol, so two statements are allowed).
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; " + skipQueueTriggerSQL})
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	// A round can come back short while other endpoints have due rows: its
-	// first statement saw only the oldest Limit due rows, and they may
-	// all belong to endpoints with few free slots. The next round, in the
-	// same transaction, sees those endpoints at their cap (our own leases
-	// count) and passes over them, so a claim fills up from other
-	// endpoints rather than returning short and leaving the dispatcher to
-	// wait for its next poll. A round that claims nothing ends it.
 	const maxRounds = 4
 	var cs []claimedRow
 	for round := 0; round < maxRounds && len(cs) < p.Limit; round++ {
-		got, err := claimRound(ctx, tx, p, now, leaseUntil, token, p.Limit-len(cs))
+		got, locked, err := claimRound(ctx, tx, p, now, leaseUntil, token, p.Limit-len(cs))
 		if err != nil {
 			return nil, fmt.Errorf("claim due deliveries: %w", err)
 		}
-		if len(got) == 0 {
+		cs = append(cs, got...)
+		if locked == 0 {
 			break
 		}
-		cs = append(cs, got...)
 	}
 	// Commit before reading the bodies, to free the endpoint locks and row
 	// locks one round trip sooner; events never change, so reading them
@@ -218,64 +300,38 @@ type claimedRow struct {
 	dueAt time.Time
 }
 
-// claimRound runs the two statements of one claim round (see
-// DeliveryClaimDue) in tx and leases up to limit deliveries.
-func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, now, leaseUntil time.Time, token string, limit int) ([]claimedRow, error) {
-	// Step 1: due endpoints, try-locked. The volatile try-lock in the
-	// outer WHERE is evaluated once per distinct endpoint, after the
-	// subquery (PostgreSQL never pushes volatile quals into a subquery).
-	rows, err := tx.Query(ctx, `WITH `+leasesCTE+`,
-		saturated AS (
-			SELECT l.endpoint_id FROM leases l LEFT JOIN endpoints e ON e.id = l.endpoint_id
-			WHERE l.n >= `+capSQL+`
-		),
-		due AS (
-			SELECT endpoint_id FROM deliveries
-			WHERE state = 'pending' AND next_attempt_at <= $1
-				AND NOT (endpoint_id = ANY($2))
-				AND endpoint_id NOT IN (SELECT endpoint_id FROM saturated)
-			ORDER BY next_attempt_at
-			LIMIT $3
-		)
-		SELECT endpoint_id FROM (SELECT DISTINCT endpoint_id FROM due) u
-		WHERE pg_try_advisory_xact_lock($4, hashtext(endpoint_id))`,
-		now, nonNil(p.ExcludeEndpointIDs), limit, lockClassEndpoint)
+// claimRound runs the statements of one claim round (see DeliveryClaimDue)
+// in tx, leases up to limit deliveries, and reports how many endpoints it
+// locked.
+func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, now, leaseUntil time.Time, token string, limit int) ([]claimedRow, int, error) {
+	rows, err := tx.Query(ctx, claimLockSQL, now, nonNil(p.ExcludeEndpointIDs), limit)
 	if err != nil {
-		return nil, fmt.Errorf("lock due endpoints: %w", err)
+		return nil, 0, fmt.Errorf("lock due endpoints: %w", err)
 	}
 	locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("lock due endpoints: %w", err)
+		return nil, 0, fmt.Errorf("lock due endpoints: %w", err)
 	}
 	if len(locked) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
-
-	// Step 2: lease within each locked endpoint's free slots.
-	rows, err = tx.Query(ctx, `WITH `+leasesCTE+`,
-		due AS (
-			SELECT id, endpoint_id, next_attempt_at FROM deliveries
-			WHERE state = 'pending' AND next_attempt_at <= $1 AND endpoint_id = ANY($2)
-			ORDER BY next_attempt_at
-			LIMIT $3
-			FOR UPDATE SKIP LOCKED
-		),
-		ranked AS (
-			SELECT due.id, due.next_attempt_at,
-				row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rn,
-				`+capSQL+` - COALESCE(l.n, 0) AS free
-			FROM due
-			LEFT JOIN endpoints e ON e.id = due.endpoint_id
-			LEFT JOIN leases l ON l.endpoint_id = due.endpoint_id
-		)
-		UPDATE deliveries d
-		SET next_attempt_at = $4, lease_owner = $5, lease_token = $6
-		FROM ranked
-		WHERE d.id = ranked.id AND ranked.rn <= ranked.free
-		RETURNING `+deliveryColumns+`, ranked.next_attempt_at`,
-		now, locked, limit, leaseUntil, p.Owner, token)
+	ids := make([]string, 0, len(locked))
+	free := make([]int32, 0, len(locked))
+	rows, err = tx.Query(ctx, claimFreeSQL, now, locked)
 	if err != nil {
-		return nil, fmt.Errorf("lease: %w", err)
+		return nil, 0, fmt.Errorf("count free slots: %w", err)
+	}
+	var id string
+	var n int32
+	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		ids, free = append(ids, id), append(free, n)
+		return nil
+	}); err != nil {
+		return nil, 0, fmt.Errorf("count free slots: %w", err)
+	}
+	rows, err = tx.Query(ctx, claimLeaseSQL, now, ids, free, limit, leaseUntil, p.Owner, token)
+	if err != nil {
+		return nil, 0, fmt.Errorf("lease: %w", err)
 	}
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimedRow, error) {
 		var c claimedRow
@@ -284,9 +340,20 @@ func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, n
 		return c, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("lease: %w", err)
+		return nil, 0, fmt.Errorf("lease: %w", err)
 	}
-	return cs, nil
+	taken := make(map[string]int32, len(ids))
+	for _, c := range cs {
+		taken[c.d.EndpointID]++
+	}
+	full := make([]bool, len(ids))
+	for i := range ids {
+		full[i] = taken[ids[i]] >= free[i]
+	}
+	if _, err := tx.Exec(ctx, claimSettleSQL, ids, full, now); err != nil {
+		return nil, 0, fmt.Errorf("settle endpoint queues: %w", err)
+	}
+	return cs, len(locked), nil
 }
 
 // DeliveryRecordAttempts implements herald.Store in one round trip: a
