@@ -14,27 +14,8 @@ import (
 )
 
 // Endpoint health, operator events, the "not delivered" view and replay
-// jobs: Herald's recovery tools (issue 3, items 4 and 5). They need
-// Config.Health and Config.Replays; without them the routes are not
-// registered, and answer 404 like any unknown path.
-
-// registerRecoveryRoutes adds the recovery routes to mux. routes calls it.
-func (s *Server) registerRecoveryRoutes(mux *http.ServeMux) {
-	if s.cfg.Health != nil {
-		mux.Handle("GET /api/v1/customers/{customerId}/endpoint-health", s.handle(s.handleEndpointHealthList))
-		mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}/health", s.handle(s.handleEndpointHealthGet))
-		mux.Handle("GET /api/v1/operator-events", s.handle(s.handleOperatorEventList))
-	}
-	if s.cfg.Replays != nil {
-		mux.Handle("GET /api/v1/customers/{customerId}/not-delivered", s.handle(s.handleNotDelivered))
-		mux.Handle("POST /api/v1/customers/{customerId}/replay-jobs", s.handle(s.handleReplayJobCreate))
-		mux.Handle("GET /api/v1/customers/{customerId}/replay-jobs", s.handle(s.handleReplayJobList))
-		mux.Handle("GET /api/v1/replay-jobs/{jobId}", s.handle(s.handleReplayJobGet))
-		if s.cfg.Health != nil {
-			mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}/missed", s.handle(s.handleEndpointMissed))
-		}
-	}
-}
+// jobs: Herald's recovery tools (issue 3, items 4 and 5). Their routes are
+// in routes.go.
 
 func (s *Server) healthStore() herald.HealthStore { return s.cfg.Health }
 func (s *Server) replayStore() herald.ReplayStore { return s.cfg.Replays }

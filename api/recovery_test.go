@@ -53,9 +53,7 @@ func setupRecovery(t *testing.T) *recoveryBundle {
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	mux := http.NewServeMux()
-	s.registerRecoveryRoutes(mux)
-	b.handler = mux
+	b.handler = withToken(s, "test-admin-token-0123456789")
 	return b
 }
 
@@ -284,4 +282,13 @@ func TestMissedListsEventsPublishedWhileDisabled(t *testing.T) {
 	if err != nil || got.State != herald.DeliveryStatePending || got.Attempts != 0 {
 		t.Fatalf("replayed delivery = %+v, %v", got, err)
 	}
+}
+
+// withToken serves through the whole API (routes, middleware) with the
+// admin token on every request.
+func withToken(h http.Handler, token string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+token)
+		h.ServeHTTP(w, r)
+	})
 }

@@ -72,14 +72,6 @@ type RetryPolicyList struct {
 	Data []RetryPolicy `json:"data"`
 }
 
-// registerRetryPolicyRoutes adds the retry policy routes to mux.
-func (s *Server) registerRetryPolicyRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /api/v1/customers/{customerId}/retry-policies", s.handle(s.handleRetryPolicyList))
-	mux.Handle("PUT /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicySet))
-	mux.Handle("GET /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicyGet))
-	mux.Handle("DELETE /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicyDelete))
-}
-
 // retryPolicies returns the store's retry policies, or EUNAVAILABLE if the
 // store keeps none.
 func (s *Server) retryPolicies() (herald.RetryPolicyStore, error) {

@@ -21,8 +21,8 @@ func (noPublisher) Publish(context.Context, *herald.Event) (*herald.EventPublish
 	return nil, herald.Errorf(herald.EUNAVAILABLE, "not in this test")
 }
 
-// The retry policy routes are tested on a mux of their own until routes()
-// registers them (then api_test.go's client reaches them too).
+// TestRetryPolicyRoutes drives the retry policy routes through the whole
+// API, as a client would.
 func TestRetryPolicyRoutes(t *testing.T) {
 	t.Parallel()
 	store, err := sqlite.Open(t.Context(), &sqlite.Config{Path: filepath.Join(t.TempDir(), "herald.db")})
@@ -38,8 +38,7 @@ func TestRetryPolicyRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	s.registerRetryPolicyRoutes(mux)
+	mux := withToken(s, "an-admin-token-long-enough")
 	do := func(method, path, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, path, strings.NewReader(body))

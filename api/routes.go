@@ -34,12 +34,30 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/deliveries/{deliveryId}", s.handle(s.handleDeliveryGet))
 	mux.Handle("POST /api/v1/deliveries/{deliveryId}/retry", s.handle(s.handleDeliveryRetry))
 
-	// Endpoint health, operator events, the not-delivered view and replay
-	// jobs (api/recovery*.go), when the store keeps them.
-	s.registerRecoveryRoutes(mux)
-
 	// Retry policies per customer and event type (api/retrypolicy.go).
-	s.registerRetryPolicyRoutes(mux)
+	mux.Handle("GET /api/v1/customers/{customerId}/retry-policies", s.handle(s.handleRetryPolicyList))
+	mux.Handle("PUT /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicySet))
+	mux.Handle("GET /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicyGet))
+	mux.Handle("DELETE /api/v1/customers/{customerId}/retry-policies/{eventType}", s.handle(s.handleRetryPolicyDelete))
+
+	// Herald's recovery tools (api/recovery*.go): endpoint health and
+	// operator events need Config.Health, the not-delivered view and
+	// replay jobs Config.Replays. Without them the routes are not
+	// registered, and answer 404 like any unknown path.
+	if s.cfg.Health != nil {
+		mux.Handle("GET /api/v1/customers/{customerId}/endpoint-health", s.handle(s.handleEndpointHealthList))
+		mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}/health", s.handle(s.handleEndpointHealthGet))
+		mux.Handle("GET /api/v1/operator-events", s.handle(s.handleOperatorEventList))
+	}
+	if s.cfg.Replays != nil {
+		mux.Handle("GET /api/v1/customers/{customerId}/not-delivered", s.handle(s.handleNotDelivered))
+		mux.Handle("POST /api/v1/customers/{customerId}/replay-jobs", s.handle(s.handleReplayJobCreate))
+		mux.Handle("GET /api/v1/customers/{customerId}/replay-jobs", s.handle(s.handleReplayJobList))
+		mux.Handle("GET /api/v1/replay-jobs/{jobId}", s.handle(s.handleReplayJobGet))
+	}
+	if s.cfg.Health != nil && s.cfg.Replays != nil {
+		mux.Handle("GET /api/v1/customers/{customerId}/endpoints/{endpointId}/missed", s.handle(s.handleEndpointMissed))
+	}
 
 	// Everything else: a JSON 404, or 405 when another method would match.
 	mux.Handle(noRoutePattern, s.handle(func(w http.ResponseWriter, r *http.Request) error {
