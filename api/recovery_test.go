@@ -16,8 +16,8 @@ import (
 	"github.com/heraldhq/herald/sqlite"
 )
 
-// These tests call the recovery routes through registerRecoveryRoutes on a
-// mux of their own, so they do not depend on routes.go registering them.
+// These tests call the recovery routes through the whole API (routes.go and
+// its middleware), with the admin token.
 
 var recoveryBase = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 

@@ -9,8 +9,8 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
-// Retry policies per customer and event type. The routes are registered by
-// registerRetryPolicyRoutes, called from routes; the bodies are here rather
+// Retry policies per customer and event type. The routes are registered in
+// routes.go; the bodies are here rather
 // than in types.go because this file is the whole feature.
 //
 //	GET    /api/v1/customers/{customerId}/retry-policies
