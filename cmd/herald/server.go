@@ -28,7 +28,6 @@ import (
 	"github.com/heraldhq/herald/health"
 	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/metrics"
-	"github.com/heraldhq/herald/openapi"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/postgres"
 	"github.com/heraldhq/herald/replay"
@@ -381,13 +380,6 @@ func (n *node) buildHTTPServer(client *http.Client, tp trace.TracerProvider, tra
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/", apiServer)
-	// The API's description; the exact pattern wins over "/api/".
-	mux.Handle("GET /api/openapi.json", openapi.Handler())
-	// Counts only, no secrets or customer data: no token, so any scraper
-	// on the network the operator exposes it to can read it.
-	mux.Handle("GET /metrics", n.metrics.Handler())
 
 	// The talent platform: the REST resources event links point to, the
 	// actions that emit events, and partner credentials.
@@ -408,7 +400,6 @@ func (n *node) buildHTTPServer(client *http.Client, tp trace.TracerProvider, tra
 	if err != nil {
 		return fmt.Errorf("platform: %w", err)
 	}
-	platformServer.Register(mux)
 
 	// The web UI: Event Notifications pages, the delivery explorer, and
 	// the portal pages that run the real flows.
@@ -435,20 +426,7 @@ func (n *node) buildHTTPServer(client *http.Client, tp trace.TracerProvider, tra
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
-	webServer.Register(mux) // /ui/ and /portal/
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !n.ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "not ready\n")
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
+	mux := n.routes(apiServer, platformServer, webServer)
 	var handler http.Handler = mux
 	if traced {
 		// A server span per request, named after its route, whose trace
