@@ -11,7 +11,8 @@ import (
 var _ herald.QueueStatsStore = (*Store)(nil)
 
 // DeliveryQueueStats implements herald.QueueStatsStore. The aggregates read
-// only pending rows (the partial due index), never the delivered history. A
+// only pending rows (the partial index deliveries_endpoint_due), never the
+// delivered history. A
 // leased delivery's next_attempt_at is its lease's end, after now, so "due"
 // excludes the leased without reading the token.
 func (s *Store) DeliveryQueueStats(ctx context.Context, now time.Time) (*herald.QueueStats, error) {

@@ -46,6 +46,12 @@ CREATE TABLE endpoint_queue_wakeups (
 -- endpoint's first due rows here, and next_due is one seek.
 CREATE INDEX deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at) WHERE state = 'pending';
 
+-- The due-order index served the claim that walked every endpoint's due
+-- rows in one order. Nothing reads it now (the queue stats count pending
+-- rows through deliveries_endpoint_due as well), and every pending insert,
+-- lease and record paid to keep it: one index for another.
+DROP INDEX deliveries_due;
+
 INSERT INTO endpoint_queues (endpoint_id, next_due)
 SELECT endpoint_id, min(next_attempt_at) FROM deliveries WHERE state = 'pending' GROUP BY endpoint_id;
 
