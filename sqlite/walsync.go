@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"sync"
 )
@@ -95,8 +97,15 @@ func (w *walSyncer) run(r *syncRound) {
 // (read-write: Windows cannot flush a read-only handle) rather than kept
 // open, so it is always the log SQLite writes now, even if it was
 // recreated; an fsync covers a file's data whichever descriptor wrote it.
+//
+// A log that is gone is not an error: SQLite deletes it only when the last
+// connection closes, after checkpointing it into the database and syncing
+// that, so what it held is durable already.
 func fsyncWAL(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

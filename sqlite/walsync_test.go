@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,5 +181,22 @@ func TestHotWritesAreDurableBeforeTheyReturn(t *testing.T) {
 	free(g)
 	if err := <-recorded; err != nil {
 		t.Fatalf("record: %v", err)
+	}
+}
+
+func TestFsyncWAL(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/herald.db-wal"
+	if err := fsyncWAL(path); err != nil {
+		t.Fatalf("fsync of a log SQLite has removed = %v, want nil (it was checkpointed and synced)", err)
+	}
+	if err := os.WriteFile(path, []byte("frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := fsyncWAL(path); err != nil {
+		t.Fatalf("fsync of the log: %v", err)
+	}
+	if err := fsyncWAL(t.TempDir()); err == nil {
+		t.Fatal("fsync of a directory opened read-write succeeded, want an error")
 	}
 }
