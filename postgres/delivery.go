@@ -504,7 +504,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 		case err != nil:
 			return nil, fmt.Errorf("retry delivery: %w", err)
 		}
-		return nil, herald.Errorf(herald.ECONFLICT, "delivery %q is being attempted; retry it once the attempt ends", id)
+		return nil, herald.DeliveryAttemptInProgress(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("retry delivery: %w", err)
@@ -675,7 +675,3 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	}
 	return res, nil
 }
-
-// cursorPrefix versions the cursor format, so it can change without
-// misreading cursors that clients hold.
-const cursorPrefix = "v1:"

@@ -276,6 +276,9 @@ func collectOperatorEvents(rows pgx.Rows) ([]*herald.OperatorEvent, error) {
 
 // OperatorEventList implements herald.HealthStore.
 func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
 	limit, err := herald.PageLimit(p.Limit)
 	if err != nil {
 		return nil, err
@@ -291,9 +294,6 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		where.WriteString(` AND customer_id = ` + arg(p.CustomerID))
 	}
 	if p.Type != "" {
-		if !p.Type.Valid() {
-			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
-		}
 		where.WriteString(` AND type = ` + arg(string(p.Type)))
 	}
 	if !p.Since.IsZero() {
@@ -363,7 +363,7 @@ func (s *Store) OperatorEventRecordSend(ctx context.Context, r *herald.OperatorE
 		return fmt.Errorf("record operator event send: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "operator event %q not found", r.ID)
+		return herald.NotFound("operator event", r.ID)
 	}
 	return nil
 }

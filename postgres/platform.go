@@ -79,7 +79,16 @@ func wrapOp(op string, err error) error {
 // notFound maps pgx.ErrNoRows to an ENOTFOUND naming the record.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return herald.Errorf(herald.ENOTFOUND, "%s %q not found", what, id)
+		return herald.NotFound(what, id)
+	}
+	return err
+}
+
+// notFoundAs maps pgx.ErrNoRows to notFound, an ENOTFOUND whose message is
+// not "<what> <id> not found".
+func notFoundAs(err error, notFound *herald.Error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
 	}
 	return err
 }

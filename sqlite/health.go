@@ -311,6 +311,9 @@ func scanOperatorEvents(rows *sql.Rows) ([]*herald.OperatorEvent, error) {
 // OperatorEventList implements herald.HealthStore, with keyset pagination
 // on id as DeliveryList.
 func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
 	limit, err := herald.PageLimit(p.Limit)
 	if err != nil {
 		return nil, err
@@ -323,9 +326,6 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		args = append(args, p.CustomerID)
 	}
 	if p.Type != "" {
-		if !p.Type.Valid() {
-			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
-		}
 		where.WriteString(` AND type = ?`)
 		args = append(args, string(p.Type))
 	}
