@@ -12,7 +12,7 @@ import (
 
 // The platform actions (ApplicationComplete, WorkflowStatusChange, JobPost,
 // JobEdit, JobUnpost, OnboardTaskStart, RemoteLogin) are storerules'
-// (platformRules, embedded in Store): this file gives them SQLite's
+// (platformRules, embedded in Store): this file gives them PostgreSQL's
 // statements, one per method.
 
 // platformRules is embedded in Store under an unexported name, so its

@@ -10,8 +10,9 @@ import (
 
 // PublishTx is event publishing's view of a store's write: the statements
 // of its transaction (sqlite), or the rows of the one multi-row insert it
-// sends when the rules are done (postgres's EventPublish). Publish calls
-// EventInsert, then DeliveriesInsert, once per event it stores, in order.
+// sends when the rules are done (postgres's EventPublish). For each event
+// it stores, in order, Publish calls EventInsert, then DeliveriesInsert if
+// the event made any deliveries.
 type PublishTx interface {
 	// CustomerEndpoints returns the customer's endpoints, oldest first,
 	// with their Auth left empty (publishing needs only what they want);
