@@ -243,6 +243,13 @@ func NewDelivery(e *Endpoint, ev *Event) *Delivery {
 	return d
 }
 
+// DeliveryAttemptInProgress is the ECONFLICT of Store.DeliveryRetry for a
+// delivery whose attempt is in flight (leased): retried now, it could be
+// sent twice at once.
+func DeliveryAttemptInProgress(id string) *Error {
+	return Errorf(ECONFLICT, "delivery %q is being attempted; retry it once the attempt ends", id)
+}
+
 // Check returns nil if s is a delivery state, else EINVALID naming it.
 func (s DeliveryState) Check() error {
 	if !s.Valid() {

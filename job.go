@@ -175,6 +175,26 @@ type JobBoardPost struct {
 	UpdatedAt     time.Time
 }
 
+// ValidateJobBoardPosts checks the posts of one
+// PlatformStore.JobBoardPostUpsert: at least one, each valid, all of one
+// job. It also sets each Status to its canonical spelling
+// (ParseJobBoardPostStatus), as the store keeps it.
+func ValidateJobBoardPosts(posts []*JobBoardPost) error {
+	if len(posts) == 0 {
+		return Errorf(EINVALID, "jobboards needs at least one entry")
+	}
+	for _, p := range posts {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if p.CustomerID != posts[0].CustomerID || p.JobID != posts[0].JobID {
+			return Errorf(EINVALID, "job board posts must all be of one job")
+		}
+		p.Status, _ = ParseJobBoardPostStatus(string(p.Status))
+	}
+	return nil
+}
+
 // Validate returns an EINVALID error naming the first field that breaks a
 // rule; field names are those of the PATCH jobboardposts body.
 func (p *JobBoardPost) Validate() error {

@@ -73,6 +73,17 @@ type OperatorEventListParams struct {
 	Limit int
 }
 
+// Validate checks an operator event list's limit and type.
+func (p *OperatorEventListParams) Validate() error {
+	if _, err := PageLimit(p.Limit); err != nil {
+		return err
+	}
+	if p.Type != "" && !p.Type.Valid() {
+		return Errorf(EINVALID, "type: %q is not an operator event type", p.Type)
+	}
+	return nil
+}
+
 // OperatorEventListResult is one page of operator events, newest first.
 type OperatorEventListResult struct {
 	Events []*OperatorEvent

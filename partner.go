@@ -45,6 +45,20 @@ func (p *Partner) Validate() error {
 	return nil
 }
 
+// PartnerExists is the ECONFLICT of PlatformStore.PartnerCreate: the id or
+// the client id is taken (the store cannot tell which without a second
+// query, and the caller needs no more: it retries with new ones).
+func PartnerExists(id string) *Error {
+	return Errorf(ECONFLICT, "partner %q or its client id exists already", id)
+}
+
+// PartnerTokenNotFound is the ENOTFOUND of PlatformStore.PartnerTokenGet:
+// no token has the hash, or it has expired. It names no token: the token
+// is the secret.
+func PartnerTokenNotFound() *Error {
+	return NotFound("token", "(hidden)")
+}
+
 // PartnerToken is an OAuth 2.0 access token issued to a partner. The token
 // is opaque and random; only its hash is stored.
 type PartnerToken struct {

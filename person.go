@@ -82,6 +82,15 @@ func (p *Person) FullName() string {
 	return strings.TrimSpace(p.FirstName + " " + p.LastName)
 }
 
+// PersonEmailNotFound is the ENOTFOUND of PlatformStore.PersonFindByEmail:
+// no person of the customer has the email (trimmed), or it is empty.
+func PersonEmailNotFound(email string) *Error {
+	if email == "" {
+		return Errorf(ENOTFOUND, "no person with an empty email")
+	}
+	return NotFound("person with email", email)
+}
+
 // Validate returns an EINVALID error naming the first field that breaks a
 // rule. Field names are the REST API's.
 func (p *Person) Validate() error {

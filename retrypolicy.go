@@ -79,6 +79,12 @@ func (p *CustomerRetryPolicy) Validate() error {
 	return nil
 }
 
+// RetryPolicyNotFound is the ENOTFOUND of RetryPolicyStore when the
+// customer has no policy for eventType ("" for its default).
+func RetryPolicyNotFound(customerID string, eventType wire.EventType) *Error {
+	return Errorf(ENOTFOUND, "no retry policy for customer %q and event type %q", customerID, eventType)
+}
+
 // RetryPolicy returns the policy the dispatcher applies: the schedule cut
 // or extended to MaxAttempts and cut to MaxWindow, the default jitter.
 func (p *CustomerRetryPolicy) RetryPolicy() RetryPolicy {

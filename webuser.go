@@ -58,13 +58,28 @@ func (u *WebUser) Validate() error {
 			return Errorf(EINVALID, "username may contain only letters, digits, '-', '_', '.' and '@'")
 		}
 	}
-	if u.PasswordHash == "" || len(u.PasswordHash) > MaxWebPasswordHashLength {
-		return Errorf(EINVALID, "passwordHash is required and at most %d bytes", MaxWebPasswordHashLength)
+	if err := ValidateWebPasswordHash(u.PasswordHash); err != nil {
+		return err
 	}
 	if u.PersonID != "" && (len(u.PersonID) > 64 || !utf8.ValidString(u.PersonID)) {
 		return Errorf(EINVALID, "personId cannot be longer than 64 characters")
 	}
 	return nil
+}
+
+// ValidateWebPasswordHash returns EINVALID unless hash is one a store
+// keeps: not empty, and at most MaxWebPasswordHashLength bytes.
+func ValidateWebPasswordHash(hash string) error {
+	if hash == "" || len(hash) > MaxWebPasswordHashLength {
+		return Errorf(EINVALID, "passwordHash is required and at most %d bytes", MaxWebPasswordHashLength)
+	}
+	return nil
+}
+
+// WebUsernameTaken is the ECONFLICT of WebUserStore.WebUserCreate when
+// another user, of any customer, has the username.
+func WebUsernameTaken(username string) *Error {
+	return Errorf(ECONFLICT, "username %q is taken", username)
 }
 
 // WebSession is a signed-in browser. The browser holds a random session id
@@ -83,6 +98,22 @@ type WebSession struct {
 
 // Operator reports whether the session is an operator's (admin token).
 func (s *WebSession) Operator() bool { return s.UserID == "" }
+
+// Validate returns EINVALID unless the session has an id hash and expires
+// after it is created.
+func (s *WebSession) Validate() error {
+	if len(s.IDHash) == 0 || !s.ExpiresAt.After(s.CreatedAt) {
+		return Errorf(EINVALID, "a session needs an id hash and an expiry after its creation")
+	}
+	return nil
+}
+
+// WebSessionNotFound is the ENOTFOUND of WebUserStore.WebSessionGet: no
+// session has that id hash, or it has expired. It names no id: the id is
+// the secret the browser holds.
+func WebSessionNotFound() *Error {
+	return Errorf(ENOTFOUND, "session not found")
+}
 
 // WebUserStore keeps the web UI's users and sessions. It is separate from
 // Store, like PlatformStore, so stores and fakes that only deliver events

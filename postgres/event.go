@@ -9,14 +9,16 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 	"github.com/heraldhq/herald/wire"
 )
 
-// EventPublish implements herald.Store in two round trips whatever the batch
-// size: one pipeline reads the customers and endpoints of the batch, and one
-// statement inserts every event and delivery (multi-row unnest), in the
-// implicit transaction of a pgx.Batch, with the NOTIFY that wakes the
-// dispatchers of every node once it commits.
+// EventPublish implements herald.Store. The rules are storerules.Publish's;
+// this gives them PostgreSQL's batch (eventBatch), sent in two round trips
+// whatever the batch size: one pipeline reads the customers and endpoints
+// of the batch, and one statement inserts every event and delivery
+// (multi-row unnest), in the implicit transaction of a pgx.Batch, with the
+// NOTIFY that wakes the dispatchers of every node once it commits.
 //
 // Endpoints are read before the insert, outside its transaction: an endpoint
 // created or edited while the batch commits applies to the next batch, as if
@@ -24,9 +26,8 @@ import (
 // (customers are never deleted, and events.customer_id has a foreign key).
 func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
-	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
-		return results, nil
+		return []*herald.EventPublishResult{}, nil
 	}
 
 	var customerIDs []string
@@ -42,69 +43,12 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 
-	// Columns of the two unnest inserts.
-	var (
-		evID, evCustomer, evType, evStatus, evLink    []string
-		evSystem, evPerson, evTrace                   []string
-		evBody                                        [][]byte
-		evCreated                                     []time.Time
-		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
-		dlState, dlError                              []string
-		dlCreated, dlNext                             []time.Time
-		dlSubject, dlWaiting                          []string
-		dlSeq                                         []int64
-		dls                                           []*herald.Delivery
-		pending                                       int
-	)
-	seenEvent := map[string]bool{}
-	for i, ev := range events {
-		if err := ev.Validate(); err != nil {
-			results[i] = &herald.EventPublishResult{Err: err}
-			continue
-		}
-		if !known[ev.CustomerID] {
-			results[i] = &herald.EventPublishResult{Err: herald.NotFound("customer", ev.CustomerID)}
-			continue
-		}
-		// The same id twice in one batch: the second is refused, as it
-		// would be in a later batch (ON CONFLICT below).
-		if seenEvent[ev.ID] {
-			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", ev.ID)}
-			continue
-		}
-		seenEvent[ev.ID] = true
-
-		stored := *ev
-		stored.CreatedAt = dbTime(ev.CreatedAt)
-		evID = append(evID, stored.ID)
-		evCustomer = append(evCustomer, stored.CustomerID)
-		evType = append(evType, string(stored.Type))
-		evStatus = append(evStatus, stored.NewStatus)
-		evBody = append(evBody, stored.BodyGzip)
-		evLink = append(evLink, stored.LinkHeader)
-		evTrace = append(evTrace, stored.TraceContext)
-		evCreated = append(evCreated, stored.CreatedAt)
-		systemID, personID := herald.EventSearchKeys(ev)
-		evSystem, evPerson = append(evSystem, systemID), append(evPerson, personID)
-
-		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
-		for _, ep := range endpoints[ev.CustomerID] {
-			d := herald.NewDelivery(ep, &stored)
-			if d == nil {
-				continue
-			}
-			dls = append(dls, d)
-			if d.State == herald.DeliveryStatePending {
-				r.Deliveries = append(r.Deliveries, d)
-				pending++
-			}
-		}
-		// Body stays until the deliveries are made: herald.EventSubject
-		// reads it for ordered endpoints rather than gunzipping BodyGzip.
-		stored.Body = nil
-		results[i] = r
+	b := &eventBatch{known: known, endpoints: endpoints, seen: map[string]bool{}}
+	results, err := storerules.Publish(ctx, b, events, dbTime)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
 	}
-	if len(evID) == 0 {
+	if len(b.evID) == 0 {
 		return results, nil
 	}
 
@@ -113,16 +57,23 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// transaction of ours, with the locks. Other batches keep the implicit
 	// transaction: they pay nothing for ordering.
 	var tx pgx.Tx
-	if orderedDeliveries(dls) {
+	if orderedDeliveries(b.dls) {
 		if tx, err = s.pool.Begin(ctx); err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-		if err := placeOrdered(ctx, tx, dls, evID); err != nil {
+		if err := placeOrdered(ctx, tx, b.dls, b.evID); err != nil {
 			return nil, fmt.Errorf("publish events: %w", err)
 		}
 	}
-	for _, d := range dls {
+	var (
+		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
+		dlState, dlError                              []string
+		dlCreated, dlNext                             []time.Time
+		dlSubject, dlWaiting                          []string
+		dlSeq                                         []int64
+	)
+	for _, d := range b.dls {
 		dlID = append(dlID, d.ID)
 		dlEvent = append(dlEvent, d.EventID)
 		dlEndpoint = append(dlEndpoint, d.EndpointID)
@@ -141,9 +92,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// event is refused with a conflict, the rest stand, as in the sqlite
 	// store) and the deliveries insert takes only the rows of events that
 	// went in. Both CTEs run whatever the final SELECT reads.
-	b := &pgx.Batch{}
+	pb := &pgx.Batch{}
 	inserted := map[string]bool{}
-	b.Queue(`WITH ev AS (
+	pb.Queue(`WITH ev AS (
 			INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[],
 				$20::text[], $21::text[], $22::text[])
@@ -161,10 +112,10 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 			WHERE u.event_id IN (SELECT id FROM ev)
 		)
 		SELECT id FROM ev`,
-		evID, evCustomer, evType, evStatus, evBody, evLink, evCreated,
+		b.evID, b.evCustomer, b.evType, b.evStatus, b.evBody, b.evLink, b.evCreated,
 		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
 		nonNil(dlState), nonNil(dlError), nonNil(dlCreated), nonNil(dlNext),
-		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), evSystem, evPerson, evTrace,
+		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), b.evSystem, b.evPerson, b.evTrace,
 	).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
@@ -172,30 +123,82 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		}
 		return err
 	})
-	if pending > 0 {
+	if b.pending {
 		// Delivered when the batch commits, and only then: a woken
 		// dispatcher finds the rows committed. Failed deliveries (to
 		// disabled endpoints) are no work for it.
-		queueNotify(b)
+		queueNotify(pb)
 	}
 	if tx != nil {
-		err = tx.SendBatch(ctx, b).Close()
+		err = tx.SendBatch(ctx, pb).Close()
 		if err == nil {
 			err = tx.Commit(ctx)
 		}
 	} else {
-		err = s.pool.SendBatch(ctx, b).Close()
+		err = s.pool.SendBatch(ctx, pb).Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 
-	for i, r := range results {
-		if r.Err == nil && !inserted[r.Event.ID] {
-			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", r.Event.ID)}
-		}
-	}
+	storerules.RefuseTaken(results, inserted)
 	return results, nil
+}
+
+// eventBatch is storerules.PublishTx for EventPublish: it reads the
+// customers and endpoints read before (customerEndpoints) and collects the
+// columns of the one unnest insert that EventPublish then sends.
+type eventBatch struct {
+	known     map[string]bool
+	endpoints map[string][]*herald.Endpoint
+	// seen are the ids of the batch so far. The same id twice in one
+	// batch: the second is refused here, as it would be in a later batch
+	// (ON CONFLICT), since one INSERT ... ON CONFLICT DO NOTHING would take
+	// the first row and return the id as inserted for both.
+	seen map[string]bool
+
+	evID, evCustomer, evType, evStatus, evLink []string
+	evSystem, evPerson, evTrace                []string
+	evBody                                     [][]byte
+	evCreated                                  []time.Time
+	dls                                        []*herald.Delivery
+	// pending: some delivery is pending, so the batch wakes the
+	// dispatchers (NOTIFY) when it commits.
+	pending bool
+}
+
+func (b *eventBatch) CustomerEndpoints(_ context.Context, customerID string) ([]*herald.Endpoint, error) {
+	if !b.known[customerID] {
+		return nil, storerules.ErrNotFound
+	}
+	return b.endpoints[customerID], nil
+}
+
+// EventInsert refuses an id met earlier in the batch; one stored already is
+// refused once the insert has run (storerules.RefuseTaken).
+func (b *eventBatch) EventInsert(_ context.Context, ev *herald.Event, systemID, personID string) error {
+	if b.seen[ev.ID] {
+		return storerules.ErrDuplicate
+	}
+	b.seen[ev.ID] = true
+	b.evID = append(b.evID, ev.ID)
+	b.evCustomer = append(b.evCustomer, ev.CustomerID)
+	b.evType = append(b.evType, string(ev.Type))
+	b.evStatus = append(b.evStatus, ev.NewStatus)
+	b.evBody = append(b.evBody, ev.BodyGzip)
+	b.evLink = append(b.evLink, ev.LinkHeader)
+	b.evTrace = append(b.evTrace, ev.TraceContext)
+	b.evCreated = append(b.evCreated, ev.CreatedAt)
+	b.evSystem, b.evPerson = append(b.evSystem, systemID), append(b.evPerson, personID)
+	return nil
+}
+
+func (b *eventBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery) error {
+	b.dls = append(b.dls, ds...)
+	for _, d := range ds {
+		b.pending = b.pending || d.State == herald.DeliveryStatePending
+	}
+	return nil
 }
 
 // customerEndpoints returns which of the customers exist and their

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -277,7 +276,10 @@ func collectOperatorEvents(rows pgx.Rows) ([]*herald.OperatorEvent, error) {
 
 // OperatorEventList implements herald.HealthStore.
 func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
-	limit, err := pageLimit(p.Limit)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	limit, err := herald.PageLimit(p.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -292,16 +294,13 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		where.WriteString(` AND customer_id = ` + arg(p.CustomerID))
 	}
 	if p.Type != "" {
-		if !p.Type.Valid() {
-			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
-		}
 		where.WriteString(` AND type = ` + arg(string(p.Type)))
 	}
 	if !p.Since.IsZero() {
 		where.WriteString(` AND created_at >= ` + arg(dbTime(p.Since)))
 	}
 	if p.Cursor != "" {
-		after, err := decodeIDCursor(p.Cursor, herald.IDPrefixOperatorEvent)
+		after, err := herald.ParseCursor(p.Cursor, herald.IDPrefixOperatorEvent)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +318,7 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 	res := &herald.OperatorEventListResult{Events: evs}
 	if len(evs) > limit {
 		res.Events = evs[:limit]
-		res.NextCursor = encodeCursor(evs[limit-1].ID)
+		res.NextCursor = herald.NewCursor(evs[limit-1].ID)
 	}
 	return res, nil
 }
@@ -364,32 +363,7 @@ func (s *Store) OperatorEventRecordSend(ctx context.Context, r *herald.OperatorE
 		return fmt.Errorf("record operator event send: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "operator event %q not found", r.ID)
+		return herald.NotFound("operator event", r.ID)
 	}
 	return nil
-}
-
-// pageLimit applies the page size rules of the list methods.
-func pageLimit(n int) (int, error) {
-	switch {
-	case n < 0:
-		return 0, herald.Errorf(herald.EINVALID, "limit cannot be negative")
-	case n == 0:
-		return defaultDeliveryPage, nil
-	case n > maxDeliveryPage:
-		return maxDeliveryPage, nil
-	}
-	return n, nil
-}
-
-// decodeIDCursor decodes a cursor of encodeCursor's format whose id has the
-// given prefix.
-func decodeIDCursor(c, prefix string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, prefix) {
-			return id, nil
-		}
-	}
-	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
 }

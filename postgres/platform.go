@@ -42,73 +42,6 @@ func nextPlatformID(ctx context.Context, tx pgx.Tx, customerID string) (string, 
 	return strconv.FormatInt(id, 10), nil
 }
 
-// publishInTx stores ev with its deliveries as EventPublish does (one
-// pending delivery for every endpoint of its customer that wants it, one
-// failed for every disabled endpoint subscribed to it: newDelivery) inside
-// the caller's transaction, so the event commits with the change that
-// caused it; it queues the NOTIFY that wakes every node's dispatcher at
-// commit if any delivery is pending, and returns the pending ones.
-// EventPublish sends a batch outside any transaction of ours (one
-// pgx.Batch), so this repeats its INSERTs for one event against the same
-// tables; the checks (validateEvent), the endpoint columns and scanner, the
-// deliveries (newDelivery) and the NOTIFY are EventPublish's own. Endpoints
-// are read inside the transaction, unlike EventPublish, which costs nothing
-// here: an action is one event.
-func publishInTx(ctx context.Context, tx pgx.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
-	if err := ev.Validate(); err != nil {
-		return nil, err
-	}
-	rows, err := tx.Query(ctx, `SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = $1 ORDER BY created_at, id`, ev.CustomerID)
-	if err != nil {
-		return nil, err
-	}
-	eps, err := collectEndpoints(rows, skipAuth)
-	if err != nil {
-		return nil, err
-	}
-	ev.CreatedAt = dbTime(ev.CreatedAt)
-	systemID, personID := herald.EventSearchKeys(ev)
-	_, err = tx.Exec(ctx, `INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, ev.CreatedAt, systemID, personID, ev.TraceContext)
-	if isForeignKeyViolation(err) {
-		return nil, herald.NotFound("customer", ev.CustomerID)
-	} else if err != nil {
-		return nil, fmt.Errorf("insert event: %w", err)
-	}
-	out := []*herald.Delivery{}
-	var ds []*herald.Delivery
-	for _, ep := range eps {
-		if d := herald.NewDelivery(ep, ev); d != nil {
-			ds = append(ds, d)
-		}
-	}
-	// Deliveries to ordered endpoints join their subjects' queues
-	// (order.go); the event INSERT above refuses a taken id, so all of
-	// them will be inserted.
-	if err := placeOrdered(ctx, tx, ds, nil); err != nil {
-		return nil, err
-	}
-	for _, d := range ds {
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state,
-			last_error, next_attempt_at, created_at, updated_at, subject, subject_seq, waiting_for)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)`,
-			d.ID, d.EventID, d.EndpointID, d.CustomerID, string(d.EventType), string(d.State), d.LastError,
-			d.NextAttemptAt, ev.CreatedAt, d.Subject, d.SubjectSeq, d.WaitingFor); err != nil {
-			return nil, fmt.Errorf("insert delivery: %w", err)
-		}
-		if d.State == herald.DeliveryStatePending {
-			out = append(out, d)
-		}
-	}
-	if len(out) > 0 {
-		if err := notify(ctx, tx); err != nil {
-			return nil, fmt.Errorf("notify work: %w", err)
-		}
-	}
-	return out, nil
-}
-
 // inTx runs fn in a transaction and commits it if fn succeeds. Errors are
 // wrapped with op unless they are *herald.Error, which pass unchanged.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
@@ -146,7 +79,16 @@ func wrapOp(op string, err error) error {
 // notFound maps pgx.ErrNoRows to an ENOTFOUND naming the record.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return herald.Errorf(herald.ENOTFOUND, "%s %q not found", what, id)
+		return herald.NotFound(what, id)
+	}
+	return err
+}
+
+// notFoundAs maps pgx.ErrNoRows to notFound, an ENOTFOUND whose message is
+// not "<what> <id> not found".
+func notFoundAs(err error, notFound *herald.Error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
 	}
 	return err
 }

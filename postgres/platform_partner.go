@@ -37,7 +37,7 @@ func (s *Store) PartnerCreate(ctx context.Context, p *herald.Partner) error {
 	case isForeignKeyViolation(err):
 		return herald.NotFound("customer", p.CustomerID)
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "partner %q or its client id exists already", p.ID)
+		return herald.PartnerExists(p.ID)
 	case err != nil:
 		return fmt.Errorf("create partner: %w", err)
 	}
@@ -95,7 +95,7 @@ func (s *Store) PartnerDelete(ctx context.Context, customerID, id string) error 
 		return fmt.Errorf("delete partner: %w", err)
 	}
 	if res.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "partner %q not found", id)
+		return herald.NotFound("partner", id)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (s *Store) PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.
 		WHERE token_hash = $1 AND expires_at > $2`, tokenHash, now).
 		Scan(&t.PartnerID, &t.CustomerID, &expires, &created)
 	if err != nil {
-		return nil, wrapOp("get partner token", notFound(err, "token", "(hidden)"))
+		return nil, wrapOp("get partner token", notFoundAs(err, herald.PartnerTokenNotFound()))
 	}
 	t.ExpiresAt, t.CreatedAt = expires.UTC(), created.UTC()
 	return t, nil

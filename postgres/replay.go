@@ -76,13 +76,13 @@ func (s *Store) DeliveryFind(ctx context.Context, f *herald.DeliveryFilter, curs
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	limit, err := pageLimit(limit)
+	limit, err := herald.PageLimit(limit)
 	if err != nil {
 		return nil, err
 	}
 	where, args := filterSQL(f, 1)
 	if cursor != "" {
-		after, err := decodeCursor(cursor)
+		after, err := herald.ParseCursor(cursor, herald.IDPrefixDelivery)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (s *Store) DeliveryFind(ctx context.Context, f *herald.DeliveryFilter, curs
 	res := &herald.DeliveryListResult{Deliveries: ds}
 	if len(ds) > limit {
 		res.Deliveries = ds[:limit]
-		res.NextCursor = encodeCursor(ds[limit-1].ID)
+		res.NextCursor = herald.NewCursor(ds[limit-1].ID)
 	}
 	return res, nil
 }
@@ -197,7 +197,7 @@ func (s *Store) ReplayJobGet(ctx context.Context, id string) (*herald.ReplayJob,
 
 // ReplayJobList implements herald.ReplayStore.
 func (s *Store) ReplayJobList(ctx context.Context, customerID string, limit int) ([]*herald.ReplayJob, error) {
-	limit, err := pageLimit(limit)
+	limit, err := herald.PageLimit(limit)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func (s *Store) RetryPolicyGet(ctx context.Context, customerID string, eventType
 		FROM retry_policies WHERE customer_id = $1 AND event_type = $2`, customerID, string(eventType)))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "no retry policy for customer %q and event type %q", customerID, eventType)
+		return nil, herald.RetryPolicyNotFound(customerID, eventType)
 	case err != nil:
 		return nil, fmt.Errorf("get retry policy: %w", err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) RetryPolicyDelete(ctx context.Context, customerID string, eventT
 		return fmt.Errorf("delete retry policy: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return herald.Errorf(herald.ENOTFOUND, "no retry policy for customer %q and event type %q", customerID, eventType)
+		return herald.RetryPolicyNotFound(customerID, eventType)
 	}
 	return nil
 }

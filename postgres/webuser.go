@@ -38,7 +38,7 @@ func (s *Store) WebUserCreate(ctx context.Context, u *herald.WebUser) error {
 		id, u.CustomerID, u.Username, u.PasswordHash, u.PersonID, now)
 	switch {
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "username %q is taken", u.Username)
+		return herald.WebUsernameTaken(u.Username)
 	case isForeignKeyViolation(err):
 		return herald.NotFound("customer", u.CustomerID)
 	case err != nil:
@@ -92,8 +92,8 @@ func (s *Store) WebUserList(ctx context.Context, customerID string) ([]*herald.W
 
 // WebUserSetPassword implements herald.WebUserStore.
 func (s *Store) WebUserSetPassword(ctx context.Context, customerID, id, passwordHash string) error {
-	if passwordHash == "" || len(passwordHash) > herald.MaxWebPasswordHashLength {
-		return herald.Errorf(herald.EINVALID, "passwordHash is required and at most %d bytes", herald.MaxWebPasswordHashLength)
+	if err := herald.ValidateWebPasswordHash(passwordHash); err != nil {
+		return err
 	}
 	return s.inTx(ctx, "set web user password", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE web_users SET password_hash = $1 WHERE customer_id = $2 AND id = $3`,
@@ -125,8 +125,8 @@ func (s *Store) WebUserDelete(ctx context.Context, customerID, id string) error 
 
 // WebSessionCreate implements herald.WebUserStore.
 func (s *Store) WebSessionCreate(ctx context.Context, ws *herald.WebSession) error {
-	if len(ws.IDHash) == 0 || !ws.ExpiresAt.After(ws.CreatedAt) {
-		return herald.Errorf(herald.EINVALID, "a session needs an id hash and an expiry after its creation")
+	if err := ws.Validate(); err != nil {
+		return err
 	}
 	var userID *string // NULL for an operator's session
 	if ws.UserID != "" {
@@ -155,7 +155,7 @@ func (s *Store) WebSessionGet(ctx context.Context, idHash []byte, now time.Time)
 		idHash, dbTime(now)).Scan(&ws.IDHash, &userID, &ws.CustomerID, &ws.CreatedAt, &ws.ExpiresAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "session not found")
+		return nil, herald.WebSessionNotFound()
 	case err != nil:
 		return nil, fmt.Errorf("get web session: %w", err)
 	}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -247,7 +246,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 		case err != nil:
 			return nil, fmt.Errorf("retry delivery: %w", err)
 		}
-		return nil, herald.Errorf(herald.ECONFLICT, "delivery %q is being attempted; retry it once the attempt ends", id)
+		return nil, herald.DeliveryAttemptInProgress(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("retry delivery: %w", err)
@@ -348,12 +347,6 @@ func loadAttempts(ctx context.Context, q querier, ds []*herald.Delivery) error {
 	return rows.Err()
 }
 
-// Page sizes of DeliveryList.
-const (
-	defaultDeliveryPage = 50
-	maxDeliveryPage     = 500
-)
-
 // DeliveryList implements herald.Store with keyset pagination on id: ids
 // are time-ordered, so "id < cursor ORDER BY id DESC" walks the
 // (customer_id, id) index newest first, and a page costs the same however
@@ -363,12 +356,9 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	limit := p.Limit
-	switch {
-	case limit == 0:
-		limit = defaultDeliveryPage
-	case limit > maxDeliveryPage:
-		limit = maxDeliveryPage
+	limit, err := herald.PageLimit(p.Limit)
+	if err != nil {
+		return nil, err
 	}
 	var where strings.Builder
 	args := []any{p.CustomerID}
@@ -412,7 +402,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 		args = append(args, p.CustomerID, p.PersonID)
 	}
 	if p.Cursor != "" {
-		after, err := decodeCursor(p.Cursor)
+		after, err := herald.ParseCursor(p.Cursor, herald.IDPrefixDelivery)
 		if err != nil {
 			return nil, err
 		}
@@ -432,25 +422,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	res := &herald.DeliveryListResult{Deliveries: ds}
 	if len(ds) > limit {
 		res.Deliveries = ds[:limit]
-		res.NextCursor = encodeCursor(ds[limit-1].ID)
+		res.NextCursor = herald.NewCursor(ds[limit-1].ID)
 	}
 	return res, nil
-}
-
-// cursorPrefix versions the cursor format, so it can change without
-// misreading cursors that clients hold.
-const cursorPrefix = "v1:"
-
-func encodeCursor(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + lastID))
-}
-
-func decodeCursor(c string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, herald.IDPrefixDelivery) {
-			return id, nil
-		}
-	}
-	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
 }

@@ -259,7 +259,7 @@ func (s *Store) EndpointDisable(ctx context.Context, id, reason string, now time
 	if err != nil {
 		return fmt.Errorf("disable endpoint: %w", err)
 	}
-	return notFoundIfNone(res, "endpoint %q not found", id)
+	return notFoundIfNone(res, "endpoint", id)
 }
 
 // EndpointDelete implements herald.Store.
@@ -269,17 +269,17 @@ func (s *Store) EndpointDelete(ctx context.Context, customerID, id string) error
 	if err != nil {
 		return fmt.Errorf("delete endpoint: %w", err)
 	}
-	return notFoundIfNone(res, "endpoint %q not found", id)
+	return notFoundIfNone(res, "endpoint", id)
 }
 
-// notFoundIfNone returns ENOTFOUND if res affected no row.
-func notFoundIfNone(res sql.Result, format string, args ...any) error {
+// notFoundIfNone returns herald.NotFound(kind, id) if res affected no row.
+func notFoundIfNone(res sql.Result, kind, id string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return herald.Errorf(herald.ENOTFOUND, format, args...)
+		return herald.NotFound(kind, id)
 	}
 	return nil
 }

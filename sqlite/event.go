@@ -7,19 +7,20 @@ import (
 	"fmt"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/storerules"
 	"github.com/heraldhq/herald/wire"
 )
 
-// EventPublish implements herald.Store. The batch is one transaction with
-// its statements prepared once, made durable by the group fsync of
-// walSyncer rather than while holding the writer; each customer's endpoints are read once per
-// batch (never cached across calls, so an endpoint edit applies to the next
-// batch).
+// EventPublish implements herald.Store. The rules are storerules.Publish's;
+// this gives them SQLite's statements (eventBatch). The batch is one
+// transaction with its statements prepared once, made durable by the group
+// fsync of walSyncer rather than while holding the writer; each customer's
+// endpoints are read once per batch (never cached across calls, so an
+// endpoint edit applies to the next batch).
 func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
-	results := make([]*herald.EventPublishResult, len(events))
 	if len(events) == 0 {
-		return results, nil
+		return []*herald.EventPublishResult{}, nil
 	}
 	tx, done, err := s.beginUnsynced(ctx)
 	if err != nil {
@@ -28,78 +29,19 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	defer done()
 	defer func() { _ = tx.Rollback() }()
 
-	// INSERT OR IGNORE: a duplicate id refuses that one event (reported
-	// as a conflict below), where a failing statement would be an error
-	// for the whole batch.
-	insEvent, err := s.stmt(ctx, tx, insertEvent)
-	if err != nil {
+	b := &eventBatch{s: s, tx: tx, queues: newSubjectQueues(tx)}
+	if b.insEvent, err = s.stmt(ctx, tx, insertEvent); err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
-	defer insEvent.Close()
-	insDelivery, err := s.stmt(ctx, tx, insertDelivery)
-	if err != nil {
+	defer b.insEvent.Close()
+	if b.insDelivery, err = s.stmt(ctx, tx, insertDelivery); err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
-	defer insDelivery.Close()
+	defer b.insDelivery.Close()
 
-	// endpoints holds each customer's endpoints for this batch; a nil
-	// slice (present in the map) means the customer does not exist.
-	endpoints := map[string][]*herald.Endpoint{}
-	queues := newSubjectQueues(tx)
-	for i, ev := range events {
-		if err := ev.Validate(); err != nil {
-			results[i] = &herald.EventPublishResult{Err: err}
-			continue
-		}
-		eps, ok := endpoints[ev.CustomerID]
-		if !ok {
-			eps, err = customerEndpoints(ctx, hotTx{s, tx}, ev.CustomerID)
-			if err != nil {
-				return nil, fmt.Errorf("publish events: %w", err)
-			}
-			endpoints[ev.CustomerID] = eps
-		}
-		if eps == nil {
-			results[i] = &herald.EventPublishResult{Err: herald.NotFound("customer", ev.CustomerID)}
-			continue
-		}
-
-		stored := *ev
-		stored.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
-		created := toMillis(stored.CreatedAt)
-		systemID, personID := herald.EventSearchKeys(ev)
-		res, err := insEvent.ExecContext(ctx, stored.ID, stored.CustomerID, string(stored.Type),
-			stored.NewStatus, stored.BodyGzip, stored.LinkHeader, created, systemID, personID, stored.TraceContext)
-		if err != nil {
-			return nil, fmt.Errorf("publish events: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return nil, fmt.Errorf("publish events: %w", err)
-		} else if n == 0 {
-			results[i] = &herald.EventPublishResult{Err: herald.Exists("event", ev.ID)}
-			continue
-		}
-
-		r := &herald.EventPublishResult{Event: &stored, Deliveries: []*herald.Delivery{}}
-		for _, ep := range eps {
-			d := herald.NewDelivery(ep, &stored)
-			if d == nil {
-				continue
-			}
-			if err := queues.place(ctx, d); err != nil {
-				return nil, fmt.Errorf("publish events: %w", err)
-			}
-			if _, err := insDelivery.ExecContext(ctx, deliveryArgs(d)...); err != nil {
-				return nil, fmt.Errorf("publish events: %w", err)
-			}
-			if d.State == herald.DeliveryStatePending {
-				r.Deliveries = append(r.Deliveries, d)
-			}
-		}
-		// Body stays until the deliveries are made: herald.EventSubject
-		// reads it for ordered endpoints rather than gunzipping BodyGzip.
-		stored.Body = nil
-		results[i] = r
+	results, err := storerules.Publish(ctx, b, events, atMillis)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
@@ -113,13 +55,62 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	return results, nil
 }
 
+// eventBatch is storerules.PublishTx over EventPublish's transaction, with
+// its statements prepared once for the batch.
+type eventBatch struct {
+	s                     *Store
+	tx                    *sql.Tx
+	insEvent, insDelivery *sql.Stmt
+	queues                *subjectQueues
+}
+
+func (b *eventBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
+	return customerEndpoints(ctx, hotTx{b.s, b.tx}, customerID)
+}
+
+// EventInsert runs INSERT OR IGNORE: a taken id (stored, or earlier in the
+// batch: same transaction) refuses that one event, where a failing
+// statement would be an error for the whole batch.
+func (b *eventBatch) EventInsert(ctx context.Context, ev *herald.Event, systemID, personID string) error {
+	res, err := b.insEvent.ExecContext(ctx, ev.ID, ev.CustomerID, string(ev.Type),
+		ev.NewStatus, ev.BodyGzip, ev.LinkHeader, toMillis(ev.CreatedAt), systemID, personID, ev.TraceContext)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return storerules.ErrDuplicate
+	}
+	return nil
+}
+
+func (b *eventBatch) DeliveriesInsert(ctx context.Context, ds []*herald.Delivery) error {
+	return insertDeliveries(ctx, b.queues, b.insDelivery, ds)
+}
+
+// insertDeliveries places each of ds in its subject's queue and stores it
+// with ins (insertDelivery as a statement of the transaction).
+func insertDeliveries(ctx context.Context, queues *subjectQueues, ins *sql.Stmt, ds []*herald.Delivery) error {
+	for _, d := range ds {
+		if err := queues.place(ctx, d); err != nil {
+			return err
+		}
+		if _, err := ins.ExecContext(ctx, deliveryArgs(d)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // insertEvent stores an event; INSERT OR IGNORE: see EventPublish.
 const insertEvent = `INSERT OR IGNORE INTO events
 	(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// insertDelivery stores a delivery that newDelivery made, with the
-// arguments deliveryArgs gives. EventPublish and publishInTx both use it.
+// insertDelivery stores a delivery that herald.NewDelivery made, with the
+// arguments deliveryArgs gives. EventPublish (eventBatch) and the platform
+// actions (platformTx) both use it.
 const insertDelivery = `INSERT INTO deliveries
 	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
 	 subject, subject_seq, waiting_for)
@@ -132,15 +123,15 @@ func deliveryArgs(d *herald.Delivery) []any {
 		d.Subject, d.SubjectSeq, d.WaitingFor}
 }
 
-// customerEndpoints returns the customer's endpoints, an empty non-nil slice
-// if it has none, and nil if there is no such customer. Their Auth is left
+// customerEndpoints returns the customer's endpoints, or
+// storerules.ErrNotFound if there is no such customer. Their Auth is left
 // empty (skipAuth): publishing needs only what they want.
 func customerEndpoints(ctx context.Context, q rowQuerier, customerID string) ([]*herald.Endpoint, error) {
 	var one int
 	err := q.QueryRowContext(ctx, customerExistsSQL, customerID).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil
+		return nil, storerules.ErrNotFound
 	case err != nil:
 		return nil, err
 	}

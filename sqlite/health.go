@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -312,7 +311,10 @@ func scanOperatorEvents(rows *sql.Rows) ([]*herald.OperatorEvent, error) {
 // OperatorEventList implements herald.HealthStore, with keyset pagination
 // on id as DeliveryList.
 func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventListParams) (*herald.OperatorEventListResult, error) {
-	limit, err := pageLimit(p.Limit)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	limit, err := herald.PageLimit(p.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -324,9 +326,6 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		args = append(args, p.CustomerID)
 	}
 	if p.Type != "" {
-		if !p.Type.Valid() {
-			return nil, herald.Errorf(herald.EINVALID, "type: %q is not an operator event type", p.Type)
-		}
 		where.WriteString(` AND type = ?`)
 		args = append(args, string(p.Type))
 	}
@@ -335,7 +334,7 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		args = append(args, toMillis(p.Since))
 	}
 	if p.Cursor != "" {
-		after, err := decodeIDCursor(p.Cursor, herald.IDPrefixOperatorEvent)
+		after, err := herald.ParseCursor(p.Cursor, herald.IDPrefixOperatorEvent)
 		if err != nil {
 			return nil, err
 		}
@@ -354,33 +353,7 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 	res := &herald.OperatorEventListResult{Events: evs}
 	if len(evs) > limit {
 		res.Events = evs[:limit]
-		res.NextCursor = encodeCursor(evs[limit-1].ID)
+		res.NextCursor = herald.NewCursor(evs[limit-1].ID)
 	}
 	return res, nil
-}
-
-// pageLimit applies the page size rules of the list methods: 0 is the
-// default, more than the maximum is the maximum.
-func pageLimit(n int) (int, error) {
-	switch {
-	case n < 0:
-		return 0, herald.Errorf(herald.EINVALID, "limit cannot be negative")
-	case n == 0:
-		return defaultDeliveryPage, nil
-	case n > maxDeliveryPage:
-		return maxDeliveryPage, nil
-	}
-	return n, nil
-}
-
-// decodeIDCursor decodes a cursor of encodeCursor's format (DeliveryList's)
-// whose id has the given prefix.
-func decodeIDCursor(c, prefix string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, ok := strings.CutPrefix(string(b), cursorPrefix); ok && strings.HasPrefix(id, prefix) {
-			return id, nil
-		}
-	}
-	return "", herald.Errorf(herald.EINVALID, "cursor is not one this API returned")
 }

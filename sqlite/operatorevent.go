@@ -50,7 +50,7 @@ func (s *Store) OperatorEventRecordSend(ctx context.Context, r *herald.OperatorE
 	if err != nil {
 		return fmt.Errorf("record operator event send: %w", err)
 	}
-	return notFoundIfNone(res, "operator event %q not found", r.ID)
+	return notFoundIfNone(res, "operator event", r.ID)
 }
 
 func sortOperatorEvents(evs []*herald.OperatorEvent) {

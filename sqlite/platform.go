@@ -39,55 +39,6 @@ func nextPlatformID(ctx context.Context, tx *sql.Tx, customerID string) (string,
 	return strconv.FormatInt(id, 10), nil
 }
 
-// publishInTx stores ev with its deliveries as EventPublish does (one
-// pending delivery for every endpoint of its customer that wants it, one
-// failed for every disabled endpoint subscribed to it: newDelivery) inside
-// the caller's transaction, so the event commits with the change that
-// caused it, and returns the pending ones. EventPublish's insert is written
-// for a batch in a transaction of its own, so this repeats its event INSERT
-// against the same table; the endpoint lookup (customerEndpoints), the
-// checks (validateEvent) and the deliveries (newDelivery, insertDelivery)
-// are EventPublish's own.
-func publishInTx(ctx context.Context, tx *sql.Tx, ev *herald.Event) ([]*herald.Delivery, error) {
-	if err := ev.Validate(); err != nil {
-		return nil, err
-	}
-	eps, err := customerEndpoints(ctx, tx, ev.CustomerID)
-	if err != nil {
-		return nil, err
-	}
-	if eps == nil {
-		return nil, herald.NotFound("customer", ev.CustomerID)
-	}
-	ev.CreatedAt = fromMillis(ev.CreatedAt.UnixMilli())
-	created := toMillis(ev.CreatedAt)
-	systemID, personID := herald.EventSearchKeys(ev)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events
-		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, created, systemID, personID, ev.TraceContext); err != nil {
-		return nil, fmt.Errorf("insert event: %w", err)
-	}
-	out := []*herald.Delivery{}
-	queues := newSubjectQueues(tx)
-	for _, ep := range eps {
-		d := herald.NewDelivery(ep, ev)
-		if d == nil {
-			continue
-		}
-		if err := queues.place(ctx, d); err != nil {
-			return nil, fmt.Errorf("insert delivery: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, insertDelivery, deliveryArgs(d)...); err != nil {
-			return nil, fmt.Errorf("insert delivery: %w", err)
-		}
-		if d.State == herald.DeliveryStatePending {
-			out = append(out, d)
-		}
-	}
-	return out, nil
-}
-
 // inTx runs fn in a write transaction and commits it if fn succeeds. Errors
 // are wrapped with op unless they are *herald.Error, which pass unchanged.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
@@ -128,7 +79,16 @@ func wrapOp(op string, err error) error {
 // notFound maps sql.ErrNoRows to an ENOTFOUND naming the record.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return herald.Errorf(herald.ENOTFOUND, "%s %q not found", what, id)
+		return herald.NotFound(what, id)
+	}
+	return err
+}
+
+// notFoundAs maps sql.ErrNoRows to notFound, an ENOTFOUND whose message is
+// not "<what> <id> not found".
+func notFoundAs(err error, notFound *herald.Error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -99,6 +100,38 @@ func (t platformTx) OnboardWorkflowTouch(ctx context.Context, customerID, id str
 	return err
 }
 
-func (t platformTx) Publish(ctx context.Context, ev *herald.Event) ([]*herald.Delivery, error) {
-	return publishInTx(ctx, t.tx, ev)
+// CustomerEndpoints, EventInsert and DeliveriesInsert store an action's
+// event by storerules' publishing rules, inside the action's transaction so
+// the event commits with the change that caused it. EventPublish's
+// statements are written for a batch in a transaction of its own
+// (eventBatch), so the event INSERT is repeated here against the same
+// table; the endpoint lookup, the queues and the delivery INSERT are
+// EventPublish's own.
+
+func (t platformTx) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
+	return customerEndpoints(ctx, t.tx, customerID)
+}
+
+func (t platformTx) EventInsert(ctx context.Context, ev *herald.Event, systemID, personID string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO events
+		(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.ID, ev.CustomerID, string(ev.Type), ev.NewStatus, ev.BodyGzip, ev.LinkHeader, toMillis(ev.CreatedAt),
+		systemID, personID, ev.TraceContext)
+	if err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	return nil
+}
+
+func (t platformTx) DeliveriesInsert(ctx context.Context, ds []*herald.Delivery) error {
+	ins, err := t.tx.PrepareContext(ctx, insertDelivery)
+	if err != nil {
+		return fmt.Errorf("insert delivery: %w", err)
+	}
+	defer ins.Close()
+	if err := insertDeliveries(ctx, newSubjectQueues(t.tx), ins, ds); err != nil {
+		return fmt.Errorf("insert delivery: %w", err)
+	}
+	return nil
 }

@@ -45,13 +45,13 @@ func (s *Store) JobList(ctx context.Context, customerID string) ([]*herald.Job, 
 func (s *Store) PersonFindByEmail(ctx context.Context, customerID string, typ herald.PersonType, email string) (*herald.Person, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return nil, herald.Errorf(herald.ENOTFOUND, "no person with an empty email")
+		return nil, herald.PersonEmailNotFound(email)
 	}
 	var id string
 	err := s.read.QueryRowContext(ctx, `SELECT id FROM people WHERE customer_id = ? AND type = ? AND lower(email) = lower(?)
 		ORDER BY created_at, id LIMIT 1`, customerID, string(typ), email).Scan(&id)
 	if err != nil {
-		return nil, wrapOp("find person", notFound(err, "person with email", email))
+		return nil, wrapOp("find person", notFoundAs(err, herald.PersonEmailNotFound(email)))
 	}
 	p, err := getPerson(ctx, s.read, customerID, id)
 	if err != nil {

@@ -35,7 +35,7 @@ func (s *Store) PartnerCreate(ctx context.Context, p *herald.Partner) error {
 	case isForeignKeyViolation(err):
 		return herald.NotFound("customer", p.CustomerID)
 	case isUniqueViolation(err):
-		return herald.Errorf(herald.ECONFLICT, "partner %q or its client id exists already", p.ID)
+		return herald.PartnerExists(p.ID)
 	case err != nil:
 		return fmt.Errorf("create partner: %w", err)
 	}
@@ -92,7 +92,7 @@ func (s *Store) PartnerDelete(ctx context.Context, customerID, id string) error 
 	if err != nil {
 		return fmt.Errorf("delete partner: %w", err)
 	}
-	return notFoundIfNone(res, "partner %q not found", id)
+	return notFoundIfNone(res, "partner", id)
 }
 
 // PartnerTokenCreate implements herald.PlatformStore.
@@ -120,7 +120,7 @@ func (s *Store) PartnerTokenGet(ctx context.Context, tokenHash []byte, now time.
 		WHERE token_hash = ? AND expires_at > ?`, tokenHash, toMillis(now)).
 		Scan(&t.PartnerID, &t.CustomerID, &expires, &created)
 	if err != nil {
-		return nil, wrapOp("get partner token", notFound(err, "token", "(hidden)"))
+		return nil, wrapOp("get partner token", notFoundAs(err, herald.PartnerTokenNotFound()))
 	}
 	t.ExpiresAt, t.CreatedAt = fromMillis(expires), fromMillis(created)
 	return t, nil

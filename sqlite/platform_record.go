@@ -253,17 +253,8 @@ func (s *Store) JobBoardPostList(ctx context.Context, customerID, jobID string) 
 
 // JobBoardPostUpsert implements herald.PlatformStore.
 func (s *Store) JobBoardPostUpsert(ctx context.Context, posts []*herald.JobBoardPost) error {
-	if len(posts) == 0 {
-		return herald.Errorf(herald.EINVALID, "jobboards needs at least one entry")
-	}
-	for _, p := range posts {
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		if p.CustomerID != posts[0].CustomerID || p.JobID != posts[0].JobID {
-			return herald.Errorf(herald.EINVALID, "job board posts must all be of one job")
-		}
-		p.Status, _ = herald.ParseJobBoardPostStatus(string(p.Status))
+	if err := herald.ValidateJobBoardPosts(posts); err != nil {
+		return err
 	}
 	now := fromMillis(s.now().UnixMilli())
 	return s.inTx(ctx, "upsert job board posts", func(tx *sql.Tx) error {

@@ -89,7 +89,7 @@ func (s *Store) RetryPolicyGet(ctx context.Context, customerID string, eventType
 		FROM retry_policies WHERE customer_id = ? AND event_type = ?`, customerID, string(eventType)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.Errorf(herald.ENOTFOUND, "no retry policy for customer %q and event type %q", customerID, eventType)
+		return nil, herald.RetryPolicyNotFound(customerID, eventType)
 	case err != nil:
 		return nil, fmt.Errorf("get retry policy: %w", err)
 	}
@@ -125,5 +125,12 @@ func (s *Store) RetryPolicyDelete(ctx context.Context, customerID string, eventT
 	if err != nil {
 		return fmt.Errorf("delete retry policy: %w", err)
 	}
-	return notFoundIfNone(res, "no retry policy for customer %q and event type %q", customerID, eventType)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return herald.RetryPolicyNotFound(customerID, eventType)
+	}
+	return nil
 }

@@ -1,13 +1,15 @@
 // Package storerules holds the store rules that are the same whatever the
-// database: what a platform action checks and changes, and which event it
-// publishes, written once against a dialect's transaction.
+// database: what publishing an event checks and stores, what a platform
+// action checks and changes, and which event it publishes, the health
+// scan, replay and retention, written once against a dialect's transaction.
 //
 // Each store (sqlite, postgres) keeps its SQL, its migrations and its type
 // encoding, and gives this package a transaction of small methods, one
-// query each (PlatformTx). The rules (which states allow an action, the
-// user-facing errors, the event an action announces) live here only, so a
-// rule changed for one database cannot be forgotten in the other. This is
-// River's split between riverdriver's executor and the logic above it.
+// query each (PublishTx, PlatformTx, ...). The rules (which events are
+// refused, which states allow an action, the user-facing errors, the event
+// an action announces) live here only, so a rule changed for one database
+// cannot be forgotten in the other. This is River's split between
+// riverdriver's executor and the logic above it.
 package storerules
 
 import (
@@ -47,9 +49,9 @@ type PlatformTx interface {
 	OnboardTaskSetStarted(ctx context.Context, customerID, taskID string, status herald.OnboardTaskStatus, startedAt time.Time) error
 	OnboardWorkflowTouch(ctx context.Context, customerID, id string, now time.Time) error
 
-	// Publish stores ev with its deliveries, as the store's EventPublish
-	// does, and returns the pending ones.
-	Publish(ctx context.Context, ev *herald.Event) ([]*herald.Delivery, error)
+	// PublishTx stores the action's event with its deliveries, by the
+	// rules of EventPublish (publishOne), in the action's transaction.
+	PublishTx
 }
 
 // Platform implements the action methods of herald.PlatformStore for a
@@ -82,7 +84,7 @@ func (p Platform) act(ctx context.Context, op, customerID, publicURL string, fn 
 		}
 		// The action's request's trace, so the event's attempts join it.
 		ev.TraceContext = herald.TraceContextFromContext(ctx)
-		if r.Deliveries, err = tx.Publish(ctx, ev); err != nil {
+		if r.Deliveries, err = publishOne(ctx, tx, ev); err != nil {
 			return err
 		}
 		r.Event, res = ev, r

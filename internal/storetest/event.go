@@ -169,6 +169,69 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	t.Run("PublishDuplicateIDInBatch", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		e := testfactory.Endpoint(ctx, t, store, nil)
+		first := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
+		again := testfactory.NewEvent(t, &testfactory.EventOpts{ID: first.ID, CustomerID: e.CustomerID, CreatedAt: base})
+		other := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
+		res, err := store.EventPublish(ctx, []*herald.Event{first, again, other})
+		requireNoError(t, "publish", err)
+		if res[0].Err != nil || len(res[0].Deliveries) != 1 {
+			t.Fatalf("the first of the id: %+v", res[0])
+		}
+		// The second of an id in one batch is refused as one in a later
+		// batch is, and the rest of the batch stands.
+		requireCode(t, res[1].Err, herald.ECONFLICT)
+		if res[2].Err != nil || len(res[2].Deliveries) != 1 {
+			t.Fatalf("the other event of the batch: %+v", res[2])
+		}
+		ds, err := store.DeliveryListForEvent(ctx, first.ID)
+		requireNoError(t, "list deliveries of event", err)
+		if len(ds) != 1 {
+			t.Fatalf("the duplicate added deliveries: %d, want 1", len(ds))
+		}
+	})
+
+	t.Run("PublishRefusalsInBatch", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		e := testfactory.Endpoint(ctx, t, store, nil)
+		lonely := testfactory.Customer(ctx, t, store, nil)
+		good := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
+		invalid := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID, CreatedAt: base})
+		invalid.BodyGzip = nil
+		unknown := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: "nobody", CreatedAt: base})
+		// Created between milliseconds and microseconds: the result
+		// carries it at the store's precision.
+		noEndpoints := testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: lonely.ID, CreatedAt: base.Add(1234567)})
+		res, err := store.EventPublish(ctx, []*herald.Event{good, invalid, nil, unknown, noEndpoints})
+		requireNoError(t, "publish", err)
+		if len(res) != 5 {
+			t.Fatalf("%d results for 5 events", len(res))
+		}
+		if res[0].Err != nil || len(res[0].Deliveries) != 1 {
+			t.Fatalf("the good event: %+v", res[0])
+		}
+		requireCode(t, res[1].Err, herald.EINVALID)
+		requireCode(t, res[2].Err, herald.EINVALID)
+		requireCode(t, res[3].Err, herald.ENOTFOUND)
+		for _, ev := range []*herald.Event{invalid, unknown} {
+			_, err := store.EventGet(ctx, ev.ID)
+			requireCode(t, err, herald.ENOTFOUND)
+		}
+		r := res[4]
+		if r.Err != nil || r.Deliveries == nil || len(r.Deliveries) != 0 {
+			t.Fatalf("an event of a customer without endpoints: %+v, want no deliveries (an empty list)", r)
+		}
+		got, err := store.EventGet(ctx, noEndpoints.ID)
+		requireNoError(t, "get the event without endpoints", err)
+		if !r.Event.CreatedAt.Equal(got.CreatedAt) {
+			t.Fatalf("result created at %v, stored %v", r.Event.CreatedAt, got.CreatedAt)
+		}
+	})
+
 	t.Run("PublishSeesEndpointEdits", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)

@@ -170,6 +170,9 @@ func exerciseJob(t *testing.T, setup platformSetupFunc) {
 		bad := post("X", "Live")
 		bad.JobID = "31337"
 		requireCode(t, store.JobBoardPostUpsert(ctx, []*herald.JobBoardPost{bad}), herald.ENOTFOUND)
+		requireCode(t, store.JobBoardPostUpsert(ctx, nil), herald.EINVALID)
+		// One upsert is one job's posts.
+		requireCode(t, store.JobBoardPostUpsert(ctx, []*herald.JobBoardPost{post("Indeed", "Live"), bad}), herald.EINVALID)
 	})
 }
 
