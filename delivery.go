@@ -267,6 +267,18 @@ func ValidateClaim(limit int, now, leaseUntil time.Time) error {
 	return ValidateLease(now, leaseUntil)
 }
 
+// ValidateClaimIDs checks a Store.DeliveryClaimIDs call: a lease that ends
+// after now, and at most MaxDeliveryClaimIDs ids.
+func ValidateClaimIDs(ids []string, now, leaseUntil time.Time) error {
+	if err := ValidateLease(now, leaseUntil); err != nil {
+		return err
+	}
+	if len(ids) > MaxDeliveryClaimIDs {
+		return Errorf(EINVALID, "ids cannot hold more than %d ids (got %d)", MaxDeliveryClaimIDs, len(ids))
+	}
+	return nil
+}
+
 // ValidateLease checks that a lease ends after now (a claim by id takes
 // what it names, so it has no limit).
 func ValidateLease(now, leaseUntil time.Time) error {

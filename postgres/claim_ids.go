@@ -58,11 +58,8 @@ var claimIDsSQL = `WITH locked AS (
 // DeliveryClaimIDs implements herald.Store in one statement, so one
 // transaction and one round trip (see claimIDsSQL).
 func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
-	if err := herald.ValidateLease(p.Now, p.LeaseUntil); err != nil {
+	if err := herald.ValidateClaimIDs(ids, p.Now, p.LeaseUntil); err != nil {
 		return nil, err
-	}
-	if len(ids) > herald.MaxDeliveryClaimIDs {
-		return nil, herald.Errorf(herald.EINVALID, "ids cannot hold more than %d ids (got %d)", herald.MaxDeliveryClaimIDs, len(ids))
 	}
 	if len(ids) == 0 {
 		return []*herald.ClaimedDelivery{}, nil

@@ -26,11 +26,8 @@ const claimIDsSQL = `UPDATE deliveries
 // that a claim due is taking, and the leases it makes count toward the cap
 // for the claims after it.
 func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.DeliveryClaimParams) ([]*herald.ClaimedDelivery, error) {
-	if err := herald.ValidateLease(p.Now, p.LeaseUntil); err != nil {
+	if err := herald.ValidateClaimIDs(ids, p.Now, p.LeaseUntil); err != nil {
 		return nil, err
-	}
-	if len(ids) > herald.MaxDeliveryClaimIDs {
-		return nil, herald.Errorf(herald.EINVALID, "ids cannot hold more than %d ids (got %d)", herald.MaxDeliveryClaimIDs, len(ids))
 	}
 	if len(ids) == 0 {
 		return []*herald.ClaimedDelivery{}, nil
