@@ -158,3 +158,80 @@ func (t platformTx) DeliveriesInsert(ctx context.Context, ds []*herald.Delivery)
 	}
 	return nil
 }
+
+// The platform's records are created and edited by storerules' rules
+// (records.go); these are their statements.
+
+func (t platformTx) PersonInsert(ctx context.Context, p *herald.Person) error {
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO people
+		(customer_id, id, type, first_name, last_name, email, phones, addresses, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.CustomerID, p.ID, string(p.Type), p.FirstName, p.LastName, p.Email, phones, addresses,
+		p.CreatedAt, p.UpdatedAt)
+	return err
+}
+
+func (t platformTx) PersonUpdate(ctx context.Context, p *herald.Person) error {
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `UPDATE people SET first_name = $1, last_name = $2, email = $3,
+		phones = $4, addresses = $5, updated_at = $6 WHERE customer_id = $7 AND id = $8`,
+		p.FirstName, p.LastName, p.Email, phones, addresses, p.UpdatedAt, p.CustomerID, p.ID)
+	return err
+}
+
+func (t platformTx) PortalInsert(ctx context.Context, p *herald.CareerPortal) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO career_portals (customer_id, id, name, url, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, p.CustomerID, p.ID, p.Name, p.URL, p.CreatedAt)
+	return err
+}
+
+func (t platformTx) JobInsert(ctx context.Context, j *herald.Job) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location, job_description,
+		assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		j.CustomerID, j.ID, j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID,
+		string(j.PostingState), j.PortalURL, j.CreatedAt, j.UpdatedAt)
+	return err
+}
+
+func (t platformTx) AssessmentResultInsert(ctx context.Context, a *herald.AssessmentResult) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO assessment_results (customer_id, `+assessmentResultColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.CustomerID, a.ID, a.WorkflowID, a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL,
+		a.CreatedAt, a.UpdatedAt)
+	return err
+}
+
+func (t platformTx) AssessmentResultUpdate(ctx context.Context, a *herald.AssessmentResult) (time.Time, error) {
+	var created time.Time
+	err := t.tx.QueryRow(ctx, `UPDATE assessment_results SET name = $1, score = $2, result = $3, status = $4,
+		date = $5, url = $6, updated_at = $7 WHERE customer_id = $8 AND workflow_id = $9 AND id = $10
+		RETURNING created_at`,
+		a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL, a.UpdatedAt,
+		a.CustomerID, a.WorkflowID, a.ID).Scan(&created)
+	if err != nil {
+		return time.Time{}, notFound(err, "assessment result", a.ID)
+	}
+	return created.UTC(), nil
+}
+
+func (t platformTx) OnboardWorkflowInsert(ctx context.Context, w *herald.OnboardWorkflow) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO onboard_workflows (customer_id, id, person_id, job_id, portal_id,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		w.CustomerID, w.ID, w.PersonID, w.JobID, w.PortalID, w.CreatedAt, w.UpdatedAt)
+	return err
+}
+
+func (t platformTx) OnboardTaskInsert(ctx context.Context, customerID, workflowID string, position int, task *herald.OnboardTask) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO onboard_tasks (customer_id, id, workflow_id, position,
+		name, type, status) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		customerID, task.ID, workflowID, position, task.Name, task.Type, string(task.Status))
+	return err
+}

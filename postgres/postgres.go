@@ -55,9 +55,8 @@ var migrationFS embed.FS
 const (
 	// lockClassMigrate serializes migrations of one schema.
 	lockClassMigrate int32 = 0x48524c01
-	// lockClassEndpoint serializes claims for one endpoint; see
-	// DeliveryClaimDue.
-	lockClassEndpoint int32 = 0x48524c02
+	// 0x48524c02 serialized claims for one endpoint until migration 014
+	// (endpoint_queues row locks); do not reuse it.
 	// lockClassSubject serializes changes to one (endpoint, subject)
 	// queue of an ordered endpoint; see order.go.
 	lockClassSubject int32 = 0x48524c03

@@ -135,3 +135,80 @@ func (t platformTx) DeliveriesInsert(ctx context.Context, ds []*herald.Delivery)
 	}
 	return nil
 }
+
+// The platform's records are created and edited by storerules' rules
+// (records.go); these are their statements.
+
+func (t platformTx) PersonInsert(ctx context.Context, p *herald.Person) error {
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO people
+		(customer_id, id, type, first_name, last_name, email, phones, addresses, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.CustomerID, p.ID, string(p.Type), p.FirstName, p.LastName, p.Email, phones, addresses,
+		toMillis(p.CreatedAt), toMillis(p.UpdatedAt))
+	return err
+}
+
+func (t platformTx) PersonUpdate(ctx context.Context, p *herald.Person) error {
+	phones, addresses, err := marshalContacts(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE people SET first_name = ?, last_name = ?, email = ?,
+		phones = ?, addresses = ?, updated_at = ? WHERE customer_id = ? AND id = ?`,
+		p.FirstName, p.LastName, p.Email, phones, addresses, toMillis(p.UpdatedAt), p.CustomerID, p.ID)
+	return err
+}
+
+func (t platformTx) PortalInsert(ctx context.Context, p *herald.CareerPortal) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO career_portals (customer_id, id, name, url, created_at)
+		VALUES (?, ?, ?, ?, ?)`, p.CustomerID, p.ID, p.Name, p.URL, toMillis(p.CreatedAt))
+	return err
+}
+
+func (t platformTx) JobInsert(ctx context.Context, j *herald.Job) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location, job_description,
+		assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.CustomerID, j.ID, j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID,
+		string(j.PostingState), j.PortalURL, toMillis(j.CreatedAt), toMillis(j.UpdatedAt))
+	return err
+}
+
+func (t platformTx) AssessmentResultInsert(ctx context.Context, a *herald.AssessmentResult) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO assessment_results (customer_id, `+assessmentResultColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.CustomerID, a.ID, a.WorkflowID, a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL,
+		toMillis(a.CreatedAt), toMillis(a.UpdatedAt))
+	return err
+}
+
+func (t platformTx) AssessmentResultUpdate(ctx context.Context, a *herald.AssessmentResult) (time.Time, error) {
+	var created int64
+	err := t.tx.QueryRowContext(ctx, `UPDATE assessment_results SET name = ?, score = ?, result = ?, status = ?,
+		date = ?, url = ?, updated_at = ? WHERE customer_id = ? AND workflow_id = ? AND id = ?
+		RETURNING created_at`,
+		a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL, toMillis(a.UpdatedAt),
+		a.CustomerID, a.WorkflowID, a.ID).Scan(&created)
+	if err != nil {
+		return time.Time{}, notFound(err, "assessment result", a.ID)
+	}
+	return fromMillis(created), nil
+}
+
+func (t platformTx) OnboardWorkflowInsert(ctx context.Context, w *herald.OnboardWorkflow) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO onboard_workflows (customer_id, id, person_id, job_id, portal_id,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		w.CustomerID, w.ID, w.PersonID, w.JobID, w.PortalID, toMillis(w.CreatedAt), toMillis(w.UpdatedAt))
+	return err
+}
+
+func (t platformTx) OnboardTaskInsert(ctx context.Context, customerID, workflowID string, position int, task *herald.OnboardTask) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO onboard_tasks (customer_id, id, workflow_id, position,
+		name, type, status) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		customerID, task.ID, workflowID, position, task.Name, task.Type, string(task.Status))
+	return err
+}

@@ -22,33 +22,6 @@ func unmarshalContacts(p *herald.Person, phones, addresses string) error {
 	return storecodec.UnmarshalContacts(p, []byte(phones), []byte(addresses))
 }
 
-// PersonCreate implements herald.PlatformStore.
-func (s *Store) PersonCreate(ctx context.Context, p *herald.Person) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	phones, addresses, err := marshalContacts(p)
-	if err != nil {
-		return fmt.Errorf("create person: %w", err)
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "create person", func(tx *sql.Tx) error {
-		id, err := nextPlatformID(ctx, tx, p.CustomerID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO people
-			(customer_id, id, type, first_name, last_name, email, phones, addresses, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.CustomerID, id, string(p.Type), p.FirstName, p.LastName, p.Email, phones, addresses,
-			toMillis(now), toMillis(now)); err != nil {
-			return err
-		}
-		p.ID, p.CreatedAt, p.UpdatedAt = id, now, now
-		return nil
-	})
-}
-
 // PersonGet implements herald.PlatformStore.
 func (s *Store) PersonGet(ctx context.Context, customerID, id string) (*herald.Person, error) {
 	p, err := getPerson(ctx, s.read, customerID, id)
@@ -76,52 +49,6 @@ func getPerson(ctx context.Context, q dbtx, customerID, id string) (*herald.Pers
 	return p, nil
 }
 
-// PersonUpdate implements herald.PlatformStore.
-func (s *Store) PersonUpdate(ctx context.Context, p *herald.Person) error {
-	phones, addresses, err := marshalContacts(p)
-	if err != nil {
-		return fmt.Errorf("update person: %w", err)
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "update person", func(tx *sql.Tx) error {
-		cur, err := getPerson(ctx, tx, p.CustomerID, p.ID)
-		if err != nil {
-			return err
-		}
-		p.Type = cur.Type
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE people SET first_name = ?, last_name = ?, email = ?,
-			phones = ?, addresses = ?, updated_at = ? WHERE customer_id = ? AND id = ?`,
-			p.FirstName, p.LastName, p.Email, phones, addresses, toMillis(now), p.CustomerID, p.ID); err != nil {
-			return err
-		}
-		p.CreatedAt, p.UpdatedAt = cur.CreatedAt, now
-		return nil
-	})
-}
-
-// CareerPortalCreate implements herald.PlatformStore.
-func (s *Store) CareerPortalCreate(ctx context.Context, p *herald.CareerPortal) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "create career portal", func(tx *sql.Tx) error {
-		id, err := nextPlatformID(ctx, tx, p.CustomerID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO career_portals (customer_id, id, name, url, created_at)
-			VALUES (?, ?, ?, ?, ?)`, p.CustomerID, id, p.Name, p.URL, toMillis(now)); err != nil {
-			return err
-		}
-		p.ID, p.CreatedAt = id, now
-		return nil
-	})
-}
-
 // CareerPortalGet implements herald.PlatformStore.
 func (s *Store) CareerPortalGet(ctx context.Context, customerID, id string) (*herald.CareerPortal, error) {
 	p, err := getPortal(ctx, s.read, customerID, id)
@@ -141,32 +68,6 @@ func getPortal(ctx context.Context, q dbtx, customerID, id string) (*herald.Care
 	}
 	p.CreatedAt = fromMillis(created)
 	return p, nil
-}
-
-// JobCreate implements herald.PlatformStore.
-func (s *Store) JobCreate(ctx context.Context, j *herald.Job) error {
-	if err := j.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "create job", func(tx *sql.Tx) error {
-		if _, err := getPortal(ctx, tx, j.CustomerID, j.PortalID); err != nil {
-			return err
-		}
-		id, err := nextPlatformID(ctx, tx, j.CustomerID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (customer_id, id, job_title, job_location, job_description,
-			assessment_type, bgc_package_type, portal_id, posting_state, portal_url, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			j.CustomerID, id, j.JobTitle, j.JobLocation, j.JobDescription, j.AssessmentType, j.BGCPackageType, j.PortalID,
-			string(herald.JobPostingStateNotPosted), toMillis(now), toMillis(now)); err != nil {
-			return err
-		}
-		j.ID, j.PostingState, j.PortalURL, j.CreatedAt, j.UpdatedAt = id, herald.JobPostingStateNotPosted, "", now, now
-		return nil
-	})
 }
 
 // JobGet implements herald.PlatformStore.
@@ -193,28 +94,6 @@ func getJob(ctx context.Context, q dbtx, customerID, id string) (*herald.Job, er
 	j.PostingState = herald.JobPostingState(state)
 	j.CreatedAt, j.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return j, nil
-}
-
-// JobUpdate implements herald.PlatformStore.
-func (s *Store) JobUpdate(ctx context.Context, j *herald.Job) error {
-	if err := j.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "update job", func(tx *sql.Tx) error {
-		cur, err := getJob(ctx, tx, j.CustomerID, j.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := getPortal(ctx, tx, j.CustomerID, j.PortalID); err != nil {
-			return err
-		}
-		if err := updateJob(ctx, tx, j, now); err != nil {
-			return err
-		}
-		j.PostingState, j.PortalURL, j.CreatedAt = cur.PostingState, cur.PortalURL, cur.CreatedAt
-		return nil
-	})
 }
 
 // updateJob writes j's descriptive fields and sets its UpdatedAt.
@@ -394,31 +273,6 @@ func nullScore(p *float64) any {
 	return *p
 }
 
-// AssessmentResultCreate implements herald.PlatformStore.
-func (s *Store) AssessmentResultCreate(ctx context.Context, a *herald.AssessmentResult) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "create assessment result", func(tx *sql.Tx) error {
-		if _, err := getApplicantWorkflow(ctx, tx, a.CustomerID, a.WorkflowID, false); err != nil {
-			return err
-		}
-		id, err := nextPlatformID(ctx, tx, a.CustomerID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_results (customer_id, `+assessmentResultColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.CustomerID, id, a.WorkflowID, a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL,
-			toMillis(now), toMillis(now)); err != nil {
-			return err
-		}
-		a.ID, a.CreatedAt, a.UpdatedAt = id, now, now
-		return nil
-	})
-}
-
 // AssessmentResultGet implements herald.PlatformStore.
 func (s *Store) AssessmentResultGet(ctx context.Context, customerID, workflowID, id string) (*herald.AssessmentResult, error) {
 	a, err := scanAssessmentResult(s.read.QueryRowContext(ctx, `SELECT `+assessmentResultColumns+`
@@ -427,71 +281,6 @@ func (s *Store) AssessmentResultGet(ctx context.Context, customerID, workflowID,
 		return nil, wrapOp("get assessment result", notFound(err, "assessment result", id))
 	}
 	return a, nil
-}
-
-// AssessmentResultUpdate implements herald.PlatformStore.
-func (s *Store) AssessmentResultUpdate(ctx context.Context, a *herald.AssessmentResult) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "update assessment result", func(tx *sql.Tx) error {
-		var created int64
-		err := tx.QueryRowContext(ctx, `UPDATE assessment_results SET name = ?, score = ?, result = ?, status = ?,
-			date = ?, url = ?, updated_at = ? WHERE customer_id = ? AND workflow_id = ? AND id = ?
-			RETURNING created_at`,
-			a.Name, nullScore(a.Score), a.Result, a.Status, a.Date, a.URL, toMillis(now),
-			a.CustomerID, a.WorkflowID, a.ID).Scan(&created)
-		if err != nil {
-			return notFound(err, "assessment result", a.ID)
-		}
-		a.CreatedAt, a.UpdatedAt = fromMillis(created), now
-		return nil
-	})
-}
-
-// OnboardWorkflowCreate implements herald.PlatformStore.
-func (s *Store) OnboardWorkflowCreate(ctx context.Context, w *herald.OnboardWorkflow) error {
-	if err := w.Validate(); err != nil {
-		return err
-	}
-	now := fromMillis(s.now().UnixMilli())
-	return s.inTx(ctx, "create onboard workflow", func(tx *sql.Tx) error {
-		if _, err := getPerson(ctx, tx, w.CustomerID, w.PersonID); err != nil {
-			return err
-		}
-		if _, err := getPortal(ctx, tx, w.CustomerID, w.PortalID); err != nil {
-			return err
-		}
-		if w.JobID != "" {
-			if _, err := getJob(ctx, tx, w.CustomerID, w.JobID); err != nil {
-				return err
-			}
-		}
-		id, err := nextPlatformID(ctx, tx, w.CustomerID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO onboard_workflows (customer_id, id, person_id, job_id, portal_id,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			w.CustomerID, id, w.PersonID, w.JobID, w.PortalID, toMillis(now), toMillis(now)); err != nil {
-			return err
-		}
-		for i, t := range w.Tasks {
-			tid, err := nextPlatformID(ctx, tx, w.CustomerID)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO onboard_tasks (customer_id, id, workflow_id, position,
-				name, type, status) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				w.CustomerID, tid, id, i, t.Name, t.Type, string(herald.OnboardTaskStatusNotStarted)); err != nil {
-				return err
-			}
-			t.ID, t.Status, t.StartedAt = tid, herald.OnboardTaskStatusNotStarted, time.Time{}
-		}
-		w.ID, w.CreatedAt, w.UpdatedAt = id, now, now
-		return nil
-	})
 }
 
 // OnboardWorkflowGet implements herald.PlatformStore.

@@ -52,6 +52,8 @@ type PlatformTx interface {
 	// PublishTx stores the action's event with its deliveries, by the
 	// rules of EventPublish (publishOne), in the action's transaction.
 	PublishTx
+	// RecordTx stores the platform's records (records.go).
+	RecordTx
 }
 
 // Platform implements the action methods of herald.PlatformStore for a
