@@ -155,9 +155,12 @@ const claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
 // an upsert, made every fold queue behind the other nodes' claims: 46 ms a
 // fold with three nodes.) It runs as a statement of its own, before the
 // claim's transaction, so the rows it locks are held for that statement
-// only. An endpoint's first row is inserted ON CONFLICT DO NOTHING, which
-// waits for no row lock (only for a concurrent insert of the same row);
-// a wakeup whose endpoint was neither lowered nor added stays. Every
+// only. An endpoint's first row is inserted only if it had none when the
+// statement began, ON CONFLICT DO NOTHING, in endpoint order: so it can
+// only wait for another fold inserting that same first row (in the same
+// order), never for a row another fold or a claim is updating, which with
+// the updates of this fold's own locked rows could deadlock. A wakeup whose
+// endpoint was neither lowered nor added stays. Every
 // table is reached through = ANY of an array, so by its primary key: a
 // join could make the planner scan endpoint_queues whole.
 const claimFoldSQL = `WITH w AS (
@@ -182,7 +185,11 @@ const claimFoldSQL = `WITH w AS (
 	),
 	added AS (
 		INSERT INTO endpoint_queues (endpoint_id, next_due)
-		SELECT endpoint_id, due FROM heads ORDER BY endpoint_id
+		SELECT endpoint_id, due FROM heads
+		WHERE endpoint_id <> ALL (ARRAY(
+			SELECT q.endpoint_id FROM endpoint_queues q
+			WHERE q.endpoint_id = ANY (ARRAY(SELECT endpoint_id FROM heads))))
+		ORDER BY endpoint_id
 		ON CONFLICT (endpoint_id) DO NOTHING
 		RETURNING endpoint_id
 	)
