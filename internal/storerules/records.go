@@ -32,25 +32,129 @@ type RecordTx interface {
 	OnboardTaskInsert(ctx context.Context, customerID, workflowID string, position int, t *herald.OnboardTask) error
 }
 
+// create stores a new record of customerID: in one transaction, check
+// (nil: none) sees that the records it names exist, the record gets the
+// customer's next platform id and its times (stamp), and insert stores it.
+// The caller's record changes only once the insert has succeeded.
+func create[T any](ctx context.Context, p Platform, op, customerID string, rec *T,
+	check func(tx PlatformTx) error, stamp func(r *T, id string, now time.Time),
+	insert func(tx PlatformTx, ctx context.Context, r *T) error) error {
+	now := p.Now()
+	return p.InTx(ctx, op, func(tx PlatformTx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		id, err := tx.NextPlatformID(ctx, customerID)
+		if err != nil {
+			return err
+		}
+		r := *rec
+		stamp(&r, id, now)
+		if err := insert(tx, ctx, &r); err != nil {
+			return err
+		}
+		*rec = r
+		return nil
+	})
+}
+
 // PersonCreate implements herald.PlatformStore.
 func (p Platform) PersonCreate(ctx context.Context, person *herald.Person) error {
 	if err := person.Validate(); err != nil {
 		return err
 	}
-	now := p.Now()
-	return p.InTx(ctx, "create person", func(tx PlatformTx) error {
-		id, err := tx.NextPlatformID(ctx, person.CustomerID)
-		if err != nil {
+	return create(ctx, p, "create person", person.CustomerID, person, nil,
+		func(r *herald.Person, id string, now time.Time) { r.ID, r.CreatedAt, r.UpdatedAt = id, now, now },
+		PlatformTx.PersonInsert)
+}
+
+// CareerPortalCreate implements herald.PlatformStore.
+func (p Platform) CareerPortalCreate(ctx context.Context, portal *herald.CareerPortal) error {
+	if err := portal.Validate(); err != nil {
+		return err
+	}
+	return create(ctx, p, "create career portal", portal.CustomerID, portal, nil,
+		func(r *herald.CareerPortal, id string, now time.Time) { r.ID, r.CreatedAt = id, now },
+		PlatformTx.PortalInsert)
+}
+
+// JobCreate implements herald.PlatformStore. A job starts not posted, on a
+// portal that exists.
+func (p Platform) JobCreate(ctx context.Context, j *herald.Job) error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	return create(ctx, p, "create job", j.CustomerID, j,
+		func(tx PlatformTx) error {
+			_, err := tx.PortalGet(ctx, j.CustomerID, j.PortalID)
 			return err
-		}
-		rec := *person
-		rec.ID, rec.CreatedAt, rec.UpdatedAt = id, now, now
-		if err := tx.PersonInsert(ctx, &rec); err != nil {
+		},
+		func(r *herald.Job, id string, now time.Time) {
+			r.ID, r.PostingState, r.PortalURL, r.CreatedAt, r.UpdatedAt = id, herald.JobPostingStateNotPosted, "", now, now
+		},
+		PlatformTx.JobInsert)
+}
+
+// AssessmentResultCreate implements herald.PlatformStore. A result belongs
+// to an applicant workflow that exists.
+func (p Platform) AssessmentResultCreate(ctx context.Context, a *herald.AssessmentResult) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return create(ctx, p, "create assessment result", a.CustomerID, a,
+		func(tx PlatformTx) error {
+			_, err := tx.ApplicantWorkflowGet(ctx, a.CustomerID, a.WorkflowID, false)
 			return err
-		}
-		*person = rec
-		return nil
-	})
+		},
+		func(r *herald.AssessmentResult, id string, now time.Time) {
+			r.ID, r.CreatedAt, r.UpdatedAt = id, now, now
+		},
+		PlatformTx.AssessmentResultInsert)
+}
+
+// OnboardWorkflowCreate implements herald.PlatformStore. The person, the
+// portal and the job (if any) must exist; each task gets an id of its own
+// and starts not started.
+func (p Platform) OnboardWorkflowCreate(ctx context.Context, w *herald.OnboardWorkflow) error {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	return create(ctx, p, "create onboard workflow", w.CustomerID, w,
+		func(tx PlatformTx) error {
+			if _, err := tx.PersonGet(ctx, w.CustomerID, w.PersonID); err != nil {
+				return err
+			}
+			if _, err := tx.PortalGet(ctx, w.CustomerID, w.PortalID); err != nil {
+				return err
+			}
+			if w.JobID != "" {
+				if _, err := tx.JobGet(ctx, w.CustomerID, w.JobID); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func(r *herald.OnboardWorkflow, id string, now time.Time) {
+			r.ID, r.CreatedAt, r.UpdatedAt = id, now, now
+		},
+		func(tx PlatformTx, ctx context.Context, r *herald.OnboardWorkflow) error {
+			if err := tx.OnboardWorkflowInsert(ctx, r); err != nil {
+				return err
+			}
+			for i, t := range r.Tasks {
+				tid, err := tx.NextPlatformID(ctx, r.CustomerID)
+				if err != nil {
+					return err
+				}
+				t.ID, t.Status, t.StartedAt = tid, herald.OnboardTaskStatusNotStarted, time.Time{}
+				if err := tx.OnboardTaskInsert(ctx, r.CustomerID, r.ID, i, t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 }
 
 // PersonUpdate implements herald.PlatformStore. A person's type never
@@ -72,52 +176,6 @@ func (p Platform) PersonUpdate(ctx context.Context, person *herald.Person) error
 			return err
 		}
 		*person = rec
-		return nil
-	})
-}
-
-// CareerPortalCreate implements herald.PlatformStore.
-func (p Platform) CareerPortalCreate(ctx context.Context, portal *herald.CareerPortal) error {
-	if err := portal.Validate(); err != nil {
-		return err
-	}
-	now := p.Now()
-	return p.InTx(ctx, "create career portal", func(tx PlatformTx) error {
-		id, err := tx.NextPlatformID(ctx, portal.CustomerID)
-		if err != nil {
-			return err
-		}
-		rec := *portal
-		rec.ID, rec.CreatedAt = id, now
-		if err := tx.PortalInsert(ctx, &rec); err != nil {
-			return err
-		}
-		*portal = rec
-		return nil
-	})
-}
-
-// JobCreate implements herald.PlatformStore. A job starts not posted, on a
-// portal that exists.
-func (p Platform) JobCreate(ctx context.Context, j *herald.Job) error {
-	if err := j.Validate(); err != nil {
-		return err
-	}
-	now := p.Now()
-	return p.InTx(ctx, "create job", func(tx PlatformTx) error {
-		if _, err := tx.PortalGet(ctx, j.CustomerID, j.PortalID); err != nil {
-			return err
-		}
-		id, err := tx.NextPlatformID(ctx, j.CustomerID)
-		if err != nil {
-			return err
-		}
-		rec := *j
-		rec.ID, rec.PostingState, rec.PortalURL, rec.CreatedAt, rec.UpdatedAt = id, herald.JobPostingStateNotPosted, "", now, now
-		if err := tx.JobInsert(ctx, &rec); err != nil {
-			return err
-		}
-		*j = rec
 		return nil
 	})
 }
@@ -146,31 +204,6 @@ func (p Platform) JobUpdate(ctx context.Context, j *herald.Job) error {
 	})
 }
 
-// AssessmentResultCreate implements herald.PlatformStore. A result belongs
-// to an applicant workflow that exists.
-func (p Platform) AssessmentResultCreate(ctx context.Context, a *herald.AssessmentResult) error {
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	now := p.Now()
-	return p.InTx(ctx, "create assessment result", func(tx PlatformTx) error {
-		if _, err := tx.ApplicantWorkflowGet(ctx, a.CustomerID, a.WorkflowID, false); err != nil {
-			return err
-		}
-		id, err := tx.NextPlatformID(ctx, a.CustomerID)
-		if err != nil {
-			return err
-		}
-		rec := *a
-		rec.ID, rec.CreatedAt, rec.UpdatedAt = id, now, now
-		if err := tx.AssessmentResultInsert(ctx, &rec); err != nil {
-			return err
-		}
-		*a = rec
-		return nil
-	})
-}
-
 // AssessmentResultUpdate implements herald.PlatformStore.
 func (p Platform) AssessmentResultUpdate(ctx context.Context, a *herald.AssessmentResult) error {
 	if err := a.Validate(); err != nil {
@@ -186,49 +219,6 @@ func (p Platform) AssessmentResultUpdate(ctx context.Context, a *herald.Assessme
 		}
 		rec.CreatedAt = created
 		*a = rec
-		return nil
-	})
-}
-
-// OnboardWorkflowCreate implements herald.PlatformStore. The person, the
-// portal and the job (if any) must exist; every task starts not started.
-func (p Platform) OnboardWorkflowCreate(ctx context.Context, w *herald.OnboardWorkflow) error {
-	if err := w.Validate(); err != nil {
-		return err
-	}
-	now := p.Now()
-	return p.InTx(ctx, "create onboard workflow", func(tx PlatformTx) error {
-		if _, err := tx.PersonGet(ctx, w.CustomerID, w.PersonID); err != nil {
-			return err
-		}
-		if _, err := tx.PortalGet(ctx, w.CustomerID, w.PortalID); err != nil {
-			return err
-		}
-		if w.JobID != "" {
-			if _, err := tx.JobGet(ctx, w.CustomerID, w.JobID); err != nil {
-				return err
-			}
-		}
-		id, err := tx.NextPlatformID(ctx, w.CustomerID)
-		if err != nil {
-			return err
-		}
-		rec := *w
-		rec.ID, rec.CreatedAt, rec.UpdatedAt = id, now, now
-		if err := tx.OnboardWorkflowInsert(ctx, &rec); err != nil {
-			return err
-		}
-		for i, t := range w.Tasks {
-			tid, err := tx.NextPlatformID(ctx, w.CustomerID)
-			if err != nil {
-				return err
-			}
-			t.ID, t.Status, t.StartedAt = tid, herald.OnboardTaskStatusNotStarted, time.Time{}
-			if err := tx.OnboardTaskInsert(ctx, w.CustomerID, id, i, t); err != nil {
-				return err
-			}
-		}
-		*w = rec
 		return nil
 	})
 }
