@@ -31,7 +31,8 @@ func TestClaimPlans(t *testing.T) {
 			SELECT 'ep_' || lpad(g::text, 6, '0'), 'c', 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}',
 				true, true, 64, $1, $1
 			FROM generate_series(1, 10000) g`,
-		`INSERT INTO events (id, customer_id, type, body_gzip, created_at) VALUES ('evt_1', 'c', 'AssessmentEvent', '\x00', $1)`,
+		`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
+			SELECT 'evt_' || g, 'c', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 10000) g`,
 		`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
 			SELECT 'dlv_' || g, 'evt_1', 'ep_' || lpad(g::text, 6, '0'), 'c', 'AssessmentEvent', 'pending',
 				$1::timestamptz + interval '30 minutes', $1, $1
@@ -64,7 +65,6 @@ func TestClaimPlans(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	locked := []string{"ep_000001", "ep_000002", "ep_000003"}
-	free := []int32{64, 64, 64}
 	for _, tc := range []struct {
 		name  string
 		query string
@@ -73,11 +73,10 @@ func TestClaimPlans(t *testing.T) {
 	}{
 		{"Fold", claimFoldSQL, []any{claimFoldLimit}, []string{"endpoint_queue_wakeups_pkey"}},
 		{"Lock", claimLockSQL, []any{now, []string{}, 64}, []string{"endpoint_queues_next_due"}},
-		{"Free", claimFreeSQL, []any{now, locked}, []string{"endpoints_pkey", "deliveries_leased"}},
-		{"Lease", claimLeaseSQL, []any{now, locked, free, 64, now.Add(time.Minute), "o", "tok"},
-			[]string{"deliveries_endpoint_due", "deliveries_pkey"}},
-		{"Settle", claimSettleSQL, []any{locked, []bool{false, true, false}, now},
-			[]string{"endpoint_queues_pkey", "deliveries_endpoint_due", "deliveries_leased"}},
+		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"},
+			[]string{"endpoints_pkey", "deliveries_leased", "deliveries_endpoint_due", "deliveries_pkey", "events_pkey"}},
+		{"Settle", claimSettleSQL, []any{now, locked},
+			[]string{"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased"}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
 		if err != nil {

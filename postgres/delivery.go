@@ -50,13 +50,13 @@ func collectDeliveries(rows pgx.Rows) ([]*herald.Delivery, error) {
 	return out, err
 }
 
-// extraColumn scans one more column after the ones a scan function asks for.
-type extraColumn struct {
+// extraColumns scans more columns after the ones a scan function asks for.
+type extraColumns struct {
 	pgx.Row
-	dest any
+	dest []any
 }
 
-func (r extraColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest)...) }
+func (r extraColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest...)...) }
 
 // newLeaseToken returns a fresh random token for one claim.
 func newLeaseToken() string {
@@ -94,55 +94,65 @@ const claimLockSQL = `SELECT endpoint_id FROM endpoint_queues
 // that this transaction only leases, so it wakes no endpoint.
 const skipQueueTriggerSQL = `SET LOCAL herald.claiming = 'on'`
 
-// claimFreeSQL counts the free slots (cap minus unexpired leases) of the
-// locked endpoints ($2), after the lock, so every lease committed by the
-// lock's previous holder counts. Scalar subqueries, one index probe each,
-// so the plan stays O(endpoints locked) however many endpoints there are.
-var claimFreeSQL = `SELECT u.id,
-		COALESCE((SELECT NULLIF(e.max_concurrency, 0) FROM endpoints e WHERE e.id = u.id), ` +
-	strconv.Itoa(herald.DefaultEndpointConcurrency) + `) - ` + leasesSQL("u.id") + `
-	FROM unnest($2::text[]) AS u (id)`
+// capSQL is the concurrency cap of the endpoint named by the SQL expression
+// endpointID (herald.Endpoint.Concurrency): a deleted endpoint (no row) gets
+// the default, so its deliveries are claimed, at the default pace, and
+// failed by the dispatcher. One primary key probe.
+func capSQL(endpointID string) string {
+	return `COALESCE((SELECT NULLIF(e.max_concurrency, 0) FROM endpoints e WHERE e.id = ` + endpointID + `), ` +
+		strconv.Itoa(herald.DefaultEndpointConcurrency) + `)`
+}
 
-// claimLeaseSQL leases, for each endpoint of $2 with its free slots in $3,
-// its first due rows up to those slots (one range of
-// deliveries_endpoint_due each), rows locked FOR UPDATE SKIP LOCKED (an
-// interactive claim may hold one), and of those the $4 oldest. The UPDATE
-// finds them by primary key (= ANY of an array), never by a join the
-// planner could turn into a scan of deliveries.
-const claimLeaseSQL = `WITH picked AS (
-		SELECT d.id, d.next_attempt_at FROM unnest($2::text[], $3::int[]) AS u (id, free), LATERAL (
+// claimLeaseSQL leases, for each locked endpoint of $2, its first due rows
+// up to its free slots (its cap minus its unexpired leases, counted here,
+// after the lock: the statement's snapshot sees every lease the lock's
+// previous holder committed), one range of deliveries_endpoint_due each,
+// rows locked FOR UPDATE SKIP LOCKED (an interactive claim may hold one),
+// and of those the $3 oldest. The UPDATE finds them by primary key (= ANY
+// of an array), never by a join the planner could turn into a scan of
+// deliveries. Each row comes back with its due time before the lease and
+// its event's body, so a claim needs no round trip for the bodies.
+var claimLeaseSQL = `WITH free AS (
+		SELECT u.id, ` + capSQL("u.id") + ` - ` + leasesSQL("u.id") + ` AS n
+		FROM unnest($2::text[]) AS u (id)
+	),
+	picked AS (
+		SELECT d.id, d.next_attempt_at FROM free u, LATERAL (
 			SELECT id, next_attempt_at FROM deliveries
 			WHERE state = 'pending' AND endpoint_id = u.id AND next_attempt_at <= $1
 			ORDER BY next_attempt_at
-			LIMIT u.free
+			LIMIT GREATEST(u.n, 0)
 			FOR UPDATE SKIP LOCKED) d
-		WHERE u.free > 0
+		WHERE u.n > 0
 	),
 	top AS MATERIALIZED (
-		SELECT id, next_attempt_at FROM picked ORDER BY next_attempt_at, id LIMIT $4
+		SELECT id, next_attempt_at FROM picked ORDER BY next_attempt_at, id LIMIT $3
 	),
 	leased AS (
 		UPDATE deliveries d
-		SET next_attempt_at = $5, lease_owner = $6, lease_token = $7
+		SET next_attempt_at = $4, lease_owner = $5, lease_token = $6
 		WHERE d.id = ANY (ARRAY(SELECT id FROM top))
 		RETURNING ` + deliveryColumns + `
 	)
-	SELECT d.*, top.next_attempt_at FROM leased d JOIN top ON top.id = d.id`
+	SELECT d.*, top.next_attempt_at, ev.body_gzip, ev.link_header, ev.trace_context
+	FROM leased d JOIN top ON top.id = d.id,
+		LATERAL (SELECT body_gzip, link_header, trace_context FROM events WHERE id = d.event_id) ev`
 
-// claimSettleSQL sets the locked endpoints' next_due exactly, after the
-// lease: an endpoint now at its cap ($2 true) at its earliest unexpired
-// lease's end (through deliveries_leased; $3 is now), since only a record
-// (whose trigger lowers next_due again) or an expiry frees a slot, and a
-// dead node's lease may end long before the ones just taken; any other at its earliest pending delivery (a
-// lease's end included, as an expired lease is due again), one seek of
+// claimSettleSQL sets the locked endpoints' ($2) next_due exactly, after
+// the lease (its snapshot includes this claim's leases): an endpoint now at
+// its cap at its earliest unexpired lease's end (through deliveries_leased;
+// $1 is now), since only a record (whose wakeup lowers next_due again) or
+// an expiry frees a slot, and a dead node's lease may end long before the
+// ones just taken; any other at its earliest pending delivery (a lease's
+// end included, as an expired lease is due again), one seek of
 // deliveries_endpoint_due; NULL if nothing is pending.
-const claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
-		WHEN u.at_cap THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
+var claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
+		WHEN ` + capSQL("q.endpoint_id") + ` - ` + leasesSQL("q.endpoint_id") + ` <= 0
+		THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
 			WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = q.endpoint_id
-				AND (endpoint_id, next_attempt_at) > (q.endpoint_id, $3::timestamptz)), $3::timestamptz)
+				AND (endpoint_id, next_attempt_at) > (q.endpoint_id, $1::timestamptz)), $1::timestamptz)
 		ELSE (SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending' AND endpoint_id = q.endpoint_id) END
-	FROM unnest($1::text[], $2::bool[]) AS u (id, at_cap)
-	WHERE q.endpoint_id = u.id`
+	WHERE q.endpoint_id = ANY ($2::text[])`
 
 // claimFoldSQL moves up to $1 wakeups (migration 014) into
 // endpoint_queues, lowering each endpoint's next_due to its earliest one,
@@ -213,7 +223,7 @@ const claimFoldLimit = 4096
 // endpoint, next_due, a lower bound on when it next has claimable work,
 // lowered by the wakeups that triggers on deliveries and endpoints insert.
 // A claim first folds the wakeups in (claimFoldSQL), then runs rounds of
-// four statements in one transaction:
+// three statements in one transaction:
 //
 //  1. claimLockSQL locks the endpoints whose next_due has come, oldest
 //     first, with FOR UPDATE SKIP LOCKED. The row lock serializes claims
@@ -221,16 +231,17 @@ const claimFoldLimit = 4096
 //     claims counting at once would overshoot it), and SKIP LOCKED moves
 //     on to other endpoints rather than wait, the SKIP LOCKED idea at the
 //     endpoint level. It cannot deadlock: it never waits.
-//  2. claimFreeSQL counts the locked endpoints' leases with a fresh
-//     snapshot (READ COMMITTED), and claimLeaseSQL leases up to each one's
-//     free slots, rows locked FOR UPDATE SKIP LOCKED (an interactive claim
-//     may hold one), moving their next_attempt_at to the lease's end, out
-//     of the due range. A deleted endpoint (no row) gets the default cap:
-//     its deliveries are claimed, at the default pace, and failed by the
-//     dispatcher.
+//  2. claimLeaseSQL counts the locked endpoints' leases with a fresh
+//     snapshot (READ COMMITTED) and leases up to each one's free slots,
+//     rows locked FOR UPDATE SKIP LOCKED (an interactive claim may hold
+//     one), moving their next_attempt_at to the lease's end, out of the
+//     due range, and returns them with their events' bodies. A deleted
+//     endpoint (no row) gets the default cap: its deliveries are claimed,
+//     at the default pace, and failed by the dispatcher.
 //  3. claimSettleSQL sets next_due of the locked endpoints exactly, so an
 //     endpoint with nothing due (or at its cap) drops out of step 1 until
-//     a wakeup lowers it again.
+//     a wakeup lowers it again. It goes in one pipeline with step 2: a
+//     round is two round trips.
 //
 // A round can come back short while other endpoints have due rows (a
 // next_due was early, or endpoints were at their cap); the next round, in
@@ -268,73 +279,27 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 			break
 		}
 	}
-	// Commit before reading the bodies, to free the endpoint locks and row
-	// locks one round trip sooner; events never change, so reading them
-	// outside the transaction is the same.
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	if len(cs) == 0 {
-		return []*herald.ClaimedDelivery{}, nil
 	}
 	// RETURNING gives rows in no set order; hand them out oldest due first,
 	// by the due time they had before the claim.
 	slices.SortFunc(cs, func(a, b claimedRow) int {
-		return cmp.Or(a.dueAt.Compare(b.dueAt), strings.Compare(a.d.ID, b.d.ID))
+		return cmp.Or(a.dueAt.Compare(b.dueAt), strings.Compare(a.c.ID, b.c.ID))
 	})
-	ds := make([]*herald.Delivery, len(cs))
-	for i, c := range cs {
-		ds[i] = c.d
-	}
-
-	// The event bodies, once per event (deliveries of one event share it).
-	type eventData struct {
-		bodyGzip     []byte
-		linkHeader   string
-		traceContext string
-	}
-	events := map[string]*eventData{}
-	var eventIDs []string
-	for _, d := range ds {
-		if _, ok := events[d.EventID]; !ok {
-			events[d.EventID] = nil
-			eventIDs = append(eventIDs, d.EventID)
-		}
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id, body_gzip, link_header, trace_context FROM events WHERE id = ANY($1)`, eventIDs)
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
-	}
-	var id string
-	var e eventData
-	_, err = pgx.ForEachRow(rows, []any{&id, &e.bodyGzip, &e.linkHeader, &e.traceContext}, func() error {
-		ed := e
-		events[id] = &ed
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: event bodies: %w", err)
-	}
-
-	out := make([]*herald.ClaimedDelivery, 0, len(ds))
-	for _, d := range ds {
-		c := &herald.ClaimedDelivery{
-			Delivery:   *d,
-			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
-			LeaseUntil: leaseUntil,
-		}
-		if e := events[d.EventID]; e != nil {
-			c.BodyGzip, c.LinkHeader, c.TraceContext = e.bodyGzip, e.linkHeader, e.traceContext
-		}
-		out = append(out, c)
+	out := make([]*herald.ClaimedDelivery, len(cs))
+	for i, r := range cs {
+		r.c.Lease = herald.DeliveryLease{DeliveryID: r.c.ID, Token: token}
+		r.c.LeaseUntil = leaseUntil
+		out[i] = r.c
 	}
 	return out, nil
 }
 
-// claimedRow is a delivery a claim round leased, with the due time it had
-// before the lease replaced it.
+// claimedRow is a delivery a claim round leased, with its event's body, and
+// the due time it had before the lease replaced it.
 type claimedRow struct {
-	d     *herald.Delivery
+	c     *herald.ClaimedDelivery
 	dueAt time.Time
 }
 
@@ -353,42 +318,36 @@ func claimRound(ctx context.Context, tx pgx.Tx, p *herald.DeliveryClaimParams, n
 	if len(locked) == 0 {
 		return nil, 0, nil
 	}
-	ids := make([]string, 0, len(locked))
-	free := make([]int32, 0, len(locked))
-	rows, err = tx.Query(ctx, claimFreeSQL, now, locked)
+	// The lease and the settle in one pipeline: each statement still has
+	// its own snapshot, so the settle sees the leases.
+	b := &pgx.Batch{}
+	b.Queue(claimLeaseSQL, now, locked, limit, leaseUntil, p.Owner, token)
+	b.Queue(claimSettleSQL, now, locked)
+	br := tx.SendBatch(ctx, b)
+	rows, err = br.Query()
 	if err != nil {
-		return nil, 0, fmt.Errorf("count free slots: %w", err)
-	}
-	var id string
-	var n int32
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-		ids, free = append(ids, id), append(free, n)
-		return nil
-	}); err != nil {
-		return nil, 0, fmt.Errorf("count free slots: %w", err)
-	}
-	rows, err = tx.Query(ctx, claimLeaseSQL, now, ids, free, limit, leaseUntil, p.Owner, token)
-	if err != nil {
+		_ = br.Close()
 		return nil, 0, fmt.Errorf("lease: %w", err)
 	}
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimedRow, error) {
 		var c claimedRow
-		var err error
-		c.d, err = scanDelivery(extraColumn{r, &c.dueAt})
-		return c, err
+		c.c = &herald.ClaimedDelivery{}
+		d, err := scanDelivery(extraColumns{r, []any{&c.dueAt, &c.c.BodyGzip, &c.c.LinkHeader, &c.c.TraceContext}})
+		if err != nil {
+			return c, err
+		}
+		c.c.Delivery = *d
+		return c, nil
 	})
 	if err != nil {
+		_ = br.Close()
 		return nil, 0, fmt.Errorf("lease: %w", err)
 	}
-	taken := make(map[string]int32, len(ids))
-	for _, c := range cs {
-		taken[c.d.EndpointID]++
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, 0, fmt.Errorf("settle endpoint queues: %w", err)
 	}
-	full := make([]bool, len(ids))
-	for i := range ids {
-		full[i] = taken[ids[i]] >= free[i]
-	}
-	if _, err := tx.Exec(ctx, claimSettleSQL, ids, full, now); err != nil {
+	if err := br.Close(); err != nil {
 		return nil, 0, fmt.Errorf("settle endpoint queues: %w", err)
 	}
 	return cs, len(locked), nil
