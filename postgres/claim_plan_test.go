@@ -76,7 +76,7 @@ func TestClaimPlans(t *testing.T) {
 		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"},
 			[]string{"endpoints_pkey", "deliveries_leased", "deliveries_endpoint_due", "deliveries_pkey", "events_pkey"}},
 		{"Settle", claimSettleSQL, []any{now, locked},
-			[]string{"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased"}},
+			[]string{"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased", "endpoint_queue_wakeups_endpoint_id"}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
 		if err != nil {

@@ -145,8 +145,17 @@ var claimLeaseSQL = `WITH free AS (
 // an expiry frees a slot, and a dead node's lease may end long before the
 // ones just taken; any other at its earliest pending delivery (a lease's
 // end included, as an expired lease is due again), one seek of
-// deliveries_endpoint_due; NULL if nothing is pending.
-var claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
+// deliveries_endpoint_due; NULL if nothing is pending. It deletes the
+// endpoints' wakeups it can see in the same statement: the next_due it sets
+// is computed from the same snapshot, so it accounts for the changes that
+// made them (a fold skipped them because this claim held the rows). Those
+// committed later stay for a fold; those a fold holds are skipped, so a
+// claim still never waits.
+var claimSettleSQL = `WITH consumed AS (
+		DELETE FROM endpoint_queue_wakeups
+		WHERE id IN (SELECT id FROM endpoint_queue_wakeups WHERE endpoint_id = ANY ($2::text[]) FOR UPDATE SKIP LOCKED)
+	)
+	UPDATE endpoint_queues q SET next_due = CASE
 		WHEN ` + capSQL("q.endpoint_id") + ` - ` + leasesSQL("q.endpoint_id") + ` <= 0
 		THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
 			WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = q.endpoint_id
@@ -156,7 +165,7 @@ var claimSettleSQL = `UPDATE endpoint_queues q SET next_due = CASE
 
 // claimFoldSQL moves up to $1 wakeups (migration 014) into
 // endpoint_queues, lowering each endpoint's next_due to its earliest one,
-// or adding the endpoint's row. It never waits: wakeups another fold holds
+// or adding the endpoint's row, and returns how many it took but left. It never waits: wakeups another fold holds
 // and queue rows a claim holds (on any node) are skipped, and their
 // wakeups stay for a later fold. That is safe because the claim holding
 // an endpoint's row settles next_due from the deliveries as they are when
@@ -202,11 +211,24 @@ const claimFoldSQL = `WITH w AS (
 		ORDER BY endpoint_id
 		ON CONFLICT (endpoint_id) DO NOTHING
 		RETURNING endpoint_id
+	),
+	folded AS (
+		DELETE FROM endpoint_queue_wakeups
+		WHERE id = ANY (ARRAY(
+			SELECT w.id FROM w
+			WHERE w.endpoint_id IN (SELECT endpoint_id FROM lowered UNION ALL SELECT endpoint_id FROM added)))
+		RETURNING 1
 	)
-	DELETE FROM endpoint_queue_wakeups
-	WHERE id = ANY (ARRAY(
-		SELECT w.id FROM w
-		WHERE w.endpoint_id IN (SELECT endpoint_id FROM lowered UNION ALL SELECT endpoint_id FROM added)))`
+	SELECT (SELECT count(*) FROM w) - (SELECT count(*) FROM folded)`
+
+// foldWakeups runs claimFoldSQL and returns how many wakeups it left.
+func (s *Store) foldWakeups(ctx context.Context) (int64, error) {
+	var left int64
+	if err := s.pool.QueryRow(ctx, claimFoldSQL, claimFoldLimit).Scan(&left); err != nil {
+		return 0, fmt.Errorf("fold wakeups: %w", err)
+	}
+	return left, nil
+}
 
 // claimFoldLimit bounds one fold; what is left waits for the next claim,
 // so a burst of wakeups costs claims a bounded amount each.
@@ -254,8 +276,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
 	token := newLeaseToken()
 
-	if _, err := s.pool.Exec(ctx, claimFoldSQL, claimFoldLimit); err != nil {
-		return nil, fmt.Errorf("claim due deliveries: fold wakeups: %w", err)
+	left, err := s.foldWakeups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
 	// A claim only moves next_attempt_at later, which never lowers an
 	// endpoint's next_due: the triggers need not run for it (they read
@@ -281,6 +304,15 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
+	if left > 0 {
+		// The fold left wakeups whose queue rows another claim held;
+		// that claim has likely committed by now. Fold them for the
+		// next claim, so that a wakeup (a record that freed a slot)
+		// never waits for a poll.
+		if _, err := s.foldWakeups(ctx); err != nil {
+			return nil, fmt.Errorf("claim due deliveries: %w", err)
+		}
 	}
 	// RETURNING gives rows in no set order; hand them out oldest due first,
 	// by the due time they had before the claim.

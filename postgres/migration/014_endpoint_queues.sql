@@ -42,6 +42,9 @@ CREATE TABLE endpoint_queue_wakeups (
     due         timestamptz NOT NULL
 );
 
+-- A claim's settle consumes the wakeups of the endpoints it holds.
+CREATE INDEX endpoint_queue_wakeups_endpoint_id ON endpoint_queue_wakeups (endpoint_id);
+
 -- An endpoint's pending deliveries in due order: the claim takes an
 -- endpoint's first due rows here, and next_due is one seek.
 CREATE INDEX deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at) WHERE state = 'pending';
