@@ -2,10 +2,12 @@
 //
 // It uses the pure-Go driver modernc.org/sqlite (no cgo), with one writer
 // connection for every write and a pool of read-only connections for reads,
-// over a WAL-mode database with synchronous=FULL, so a committed write is on
-// disk before the method returns. Callers batch writes (EventPublish,
-// DeliveryRecordAttempts) and each batch is one transaction: one fsync
-// carries many rows.
+// over a WAL-mode database, and a committed write is on disk before the
+// method returns. Callers batch writes (EventPublish,
+// DeliveryRecordAttempts) and each batch is one transaction; those two hot
+// paths fsync after their commit, off the writer, one fsync for every
+// commit before it (walsync.go), and every other write commits with
+// synchronous=FULL.
 //
 // Migrations are embedded (migration/*.sql) and applied at Open. Only this
 // package and postgres contain SQL; nothing outside imports it but
@@ -167,8 +169,9 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// file, so setting it on the writer is enough, but harmless to repeat.
 	wq.Add("_pragma", "journal_mode(WAL)")
 	// synchronous=FULL: fsync the WAL at every commit. In WAL mode NORMAL
-	// would be faster but may lose the last transactions on power loss,
-	// and our 202 promises the event is durable.
+	// may lose the last transactions on power loss, and our 202 promises
+	// the event is durable. The hot paths switch to NORMAL for their own
+	// transactions and wait for walSyncer's fsync instead (unsynced.go).
 	wq.Add("_pragma", "synchronous(FULL)")
 	// journal_size_limit: after a checkpoint, truncate the WAL back to
 	// 64 MiB rather than keep the high-water mark of a burst on disk.
