@@ -274,6 +274,7 @@ func cloneValues(v url.Values) url.Values {
 // Close closes the database. It runs PRAGMA optimize first, which updates
 // the query planner's statistics where they have drifted; it is cheap.
 func (s *Store) Close() error {
+	s.wal.close()
 	s.hot.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
 	err := errors.Join(s.read.Close(), s.write.Close())

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"sync"
+
+	"github.com/heraldhq/herald/internal/groupcommit"
 )
 
 // walSyncer makes the hot write paths durable without holding the single
@@ -33,22 +34,30 @@ type walSyncer struct {
 	path string
 	// sync makes path durable; fsyncWAL, replaced in tests.
 	sync func(path string) error
-
-	mu sync.Mutex
-	// running is the round whose fsync is under way (nil: none); next is
-	// the round that starts when it ends, which every wait that arrives
-	// meanwhile joins (nil: nobody waits for one yet).
-	running, next *syncRound
-}
-
-// syncRound is one fsync of the log and those waiting for it.
-type syncRound struct {
-	done chan struct{}
-	err  error
+	// rounds is the group commit (internal/groupcommit) whose commit is
+	// one fsync: a wait that arrives while an fsync runs is queued for the
+	// next one, so the fsync that answers it began after it arrived.
+	rounds *groupcommit.Batcher[struct{}, struct{}]
 }
 
 func newWALSyncer(dbPath string) *walSyncer {
-	return &walSyncer{path: dbPath + "-wal", sync: fsyncWAL}
+	return newWALSyncerFunc(dbPath+"-wal", fsyncWAL)
+}
+
+// newWALSyncerFunc makes a walSyncer of the log at path that syncs with
+// sync. Close it when the store closes.
+func newWALSyncerFunc(path string, sync func(path string) error) *walSyncer {
+	w := &walSyncer{path: path, sync: sync}
+	w.rounds = groupcommit.New(groupcommit.Config[struct{}, struct{}]{
+		CommitFunc: func(_ context.Context, waits []struct{}) ([]struct{}, error) {
+			return make([]struct{}, len(waits)), w.sync(w.path)
+		},
+		// A failed fsync fails every commit it was to cover alike.
+		SplitFunc: func(error) bool { return false },
+		MaxBatch:  1024,
+		Workers:   1,
+	})
+	return w
 }
 
 // wait returns once an fsync of the log that began after the call has
@@ -56,42 +65,12 @@ func newWALSyncer(dbPath string) *walSyncer {
 // returned, and without holding the writer. If ctx ends first, wait returns
 // ctx's error and the commit may or may not be durable yet.
 func (w *walSyncer) wait(ctx context.Context) error {
-	w.mu.Lock()
-	r := w.next
-	if r == nil {
-		r = &syncRound{done: make(chan struct{})}
-		w.next = r
-	}
-	if w.running == nil {
-		w.start()
-	}
-	w.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	_, err := w.rounds.Do(ctx, struct{}{})
+	return err
 }
 
-// start runs w.next, with w.mu held and no round running.
-func (w *walSyncer) start() {
-	r := w.next
-	w.running, w.next = r, nil
-	go w.run(r)
-}
-
-// run makes one fsync for r, then starts the round that gathered meanwhile.
-func (w *walSyncer) run(r *syncRound) {
-	r.err = w.sync(w.path)
-	close(r.done)
-	w.mu.Lock()
-	w.running = nil
-	if w.next != nil {
-		w.start()
-	}
-	w.mu.Unlock()
-}
+// close ends the rounds once the ones queued have run.
+func (w *walSyncer) close() { w.rounds.Close() }
 
 // fsyncWAL fsyncs the file at path. The file is opened anew each time
 // (read-write: Windows cannot flush a read-only handle) rather than kept

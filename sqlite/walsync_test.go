@@ -51,7 +51,8 @@ func mustNotReturn(t *testing.T, done <-chan error, what string) {
 func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := &walSyncer{path: "unused", sync: g.sync}
+	w := newWALSyncerFunc("unused", g.sync)
+	t.Cleanup(w.close)
 	ctx := t.Context()
 
 	first := waitAsync(ctx, w)
@@ -84,7 +85,8 @@ func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := &walSyncer{path: "unused", sync: g.sync}
+	w := newWALSyncerFunc("unused", g.sync)
+	t.Cleanup(w.close)
 	done := waitAsync(t.Context(), w)
 	<-g.begun
 	failed := errors.New("EIO")
@@ -104,7 +106,8 @@ func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 func TestWALSyncerWaitEndsWithItsContext(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := &walSyncer{path: "unused", sync: g.sync}
+	w := newWALSyncerFunc("unused", g.sync)
+	t.Cleanup(w.close)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := waitAsync(ctx, w)
 	<-g.begun
