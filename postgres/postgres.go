@@ -41,6 +41,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/secretbox"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -128,6 +129,9 @@ type Store struct {
 	replayRules
 	// retentionRules gives it Purge (retention.go).
 	retentionRules
+	// Store gives it the methods whose Go is written once for both stores
+	// over this one's query file (sqlstore.go, query/*.sql).
+	*sqlstore.Store
 }
 
 // Open connects to the database at cfg.URL and applies any migration not
@@ -165,6 +169,10 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
+	if s.Store, err = s.newSQLStore(); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

@@ -40,6 +40,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/secretbox"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -139,6 +140,9 @@ type Store struct {
 	replayRules
 	// retentionRules gives it Purge (retention.go).
 	retentionRules
+	// Store gives it the methods whose Go is written once for both stores
+	// over this one's query file (sqlstore.go, query/*.sql).
+	*sqlstore.Store
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies any
@@ -216,6 +220,11 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		wal: newWALSyncer(c.Path)}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
+	if s.Store, err = s.newSQLStore(); err != nil {
+		_ = write.Close()
+		_ = read.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)

@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/heraldhq/herald/internal/sqlstore"
+	"github.com/heraldhq/herald/internal/storerules"
+)
+
+// The statements internal/sqlstore runs for this store, by name.
+//
+//go:embed query/*.sql
+var queryFS embed.FS
+
+// newSQLStore gives internal/sqlstore this store's pool, query file and
+// type encoding.
+func (s *Store) newSQLStore() (*sqlstore.Store, error) {
+	sub, err := fs.Sub(queryFS, "query")
+	if err != nil {
+		return nil, err
+	}
+	q, err := sqlstore.ParseQueries(sub)
+	if err != nil {
+		return nil, err
+	}
+	pool := pgDB{s.pool}
+	return sqlstore.New(sqlstore.Config{
+		Read:  pool,
+		Write: pool,
+		InTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
+			return s.withTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error { return fn(pgDB{tx}) })
+		},
+		Dialect: dialect{},
+		Queries: q,
+		Now:     s.nowUTC,
+	})
+}
+
+// pgDB is sqlstore.DB over a pool or a transaction (dbtx).
+type pgDB struct{ q dbtx }
+
+func (d pgDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := d.q.Exec(ctx, query, args...)
+	return tag.RowsAffected(), classify(err)
+}
+
+func (d pgDB) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := d.q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return rows, nil
+}
+
+func (d pgDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return pgRow{d.q.QueryRow(ctx, query, args...)}
+}
+
+type pgRow struct{ pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error { return classify(r.Row.Scan(dest...)) }
+
+// classify marks err with the sqlstore error it is (see sqlstore.DB).
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%w: %w", storerules.ErrNotFound, err)
+	case isUniqueViolation(err):
+		return fmt.Errorf("%w: %w", storerules.ErrDuplicate, err)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("%w: %w", sqlstore.ErrForeignKey, err)
+	}
+	return err
+}
+
+// dialect is PostgreSQL's type encoding: times are timestamptz in whole
+// microseconds, NULL for none.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return dbTime(t)
+}
+
+func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
+
+// utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
+type utcScanner struct{ t *time.Time }
+
+func (u utcScanner) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*u.t = time.Time{}
+		return nil
+	}
+	*u.t = v.Time.UTC()
+	return nil
+}
