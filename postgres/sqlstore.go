@@ -40,6 +40,7 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		},
 		Dialect: dialect{},
 		Queries: q,
+		Secrets: s.secrets,
 		Now:     s.nowUTC,
 	})
 }
@@ -93,6 +94,8 @@ func (dialect) Time(t time.Time) any {
 	}
 	return dbTime(t)
 }
+
+func (d dialect) NullTime(t time.Time) any { return d.Time(t) }
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 

@@ -37,6 +37,7 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		},
 		Dialect: dialect{},
 		Queries: q,
+		Secrets: s.secrets,
 		Now:     func() time.Time { return fromMillis(s.now().UnixMilli()) },
 	})
 }
@@ -100,6 +101,13 @@ func classify(err error) error {
 type dialect struct{}
 
 func (dialect) Time(t time.Time) any { return toMillis(t) }
+
+func (dialect) NullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 

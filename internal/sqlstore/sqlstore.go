@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/storerules"
 )
 
@@ -63,9 +64,16 @@ type Dialect interface {
 	// the store keeps "no time".
 	Time(t time.Time) any
 	// ScanTime returns a Scan destination that decodes a column Time
-	// wrote (or NULL, as the zero time) into *t, in UTC.
+	// or NullTime wrote (NULL as the zero time) into *t, in UTC.
 	ScanTime(t *time.Time) any
+	// NullTime encodes t as a statement argument, the zero time as NULL
+	// (for the nullable columns of both stores).
+	NullTime(t time.Time) any
 }
+
+// Other types need no dialect: both drivers take and scan bool (SQLite
+// keeps it as INTEGER 0/1), int64, string, []byte (JSON documents: TEXT or
+// BLOB on SQLite, jsonb on PostgreSQL) and *string for a nullable text.
 
 // Config is what a store gives New.
 type Config struct {
@@ -84,6 +92,8 @@ type Config struct {
 	// Now returns the current time as the store keeps it (rounded to its
 	// columns' precision, UTC).
 	Now func() time.Time
+	// Secrets seals and opens endpoint secrets (nil: plain text).
+	Secrets *secretbox.Keyring
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -94,6 +104,7 @@ type Store struct {
 	d           Dialect
 	q           map[string]string
 	now         func() time.Time
+	secrets     *secretbox.Keyring
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -103,7 +114,8 @@ func New(cfg Config) (*Store, error) {
 	if err := checkQueries(cfg.Queries); err != nil {
 		return nil, err
 	}
-	return &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now}, nil
+	return &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
+		secrets: cfg.Secrets}, nil
 }
 
 // tx runs fn in a write transaction; errors are named with op unless they
