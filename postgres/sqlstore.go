@@ -97,6 +97,8 @@ func (dialect) Time(t time.Time) any {
 
 func (d dialect) NullTime(t time.Time) any { return d.Time(t) }
 
+func (dialect) IDList(ids []string) any { return ids }
+
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.

@@ -109,6 +109,8 @@ func (dialect) NullTime(t time.Time) any {
 	return t.UnixMilli()
 }
 
+func (dialect) IDList(ids []string) any { return jsonArray(ids) }
+
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.

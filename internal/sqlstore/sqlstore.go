@@ -69,6 +69,9 @@ type Dialect interface {
 	// NullTime encodes t as a statement argument, the zero time as NULL
 	// (for the nullable columns of both stores).
 	NullTime(t time.Time) any
+	// IDList encodes a list of ids as one statement argument: a JSON
+	// array for SQLite's json_each, an array for PostgreSQL's ANY.
+	IDList(ids []string) any
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
