@@ -114,6 +114,8 @@ func (dialect) IDList(ids []string) any { return jsonArray(ids) }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
+func (dialect) Round(t time.Time) time.Time { return atMillis(t) }
+
 func (dialect) IntList(v []int64) any {
 	b, _ := json.Marshal(append([]int64{}, v...)) // "[]", not "null", for none
 	return string(b)

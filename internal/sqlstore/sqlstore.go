@@ -79,6 +79,9 @@ type Dialect interface {
 	// ScanIntList returns a Scan destination that decodes a column
 	// IntList wrote into *v.
 	ScanIntList(v *[]int64) any
+	// Round returns t as the store keeps times (whole milliseconds on
+	// SQLite, microseconds on PostgreSQL), in UTC.
+	Round(t time.Time) time.Time
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
