@@ -61,6 +61,8 @@ const (
 	// lockClassSubject serializes changes to one (endpoint, subject)
 	// queue of an ordered endpoint; see order.go.
 	lockClassSubject int32 = 0x48524c03
+	// 0x48524c10 serializes HealthScans of one schema; it is written in
+	// the statement that takes it (HealthScanLock, query/health.sql).
 )
 
 // Config configures a Store.
@@ -122,9 +124,6 @@ type Store struct {
 	// platformRules gives the Store the platform actions written once in
 	// storerules (see platform_action.go).
 	platformRules
-	// healthRules gives it HealthScan, written once in storerules (see
-	// health.go).
-	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
 	// retentionRules gives it Purge (retention.go).
@@ -167,7 +166,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.platformRules, s.replayRules = s.newPlatformRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()

@@ -101,6 +101,17 @@ func (dialect) IDList(ids []string) any { return ids }
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
+func (dialect) Round(t time.Time) time.Time { return dbTime(t) }
+
+func (dialect) IntList(v []int64) any {
+	if v == nil {
+		return []int64{} // an empty array: pgx would send nil as NULL
+	}
+	return v
+}
+
+func (dialect) ScanIntList(v *[]int64) any { return v }
+
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
 type utcScanner struct{ t *time.Time }
 

@@ -133,9 +133,6 @@ type Store struct {
 	// platformRules gives the Store the platform actions written once in
 	// storerules (see platform_action.go).
 	platformRules
-	// healthRules gives it HealthScan, written once in storerules (see
-	// health.go).
-	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
 	// retentionRules gives it Purge (retention.go).
@@ -218,7 +215,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.platformRules, s.replayRules = s.newPlatformRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()

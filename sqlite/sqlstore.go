@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -113,6 +114,15 @@ func (dialect) IDList(ids []string) any { return jsonArray(ids) }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
+func (dialect) Round(t time.Time) time.Time { return atMillis(t) }
+
+func (dialect) IntList(v []int64) any {
+	b, _ := json.Marshal(append([]int64{}, v...)) // "[]", not "null", for none
+	return string(b)
+}
+
+func (dialect) ScanIntList(v *[]int64) any { return jsonIntsScanner{v} }
+
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.
 type millisScanner struct{ t *time.Time }
 
@@ -126,4 +136,15 @@ func (m millisScanner) Scan(v any) error {
 		return fmt.Errorf("time column holds %T, not unix milliseconds", v)
 	}
 	return nil
+}
+
+// jsonIntsScanner decodes a TEXT column holding a JSON array of integers.
+type jsonIntsScanner struct{ v *[]int64 }
+
+func (j jsonIntsScanner) Scan(src any) error {
+	text, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("integer list column holds %T, not JSON text", src)
+	}
+	return json.Unmarshal([]byte(text), j.v)
 }

@@ -72,6 +72,16 @@ type Dialect interface {
 	// IDList encodes a list of ids as one statement argument: a JSON
 	// array for SQLite's json_each, an array for PostgreSQL's ANY.
 	IDList(ids []string) any
+	// IntList encodes a list of integers as one statement argument, for a
+	// column that holds the list whole: a JSON array on SQLite, an array
+	// on PostgreSQL.
+	IntList(v []int64) any
+	// ScanIntList returns a Scan destination that decodes a column
+	// IntList wrote into *v.
+	ScanIntList(v *[]int64) any
+	// Round returns t as the store keeps times (whole milliseconds on
+	// SQLite, microseconds on PostgreSQL), in UTC.
+	Round(t time.Time) time.Time
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite

@@ -84,5 +84,10 @@ func Run(t *testing.T, h Harness) {
 			t.Parallel()
 			orderedConcurrently(t, h.Nodes(t, 3)...)
 		})
+		// Health scans on three nodes at once.
+		t.Run("HealthScanConcurrentNodes", func(t *testing.T) {
+			t.Parallel()
+			healthScanConcurrently(t, h.Nodes(t, 3)...)
+		})
 	}
 }
