@@ -119,9 +119,6 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// platformRules gives the Store the platform actions written once in
-	// storerules (see platform_action.go).
-	platformRules
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
@@ -167,7 +164,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.healthRules, s.replayRules = s.newHealthRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()

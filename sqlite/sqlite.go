@@ -130,9 +130,6 @@ type Store struct {
 	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// platformRules gives the Store the platform actions written once in
-	// storerules (see platform_action.go).
-	platformRules
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
@@ -218,7 +215,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.healthRules, s.replayRules = s.newHealthRules(), s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()
