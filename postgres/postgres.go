@@ -121,9 +121,6 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// platformRules gives the Store the platform actions written once in
-	// storerules (see platform_action.go).
-	platformRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
 	// retentionRules gives it Purge (retention.go).
@@ -166,7 +163,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.platformRules, s.replayRules = s.newPlatformRules(), s.newReplayRules()
+	s.replayRules = s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()

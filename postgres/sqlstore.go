@@ -42,6 +42,10 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Queries: q,
 		Secrets: s.secrets,
 		Now:     s.nowUTC,
+
+		// The platform actions publish through this store's own publish
+		// path (platform_action.go).
+		PlatformPublish: platformPublish,
 	})
 }
 

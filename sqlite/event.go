@@ -110,7 +110,7 @@ const insertEvent = `INSERT OR IGNORE INTO events
 
 // insertDelivery stores a delivery that herald.NewDelivery made, with the
 // arguments deliveryArgs gives. EventPublish (eventBatch) and the platform
-// actions (platformTx) both use it.
+// actions (actionPublish) both use it.
 const insertDelivery = `INSERT INTO deliveries
 	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
 	 subject, subject_seq, waiting_for)

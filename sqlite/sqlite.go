@@ -130,9 +130,6 @@ type Store struct {
 	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// platformRules gives the Store the platform actions written once in
-	// storerules (see platform_action.go).
-	platformRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
 	// retentionRules gives it Purge (retention.go).
@@ -215,7 +212,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
-	s.platformRules, s.replayRules = s.newPlatformRules(), s.newReplayRules()
+	s.replayRules = s.newReplayRules()
 	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()

@@ -40,6 +40,10 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Queries: q,
 		Secrets: s.secrets,
 		Now:     func() time.Time { return fromMillis(s.now().UnixMilli()) },
+
+		// The platform actions publish through this store's own publish
+		// path (platform_action.go).
+		PlatformPublish: platformPublish,
 	})
 }
 

@@ -107,6 +107,10 @@ type Config struct {
 	Now func() time.Time
 	// Secrets seals and opens endpoint secrets (nil: plain text).
 	Secrets *secretbox.Keyring
+	// PlatformPublish gives a platform action the store's publishing
+	// statements over tx, a transaction of InTx, so the action's event is
+	// stored by the store's own publish path and commits with the action.
+	PlatformPublish func(tx DB) storerules.PublishTx
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -118,6 +122,9 @@ type Store struct {
 	q           map[string]string
 	now         func() time.Time
 	secrets     *secretbox.Keyring
+	// platformRules gives the Store the platform actions and record writes
+	// written once in storerules (platform_action.go).
+	platformRules
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -127,8 +134,10 @@ func New(cfg Config) (*Store, error) {
 	if err := checkQueries(cfg.Queries); err != nil {
 		return nil, err
 	}
-	return &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
-		secrets: cfg.Secrets}, nil
+	s := &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
+		secrets: cfg.Secrets}
+	s.platformRules = s.newPlatformRules(cfg.PlatformPublish)
+	return s, nil
 }
 
 // tx runs fn in a write transaction; errors are named with op unless they
@@ -151,6 +160,15 @@ func wrapOp(op string, err error) error {
 func notFound(err error, what, id string) error {
 	if errors.Is(err, storerules.ErrNotFound) {
 		return herald.NotFound(what, id)
+	}
+	return err
+}
+
+// notFoundAs maps a missing row to notFound, an ENOTFOUND whose message is
+// not "<what> <id> not found".
+func notFoundAs(err error, notFound *herald.Error) error {
+	if errors.Is(err, storerules.ErrNotFound) {
+		return notFound
 	}
 	return err
 }

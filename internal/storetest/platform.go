@@ -38,6 +38,7 @@ func exercisePlatform(t *testing.T, newStore func(t *testing.T) PlatformStore, b
 	t.Run("ActionAtomic", func(t *testing.T) { t.Parallel(); exerciseActionAtomic(t, setup, breakEvents) })
 	t.Run("Partner", func(t *testing.T) { t.Parallel(); exercisePartner(t, setup) })
 	t.Run("ActionTraceContext", func(t *testing.T) { exerciseActionTraceContext(t, setup) })
+	t.Run("OperatorConcurrent", func(t *testing.T) { t.Parallel(); exerciseOperatorConcurrent(t, setup) })
 }
 
 type platformSetupFunc func(t *testing.T) (context.Context, PlatformStore)

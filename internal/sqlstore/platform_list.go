@@ -1,29 +1,31 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
 )
 
-// JobList implements herald.PlatformStore.
+var (
+	qJobListIDs        = query("JobListIDs")
+	qPersonFindByEmail = query("PersonFindByEmail")
+)
+
+// JobList implements herald.PlatformStore. The ids are read in full before
+// the jobs, so the list holds one read connection at a time.
 func (s *Store) JobList(ctx context.Context, customerID string) ([]*herald.Job, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM jobs WHERE customer_id = $1 ORDER BY created_at, id LIMIT $2`,
-		customerID, herald.MaxJobList)
+	rows, err := s.read.Query(ctx, s.sql(qJobListIDs), customerID, herald.MaxJobList)
+	ids, err := collect(rows, err, func(r Row) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
+		return nil, wrapOp("list jobs", err)
 	}
 	out := make([]*herald.Job, 0, len(ids))
 	for _, id := range ids {
-		j, err := getJob(ctx, s.pool, customerID, id)
+		j, err := s.jobGet(ctx, s.read, customerID, id)
 		if err != nil {
 			return nil, wrapOp("list jobs", err)
 		}
@@ -41,12 +43,11 @@ func (s *Store) PersonFindByEmail(ctx context.Context, customerID string, typ he
 		return nil, herald.PersonEmailNotFound(email)
 	}
 	var id string
-	err := s.pool.QueryRow(ctx, `SELECT id FROM people WHERE customer_id = $1 AND type = $2 AND lower(email) = lower($3)
-		ORDER BY created_at, id LIMIT 1`, customerID, string(typ), email).Scan(&id)
+	err := s.read.QueryRow(ctx, s.sql(qPersonFindByEmail), customerID, string(typ), email).Scan(&id)
 	if err != nil {
 		return nil, wrapOp("find person", notFoundAs(err, herald.PersonEmailNotFound(email)))
 	}
-	p, err := getPerson(ctx, s.pool, customerID, id)
+	p, err := s.personGet(ctx, s.read, customerID, id)
 	if err != nil {
 		return nil, wrapOp("find person", err)
 	}
