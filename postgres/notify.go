@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // workChannel is the LISTEN/NOTIFY channel that says "deliveries are due".
@@ -24,6 +26,12 @@ const workChannel = "herald_work"
 const notifySQL = `SELECT pg_notify('` + workChannel + `', current_schema())`
 
 func queueNotify(b *pgx.Batch) { b.Queue(notifySQL) }
+
+// Wake implements sqlstore.Dialect.
+func (dialect) Wake(ctx context.Context, tx sqlstore.DB) error {
+	_, err := tx.Exec(ctx, notifySQL)
+	return err
+}
 
 func notify(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, notifySQL)

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // Ordered delivery per subject (herald.Endpoint.Ordered; the rule is in the
@@ -149,3 +150,12 @@ const unlinkSQL = `UPDATE deliveries f
 	FROM deliveries d
 	WHERE d.id = ANY($1) AND d.waiting_for <> ''
 		AND f.waiting_for = d.id AND f.waiting_for <> '' AND f.state = 'pending'`
+
+// Unchain implements sqlstore.Dialect: lockDeliveriesSQL, then unlinkSQL.
+func (dialect) Unchain(ctx context.Context, tx sqlstore.DB, ids []string) error {
+	if _, err := tx.Exec(ctx, lockDeliveriesSQL, lockClassSubject, ids); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, unlinkSQL, ids)
+	return err
+}

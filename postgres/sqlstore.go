@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,11 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Write: pool,
 		InTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
 			return s.withTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error { return fn(pgDB{tx}) })
+		},
+		// REPEATABLE READ: READ COMMITTED would take a snapshot per statement.
+		InReadTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
+			return s.withTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+				func(tx pgx.Tx) error { return fn(pgDB{tx}) })
 		},
 		Dialect: dialect{},
 		Queries: q,
@@ -102,6 +108,10 @@ func (dialect) Time(t time.Time) any {
 func (d dialect) NullTime(t time.Time) any { return d.Time(t) }
 
 func (dialect) IDList(ids []string) any { return ids }
+
+func (dialect) Arg(n int) string { return "$" + strconv.Itoa(n) }
+
+func (dialect) InList(column, arg string) string { return column + " = ANY(" + arg + ")" }
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // Ordered delivery per subject (herald.Endpoint.Ordered; the rule is in the
@@ -83,3 +84,9 @@ const unlinkSQL = `UPDATE deliveries AS f
 	FROM deliveries AS d
 	WHERE d.id IN (SELECT value FROM json_each(?1)) AND d.waiting_for <> ''
 		AND f.waiting_for = d.id AND f.waiting_for <> '' AND f.state = 'pending'`
+
+// Unchain implements sqlstore.Dialect with unlinkSQL.
+func (dialect) Unchain(ctx context.Context, tx sqlstore.DB, ids []string) error {
+	_, err := tx.Exec(ctx, unlinkSQL, jsonArray(ids))
+	return err
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/heraldhq/herald/internal/sqlstore"
@@ -36,6 +37,9 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		InTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
 			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{tx}) })
 		},
+		InReadTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
+			return s.withReadTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{tx}) })
+		},
 		Dialect: dialect{},
 		Queries: q,
 		Secrets: s.secrets,
@@ -45,6 +49,17 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		// path (platform_action.go).
 		PlatformPublish: platformPublish,
 	})
+}
+
+// withReadTx runs fn in a read transaction on a read connection: one
+// snapshot of the WAL, never queued behind the writer.
+func (s *Store) withReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
 }
 
 // sqlConn is what *sql.DB and *sql.Tx have in common.
@@ -115,6 +130,16 @@ func (dialect) NullTime(t time.Time) any {
 }
 
 func (dialect) IDList(ids []string) any { return jsonArray(ids) }
+
+func (dialect) Arg(n int) string { return "?" + strconv.Itoa(n) }
+
+func (dialect) InList(column, arg string) string {
+	return column + " IN (SELECT value FROM json_each(" + arg + "))"
+}
+
+// Wake has nothing to do: SQLite's one node polls, and the dispatcher that
+// made deliveries due knows it.
+func (dialect) Wake(context.Context, sqlstore.DB) error { return nil }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 

@@ -58,7 +58,9 @@ type Row interface {
 var ErrForeignKey = errors.New("foreign key violation")
 
 // Dialect is a store's type encoding: how its columns hold the domain's
-// types where the two databases differ.
+// types where the two databases differ; and the few steps of its own
+// algorithms (ordered delivery, waking dispatchers) that shared methods
+// run in their transactions.
 type Dialect interface {
 	// Time encodes t as a statement argument; the zero time is stored as
 	// the store keeps "no time".
@@ -82,6 +84,18 @@ type Dialect interface {
 	// Round returns t as the store keeps times (whole milliseconds on
 	// SQLite, microseconds on PostgreSQL), in UTC.
 	Round(t time.Time) time.Time
+	// Arg is the placeholder of the nth (from 1) argument, for the few
+	// statements built from optional terms.
+	Arg(n int) string
+	// InList is the condition "column is one of the IDList arg".
+	InList(column, arg string) string
+	// Unchain takes the deliveries ids out of their subjects' ordered
+	// chains (the store's order.go) in tx, before they are made due at
+	// once.
+	Unchain(ctx context.Context, tx DB, ids []string) error
+	// Wake tells the dispatchers, once tx commits, that deliveries are
+	// due (PostgreSQL's NOTIFY; nothing on SQLite, whose one node polls).
+	Wake(ctx context.Context, tx DB) error
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
@@ -98,6 +112,9 @@ type Config struct {
 	// InTx runs fn in a write transaction and commits it if fn returns
 	// nil; errors come back as they are.
 	InTx func(ctx context.Context, fn func(tx DB) error) error
+	// InReadTx runs fn in a read-only transaction whose statements all see
+	// one snapshot; errors come back as they are.
+	InReadTx func(ctx context.Context, fn func(tx DB) error) error
 	// Dialect is the store's type encoding.
 	Dialect Dialect
 	// Queries is the store's named statements (ParseQueries).
@@ -118,6 +135,7 @@ type Config struct {
 type Store struct {
 	read, write DB
 	inTx        func(ctx context.Context, fn func(tx DB) error) error
+	inReadTx    func(ctx context.Context, fn func(tx DB) error) error
 	d           Dialect
 	q           map[string]string
 	now         func() time.Time
@@ -134,7 +152,7 @@ func New(cfg Config) (*Store, error) {
 	if err := checkQueries(cfg.Queries); err != nil {
 		return nil, err
 	}
-	s := &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
+	s := &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, inReadTx: cfg.InReadTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
 		secrets: cfg.Secrets}
 	s.platformRules = s.newPlatformRules(cfg.PlatformPublish)
 	return s, nil
@@ -144,6 +162,12 @@ func New(cfg Config) (*Store, error) {
 // are the domain's.
 func (s *Store) tx(ctx context.Context, op string, fn func(tx DB) error) error {
 	return wrapOp(op, s.inTx(ctx, fn))
+}
+
+// readTx runs fn in a read-only snapshot; errors are named with op unless
+// they are the domain's.
+func (s *Store) readTx(ctx context.Context, op string, fn func(tx DB) error) error {
+	return wrapOp(op, s.inReadTx(ctx, fn))
 }
 
 // wrapOp names the operation in err unless err is nil or a *herald.Error,

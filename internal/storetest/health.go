@@ -34,6 +34,7 @@ func exerciseHealth(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
 	t.Run("OperatorEvent", func(t *testing.T) { t.Parallel(); exerciseOperatorEvent(t, setup) })
 	t.Run("OperatorEventFilters", func(t *testing.T) { t.Parallel(); exerciseOperatorEventFilters(t, setup) })
 	t.Run("AttemptStats", func(t *testing.T) { t.Parallel(); exerciseAttemptStats(t, setup) })
+	t.Run("AttemptStatsLatencyClasses", func(t *testing.T) { t.Parallel(); exerciseAttemptStatsLatencyClasses(t, setup) })
 	t.Run("PageLimits", func(t *testing.T) { t.Parallel(); exercisePageLimits(t, setup) })
 }
 

@@ -1,0 +1,25 @@
+-- Queue statistics (internal/sqlstore/queuestats.go).
+
+-- Pending, due at $1, the oldest due time (NULL for none) and the disabled
+-- endpoints. The aggregates read only pending rows (the partial index
+-- deliveries_endpoint_due), never the delivered history. A leased
+-- delivery's next_attempt_at is its lease's end, after now, so "due"
+-- excludes the leased without reading the token.
+-- name: QueueStats
+SELECT
+	count(*),
+	count(*) FILTER (WHERE next_attempt_at <= $1),
+	min(next_attempt_at),
+	(SELECT count(*) FROM endpoints WHERE NOT enabled)
+FROM deliveries WHERE state = 'pending';
+
+-- Each customer's pending deliveries at minute $1, one range of
+-- deliveries_customer_state each. Nodes sample the same minute at about the
+-- same time: the primary key and ON CONFLICT DO NOTHING keep the first.
+-- name: QueueDepthSample
+INSERT INTO queue_depth_samples (minute, customer_id, pending)
+SELECT $1, id, n FROM (
+	SELECT c.id, (SELECT count(*) FROM deliveries d WHERE d.customer_id = c.id AND d.state = 'pending') AS n
+	FROM customers c) AS counts
+WHERE n > 0
+ON CONFLICT (minute, customer_id) DO NOTHING;

@@ -1,0 +1,22 @@
+-- Queue statistics (internal/sqlstore/queuestats.go).
+
+-- Pending, due at ?1, the oldest due time (0 for none) and the disabled
+-- endpoints. The aggregates read the partial index of pending deliveries
+-- (deliveries_due). A leased delivery's next_attempt_at is its lease's end,
+-- after now, so "due" excludes the leased without reading the token.
+-- name: QueueStats
+SELECT COUNT(*),
+	COALESCE(SUM(next_attempt_at <= ?), 0),
+	COALESCE(MIN(next_attempt_at), 0),
+	(SELECT COUNT(*) FROM endpoints WHERE enabled = 0)
+FROM deliveries WHERE state = 'pending';
+
+-- Each customer's pending deliveries at minute ?1, one seek into
+-- deliveries_customer_state each. INSERT OR IGNORE keeps a minute some
+-- other call sampled already.
+-- name: QueueDepthSample
+INSERT OR IGNORE INTO queue_depth_samples (minute, customer_id, pending)
+SELECT ?, id, n FROM (
+	SELECT c.id, (SELECT count(*) FROM deliveries d WHERE d.customer_id = c.id AND d.state = 'pending') AS n
+	FROM customers c)
+WHERE n > 0;
