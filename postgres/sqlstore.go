@@ -42,6 +42,8 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Queries: q,
 		Secrets: s.secrets,
 		Now:     s.nowUTC,
+
+		CustomerTables: customerTables,
 	})
 }
 

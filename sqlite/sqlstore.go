@@ -39,6 +39,8 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Queries: q,
 		Secrets: s.secrets,
 		Now:     func() time.Time { return fromMillis(s.now().UnixMilli()) },
+
+		CustomerTables: customerTables,
 	})
 }
 

@@ -97,6 +97,11 @@ type Config struct {
 	Now func() time.Time
 	// Secrets seals and opens endpoint secrets (nil: plain text).
 	Secrets *secretbox.Keyring
+	// CustomerTables lists, in CustomerDelete's transaction, the tables
+	// other than customers that hold a customer's rows, in the order they
+	// are to be emptied: each database describes its schema and checks
+	// its foreign keys its own way.
+	CustomerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -108,6 +113,8 @@ type Store struct {
 	q           map[string]string
 	now         func() time.Time
 	secrets     *secretbox.Keyring
+	// customerTables is Config.CustomerTables.
+	customerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -118,7 +125,7 @@ func New(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	return &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
-		secrets: cfg.Secrets}, nil
+		secrets: cfg.Secrets, customerTables: cfg.CustomerTables}, nil
 }
 
 // tx runs fn in a write transaction; errors are named with op unless they
