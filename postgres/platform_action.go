@@ -117,7 +117,7 @@ func (t platformTx) CustomerEndpoints(ctx context.Context, customerID string) ([
 	if err != nil {
 		return nil, err
 	}
-	return collectEndpoints(rows, skipAuth)
+	return collectEndpoints(rows)
 }
 
 func (t platformTx) EventInsert(ctx context.Context, ev *herald.Event, systemID, personID string) error {

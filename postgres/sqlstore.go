@@ -103,6 +103,10 @@ func (dialect) IDList(ids []string) any { return ids }
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
+func (dialect) Strings(v []string) any { return nonNil(v) }
+
+func (dialect) ScanStrings(v *[]string) any { return v }
+
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
 type utcScanner struct{ t *time.Time }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -115,6 +116,10 @@ func (dialect) IDList(ids []string) any { return jsonArray(ids) }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
+func (dialect) Strings(v []string) any { return jsonArray(v) }
+
+func (dialect) ScanStrings(v *[]string) any { return jsonStrings{v} }
+
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.
 type millisScanner struct{ t *time.Time }
 
@@ -128,4 +133,15 @@ func (m millisScanner) Scan(v any) error {
 		return fmt.Errorf("time column holds %T, not unix milliseconds", v)
 	}
 	return nil
+}
+
+// jsonStrings decodes a TEXT column holding a JSON array of strings.
+type jsonStrings struct{ v *[]string }
+
+func (j jsonStrings) Scan(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("string list column holds %T, not a JSON array", v)
+	}
+	return json.Unmarshal([]byte(s), j.v)
 }

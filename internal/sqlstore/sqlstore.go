@@ -72,6 +72,13 @@ type Dialect interface {
 	// IDList encodes a list of ids as one statement argument: a JSON
 	// array for SQLite's json_each, an array for PostgreSQL's ANY.
 	IDList(ids []string) any
+	// Strings encodes a list of strings as a column's value: a JSON
+	// array in TEXT on SQLite, a text[] on PostgreSQL; nil as the empty
+	// list, since the columns are NOT NULL.
+	Strings(v []string) any
+	// ScanStrings returns a Scan destination that decodes a column
+	// Strings wrote into *v.
+	ScanStrings(v *[]string) any
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
