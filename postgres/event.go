@@ -216,7 +216,7 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 	})
 	b.Queue(`SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`,
 		customerIDs).Query(func(rows pgx.Rows) error {
-		eps, err := collectEndpoints(rows, skipAuth)
+		eps, err := collectEndpoints(rows)
 		for _, e := range eps {
 			endpoints[e.CustomerID] = append(endpoints[e.CustomerID], e)
 		}

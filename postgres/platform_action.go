@@ -38,7 +38,7 @@ func (t actionPublish) CustomerEndpoints(ctx context.Context, customerID string)
 	if err != nil {
 		return nil, err
 	}
-	return collectEndpoints(rows, skipAuth)
+	return collectEndpoints(rows)
 }
 
 func (t actionPublish) EventInsert(ctx context.Context, ev *herald.Event, systemID, personID string) error {

@@ -173,7 +173,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if err := s.checkSecrets(ctx); err != nil {
+	if err := sqlstore.CheckSecrets(ctx, s.Store); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}

@@ -52,6 +52,7 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		// The platform actions publish through this store's own publish
 		// path (platform_action.go).
 		PlatformPublish: platformPublish,
+		CustomerTables:  customerTables,
 	})
 }
 
@@ -125,6 +126,10 @@ func (dialect) IntList(v []int64) any {
 }
 
 func (dialect) ScanIntList(v *[]int64) any { return v }
+
+func (dialect) Strings(v []string) any { return nonNil(v) }
+
+func (dialect) ScanStrings(v *[]string) any { return v }
 
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
 type utcScanner struct{ t *time.Time }

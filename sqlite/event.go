@@ -125,7 +125,7 @@ func deliveryArgs(d *herald.Delivery) []any {
 
 // customerEndpoints returns the customer's endpoints, or
 // storerules.ErrNotFound if there is no such customer. Their Auth is left
-// empty (skipAuth): publishing needs only what they want.
+// empty (scanEndpoint): publishing needs only what they want.
 func customerEndpoints(ctx context.Context, q rowQuerier, customerID string) ([]*herald.Endpoint, error) {
 	var one int
 	err := q.QueryRowContext(ctx, customerExistsSQL, customerID).Scan(&one)
@@ -135,7 +135,7 @@ func customerEndpoints(ctx context.Context, q rowQuerier, customerID string) ([]
 	case err != nil:
 		return nil, err
 	}
-	return listEndpoints(ctx, q, customerID, skipAuth)
+	return listEndpoints(ctx, q, customerID)
 }
 
 const customerExistsSQL = `SELECT 1 FROM customers WHERE id = ?`

@@ -223,7 +223,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if err := s.checkSecrets(ctx); err != nil {
+	if err := sqlstore.CheckSecrets(ctx, s.Store); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}

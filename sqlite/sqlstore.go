@@ -48,6 +48,7 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		// The platform actions publish through this store's own publish
 		// path (platform_action.go).
 		PlatformPublish: platformPublish,
+		CustomerTables:  customerTables,
 	})
 }
 
@@ -150,7 +151,11 @@ func (dialect) IntList(v []int64) any {
 	return string(b)
 }
 
-func (dialect) ScanIntList(v *[]int64) any { return jsonIntsScanner{v} }
+func (dialect) ScanIntList(v *[]int64) any { return jsonList[int64]{v} }
+
+func (dialect) Strings(v []string) any { return jsonArray(v) }
+
+func (dialect) ScanStrings(v *[]string) any { return jsonList[string]{v} }
 
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.
 type millisScanner struct{ t *time.Time }
@@ -167,13 +172,14 @@ func (m millisScanner) Scan(v any) error {
 	return nil
 }
 
-// jsonIntsScanner decodes a TEXT column holding a JSON array of integers.
-type jsonIntsScanner struct{ v *[]int64 }
+// jsonList decodes a TEXT column holding a JSON array (of strings, of
+// integers).
+type jsonList[T any] struct{ v *[]T }
 
-func (j jsonIntsScanner) Scan(src any) error {
+func (j jsonList[T]) Scan(src any) error {
 	text, ok := src.(string)
 	if !ok {
-		return fmt.Errorf("integer list column holds %T, not JSON text", src)
+		return fmt.Errorf("list column holds %T, not a JSON array", src)
 	}
 	return json.Unmarshal([]byte(text), j.v)
 }

@@ -96,6 +96,13 @@ type Dialect interface {
 	// Wake tells the dispatchers, once tx commits, that deliveries are
 	// due (PostgreSQL's NOTIFY; nothing on SQLite, whose one node polls).
 	Wake(ctx context.Context, tx DB) error
+	// Strings encodes a list of strings as a column's value: a JSON
+	// array in TEXT on SQLite, a text[] on PostgreSQL; nil as the empty
+	// list, since the columns are NOT NULL.
+	Strings(v []string) any
+	// ScanStrings returns a Scan destination that decodes a column
+	// Strings wrote into *v.
+	ScanStrings(v *[]string) any
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
@@ -128,6 +135,11 @@ type Config struct {
 	// statements over tx, a transaction of InTx, so the action's event is
 	// stored by the store's own publish path and commits with the action.
 	PlatformPublish func(tx DB) storerules.PublishTx
+	// CustomerTables lists, in CustomerDelete's transaction, the tables
+	// other than customers that hold a customer's rows, in the order they
+	// are to be emptied: each database describes its schema and checks
+	// its foreign keys its own way.
+	CustomerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -143,6 +155,8 @@ type Store struct {
 	// platformRules gives the Store the platform actions and record writes
 	// written once in storerules (platform_action.go).
 	platformRules
+	// customerTables is Config.CustomerTables.
+	customerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -153,7 +167,7 @@ func New(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, inReadTx: cfg.InReadTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
-		secrets: cfg.Secrets}
+		secrets: cfg.Secrets, customerTables: cfg.CustomerTables}
 	s.platformRules = s.newPlatformRules(cfg.PlatformPublish)
 	return s, nil
 }

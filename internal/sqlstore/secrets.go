@@ -1,19 +1,25 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/heraldhq/herald/internal/storecodec"
 )
 
-// checkSecrets opens every endpoint's stored secrets with the store's
+var (
+	qSecretsList      = query("SecretsList")
+	qSecretsListStale = query("SecretsListForReseal")
+	qSecretsReseal    = query("SecretsReseal")
+)
+
+// CheckSecrets opens every endpoint's stored secrets with the store's
 // keyring, so a missing or wrong HERALD_ENCRYPTION_KEY stops Herald at
-// start with a clear error rather than failing deliveries one by one.
-func (s *Store) checkSecrets(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, auth FROM endpoints`)
+// start with a clear error rather than failing deliveries one by one. The
+// stores' Open calls it once the migrations are applied. It is a function,
+// not a method, so that it does not become one of the stores'.
+func CheckSecrets(ctx context.Context, s *Store) error {
+	rows, err := s.read.Query(ctx, s.sql(qSecretsList))
 	if err != nil {
 		return fmt.Errorf("check endpoint secrets: %w", err)
 	}
@@ -38,8 +44,8 @@ func (s *Store) checkSecrets(ctx context.Context) error {
 // and calls it.
 func (s *Store) SecretsReseal(ctx context.Context) (int, error) {
 	n := 0
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, auth FROM endpoints FOR UPDATE`)
+	err := s.tx(ctx, "reseal secrets", func(tx DB) error {
+		rows, err := tx.Query(ctx, s.sql(qSecretsListStale))
 		if err != nil {
 			return err
 		}
@@ -73,7 +79,8 @@ func (s *Store) SecretsReseal(ctx context.Context) (int, error) {
 			if err != nil {
 				return fmt.Errorf("endpoint %s: %w", id, err)
 			}
-			if _, err := tx.Exec(ctx, `UPDATE endpoints SET auth = $1 WHERE id = $2`, sealed, id); err != nil {
+			// A string, as EndpointCreate passes auth.
+			if _, err := tx.Exec(ctx, s.sql(qSecretsReseal), string(sealed), id); err != nil {
 				return err
 			}
 		}
@@ -81,7 +88,7 @@ func (s *Store) SecretsReseal(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("reseal secrets: %w", err)
+		return 0, err
 	}
 	return n, nil
 }
