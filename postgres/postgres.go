@@ -127,8 +127,6 @@ type Store struct {
 	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
-	// retentionRules gives it Purge (retention.go).
-	retentionRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -168,7 +166,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
-	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

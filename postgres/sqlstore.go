@@ -101,6 +101,8 @@ func (dialect) IDList(ids []string) any { return ids }
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
+func (dialect) Precision() time.Duration { return time.Microsecond }
+
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
 type utcScanner struct{ t *time.Time }
 

@@ -138,8 +138,6 @@ type Store struct {
 	healthRules
 	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
 	replayRules
-	// retentionRules gives it Purge (retention.go).
-	retentionRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -219,7 +217,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
 	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
-	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()
 		_ = read.Close()

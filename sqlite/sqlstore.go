@@ -113,6 +113,8 @@ func (dialect) IDList(ids []string) any { return jsonArray(ids) }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
+func (dialect) Precision() time.Duration { return time.Millisecond }
+
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.
 type millisScanner struct{ t *time.Time }
 

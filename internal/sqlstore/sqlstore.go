@@ -72,6 +72,9 @@ type Dialect interface {
 	// IDList encodes a list of ids as one statement argument: a JSON
 	// array for SQLite's json_each, an array for PostgreSQL's ANY.
 	IDList(ids []string) any
+	// Precision is the resolution of the store's time columns: it keeps
+	// times truncated to it (Store.round).
+	Precision() time.Duration
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
@@ -161,6 +164,21 @@ func collect[T any](rows Rows, err error, scan func(Row) (T, error)) ([]T, error
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// round gives t at the store's precision, in UTC (storerules' Round).
+func (s *Store) round(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(s.d.Precision())
+}
+
+// tx is a transaction of the store, for the storerules' per-database
+// interfaces (storerules.RetentionTx, ...) that sqlstore implements once.
+type tx struct {
+	db DB
+	s  *Store
 }
 
 // rowsChanged turns "no row changed" into an ENOTFOUND naming the record.
