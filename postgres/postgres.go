@@ -125,8 +125,6 @@ type Store struct {
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
-	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
-	replayRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -165,7 +163,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

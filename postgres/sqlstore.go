@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,9 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Statements of the ordered-delivery locks, which order.go keeps.
+	q["ReplayUnlink"] = unlinkSQL
+	q["ReplayCandidatesLock"] = replayCandidatesLockSQL
 	pool := pgDB{s.pool}
 	return sqlstore.New(sqlstore.Config{
 		Read:  pool,
@@ -42,8 +46,25 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		Queries: q,
 		Secrets: s.secrets,
 		Now:     s.nowUTC,
+		InSnapshotTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
+			return s.withTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error { return fn(pgDB{tx}) })
+		},
+		Wake: func(ctx context.Context, tx sqlstore.DB) error {
+			_, err := tx.Exec(ctx, notifySQL)
+			return err
+		},
 	})
 }
+
+// replayCandidatesLockSQL takes the locks of the subjects of a replay
+// batch's deliveries (those of sqlstore's ReplayCandidates: $1 the cursor,
+// $2 the last delivery id, $3 the batch size, its filter after), in key
+// order, before ReplayCandidates locks their rows (order.go).
+var replayCandidatesLockSQL = `SELECT pg_advisory_xact_lock(` + strconv.Itoa(int(lockClassSubject)) + `, k) FROM (
+		SELECT DISTINCT ` + subjectKeySQL + ` AS k FROM (
+			SELECT d.endpoint_id, d.subject FROM deliveries d
+			WHERE /*filter*/ AND d.id > $1 AND d.id <= $2 ORDER BY d.id LIMIT $3) b
+		WHERE subject <> '' ORDER BY k OFFSET 0) s`
 
 // pgDB is sqlstore.DB over a pool or a transaction (dbtx).
 type pgDB struct{ q dbtx }
@@ -102,6 +123,12 @@ func (dialect) IDList(ids []string) any { return ids }
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
 func (dialect) Precision() time.Duration { return time.Microsecond }
+
+func (dialect) InList(expr, param string) string { return expr + " = ANY(" + param + ")" }
+
+func (dialect) Strings(v []string) any { return nonNil(v) }
+
+func (dialect) ScanStrings(v *[]string) any { return v }
 
 // utcScanner decodes a timestamptz (or NULL, as the zero time) in UTC.
 type utcScanner struct{ t *time.Time }

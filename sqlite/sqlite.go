@@ -136,8 +136,6 @@ type Store struct {
 	// healthRules gives it HealthScan, written once in storerules (see
 	// health.go).
 	healthRules
-	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
-	replayRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -216,7 +214,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
-	s.platformRules, s.healthRules, s.replayRules = s.newPlatformRules(), s.newHealthRules(), s.newReplayRules()
+	s.platformRules, s.healthRules = s.newPlatformRules(), s.newHealthRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()
 		_ = read.Close()

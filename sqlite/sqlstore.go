@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +30,8 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Statements order.go keeps, as DeliveryRetry runs them too.
+	q["ReplayUnlink"] = unlinkSQL
 	return sqlstore.New(sqlstore.Config{
 		Read:  sqlDB{s.read},
 		Write: sqlDB{s.write},
@@ -114,6 +117,33 @@ func (dialect) IDList(ids []string) any { return jsonArray(ids) }
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
 func (dialect) Precision() time.Duration { return time.Millisecond }
+
+func (dialect) InList(expr, param string) string {
+	return expr + " IN (SELECT value FROM json_each(" + param + "))"
+}
+
+func (dialect) Strings(v []string) any {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v) // a []string always marshals.
+	return string(b)
+}
+
+func (dialect) ScanStrings(v *[]string) any { return jsonScanner{v} }
+
+// jsonScanner decodes a JSON array of strings held as TEXT.
+type jsonScanner struct{ v *[]string }
+
+func (j jsonScanner) Scan(src any) error {
+	switch src := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(src), j.v)
+	case []byte:
+		return json.Unmarshal(src, j.v)
+	}
+	return fmt.Errorf("list column holds %T, not JSON text", src)
+}
 
 // millisScanner decodes an INTEGER (or NULL) unix-milliseconds column.
 type millisScanner struct{ t *time.Time }

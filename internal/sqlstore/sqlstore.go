@@ -75,6 +75,14 @@ type Dialect interface {
 	// Precision is the resolution of the store's time columns: it keeps
 	// times truncated to it (Store.round).
 	Precision() time.Duration
+	// InList is the SQL condition that the expression expr is one of the
+	// IDList argument param, for statements built in Go.
+	InList(expr, param string) string
+	// Strings encodes a list of strings as a column value (JSON array text
+	// on SQLite, text[] on PostgreSQL), nil as empty; ScanStrings decodes
+	// one into *v.
+	Strings(v []string) any
+	ScanStrings(v *[]string) any
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
@@ -100,6 +108,13 @@ type Config struct {
 	Now func() time.Time
 	// Secrets seals and opens endpoint secrets (nil: plain text).
 	Secrets *secretbox.Keyring
+	// InSnapshotTx runs fn as InTx does, in a transaction whose reads all
+	// see one snapshot of the data (nil: InTx's transactions do, as
+	// SQLite's single writer's).
+	InSnapshotTx func(ctx context.Context, fn func(tx DB) error) error
+	// Wake tells the dispatchers, once tx commits, that deliveries it
+	// made pending are due (nil: they find them without being told).
+	Wake func(ctx context.Context, tx DB) error
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -111,6 +126,8 @@ type Store struct {
 	q           map[string]string
 	now         func() time.Time
 	secrets     *secretbox.Keyring
+	inSnapshot  func(ctx context.Context, fn func(tx DB) error) error
+	wake        func(ctx context.Context, tx DB) error
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -121,7 +138,7 @@ func New(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	return &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
-		secrets: cfg.Secrets}, nil
+		secrets: cfg.Secrets, inSnapshot: cfg.InSnapshotTx, wake: cfg.Wake}, nil
 }
 
 // tx runs fn in a write transaction; errors are named with op unless they
