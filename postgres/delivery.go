@@ -39,16 +39,6 @@ func scanDelivery(r pgx.Row) (*herald.Delivery, error) {
 	return &d, nil
 }
 
-func collectDeliveries(rows pgx.Rows) ([]*herald.Delivery, error) {
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*herald.Delivery, error) {
-		return scanDelivery(r)
-	})
-	if out == nil {
-		out = []*herald.Delivery{}
-	}
-	return out, err
-}
-
 // extraColumns scans more columns after the ones a scan function asks for.
 type extraColumns struct {
 	pgx.Row

@@ -11,16 +11,6 @@ import (
 // publishing and the platform actions read endpoints here, in their own
 // statements (endpointColumns), scanned as sqlstore scans them.
 
-// toStrings converts a slice of a string type for a text[] parameter; nil
-// becomes an empty array, since the columns are NOT NULL.
-func toStrings[T ~string](v []T) []string {
-	out := make([]string, len(v))
-	for i, s := range v {
-		out[i] = string(s)
-	}
-	return out
-}
-
 // endpointColumns are the columns sqlstore.ScanEndpointNoAuth reads, in
 // order.
 const endpointColumns = `id, customer_id, url, event_types, auth, gzip, enabled,

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/storerules"
-	"github.com/heraldhq/herald/wire"
 )
 
 // EventPublish implements herald.Store. The rules are storerules.Publish's;
@@ -226,24 +224,6 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 		return nil, nil, err
 	}
 	return known, endpoints, nil
-}
-
-// EventGet implements herald.Store.
-func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) {
-	var ev herald.Event
-	var typ string
-	err := s.pool.QueryRow(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at, trace_context
-		FROM events WHERE id = $1`, id).
-		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &ev.CreatedAt, &ev.TraceContext)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, herald.NotFound("event", id)
-	case err != nil:
-		return nil, fmt.Errorf("get event: %w", err)
-	}
-	ev.Type = wire.EventType(typ)
-	ev.CreatedAt = ev.CreatedAt.UTC()
-	return &ev, nil
 }
 
 // nonNil returns v, or an empty slice for nil: pgx sends a nil slice as

@@ -12,15 +12,6 @@ import (
 
 var _ herald.HealthStore = (*Store)(nil)
 
-// optTime is t for a nullable timestamptz: NULL for the zero time.
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	t = dbTime(t)
-	return &t
-}
-
 // healthColumns are the endpoint_health columns scanHealth reads after the
 // endpoint's id and customer, from endpoint_health aliased h.
 const healthColumns = `h.last_attempt_at, h.last_success_at, h.last_failure_at,

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,31 +32,4 @@ func (s *Store) withTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.T
 		return err
 	}
 	return tx.Commit(ctx)
-}
-
-// wrapOp wraps a driver error with op; a *herald.Error is returned as is,
-// so the code and its safe message reach the caller unchanged.
-func wrapOp(op string, err error) error {
-	var he *herald.Error
-	if errors.As(err, &he) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
-// notFound maps pgx.ErrNoRows to an ENOTFOUND naming the record.
-func notFound(err error, what, id string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return herald.NotFound(what, id)
-	}
-	return err
-}
-
-// notFoundAs maps pgx.ErrNoRows to notFound, an ENOTFOUND whose message is
-// not "<what> <id> not found".
-func notFoundAs(err error, notFound *herald.Error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound
-	}
-	return err
 }

@@ -121,10 +121,6 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
-	replayRules
-	// retentionRules gives it Purge (retention.go).
-	retentionRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -163,8 +159,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	s := &Store{pool: pool, logger: c.Logger, now: c.NowFunc, secrets: c.Secrets}
-	s.replayRules = s.newReplayRules()
-	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)

@@ -41,12 +41,3 @@ func (s *Store) QueueDepthList(ctx context.Context, p *herald.QueueDepthParams) 
 	}
 	return out, nil
 }
-
-// queueDepthPurge deletes the samples of minutes before before (Purge).
-func (s *Store) queueDepthPurge(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM queue_depth_samples WHERE minute < $1`, dbTime(before))
-	if err != nil {
-		return 0, err
-	}
-	return int(tag.RowsAffected()), nil
-}

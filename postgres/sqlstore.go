@@ -32,6 +32,9 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Statements of the ordered-delivery locks, which order.go keeps.
+	q["ReplayUnlink"] = unlinkSQL
+	q["ReplayCandidatesLock"] = replayCandidatesLockSQL
 	pool := pgDB{s.pool}
 	return sqlstore.New(sqlstore.Config{
 		Read:  pool,
@@ -53,8 +56,21 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		// path (platform_action.go).
 		PlatformPublish: platformPublish,
 		CustomerTables:  customerTables,
+		InSnapshotTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
+			return s.withTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error { return fn(pgDB{tx}) })
+		},
 	})
 }
+
+// replayCandidatesLockSQL takes the locks of the subjects of a replay
+// batch's deliveries (those of sqlstore's ReplayCandidates: $1 the cursor,
+// $2 the last delivery id, $3 the batch size, its filter after), in key
+// order, before ReplayCandidates locks their rows (order.go).
+var replayCandidatesLockSQL = `SELECT pg_advisory_xact_lock(` + strconv.Itoa(int(lockClassSubject)) + `, k) FROM (
+		SELECT DISTINCT ` + subjectKeySQL + ` AS k FROM (
+			SELECT d.endpoint_id, d.subject FROM deliveries d
+			WHERE /*filter*/ AND d.id > $1 AND d.id <= $2 ORDER BY d.id LIMIT $3) b
+		WHERE subject <> '' ORDER BY k OFFSET 0) s`
 
 // pgDB is sqlstore.DB over a pool or a transaction (dbtx).
 type pgDB struct{ q dbtx }
@@ -116,7 +132,7 @@ func (dialect) InList(column, arg string) string { return column + " = ANY(" + a
 
 func (dialect) ScanTime(t *time.Time) any { return utcScanner{t} }
 
-func (dialect) Round(t time.Time) time.Time { return dbTime(t) }
+func (dialect) Precision() time.Duration { return time.Microsecond }
 
 func (dialect) IntList(v []int64) any {
 	if v == nil {

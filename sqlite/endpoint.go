@@ -16,15 +16,6 @@ import (
 // cache (customerEndpoints), with a scan of its own that does no more
 // than publishing needs.
 
-// marshalStrings stores a list as a JSON array; nil is stored as [].
-func marshalStrings[T ~string](v []T) (string, error) {
-	if v == nil {
-		v = []T{}
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
 func unmarshalStrings[T ~string](s string) ([]T, error) {
 	var v []T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
@@ -95,16 +86,4 @@ func listEndpoints(ctx context.Context, q querier, customerID string) ([]*herald
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// notFoundIfNone returns herald.NotFound(kind, id) if res affected no row.
-func notFoundIfNone(res sql.Result, kind, id string) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return herald.NotFound(kind, id)
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/storerules"
-	"github.com/heraldhq/herald/wire"
 )
 
 // EventPublish implements herald.Store. The rules are storerules.Publish's;
@@ -159,23 +158,4 @@ func (h hotTx) QueryContext(ctx context.Context, query string, args ...any) (*sq
 
 func (h hotTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return h.s.txQueryRow(ctx, h.tx, query, args...)
-}
-
-// EventGet implements herald.Store.
-func (s *Store) EventGet(ctx context.Context, id string) (*herald.Event, error) {
-	var ev herald.Event
-	var typ string
-	var createdAt int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, customer_id, type, new_status, body_gzip, link_header, created_at, trace_context
-		FROM events WHERE id = ?`, id).
-		Scan(&ev.ID, &ev.CustomerID, &typ, &ev.NewStatus, &ev.BodyGzip, &ev.LinkHeader, &createdAt, &ev.TraceContext)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, herald.NotFound("event", id)
-	case err != nil:
-		return nil, fmt.Errorf("get event: %w", err)
-	}
-	ev.Type = wire.EventType(typ)
-	ev.CreatedAt = fromMillis(createdAt)
-	return &ev, nil
 }

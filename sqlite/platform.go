@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -29,30 +27,3 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // atMillis is t as the SQLite store keeps times: whole milliseconds, UTC.
 func atMillis(t time.Time) time.Time { return fromMillis(t.UnixMilli()) }
-
-// wrapOp wraps a driver error with op; a *herald.Error is returned as is,
-// so the code and its safe message reach the caller unchanged.
-func wrapOp(op string, err error) error {
-	var he *herald.Error
-	if errors.As(err, &he) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
-// notFound maps sql.ErrNoRows to an ENOTFOUND naming the record.
-func notFound(err error, what, id string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return herald.NotFound(what, id)
-	}
-	return err
-}
-
-// notFoundAs maps sql.ErrNoRows to notFound, an ENOTFOUND whose message is
-// not "<what> <id> not found".
-func notFoundAs(err error, notFound *herald.Error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound
-	}
-	return err
-}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/heraldhq/herald"
 )
@@ -37,14 +36,4 @@ func (s *Store) QueueDepthList(ctx context.Context, p *herald.QueueDepthParams) 
 		return nil, fmt.Errorf("list queue depth: %w", err)
 	}
 	return out, nil
-}
-
-// queueDepthPurge deletes the samples of minutes before before (Purge).
-func (s *Store) queueDepthPurge(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM queue_depth_samples WHERE minute < ?`, toMillis(before))
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
 }

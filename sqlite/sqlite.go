@@ -130,10 +130,6 @@ type Store struct {
 	hot stmtCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
-	// replayRules gives it ReplayJobCreate and ReplayJobStep (replay.go).
-	replayRules
-	// retentionRules gives it Purge (retention.go).
-	retentionRules
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store
@@ -212,8 +208,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
-	s.replayRules = s.newReplayRules()
-	s.retentionRules = s.newRetentionRules()
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()
 		_ = read.Close()
@@ -427,12 +421,4 @@ func isForeignKeyViolation(err error) bool {
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface {
 	Scan(dest ...any) error
-}
-
-// boolInt stores a bool in an INTEGER column.
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -31,6 +31,8 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Statements order.go keeps, as DeliveryRetry runs them too.
+	q["ReplayUnlink"] = unlinkSQL
 	return sqlstore.New(sqlstore.Config{
 		Read:  sqlDB{s.read},
 		Write: sqlDB{s.write},
@@ -144,7 +146,7 @@ func (dialect) Wake(context.Context, sqlstore.DB) error { return nil }
 
 func (dialect) ScanTime(t *time.Time) any { return millisScanner{t} }
 
-func (dialect) Round(t time.Time) time.Time { return atMillis(t) }
+func (dialect) Precision() time.Duration { return time.Millisecond }
 
 func (dialect) IntList(v []int64) any {
 	b, _ := json.Marshal(append([]int64{}, v...)) // "[]", not "null", for none
@@ -177,9 +179,11 @@ func (m millisScanner) Scan(v any) error {
 type jsonList[T any] struct{ v *[]T }
 
 func (j jsonList[T]) Scan(src any) error {
-	text, ok := src.(string)
-	if !ok {
-		return fmt.Errorf("list column holds %T, not a JSON array", src)
+	switch src := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(src), j.v)
+	case []byte:
+		return json.Unmarshal(src, j.v)
 	}
-	return json.Unmarshal([]byte(text), j.v)
+	return fmt.Errorf("list column holds %T, not a JSON array", src)
 }

@@ -49,7 +49,7 @@ func (s *Store) EndpointFailingList(ctx context.Context, before time.Time) ([]*h
 // HealthScan implements herald.HealthStore: storerules' scan, over
 // healthTx.
 func (s *Store) HealthScan(ctx context.Context, p *herald.HealthScanParams) (*herald.HealthScanResult, error) {
-	return storerules.Health{InHealthTx: s.inHealthTx, Round: s.d.Round}.HealthScan(ctx, p)
+	return storerules.Health{InHealthTx: s.inHealthTx, Round: s.round}.HealthScan(ctx, p)
 }
 
 // inHealthTx runs fn in a write transaction that holds the health scan's

@@ -35,6 +35,18 @@ func query(name string) queryName {
 	return n
 }
 
+// optional is the registered statements a store may leave out.
+var optional = map[queryName]bool{}
+
+// optionalQuery registers name as query does, for a statement a store may
+// leave out because its database has no need of it (a lock where a single
+// writer serializes everything); sql then returns "".
+func optionalQuery(name string) queryName {
+	n := query(name)
+	optional[n] = true
+	return n
+}
+
 // sql returns the store's text of statement n.
 func (s *Store) sql(n queryName) string { return s.q[string(n)] }
 
@@ -98,7 +110,7 @@ func parseQueryFile(file, text string, out map[string]string) error {
 func checkQueries(q map[string]string) error {
 	var missing, extra []string
 	for n := range known {
-		if q[string(n)] == "" {
+		if q[string(n)] == "" && !optional[n] {
 			missing = append(missing, string(n))
 		}
 	}

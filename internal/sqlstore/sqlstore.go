@@ -81,9 +81,6 @@ type Dialect interface {
 	// ScanIntList returns a Scan destination that decodes a column
 	// IntList wrote into *v.
 	ScanIntList(v *[]int64) any
-	// Round returns t as the store keeps times (whole milliseconds on
-	// SQLite, microseconds on PostgreSQL), in UTC.
-	Round(t time.Time) time.Time
 	// Arg is the placeholder of the nth (from 1) argument, for the few
 	// statements built from optional terms.
 	Arg(n int) string
@@ -103,6 +100,9 @@ type Dialect interface {
 	// ScanStrings returns a Scan destination that decodes a column
 	// Strings wrote into *v.
 	ScanStrings(v *[]string) any
+	// Precision is the resolution of the store's time columns: it keeps
+	// times truncated to it (Store.round).
+	Precision() time.Duration
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
@@ -140,6 +140,10 @@ type Config struct {
 	// are to be emptied: each database describes its schema and checks
 	// its foreign keys its own way.
 	CustomerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
+	// InSnapshotTx runs fn as InTx does, in a transaction whose reads all
+	// see one snapshot of the data (nil: InTx's transactions do, as
+	// SQLite's single writer's).
+	InSnapshotTx func(ctx context.Context, fn func(tx DB) error) error
 }
 
 // Store implements the parts of herald.Store whose Go is the same on both
@@ -157,6 +161,7 @@ type Store struct {
 	platformRules
 	// customerTables is Config.CustomerTables.
 	customerTables func(ctx context.Context, tx DB) ([]CustomerTable, error)
+	inSnapshot     func(ctx context.Context, fn func(tx DB) error) error
 }
 
 // New returns a Store over cfg. It fails if cfg.Queries lacks a statement
@@ -167,7 +172,7 @@ func New(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{read: cfg.Read, write: cfg.Write, inTx: cfg.InTx, inReadTx: cfg.InReadTx, d: cfg.Dialect, q: cfg.Queries, now: cfg.Now,
-		secrets: cfg.Secrets, customerTables: cfg.CustomerTables}
+		secrets: cfg.Secrets, customerTables: cfg.CustomerTables, inSnapshot: cfg.InSnapshotTx}
 	s.platformRules = s.newPlatformRules(cfg.PlatformPublish)
 	return s, nil
 }
@@ -227,6 +232,21 @@ func collect[T any](rows Rows, err error, scan func(Row) (T, error)) ([]T, error
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// round gives t at the store's precision, in UTC (storerules' Round).
+func (s *Store) round(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(s.d.Precision())
+}
+
+// tx is a transaction of the store, for the storerules' per-database
+// interfaces (storerules.RetentionTx, ...) that sqlstore implements once.
+type tx struct {
+	db DB
+	s  *Store
 }
 
 // rowsChanged turns "no row changed" into an ENOTFOUND naming the record.

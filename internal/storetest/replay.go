@@ -24,6 +24,7 @@ func exerciseReplay(t *testing.T, newStore func(t *testing.T) RecoveryStore) {
 	t.Run("ReplayJobSkipsLeased", func(t *testing.T) { t.Parallel(); exerciseReplayJobSkipsLeased(t, setup) })
 	t.Run("ReplayJobErrors", func(t *testing.T) { t.Parallel(); exerciseReplayJobErrors(t, setup) })
 	t.Run("ReplayJobOrdered", func(t *testing.T) { t.Parallel(); exerciseReplayJobOrdered(t, setup) })
+	t.Run("ReplayJobStoredFilter", func(t *testing.T) { t.Parallel(); exerciseReplayJobStoredFilter(t, setup) })
 }
 
 // exerciseReplayJobOrdered: a replayed delivery that was waiting behind an
