@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,13 +13,12 @@ import (
 var (
 	qOperatorEventClaimUnsent = query("OperatorEventClaimUnsent")
 	qOperatorEventRecordSend  = query("OperatorEventRecordSend")
+	qOperatorEventListSelect  = query("OperatorEventListSelect")
 )
 
-// operatorEventColumns are the columns scanOperatorEvent reads, in order;
-// every operator event statement returns them.
-const operatorEventColumns = `id, type, customer_id, endpoint_id, delivery_id, at, detail, created_at,
-	sent_at, send_attempts, last_send_error, send_abandoned`
-
+// scanOperatorEvent reads the columns every operator event statement
+// returns: id, type, customer_id, endpoint_id, delivery_id, at, detail,
+// created_at, sent_at, send_attempts, last_send_error, send_abandoned.
 func (s *Store) scanOperatorEvent(r Row) (*herald.OperatorEvent, error) {
 	var ev herald.OperatorEvent
 	var typ string
@@ -47,7 +45,7 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+		return s.d.Arg(len(args))
 	}
 	if p.CustomerID != "" {
 		where = append(where, `customer_id = `+arg(p.CustomerID))
@@ -65,7 +63,7 @@ func (s *Store) OperatorEventList(ctx context.Context, p *herald.OperatorEventLi
 		}
 		where = append(where, `id < `+arg(after))
 	}
-	q := `SELECT ` + operatorEventColumns + ` FROM operator_events`
+	q := s.sql(qOperatorEventListSelect)
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}

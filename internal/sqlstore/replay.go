@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (s *Store) deliveryFilter(f *herald.DeliveryFilter, next int) (string, []an
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
-		return "$" + strconv.Itoa(next+len(args)-1)
+		return s.d.Arg(next + len(args) - 1)
 	}
 	w.WriteString(`customer_id = ` + arg(f.CustomerID))
 	if len(f.States) > 0 {
@@ -124,7 +123,7 @@ func (s *Store) DeliveryFind(ctx context.Context, f *herald.DeliveryFilter, curs
 			return nil, err
 		}
 		args = append(args, after)
-		where += ` AND id < $` + strconv.Itoa(len(args)+1)
+		where += ` AND id < ` + s.d.Arg(len(args)+1)
 	}
 	rows, err := s.read.Query(ctx, s.filtered(qReplayDeliveryFind, where), append([]any{limit + 1}, args...)...)
 	ds, err := collect(rows, err, s.scanDelivery)

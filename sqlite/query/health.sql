@@ -70,3 +70,9 @@ RETURNING id, type, customer_id, endpoint_id, delivery_id, at, detail, created_a
 UPDATE operator_events SET sent_at = ?, send_next_at = ?,
     send_attempts = send_attempts + 1, last_send_error = ?, send_abandoned = ?
 WHERE id = ?;
+
+-- name: OperatorEventListSelect
+-- OperatorEventList appends its optional WHERE terms, ORDER BY and LIMIT.
+SELECT id, type, customer_id, endpoint_id, delivery_id, at, detail, created_at,
+    sent_at, send_attempts, last_send_error, send_abandoned
+FROM operator_events
