@@ -1,9 +1,8 @@
 -- Replay: finding deliveries by filter, and replay jobs
 -- (internal/sqlstore/replay.go). A statement with a /*filter*/ gets the
--- filter's terms there, numbered after its own parameters, and numbers
--- its own $N as the Go numbers those: SQLite numbers a $N by its first use,
--- so one used before a ?N could take the ?N's number. A replay takes no locks: the single writer means no
--- claim runs between its reads and the transaction's end. The job columns
+-- filter's terms there (?N), numbered after its own parameters. A replay
+-- takes no locks: the single writer means no claim runs between its reads
+-- and the transaction's end. The job columns
 -- are scanReplayJob's; the delivery columns scanDelivery's.
 
 -- name: ReplayCountByState
@@ -13,7 +12,7 @@ SELECT state, count(*) FROM deliveries WHERE /*filter*/ GROUP BY state;
 SELECT id, event_id, endpoint_id, customer_id, event_type, state, attempts,
 	schedule_attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, location,
 	created_at, updated_at, subject, subject_seq, waiting_for
-FROM deliveries WHERE /*filter*/ ORDER BY id DESC LIMIT $1;
+FROM deliveries WHERE /*filter*/ ORDER BY id DESC LIMIT ?1;
 
 -- name: ReplayJobGet
 SELECT id, customer_id, filter, state, total, done, replayed, skipped, errors, cursor,
@@ -37,7 +36,7 @@ SELECT 1 FROM customers WHERE id = ?;
 SELECT coalesce(max(id), '') FROM deliveries WHERE customer_id = ?;
 
 -- name: ReplayCountDeliveries
-SELECT count(*) FROM deliveries WHERE /*filter*/ AND id <= $1;
+SELECT count(*) FROM deliveries WHERE /*filter*/ AND id <= ?1;
 
 -- name: ReplayJobInsert
 INSERT INTO replay_jobs (id, customer_id, filter, state, total, last_delivery_id, created_at, updated_at)
@@ -49,8 +48,8 @@ SELECT id, customer_id, filter, state, total, done, replayed, skipped, errors, c
 FROM replay_jobs WHERE id = ?;
 
 -- name: ReplayCandidates
-SELECT id, (state = 'pending' AND lease_token <> '' AND next_attempt_at > $1)
-FROM deliveries WHERE /*filter*/ AND id > $2 AND id <= $3 ORDER BY id LIMIT $4;
+SELECT id, (state = 'pending' AND lease_token <> '' AND next_attempt_at > ?1)
+FROM deliveries WHERE /*filter*/ AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4;
 
 -- ReplayUnlink is order.go's unlinkSQL (sqlstore.go).
 
