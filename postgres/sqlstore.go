@@ -32,8 +32,7 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Statements of the ordered-delivery locks, which order.go keeps.
-	q["ReplayUnlink"] = unlinkSQL
+	// The ordered-delivery locks' statement, which order.go keeps.
 	q["ReplayCandidatesLock"] = replayCandidatesLockSQL
 	pool := pgDB{s.pool}
 	return sqlstore.New(sqlstore.Config{

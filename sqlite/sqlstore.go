@@ -31,8 +31,6 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Statements order.go keeps, as DeliveryRetry runs them too.
-	q["ReplayUnlink"] = unlinkSQL
 	return sqlstore.New(sqlstore.Config{
 		Read:  sqlDB{s.read},
 		Write: sqlDB{s.write},

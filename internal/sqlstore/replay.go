@@ -32,7 +32,6 @@ var (
 	qReplayJobForUpdate      = query("ReplayJobForUpdate")
 	qReplayCandidatesLock    = optionalQuery("ReplayCandidatesLock")
 	qReplayCandidates        = query("ReplayCandidates")
-	qReplayUnlink            = query("ReplayUnlink")
 	qReplayDeliveries        = query("ReplayDeliveries")
 	qReplayJobSave           = query("ReplayJobSave")
 )
@@ -327,10 +326,10 @@ func (t replayTx) ReplayCandidates(ctx context.Context, j *herald.ReplayJob, now
 	})
 }
 
-// Replay: ordered delivery's waiting deliveries leave their chains first
-// (ReplayUnlink, the store's order.go).
+// Replay: ordered delivery's waiting deliveries leave their chains first,
+// as a retried one does (Dialect.Unchain).
 func (t replayTx) Replay(ctx context.Context, ids []string, now time.Time) error {
-	if _, err := t.db.Exec(ctx, t.s.sql(qReplayUnlink), t.s.d.IDList(ids)); err != nil {
+	if err := t.s.d.Unchain(ctx, t.db, ids); err != nil {
 		return err
 	}
 	if _, err := t.db.Exec(ctx, t.s.sql(qReplayDeliveries), t.s.d.Time(now), t.s.d.IDList(ids)); err != nil {

@@ -46,8 +46,9 @@ SELECT id, customer_id, filter, state, total, done, replayed, skipped, errors, c
 	last_delivery_id, created_at, updated_at, finished_at
 FROM replay_jobs WHERE id = $1 FOR UPDATE;
 
--- ReplayCandidatesLock (the batch's subjects' locks) and ReplayUnlink are
--- order.go's (sqlstore.go). A row whose match changes between the lock and
+-- ReplayCandidatesLock (the batch's subjects' locks) is order.go's
+-- (sqlstore.go); Replay unlinks with order.go's Unchain, whose subject locks
+-- the transaction holds already. A row whose match changes between the lock and
 -- ReplayCandidates is replayed without its subject's lock, a race with a
 -- publish or record of that very subject in the same instant.
 

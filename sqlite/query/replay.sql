@@ -51,8 +51,6 @@ FROM replay_jobs WHERE id = ?;
 SELECT id, (state = 'pending' AND lease_token <> '' AND next_attempt_at > ?1)
 FROM deliveries WHERE /*filter*/ AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4;
 
--- ReplayUnlink is order.go's unlinkSQL (sqlstore.go).
-
 -- name: ReplayDeliveries
 UPDATE deliveries SET
 	state = 'pending', schedule_attempts = 0, next_attempt_at = ?1,
