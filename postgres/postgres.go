@@ -15,8 +15,12 @@
 //
 // Migrations are embedded (migration/*.sql) and applied at Open under an
 // advisory lock, so nodes starting together do not race. Tables live in the
-// first schema of the connection's search_path. Only this package and sqlite
-// contain SQL; nothing outside imports it but cmd/herald and tests.
+// first schema of the connection's search_path. The statements of the
+// methods outside the claim, publish and record paths are in query/*.sql,
+// which internal/sqlstore runs (sqlstore.go gives it this store's pool and
+// type encoding). Only this package and sqlite hold statements
+// (internal/sqlstore only joins the optional WHERE terms of three list
+// queries); nothing outside imports it but cmd/herald and tests.
 package postgres
 
 import (

@@ -9,9 +9,13 @@
 // commit before it (walsync.go), and every other write commits with
 // synchronous=FULL.
 //
-// Migrations are embedded (migration/*.sql) and applied at Open. Only this
-// package and postgres contain SQL; nothing outside imports it but
-// cmd/herald and tests.
+// Migrations are embedded (migration/*.sql) and applied at Open. The
+// statements of every other method are in query/*.sql, which
+// internal/sqlstore runs (sqlstore.go gives it this store's connections and
+// type encoding); the hot paths and the claim keep their SQL in Go here.
+// Only this package and postgres hold statements (internal/sqlstore only
+// joins the optional WHERE terms of three list queries); nothing outside
+// imports it but cmd/herald and tests.
 package sqlite
 
 import (
