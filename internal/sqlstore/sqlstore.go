@@ -106,8 +106,10 @@ type Dialect interface {
 }
 
 // Other types need no dialect: both drivers take and scan bool (SQLite
-// keeps it as INTEGER 0/1), int64, string, []byte (JSON documents: TEXT or
-// BLOB on SQLite, jsonb on PostgreSQL) and *string for a nullable text.
+// keeps it as INTEGER 0/1), int64, string, []byte for a BLOB or bytea,
+// and *string for a nullable text. A JSON document goes in as a string
+// (SQLite's STRICT TEXT columns refuse []byte; pgx takes a string for
+// jsonb) and is scanned into []byte.
 
 // Config is what a store gives New.
 type Config struct {
