@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
@@ -24,11 +23,7 @@ var queryFS embed.FS
 // newSQLStore gives internal/sqlstore this store's pool, query file and
 // type encoding.
 func (s *Store) newSQLStore() (*sqlstore.Store, error) {
-	sub, err := fs.Sub(queryFS, "query")
-	if err != nil {
-		return nil, err
-	}
-	q, err := sqlstore.ParseQueries(sub)
+	q, err := sqlstore.ParseQueries(queryFS, "query")
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
@@ -23,11 +22,7 @@ var queryFS embed.FS
 // newSQLStore gives internal/sqlstore this store's connections, query file
 // and type encoding.
 func (s *Store) newSQLStore() (*sqlstore.Store, error) {
-	sub, err := fs.Sub(queryFS, "query")
-	if err != nil {
-		return nil, err
-	}
-	q, err := sqlstore.ParseQueries(sub)
+	q, err := sqlstore.ParseQueries(queryFS, "query")
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 )
@@ -50,9 +51,10 @@ func optionalQuery(name string) queryName {
 // sql returns the store's text of statement n.
 func (s *Store) sql(n queryName) string { return s.q[string(n)] }
 
-// ParseQueries reads the named statements of every *.sql file of fsys.
-func ParseQueries(fsys fs.FS) (map[string]string, error) {
-	files, err := fs.Glob(fsys, "*.sql")
+// ParseQueries reads the named statements of every *.sql file in the
+// directory dir of fsys.
+func ParseQueries(fsys fs.FS, dir string) (map[string]string, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.sql"))
 	if err != nil {
 		return nil, err
 	}

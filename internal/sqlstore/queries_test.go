@@ -11,7 +11,7 @@ func TestParseQueries(t *testing.T) {
 		"a.sql": {Data: []byte("-- about this file\n\n-- name: One\nSELECT 1\n  FROM t; -- trailing\n\n-- name: Two\n-- a comment inside\nDELETE FROM t;\n")},
 		"b.sql": {Data: []byte("-- name: Three\nSELECT 3;")},
 	}
-	q, err := ParseQueries(fsys)
+	q, err := ParseQueries(fsys, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestParseQueriesRefusesBadFiles(t *testing.T) {
 		"name with a space": "-- name: One Two\nSELECT 1;",
 		"defined twice":     "-- name: One\nSELECT 1;\n-- name: One\nSELECT 2;",
 	} {
-		if _, err := ParseQueries(fstest.MapFS{"x.sql": {Data: []byte(text)}}); err == nil {
+		if _, err := ParseQueries(fstest.MapFS{"x.sql": {Data: []byte(text)}}, "."); err == nil {
 			t.Errorf("%s: parsed", name)
 		}
 	}
