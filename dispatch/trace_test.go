@@ -51,7 +51,7 @@ func TestAttemptSpansFollowThePublish(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	on := r.endpoint(t, "2187", srv.URL+"/on", func(e *herald.Endpoint) { e.TraceContext = true })
-	r.endpoint(t, "2187", srv.URL+"/off", func(e *herald.Endpoint) { e.TraceContext = false })
+	off := r.endpoint(t, "2187", srv.URL+"/off", func(e *herald.Endpoint) { e.TraceContext = false })
 
 	// The publish as cmd/herald makes it: the request's server span
 	// (tracing.Handler), whose context the event keeps, and the commit's
@@ -72,13 +72,20 @@ func TestAttemptSpansFollowThePublish(t *testing.T) {
 		t.Fatalf("publish: %v, %v", err, res.Err)
 	}
 	pub.End()
-	var id string
+	var id, offID string
 	for _, d := range res.Deliveries {
-		if d.EndpointID == on.ID {
+		switch d.EndpointID {
+		case on.ID:
 			id = d.ID
+		case off.ID:
+			offID = d.ID
 		}
 	}
 	r.wait(t, id, attempted(1))
+	// Both first attempts recorded before the clock jumps past their
+	// leases: a lease that ran out with its attempt still unrecorded is
+	// claimed again, and "off" would be sent twice.
+	r.wait(t, offID, attempted(1))
 	// The retry is due a minute later; two minutes is past the window in
 	// which an attempt is still a child of the publish.
 	clock.Advance(2 * time.Minute)
