@@ -118,8 +118,6 @@ func (dialect) Time(t time.Time) any {
 
 func (d dialect) NullTime(t time.Time) any { return d.Time(t) }
 
-func (dialect) IDList(ids []string) any { return ids }
-
 func (dialect) Arg(n int) string { return "$" + strconv.Itoa(n) }
 
 func (dialect) InList(column, arg string) string { return column + " = ANY(" + arg + ")" }

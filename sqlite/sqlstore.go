@@ -125,8 +125,6 @@ func (dialect) NullTime(t time.Time) any {
 	return t.UnixMilli()
 }
 
-func (dialect) IDList(ids []string) any { return jsonArray(ids) }
-
 func (dialect) Arg(n int) string { return "?" + strconv.Itoa(n) }
 
 func (dialect) InList(column, arg string) string {

@@ -90,7 +90,7 @@ func (s *Store) loadAttempts(ctx context.Context, tx DB, ds []*herald.Delivery) 
 		byID[d.ID] = d
 		ids = append(ids, d.ID)
 	}
-	rows, err := tx.Query(ctx, s.sql(qDeliveryAttempts), s.d.IDList(ids))
+	rows, err := tx.Query(ctx, s.sql(qDeliveryAttempts), s.d.Strings(ids))
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 		for i, st := range p.States {
 			states[i] = string(st)
 		}
-		where.WriteString(` AND ` + s.d.InList("state", arg(s.d.IDList(states))))
+		where.WriteString(` AND ` + s.d.InList("state", arg(s.d.Strings(states))))
 	}
 	if p.EventType != "" {
 		where.WriteString(` AND event_type = ` + arg(string(p.EventType)))

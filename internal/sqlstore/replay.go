@@ -48,7 +48,7 @@ func (s *Store) deliveryFilter(f *herald.DeliveryFilter, next int) (string, []an
 	}
 	w.WriteString(`customer_id = ` + arg(f.CustomerID))
 	if len(f.States) > 0 {
-		w.WriteString(` AND ` + s.d.InList("state", arg(s.d.IDList(stateStrings(f.States)))))
+		w.WriteString(` AND ` + s.d.InList("state", arg(s.d.Strings(stateStrings(f.States)))))
 	}
 	if f.EndpointID != "" {
 		w.WriteString(` AND endpoint_id = ` + arg(f.EndpointID))
@@ -332,7 +332,7 @@ func (t replayTx) Replay(ctx context.Context, ids []string, now time.Time) error
 	if err := t.s.d.Unchain(ctx, t.db, ids); err != nil {
 		return err
 	}
-	if _, err := t.db.Exec(ctx, t.s.sql(qReplayDeliveries), t.s.d.Time(now), t.s.d.IDList(ids)); err != nil {
+	if _, err := t.db.Exec(ctx, t.s.sql(qReplayDeliveries), t.s.d.Time(now), t.s.d.Strings(ids)); err != nil {
 		return err
 	}
 	return t.s.d.Wake(ctx, t.db)

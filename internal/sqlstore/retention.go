@@ -86,7 +86,7 @@ func (t retentionTx) PurgeCandidates(ctx context.Context, customerID string, cut
 }
 
 func (t retentionTx) PurgeDeliveries(ctx context.Context, eventIDs []string, cutoff time.Time) ([]storerules.PurgeDelivery, error) {
-	rows, err := t.db.Query(ctx, t.s.sql(qRetentionPurgeDeliveries), t.s.d.IDList(eventIDs), t.s.d.Time(cutoff))
+	rows, err := t.db.Query(ctx, t.s.sql(qRetentionPurgeDeliveries), t.s.d.Strings(eventIDs), t.s.d.Time(cutoff))
 	return collect(rows, err, func(r Row) (d storerules.PurgeDelivery, err error) {
 		err = r.Scan(&d.ID, &d.EventID, &d.Live)
 		return d, err
@@ -94,13 +94,13 @@ func (t retentionTx) PurgeDeliveries(ctx context.Context, eventIDs []string, cut
 }
 
 func (t retentionTx) DeleteAttempts(ctx context.Context, deliveryIDs []string) (int64, error) {
-	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteAttempts), t.s.d.IDList(deliveryIDs))
+	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteAttempts), t.s.d.Strings(deliveryIDs))
 }
 
 func (t retentionTx) DeleteDeliveries(ctx context.Context, ids []string) (int64, error) {
-	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteDeliveries), t.s.d.IDList(ids))
+	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteDeliveries), t.s.d.Strings(ids))
 }
 
 func (t retentionTx) DeleteEvents(ctx context.Context, ids []string) (int64, error) {
-	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteEvents), t.s.d.IDList(ids))
+	return t.db.Exec(ctx, t.s.sql(qRetentionDeleteEvents), t.s.d.Strings(ids))
 }

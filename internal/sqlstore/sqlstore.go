@@ -71,9 +71,6 @@ type Dialect interface {
 	// NullTime encodes t as a statement argument, the zero time as NULL
 	// (for the nullable columns of both stores).
 	NullTime(t time.Time) any
-	// IDList encodes a list of ids as one statement argument: a JSON
-	// array for SQLite's json_each, an array for PostgreSQL's ANY.
-	IDList(ids []string) any
 	// IntList encodes a list of integers as one statement argument, for a
 	// column that holds the list whole: a JSON array on SQLite, an array
 	// on PostgreSQL.
@@ -84,7 +81,7 @@ type Dialect interface {
 	// Arg is the placeholder of the nth (from 1) argument, for the few
 	// statements built from optional terms.
 	Arg(n int) string
-	// InList is the condition "column is one of the IDList arg".
+	// InList is the condition "column is one of the Strings arg".
 	InList(column, arg string) string
 	// Unchain takes the deliveries ids out of their subjects' ordered
 	// chains (the store's order.go) in tx, before they are made due at
@@ -93,9 +90,10 @@ type Dialect interface {
 	// Wake tells the dispatchers, once tx commits, that deliveries are
 	// due (PostgreSQL's NOTIFY; nothing on SQLite, whose one node polls).
 	Wake(ctx context.Context, tx DB) error
-	// Strings encodes a list of strings as a column's value: a JSON
-	// array in TEXT on SQLite, a text[] on PostgreSQL; nil as the empty
-	// list, since the columns are NOT NULL.
+	// Strings encodes a list of strings as one argument, for a column
+	// that holds the list or for a list of ids (SQLite's json_each,
+	// PostgreSQL's ANY): a JSON array in TEXT on SQLite, a text[] on
+	// PostgreSQL; nil as the empty list, since the columns are NOT NULL.
 	Strings(v []string) any
 	// ScanStrings returns a Scan destination that decodes a column
 	// Strings wrote into *v.
