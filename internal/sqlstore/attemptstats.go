@@ -11,41 +11,37 @@ var (
 	qAttemptStatsEndpointsOfCustomer = query("AttemptStatsEndpointsOfCustomer")
 	qAttemptStatsEndpoint            = query("AttemptStatsEndpoint")
 	qAttemptStatsCounts              = query("AttemptStatsCounts")
-	qAttemptStatsCountsOfCustomer    = query("AttemptStatsCountsOfCustomer")
-	qAttemptStatsCountsOfEndpoint    = query("AttemptStatsCountsOfEndpoint")
 )
 
 // AttemptStats implements herald.HealthStore. One grouped query returns at
 // most endpoints × buckets × latency classes rows; the percentiles are
 // computed from the classes in Go (herald.AttemptBucket.Add).
 //
-// Each scope (every endpoint, a customer's, one endpoint) has statements
-// of its own, so each has the plan of its own terms.
+// Each scope (every endpoint, a customer's, one endpoint) has its own
+// statement for the endpoint ids in it, and the counts take those ids, so
+// the latency classes are written once per store.
 func (s *Store) AttemptStats(ctx context.Context, p *herald.AttemptStatsParams) ([]*herald.AttemptSeries, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	endpoints, counts, scope := qAttemptStatsEndpoints, qAttemptStatsCounts, []any{}
+	endpoints, scope := qAttemptStatsEndpoints, []any{}
 	switch {
 	case p.EndpointID != "": // Validate: with a customer
-		endpoints, counts, scope = qAttemptStatsEndpoint, qAttemptStatsCountsOfEndpoint, []any{p.CustomerID, p.EndpointID}
+		endpoints, scope = qAttemptStatsEndpoint, []any{p.CustomerID, p.EndpointID}
 	case p.CustomerID != "":
-		endpoints, counts, scope = qAttemptStatsEndpointsOfCustomer, qAttemptStatsCountsOfCustomer, []any{p.CustomerID}
+		endpoints, scope = qAttemptStatsEndpointsOfCustomer, []any{p.CustomerID}
 	}
 	series := []*herald.AttemptSeries{}
 	err := s.readTx(ctx, "attempt stats", func(tx DB) error {
 		// The endpoints in scope, oldest first: the series, or the one
 		// endpoint that must exist.
-		var ids []string
-		if p.PerEndpoint || p.EndpointID != "" {
-			rows, err := tx.Query(ctx, s.sql(endpoints), scope...)
-			ids, err = collect(rows, err, func(r Row) (id string, err error) { return id, r.Scan(&id) })
-			if err != nil {
-				return err
-			}
-			if p.EndpointID != "" && len(ids) == 0 {
-				return herald.NotFound("endpoint", p.EndpointID)
-			}
+		rows, err := tx.Query(ctx, s.sql(endpoints), scope...)
+		ids, err := collect(rows, err, func(r Row) (id string, err error) { return id, r.Scan(&id) })
+		if err != nil {
+			return err
+		}
+		if p.EndpointID != "" && len(ids) == 0 {
+			return herald.NotFound("endpoint", p.EndpointID)
 		}
 		index := map[string]*herald.AttemptSeries{}
 		if p.PerEndpoint {
@@ -57,8 +53,8 @@ func (s *Store) AttemptStats(ctx context.Context, p *herald.AttemptStatsParams) 
 			series = append(series, herald.NewAttemptSeries("", p))
 		}
 
-		rows, err := tx.Query(ctx, s.sql(counts),
-			append([]any{s.d.Time(p.Since), s.d.Time(p.Until), p.Bucket.Milliseconds()}, scope...)...)
+		rows, err = tx.Query(ctx, s.sql(qAttemptStatsCounts),
+			s.d.Time(p.Since), s.d.Time(p.Until), p.Bucket.Milliseconds(), s.d.Strings(ids))
 		if err != nil {
 			return err
 		}
