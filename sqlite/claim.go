@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/heraldhq/herald"
 )
@@ -132,7 +133,9 @@ type claimPick struct {
 // runs on the single writer connection, so two claims can neither take the
 // same delivery nor both count an endpoint's free slots before either
 // takes them: the cap needs no lock of its own here (compare the postgres
-// store's advisory locks).
+// store's advisory locks). It is a write of a shared hot transaction
+// (hottx.go) and returns once that has committed, so no delivery is sent
+// on a lease, or for a publish, that could still be rolled back.
 //
 // What it picks: of each endpoint not excluded, its first free-slots due
 // rows (its cap minus its unexpired leases), and of those the Limit
@@ -161,84 +164,14 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, done, err := s.beginUnsynced(ctx)
+	var ds []*herald.Delivery
+	var events map[string]*eventData
+	err := s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		ds, events, err = s.claimDue(ctx, tx, p, leaseUntil, token)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	defer done()
-	defer func() { _ = tx.Rollback() }()
-
-	picks, err := s.claimPicks(ctx, tx, p)
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	if len(picks) == 0 {
-		return []*herald.ClaimedDelivery{}, nil
-	}
-	// Hand them out in the order picked (oldest due first); RETURNING
-	// gives rows in no set order.
-	order := make(map[int64]int, len(picks))
-	rowids := make([]int64, len(picks))
-	for i, pk := range picks {
-		order[pk.rowid] = i
-		rowids[i] = pk.rowid
-	}
-	rows, err := s.txQuery(ctx, tx, claimLeaseSQL, toMillis(leaseUntil), p.Owner, token, jsonInts(rowids))
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	ds := make([]*herald.Delivery, len(picks))
-	err = func() error {
-		defer rows.Close()
-		for rows.Next() {
-			var rowid int64
-			d, err := scanDelivery(extraColumnFirst{rows, &rowid})
-			if err != nil {
-				return err
-			}
-			ds[order[rowid]] = d
-		}
-		return rows.Err()
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	if slices.Contains(ds, nil) {
-		// Cannot happen: the rows were picked in this transaction.
-		return nil, fmt.Errorf("claim due deliveries: a picked delivery was not leased")
-	}
-
-	// The event bodies, once per event (deliveries of one event share it).
-	type eventData struct {
-		bodyGzip     []byte
-		linkHeader   string
-		traceContext string
-	}
-	events := map[string]*eventData{}
-	var eventIDs []string
-	for _, d := range ds {
-		if _, ok := events[d.EventID]; !ok {
-			events[d.EventID] = nil
-			eventIDs = append(eventIDs, d.EventID)
-		}
-	}
-	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
-	if err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var e eventData
-		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
-			return nil, fmt.Errorf("claim due deliveries: %w", err)
-		}
-		events[id] = &e
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
 
@@ -255,6 +188,84 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// eventData is what a claimed delivery carries of its event.
+type eventData struct {
+	bodyGzip     []byte
+	linkHeader   string
+	traceContext string
+}
+
+// claimDue picks and leases due deliveries in tx (see DeliveryClaimDue),
+// and reads their events.
+func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, p *herald.DeliveryClaimParams, leaseUntil time.Time, token string) ([]*herald.Delivery, map[string]*eventData, error) {
+	picks, err := s.claimPicks(ctx, tx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(picks) == 0 {
+		return nil, nil, nil
+	}
+	// Hand them out in the order picked (oldest due first); RETURNING
+	// gives rows in no set order.
+	order := make(map[int64]int, len(picks))
+	rowids := make([]int64, len(picks))
+	for i, pk := range picks {
+		order[pk.rowid] = i
+		rowids[i] = pk.rowid
+	}
+	rows, err := s.txQuery(ctx, tx, claimLeaseSQL, toMillis(leaseUntil), p.Owner, token, jsonInts(rowids))
+	if err != nil {
+		return nil, nil, err
+	}
+	ds := make([]*herald.Delivery, len(picks))
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var rowid int64
+			d, err := scanDelivery(extraColumnFirst{rows, &rowid})
+			if err != nil {
+				return err
+			}
+			ds[order[rowid]] = d
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, nil, err
+	}
+	if slices.Contains(ds, nil) {
+		// Cannot happen: the rows were picked in this transaction.
+		return nil, nil, errors.New("a picked delivery was not leased")
+	}
+
+	// The event bodies, once per event (deliveries of one event share it).
+	events := map[string]*eventData{}
+	var eventIDs []string
+	for _, d := range ds {
+		if _, ok := events[d.EventID]; !ok {
+			events[d.EventID] = nil
+			eventIDs = append(eventIDs, d.EventID)
+		}
+	}
+	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var e eventData
+		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
+			return nil, nil, err
+		}
+		events[id] = &e
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, nil, err
+	}
+	return ds, events, nil
 }
 
 // claimPicks chooses the deliveries a claim leases, oldest due first: by

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/heraldhq/herald"
@@ -35,63 +36,60 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	tx, done, err := s.beginUnsynced(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	defer done()
-	defer func() { _ = tx.Rollback() }()
+	var cs map[string]*herald.ClaimedDelivery
+	err := s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := s.txQuery(ctx, tx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
+		if err != nil {
+			return err
+		}
+		ds, err := scanDeliveries(rows)
+		if err != nil {
+			return err
+		}
+		if len(ds) == 0 {
+			return nil
+		}
 
-	rows, err := s.txQuery(ctx, tx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
+		cs = make(map[string]*herald.ClaimedDelivery, len(ds))
+		byEvent := map[string][]*herald.ClaimedDelivery{}
+		var eventIDs []string
+		for _, d := range ds {
+			c := &herald.ClaimedDelivery{
+				Delivery:   *d,
+				Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+				LeaseUntil: leaseUntil,
+			}
+			cs[d.ID] = c
+			if _, ok := byEvent[d.EventID]; !ok {
+				eventIDs = append(eventIDs, d.EventID)
+			}
+			byEvent[d.EventID] = append(byEvent[d.EventID], c)
+		}
+		// The event bodies, once per event (deliveries of one event share it).
+		rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, linkHeader, traceContext string
+			var bodyGzip []byte
+			if err := rows.Scan(&id, &bodyGzip, &linkHeader, &traceContext); err != nil {
+				return err
+			}
+			for _, c := range byEvent[id] {
+				c.BodyGzip, c.LinkHeader, c.TraceContext = bodyGzip, linkHeader, traceContext
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	ds, err := scanDeliveries(rows)
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	if len(ds) == 0 {
-		return []*herald.ClaimedDelivery{}, nil // nothing written: the rollback is the same
-	}
-
-	cs := make(map[string]*herald.ClaimedDelivery, len(ds))
-	byEvent := map[string][]*herald.ClaimedDelivery{}
-	var eventIDs []string
-	for _, d := range ds {
-		c := &herald.ClaimedDelivery{
-			Delivery:   *d,
-			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
-			LeaseUntil: leaseUntil,
-		}
-		cs[d.ID] = c
-		if _, ok := byEvent[d.EventID]; !ok {
-			eventIDs = append(eventIDs, d.EventID)
-		}
-		byEvent[d.EventID] = append(byEvent[d.EventID], c)
-	}
-	// The event bodies, once per event (deliveries of one event share it).
-	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, linkHeader, traceContext string
-		var bodyGzip []byte
-		if err := rows.Scan(&id, &bodyGzip, &linkHeader, &traceContext); err != nil {
-			return nil, fmt.Errorf("claim deliveries by id: %w", err)
-		}
-		for _, c := range byEvent[id] {
-			c.BodyGzip, c.LinkHeader, c.TraceContext = bodyGzip, linkHeader, traceContext
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("claim deliveries by id: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}
 	return inIDOrder(ids, cs), nil

@@ -83,9 +83,9 @@ const releaseDeliverySQL = `UPDATE deliveries
 	SET next_attempt_at = ?, lease_owner = '', lease_token = ''
 	WHERE id = ? AND lease_token = ? AND lease_token <> '' AND state = 'pending'`
 
-// DeliveryRecordAttempts implements herald.Store: the batch is one
-// transaction, with two statements prepared once (see stmtcache.go) and
-// run per record.
+// DeliveryRecordAttempts implements herald.Store: the batch is one write
+// of a shared hot transaction (hottx.go), with two statements prepared once
+// (see stmtcache.go) and run per record.
 func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.AttemptRecord) (err error) {
 	defer func() { err = busyAsUnavailable(err) }()
 	if len(records) == 0 {
@@ -98,26 +98,35 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 	now := toMillis(s.now())
 
-	tx, done, err := s.beginUnsynced(ctx)
+	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return s.recordAttempts(ctx, tx, records, now)
+	})
 	if err != nil {
 		return fmt.Errorf("record attempts: %w", err)
 	}
-	defer done()
-	defer func() { _ = tx.Rollback() }()
+	// Durable before the caller hears so, by the group fsync (see
+	// walSyncer), with the writer free meanwhile.
+	if err := s.wal.wait(ctx); err != nil {
+		return fmt.Errorf("record attempts: sync the log: %w", err)
+	}
+	return nil
+}
 
+// recordAttempts applies records in tx (see DeliveryRecordAttempts).
+func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*herald.AttemptRecord, now int64) error {
 	// The attempt is logged whatever the lease: it was made, and the log
 	// should say so. Selecting from deliveries skips an unknown id rather
 	// than failing the whole batch on the foreign key.
 	insAttempt, err := s.stmt(ctx, tx, insertAttemptSQL)
 	if err != nil {
-		return fmt.Errorf("record attempts: %w", err)
+		return err
 	}
 	defer insAttempt.Close()
 	// The delivery changes only while the record's lease is current; an
 	// empty stored token means no claim holds the delivery.
 	update, err := s.stmt(ctx, tx, recordDeliverySQL)
 	if err != nil {
-		return fmt.Errorf("record attempts: %w", err)
+		return err
 	}
 	defer update.Close()
 
@@ -129,14 +138,14 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 			if len(a.RequestHeaders) > 0 {
 				b, err := json.Marshal(a.RequestHeaders)
 				if err != nil {
-					return fmt.Errorf("record attempts: %w", err)
+					return err
 				}
 				headers = string(b)
 			}
 			if _, err := insAttempt.ExecContext(ctx, a.Number, toMillis(a.At), a.StatusCode, a.Location,
 				a.UserMessage, a.DebugErrorMessage, a.Error, int64(a.Latency), a.ResponseBody, headers,
 				r.Lease.DeliveryID); err != nil {
-				return fmt.Errorf("record attempts: %w", err)
+				return err
 			}
 			counted, at, status = 1, toMillis(a.At), int64(a.StatusCode)
 			lastError = a.Error
@@ -150,25 +159,16 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 		}
 		if _, err := update.ExecContext(ctx, string(r.State), counted, next, at, status, lastError,
 			r.Location, updatedAt, r.Lease.DeliveryID, r.Lease.Token); err != nil {
-			return fmt.Errorf("record attempts: %w", err)
+			return err
 		}
 		if r.DisableEndpoint != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE endpoints SET enabled = 0, disabled_reason = ?1, updated_at = ?2,
 					disabled_by = ?3, disabled_at = ?2
 				WHERE id = (SELECT endpoint_id FROM deliveries WHERE id = ?4)`,
 				r.DisableEndpoint, now, herald.DisabledByHealthMonitor, r.Lease.DeliveryID); err != nil {
-				return fmt.Errorf("record attempts: %w", err)
+				return err
 			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record attempts: %w", err)
-	}
-	// Durable before the caller hears so, by the group fsync (see
-	// walSyncer), with the writer free meanwhile.
-	done()
-	if err := s.wal.wait(ctx); err != nil {
-		return fmt.Errorf("record attempts: sync the log: %w", err)
 	}
 	return nil
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // EventPublish implements herald.Store. The rules are storerules.Publish's;
-// this gives them SQLite's statements (eventBatch). The batch is one
-// transaction with its statements prepared once, made durable by the group
-// fsync of walSyncer rather than while holding the writer; each customer's
+// this gives them SQLite's statements (eventBatch). The batch is one write
+// of a shared hot transaction (hottx.go) with its statements prepared once,
+// made durable by the group fsync of walSyncer rather than while holding
+// the writer; each customer's
 // endpoints are read once per batch (never cached across calls, so an
 // endpoint edit applies to the next batch).
 func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
@@ -21,33 +22,26 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	if len(events) == 0 {
 		return []*herald.EventPublishResult{}, nil
 	}
-	tx, done, err := s.beginUnsynced(ctx)
+	var results []*herald.EventPublishResult
+	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		b := &eventBatch{s: s, tx: tx, queues: newSubjectQueues(tx)}
+		var err error
+		if b.insEvent, err = s.stmt(ctx, tx, insertEvent); err != nil {
+			return err
+		}
+		defer b.insEvent.Close()
+		if b.insDelivery, err = s.stmt(ctx, tx, insertDelivery); err != nil {
+			return err
+		}
+		defer b.insDelivery.Close()
+		results, err = storerules.Publish(ctx, b, events, atMillis)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
-	}
-	defer done()
-	defer func() { _ = tx.Rollback() }()
-
-	b := &eventBatch{s: s, tx: tx, queues: newSubjectQueues(tx)}
-	if b.insEvent, err = s.stmt(ctx, tx, insertEvent); err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
-	}
-	defer b.insEvent.Close()
-	if b.insDelivery, err = s.stmt(ctx, tx, insertDelivery); err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
-	}
-	defer b.insDelivery.Close()
-
-	results, err := storerules.Publish(ctx, b, events, atMillis)
-	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
 	}
 	// Durable before anyone hears so (a 202 promises it); the writer is
 	// free for the next batch meanwhile.
-	done()
 	if err := s.wal.wait(ctx); err != nil {
 		return nil, fmt.Errorf("publish events: sync the log: %w", err)
 	}

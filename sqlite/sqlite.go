@@ -4,10 +4,12 @@
 // connection for every write and a pool of read-only connections for reads,
 // over a WAL-mode database, and a committed write is on disk before the
 // method returns. Callers batch writes (EventPublish,
-// DeliveryRecordAttempts) and each batch is one transaction; those two hot
-// paths fsync after their commit, off the writer, one fsync for every
-// commit before it (walsync.go), and every other write commits with
-// synchronous=FULL.
+// DeliveryRecordAttempts), and the hot paths' batches and claims share
+// transactions: one that finds others queued behind it leaves its
+// transaction open for them, each in a savepoint of its own, and the last
+// commits for all (hottx.go). Publishes and records fsync after that
+// commit, off the writer, one fsync for every commit before it
+// (walsync.go), and every other write commits with synchronous=FULL.
 //
 // Migrations are embedded (migration/*.sql) and applied at Open. The
 // statements of every other method are in query/*.sql, which
@@ -132,6 +134,8 @@ type Store struct {
 	wal *walSyncer
 	// hot is the writer's prepared hot statements (see stmtcache.go).
 	hot stmtCache
+	// hotWrites runs the hot paths' writes in shared transactions (hottx.go).
+	hotWrites *hotWriter
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
 	// Store gives it the methods whose Go is written once for both stores
@@ -178,6 +182,11 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// writer, which walks the due index and the hot end of every B-tree
 	// on each batch. The default 2 MiB thrashes once the tables grow.
 	wq.Add("_pragma", "cache_size(-32768)")
+	// temp_store=MEMORY: the savepoint of each write in a shared hot
+	// transaction (hottx.go) keeps the pages it changes in a statement
+	// journal, a temporary file by default. In memory it costs a copy;
+	// in a file it doubled what the hot paths wrote.
+	wq.Add("_pragma", "temp_store(MEMORY)")
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN. A deferred transaction that reads and then writes can fail
 	// with SQLITE_BUSY on the upgrade, which busy_timeout cannot retry.
@@ -212,6 +221,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 
 	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
+	s.hotWrites = newHotWriter(s)
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = write.Close()
 		_ = read.Close()

@@ -9,7 +9,8 @@ import (
 )
 
 // beginUnsynced starts a write transaction whose commit is not fsync'd
-// (synchronous=NORMAL for this transaction only), for the hot paths:
+// (synchronous=NORMAL for this transaction only), for the hot paths' shared
+// transactions (hotWriter):
 //
 //   - a claim only takes a lease: if the machine loses power before a later
 //     fsync of the log, the lease is gone and the delivery is simply due

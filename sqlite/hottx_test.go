@@ -1,0 +1,192 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/dbtest"
+)
+
+// hotTestStore opens a store with a scratch table t for hotWriter tests.
+func hotTestStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), &Config{Path: dbtest.NewSQLitePath(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.write.ExecContext(t.Context(), `CREATE TABLE t (x INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func insertT(x int) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
+		return err
+	}
+}
+
+// committedT lists t's rows as a reader sees them: committed ones only.
+func committedT(t *testing.T, s *Store) []int {
+	t.Helper()
+	rows, err := s.read.QueryContext(t.Context(), `SELECT x FROM t ORDER BY x`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var xs []int
+	for rows.Next() {
+		var x int
+		if err := rows.Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		xs = append(xs, x)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return xs
+}
+
+// startHeldWrite runs a write of x that holds the writer until release is
+// closed, and returns its result channel once it holds the writer.
+func startHeldWrite(t *testing.T, w *hotWriter, x int, release <-chan struct{}) <-chan error {
+	t.Helper()
+	holding := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			close(holding)
+			<-release
+			return insertT(x)(ctx, tx)
+		})
+	}()
+	<-holding
+	return done
+}
+
+// waitForWaiting waits until n writes are queued behind the running one.
+func waitForWaiting(t *testing.T, w *hotWriter, n int32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for w.waiting.Load() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes waiting, want %d", w.waiting.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Writes queued behind a running one share its transaction: none is
+// visible to readers, and none returns, until the last of them commits;
+// one that fails is rolled back alone.
+func TestHotWritesShareOneCommitAndFailAlone(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	release := make(chan struct{})
+	first := startHeldWrite(t, w, 1, release)
+
+	var sawFirst atomic.Value
+	second := make(chan error, 1)
+	go func() {
+		second <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			sawFirst.Store(committedT(t, s))
+			return insertT(2)(ctx, tx)
+		})
+	}()
+	failing := errors.New("refused")
+	third := make(chan error, 1)
+	go func() {
+		third <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			if err := insertT(3)(ctx, tx); err != nil {
+				return err
+			}
+			return failing
+		})
+	}()
+	waitForWaiting(t, w, 2)
+	close(release)
+
+	if err := <-first; err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+	// The first write returns only once its group has committed, and the
+	// group held the second write, which was queued when the first ended.
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("when the first write returned, %v was committed, want [1 2]", got)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second write: %v", err)
+	}
+	if err := <-third; !errors.Is(err, failing) {
+		t.Fatalf("third write: %v, want its own error", err)
+	}
+	if got := sawFirst.Load().([]int); len(got) != 0 {
+		t.Errorf("while the group was open a reader saw %v, want nothing committed", got)
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("committed %v, want [1 2]: the failed write rolled back alone", got)
+	}
+}
+
+// A group ends at maxWrites even while writes wait, so a write waits for
+// a bounded number of others.
+func TestHotWriteGroupsAreBounded(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	w.maxWrites = 1
+	release := make(chan struct{})
+	first := startHeldWrite(t, w, 1, release)
+
+	second := make(chan []int, 1)
+	go func() {
+		_ = w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			second <- committedT(t, s)
+			return nil
+		})
+	}()
+	waitForWaiting(t, w, 1)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-second; !slices.Equal(got, []int{1}) {
+		t.Errorf("the write after a full group saw %v committed, want [1]", got)
+	}
+}
+
+// A write whose caller gives up still runs to its end in the transaction
+// (a statement interrupted there could roll back the others' writes), and
+// the caller hears of the cancellation.
+func TestHotWriteOfACancelledCallerDoesNotBreakTheGroup(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	release := make(chan struct{})
+	first := startHeldWrite(t, w, 1, release)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	second := make(chan error, 1)
+	go func() { second <- w.run(ctx, insertT(2)) }()
+	waitForWaiting(t, w, 1)
+	cancel()
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+	if err := <-second; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled write: %v", err)
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("committed %v, want [1 2]", got)
+	}
+}
