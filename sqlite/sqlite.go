@@ -136,6 +136,9 @@ type Store struct {
 	hot stmtCache
 	// hotWrites runs the hot paths' writes in shared transactions (hottx.go).
 	hotWrites *hotWriter
+	// checkpoints copies the log into the database off the writer
+	// (checkpoint.go).
+	checkpoints *checkpointer
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
 	// Store gives it the methods whose Go is written once for both stores
@@ -187,6 +190,10 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// journal, a temporary file by default. In memory it costs a copy;
 	// in a file it doubled what the hot paths wrote.
 	wq.Add("_pragma", "temp_store(MEMORY)")
+	// wal_autocheckpoint: the checkpointer (checkpoint.go) copies the log
+	// into the database from its own connection; the writer does so only
+	// if the log grows past this backstop.
+	wq.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN. A deferred transaction that reads and then writes can fail
 	// with SQLITE_BUSY on the upgrade, which busy_timeout cannot retry.
@@ -219,10 +226,18 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	read.SetMaxIdleConns(c.MaxReadConns)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{write: write, read: read, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
+	ckpt, err := startCheckpointer(c.Path+"?"+common.Encode(), c.Logger, checkpointInterval)
+	if err != nil {
+		_ = write.Close()
+		_ = read.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
+
+	s := &Store{write: write, read: read, checkpoints: ckpt, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
 		wal: newWALSyncer(c.Path)}
 	s.hotWrites = newHotWriter(s)
 	if s.Store, err = s.newSQLStore(); err != nil {
+		_ = ckpt.close()
 		_ = write.Close()
 		_ = read.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
@@ -240,6 +255,7 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
+
 	return s, nil
 }
 
@@ -288,7 +304,9 @@ func (s *Store) Close() error {
 	s.wal.close()
 	s.hot.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
-	err := errors.Join(s.read.Close(), s.write.Close())
+	// The writer closes last: the last connection checkpoints the whole
+	// log and removes it.
+	err := errors.Join(s.checkpoints.close(), s.read.Close(), s.write.Close())
 	if err == nil && optErr != nil && !errors.Is(optErr, sql.ErrConnDone) {
 		s.logger.Warn("pragma optimize", slog.Any("error", optErr))
 	}

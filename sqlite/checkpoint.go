@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+)
+
+// checkpointInterval is how often the checkpointer copies the log into the
+// database. At full speed the hot paths log some 10,000 pages a second, so
+// a round copies about as many as SQLite's default automatic checkpoint
+// (1,000 pages) would.
+const checkpointInterval = 100 * time.Millisecond
+
+// writerCheckpointPages is the writer's own automatic checkpoint, a
+// backstop only: it runs if the log reaches this many pages (40 MiB)
+// because the checkpointer fell behind or cannot run.
+const writerCheckpointPages = 10000
+
+// checkpointer copies the write-ahead log into the database from a
+// connection of its own, so that the single writer, the store's
+// bottleneck under load, does not. SQLite's automatic checkpoint runs in
+// the commit that crosses its threshold, on the committing connection:
+// here that was the writer, for about a twentieth of its time. A PASSIVE
+// checkpoint takes no lock a writer or reader waits for; it copies what no
+// reader still needs, and once it has copied everything the next write
+// starts the log over. SQLite syncs the log before it copies and the
+// database after, whichever connection checkpoints.
+type checkpointer struct {
+	db     *sql.DB
+	logger *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startCheckpointer opens the checkpointer's connection to the database at
+// path (with the pragmas of common) and starts its rounds.
+func startCheckpointer(dsn string, logger *slog.Logger, interval time.Duration) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, logger: logger, cancel: cancel, done: make(chan struct{})}
+	go c.run(ctx, interval)
+	return c, nil
+}
+
+func (c *checkpointer) run(ctx context.Context, interval time.Duration) {
+	defer close(c.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := c.checkpoint(ctx); err != nil && ctx.Err() == nil {
+			// The writer's own checkpoint (writerCheckpointPages) keeps
+			// the log bounded meanwhile.
+			c.logger.Warn("checkpoint the write-ahead log", slog.Any("error", err))
+		}
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint.
+func (c *checkpointer) checkpoint(ctx context.Context) error {
+	var busy, logged, copied int
+	return c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &copied)
+}
+
+// close stops the rounds and closes the connection, before the writer
+// closes: the last connection to close checkpoints the whole log and
+// removes it.
+func (c *checkpointer) close() error {
+	c.cancel()
+	<-c.done
+	return c.db.Close()
+}
