@@ -10,35 +10,49 @@ import (
 	"github.com/heraldhq/herald/internal/storerules"
 )
 
-// EventPublish implements herald.Store. The rules are storerules.Publish's;
-// this gives them SQLite's statements (eventBatch). The batch is one write
-// of a shared hot transaction (hottx.go) with its statements prepared once,
-// made durable by the group fsync of walSyncer rather than while holding
-// the writer; each customer's
-// endpoints are read once per batch (never cached across calls, so an
-// endpoint edit applies to the next batch).
+// EventPublish implements herald.Store. The rules are storerules.Publish's,
+// applied in two steps so that the single writer, the store's bottleneck,
+// runs only the inserts:
+//
+//  1. off the writer, the rules run over a read connection's view
+//     (plannedBatch): each customer's endpoints are read once per batch
+//     (never cached across calls, so an endpoint edit applies to the next
+//     batch), and the events, their search keys and their deliveries are
+//     made;
+//  2. one write of a shared hot transaction (hottx.go) inserts them with
+//     statements prepared once, placing each delivery of an ordered
+//     endpoint in its subject's queue as it goes.
+//
+// An event whose id turns out taken when it is inserted, or whose customer
+// was deleted in between, is refused then, as one met in step 1 would be.
+// The batch is made durable by the group fsync of walSyncer rather than
+// while holding the writer.
 func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
 	if len(events) == 0 {
 		return []*herald.EventPublishResult{}, nil
 	}
-	var results []*herald.EventPublishResult
+	plan := &plannedBatch{s: s, seen: map[string]bool{}}
+	results, err := storerules.Publish(ctx, plan, events, atMillis)
+	if err != nil {
+		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	if len(plan.events) == 0 {
+		return results, nil
+	}
+	var refused map[string]error
 	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		b := &eventBatch{s: s, tx: tx, queues: newSubjectQueues(tx)}
 		var err error
-		if b.insEvent, err = s.stmt(ctx, tx, insertEvent); err != nil {
-			return err
-		}
-		defer b.insEvent.Close()
-		if b.insDelivery, err = s.stmt(ctx, tx, insertDelivery); err != nil {
-			return err
-		}
-		defer b.insDelivery.Close()
-		results, err = storerules.Publish(ctx, b, events, atMillis)
+		refused, err = plan.insert(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publish events: %w", err)
+	}
+	for i, r := range results {
+		if r.Err == nil && refused[r.Event.ID] != nil {
+			results[i] = &herald.EventPublishResult{Err: refused[r.Event.ID]}
+		}
 	}
 	// Durable before anyone hears so (a 202 promises it); the writer is
 	// free for the next batch meanwhile.
@@ -48,38 +62,88 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	return results, nil
 }
 
-// eventBatch is storerules.PublishTx over EventPublish's transaction, with
-// its statements prepared once for the batch.
-type eventBatch struct {
-	s                     *Store
-	tx                    *sql.Tx
-	insEvent, insDelivery *sql.Stmt
-	queues                *subjectQueues
+// plannedBatch is storerules.PublishTx for EventPublish's first step: it
+// reads endpoints through the read pool and collects the rows that insert
+// then writes.
+type plannedBatch struct {
+	s *Store
+	// seen are the ids of the batch so far: the same id twice in one batch
+	// is refused here, as a stored one is when inserted.
+	seen   map[string]bool
+	events []plannedEvent
 }
 
-func (b *eventBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
-	return customerEndpoints(ctx, hotTx{b.s, b.tx}, customerID)
+// plannedEvent is an event to insert, with its search keys and deliveries.
+type plannedEvent struct {
+	ev                 *herald.Event
+	systemID, personID string
+	deliveries         []*herald.Delivery
 }
 
-// EventInsert runs INSERT OR IGNORE: a taken id (stored, or earlier in the
-// batch: same transaction) refuses that one event, where a failing
-// statement would be an error for the whole batch.
-func (b *eventBatch) EventInsert(ctx context.Context, ev *herald.Event, systemID, personID string) error {
-	res, err := b.insEvent.ExecContext(ctx, ev.ID, ev.CustomerID, string(ev.Type),
-		ev.NewStatus, ev.BodyGzip, ev.LinkHeader, toMillis(ev.CreatedAt), systemID, personID, ev.TraceContext)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
+func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
+	return customerEndpoints(ctx, readHot{b.s}, customerID)
+}
+
+func (b *plannedBatch) EventInsert(_ context.Context, ev *herald.Event, systemID, personID string) error {
+	if b.seen[ev.ID] {
 		return storerules.ErrDuplicate
 	}
+	b.seen[ev.ID] = true
+	b.events = append(b.events, plannedEvent{ev: ev, systemID: systemID, personID: personID})
 	return nil
 }
 
-func (b *eventBatch) DeliveriesInsert(ctx context.Context, ds []*herald.Delivery) error {
-	return insertDeliveries(ctx, b.queues, b.insDelivery, ds)
+func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery) error {
+	last := &b.events[len(b.events)-1]
+	last.deliveries = append(last.deliveries, ds...)
+	return nil
+}
+
+// insert writes the planned events and their deliveries in tx and returns
+// the events it refused, by id: a taken id (INSERT OR IGNORE: a failing
+// statement would be an error for the whole batch) or a customer deleted
+// since step 1 (the foreign key).
+func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
+	insEvent, err := b.s.stmt(ctx, tx, insertEvent)
+	if err != nil {
+		return nil, err
+	}
+	defer insEvent.Close()
+	insDelivery, err := b.s.stmt(ctx, tx, insertDelivery)
+	if err != nil {
+		return nil, err
+	}
+	defer insDelivery.Close()
+	queues := newSubjectQueues(tx)
+	var refused map[string]error
+	refuse := func(id string, err error) {
+		if refused == nil {
+			refused = map[string]error{}
+		}
+		refused[id] = err
+	}
+	for _, p := range b.events {
+		ev := p.ev
+		res, err := insEvent.ExecContext(ctx, ev.ID, ev.CustomerID, string(ev.Type),
+			ev.NewStatus, ev.BodyGzip, ev.LinkHeader, toMillis(ev.CreatedAt), p.systemID, p.personID, ev.TraceContext)
+		if isForeignKeyViolation(err) {
+			refuse(ev.ID, herald.NotFound("customer", ev.CustomerID))
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 0 {
+			refuse(ev.ID, herald.Exists("event", ev.ID))
+			continue
+		}
+		if err := insertDeliveries(ctx, queues, insDelivery, p.deliveries); err != nil {
+			return nil, err
+		}
+	}
+	return refused, nil
 }
 
 // insertDeliveries places each of ds in its subject's queue and stores it
@@ -133,23 +197,27 @@ func customerEndpoints(ctx context.Context, q rowQuerier, customerID string) ([]
 
 const customerExistsSQL = `SELECT 1 FROM customers WHERE id = ?`
 
-// rowQuerier is what customerEndpoints reads through: a *sql.Tx, or hotTx.
+// rowQuerier is what customerEndpoints reads through: a *sql.Tx, or
+// readHot.
 type rowQuerier interface {
 	querier
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// hotTx runs queries in tx through the store's statement cache, for the
-// shared helpers that take a querier.
-type hotTx struct {
-	s  *Store
-	tx *sql.Tx
+// readHot runs queries on the read pool through its prepared statements
+// (stmtcache.go), for the shared helpers that take a querier.
+type readHot struct{ s *Store }
+
+func (r readHot) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := r.s.readHot[query]; ok {
+		return st.QueryContext(ctx, args...)
+	}
+	return r.s.read.QueryContext(ctx, query, args...)
 }
 
-func (h hotTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return h.s.txQuery(ctx, h.tx, query, args...)
-}
-
-func (h hotTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return h.s.txQueryRow(ctx, h.tx, query, args...)
+func (r readHot) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := r.s.readHot[query]; ok {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.s.read.QueryRowContext(ctx, query, args...)
 }

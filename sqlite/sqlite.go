@@ -132,8 +132,9 @@ type Store struct {
 	skipWalks atomic.Int32
 	// wal makes the hot paths' unsynced commits durable (walsync.go).
 	wal *walSyncer
-	// hot is the writer's prepared hot statements (see stmtcache.go).
-	hot stmtCache
+	// hot is the writer's prepared hot statements, and readHot the read
+	// pool's (see stmtcache.go).
+	hot, readHot stmtCache
 	// hotWrites runs the hot paths' writes in shared transactions (hottx.go).
 	hotWrites *hotWriter
 	// checkpoints copies the log into the database off the writer
@@ -251,11 +252,14 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	// After the migrations: the statements name their tables.
-	if s.hot, err = prepareHot(ctx, s.write); err != nil {
+	if s.hot, err = prepareHot(ctx, s.write, hotStatements); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-
+	if s.readHot, err = prepareHot(ctx, s.read, hotReads); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open sqlite store: %w", err)
+	}
 	return s, nil
 }
 
@@ -303,6 +307,7 @@ func cloneValues(v url.Values) url.Values {
 func (s *Store) Close() error {
 	s.wal.close()
 	s.hot.close()
+	s.readHot.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
 	// The writer closes last: the last connection checkpoints the whole
 	// log and removes it.

@@ -21,15 +21,20 @@ var hotStatements = []string{
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL, claimBodiesSQL,
 	claimIDsSQL,
-	customerExistsSQL, listEndpointsSQL,
 }
+
+// hotReads are the hot statements of the read pool, prepared once per
+// read connection (a *sql.Stmt of a pool prepares itself on each connection
+// it meets, once): a publish batch reads its customers' endpoints through
+// them before it takes the writer.
+var hotReads = []string{customerExistsSQL, listEndpointsSQL}
 
 // stmtCache is the writer connection's prepared hot statements, by text.
 type stmtCache map[string]*sql.Stmt
 
-func prepareHot(ctx context.Context, db *sql.DB) (stmtCache, error) {
+func prepareHot(ctx context.Context, db *sql.DB, statements []string) (stmtCache, error) {
 	c := stmtCache{}
-	for _, q := range hotStatements {
+	for _, q := range statements {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
 			c.close()
