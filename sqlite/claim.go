@@ -165,29 +165,66 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
 	var ds []*herald.Delivery
-	var events map[string]*eventData
 	err := s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		ds, events, err = s.claimDue(ctx, tx, p, leaseUntil, token)
+		ds, err = s.claimDue(ctx, tx, p, leaseUntil, token)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
-
+	events, err := s.claimedEvents(ctx, ds)
+	if err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
 	out := make([]*herald.ClaimedDelivery, 0, len(ds))
 	for _, d := range ds {
-		c := &herald.ClaimedDelivery{
+		e := events[d.EventID]
+		if e == nil {
+			continue // deleted with its customer since the claim (claimedEvents)
+		}
+		out = append(out, &herald.ClaimedDelivery{
 			Delivery:   *d,
 			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
 			LeaseUntil: leaseUntil,
-		}
-		if e := events[d.EventID]; e != nil {
-			c.BodyGzip, c.LinkHeader, c.TraceContext = e.bodyGzip, e.linkHeader, e.traceContext
-		}
-		out = append(out, c)
+			BodyGzip:   e.bodyGzip, LinkHeader: e.linkHeader, TraceContext: e.traceContext,
+		})
 	}
 	return out, nil
+}
+
+// claimedEvents reads what the claimed deliveries ds carry of their events,
+// once per event (deliveries of one event share it), from the read pool:
+// after the claim's commit, off the writer. Events do not change, and the
+// claim's transaction committed no earlier than the publish of each one.
+// An event can only be missing if its customer was deleted since, with its
+// deliveries: those are not handed out.
+func (s *Store) claimedEvents(ctx context.Context, ds []*herald.Delivery) (map[string]*eventData, error) {
+	events := map[string]*eventData{}
+	var eventIDs []string
+	for _, d := range ds {
+		if _, ok := events[d.EventID]; !ok {
+			events[d.EventID] = nil
+			eventIDs = append(eventIDs, d.EventID)
+		}
+	}
+	if len(eventIDs) == 0 {
+		return events, nil
+	}
+	rows, err := readHot{s}.QueryContext(ctx, claimBodiesSQL, jsonArray(eventIDs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var e eventData
+		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
+			return nil, err
+		}
+		events[id] = &e
+	}
+	return events, rows.Err()
 }
 
 // eventData is what a claimed delivery carries of its event.
@@ -197,15 +234,14 @@ type eventData struct {
 	traceContext string
 }
 
-// claimDue picks and leases due deliveries in tx (see DeliveryClaimDue),
-// and reads their events.
-func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, p *herald.DeliveryClaimParams, leaseUntil time.Time, token string) ([]*herald.Delivery, map[string]*eventData, error) {
+// claimDue picks and leases due deliveries in tx (see DeliveryClaimDue).
+func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, p *herald.DeliveryClaimParams, leaseUntil time.Time, token string) ([]*herald.Delivery, error) {
 	picks, err := s.claimPicks(ctx, tx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(picks) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	// Hand them out in the order picked (oldest due first); RETURNING
 	// gives rows in no set order.
@@ -217,7 +253,7 @@ func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, p *herald.DeliveryClai
 	}
 	rows, err := s.txQuery(ctx, tx, claimLeaseSQL, toMillis(leaseUntil), p.Owner, token, jsonInts(rowids))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ds := make([]*herald.Delivery, len(picks))
 	err = func() error {
@@ -233,39 +269,14 @@ func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, p *herald.DeliveryClai
 		return rows.Err()
 	}()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if slices.Contains(ds, nil) {
 		// Cannot happen: the rows were picked in this transaction.
-		return nil, nil, errors.New("a picked delivery was not leased")
+		return nil, errors.New("a picked delivery was not leased")
 	}
 
-	// The event bodies, once per event (deliveries of one event share it).
-	events := map[string]*eventData{}
-	var eventIDs []string
-	for _, d := range ds {
-		if _, ok := events[d.EventID]; !ok {
-			events[d.EventID] = nil
-			eventIDs = append(eventIDs, d.EventID)
-		}
-	}
-	rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var e eventData
-		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
-			return nil, nil, err
-		}
-		events[id] = &e
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, nil, err
-	}
-	return ds, events, nil
+	return ds, nil
 }
 
 // claimPicks chooses the deliveries a claim leases, oldest due first: by

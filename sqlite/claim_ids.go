@@ -20,8 +20,9 @@ const claimIDsSQL = `UPDATE deliveries
 		AND waiting_for = ''
 	RETURNING ` + deliveryColumns
 
-// DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, then
-// the event bodies, in one write transaction. It neither walks the due order
+// DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, a
+// write of a shared hot transaction (hottx.go), then the event bodies from
+// the read pool once it has committed (claimedEvents). It neither walks the due order
 // nor counts leases against the cap, which is the point: it runs on the
 // single writer connection like any claim, so it cannot take a delivery
 // that a claim due is taking, and the leases it makes count toward the cap
@@ -36,61 +37,32 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	token := newLeaseToken()
 	leaseUntil := fromMillis(p.LeaseUntil.UnixMilli())
 
-	var cs map[string]*herald.ClaimedDelivery
+	var claimed []*herald.Delivery
 	err := s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := s.txQuery(ctx, tx, claimIDsSQL, toMillis(leaseUntil), p.Owner, token, jsonArray(ids), toMillis(p.Now))
 		if err != nil {
 			return err
 		}
-		ds, err := scanDeliveries(rows)
-		if err != nil {
-			return err
-		}
-		if len(ds) == 0 {
-			return nil
-		}
-
-		cs = make(map[string]*herald.ClaimedDelivery, len(ds))
-		byEvent := map[string][]*herald.ClaimedDelivery{}
-		var eventIDs []string
-		for _, d := range ds {
-			c := &herald.ClaimedDelivery{
-				Delivery:   *d,
-				Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
-				LeaseUntil: leaseUntil,
-			}
-			cs[d.ID] = c
-			if _, ok := byEvent[d.EventID]; !ok {
-				eventIDs = append(eventIDs, d.EventID)
-			}
-			byEvent[d.EventID] = append(byEvent[d.EventID], c)
-		}
-		// The event bodies, once per event (deliveries of one event share it).
-		rows, err = s.txQuery(ctx, tx, claimBodiesSQL, jsonArray(eventIDs))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, linkHeader, traceContext string
-			var bodyGzip []byte
-			if err := rows.Scan(&id, &bodyGzip, &linkHeader, &traceContext); err != nil {
-				return err
-			}
-			for _, c := range byEvent[id] {
-				c.BodyGzip, c.LinkHeader, c.TraceContext = bodyGzip, linkHeader, traceContext
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		return nil
+		claimed, err = scanDeliveries(rows)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	events, err := s.claimedEvents(ctx, claimed)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries by id: %w", err)
+	}
+	cs := make(map[string]*herald.ClaimedDelivery, len(claimed))
+	for _, d := range claimed {
+		if e := events[d.EventID]; e != nil {
+			cs[d.ID] = &herald.ClaimedDelivery{
+				Delivery:   *d,
+				Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+				LeaseUntil: leaseUntil,
+				BodyGzip:   e.bodyGzip, LinkHeader: e.linkHeader, TraceContext: e.traceContext,
+			}
+		}
 	}
 	return inIDOrder(ids, cs), nil
 }

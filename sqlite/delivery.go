@@ -97,9 +97,21 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 		}
 	}
 	now := toMillis(s.now())
+	// Encoded before the writer is taken: it is the store's bottleneck.
+	headers := make([]string, len(records))
+	for i, r := range records {
+		headers[i] = "{}"
+		if a := r.Attempt; a != nil && len(a.RequestHeaders) > 0 {
+			b, err := json.Marshal(a.RequestHeaders)
+			if err != nil {
+				return fmt.Errorf("record attempts: %w", err)
+			}
+			headers[i] = string(b)
+		}
+	}
 
 	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return s.recordAttempts(ctx, tx, records, now)
+		return s.recordAttempts(ctx, tx, records, headers, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record attempts: %w", err)
@@ -113,7 +125,8 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 }
 
 // recordAttempts applies records in tx (see DeliveryRecordAttempts).
-func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*herald.AttemptRecord, now int64) error {
+// headers[i] is records[i]'s request headers as JSON.
+func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*herald.AttemptRecord, headers []string, now int64) error {
 	// The attempt is logged whatever the lease: it was made, and the log
 	// should say so. Selecting from deliveries skips an unknown id rather
 	// than failing the whole batch on the foreign key.
@@ -130,20 +143,12 @@ func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*heral
 	}
 	defer update.Close()
 
-	for _, r := range records {
+	for i, r := range records {
 		var counted, at, status int64
 		lastError, updatedAt := r.Error, now
 		if a := r.Attempt; a != nil {
-			headers := "{}"
-			if len(a.RequestHeaders) > 0 {
-				b, err := json.Marshal(a.RequestHeaders)
-				if err != nil {
-					return err
-				}
-				headers = string(b)
-			}
 			if _, err := insAttempt.ExecContext(ctx, a.Number, toMillis(a.At), a.StatusCode, a.Location,
-				a.UserMessage, a.DebugErrorMessage, a.Error, int64(a.Latency), a.ResponseBody, headers,
+				a.UserMessage, a.DebugErrorMessage, a.Error, int64(a.Latency), a.ResponseBody, headers[i],
 				r.Lease.DeliveryID); err != nil {
 				return err
 			}

@@ -19,15 +19,16 @@ import (
 var hotStatements = []string{
 	insertEvent, insertDelivery,
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
-	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL, claimBodiesSQL,
+	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL,
 	claimIDsSQL,
 }
 
 // hotReads are the hot statements of the read pool, prepared once per
 // read connection (a *sql.Stmt of a pool prepares itself on each connection
 // it meets, once): a publish batch reads its customers' endpoints through
-// them before it takes the writer.
-var hotReads = []string{customerExistsSQL, listEndpointsSQL}
+// them before it takes the writer, and a claim reads its events' bodies
+// after it has committed.
+var hotReads = []string{customerExistsSQL, listEndpointsSQL, claimBodiesSQL}
 
 // stmtCache is the writer connection's prepared hot statements, by text.
 type stmtCache map[string]*sql.Stmt
