@@ -42,6 +42,9 @@ type Config struct {
 	// OpenCircuitsFunc returns how many endpoints' circuits are open on
 	// this node (dispatch.Dispatcher.OpenCircuits). Nil: no gauge.
 	OpenCircuitsFunc func() int
+	// WriterFunc reports what a store's single writer has done so far
+	// (the SQLite store's WriterStats). Nil: no writer counters.
+	WriterFunc func() WriterCounts
 	// PollInterval is how often Run reads QueueStats. Default: 5s. The
 	// query reads every pending delivery's index entry, which is why it
 	// is polled rather than run on each scrape.
@@ -158,7 +161,35 @@ func New(cfg Config) *Metrics {
 			Name: "herald_circuits_open", Help: "Endpoints whose circuit is open or half-open on this node.",
 		}, func() float64 { return float64(f()) }))
 	}
+	if f := cfg.WriterFunc; f != nil {
+		// The SQLite store's writer is its bottleneck under load: its busy
+		// share of wall time (rate of the busy counter) tells whether a
+		// node is limited by it or by its CPUs.
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "herald_sqlite_writer_busy_seconds_total",
+				Help: "Time the SQLite store's hot paths (publish batches, claims, attempt records) held its single writer.",
+			}, func() float64 { return f().Busy.Seconds() }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "herald_sqlite_writer_writes_total",
+				Help: "Hot-path writes (publish batches, claims, attempt record batches) run by the SQLite store's writer.",
+			}, func() float64 { return float64(f().Writes) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "herald_sqlite_writer_transactions_total",
+				Help: "Shared transactions that carried the SQLite store's hot-path writes (writes per transaction: the ratio of the two counters).",
+			}, func() float64 { return float64(f().Transactions) }),
+		)
+	}
 	return m
+}
+
+// WriterCounts are a single-writer store's counts since it opened.
+type WriterCounts struct {
+	// Busy is the time the hot paths held the writer.
+	Busy time.Duration
+	// Writes are the hot paths' writes, and Transactions the shared
+	// transactions that carried them.
+	Writes, Transactions int64
 }
 
 // Registry returns the registry, to add collectors or gather in tests.

@@ -30,7 +30,10 @@ func TestMetricsExposition(t *testing.T) {
 			return &herald.QueueStats{Pending: 12, Due: 5, OldestDueAt: now.Add(-90 * time.Second), DisabledEndpoints: 2}, nil
 		}),
 		OpenCircuitsFunc: func() int { return 3 },
-		NowFunc:          func() time.Time { return now },
+		WriterFunc: func() metrics.WriterCounts {
+			return metrics.WriterCounts{Busy: 1500 * time.Millisecond, Writes: 40, Transactions: 25}
+		},
+		NowFunc: func() time.Time { return now },
 	})
 	m.Outcome(wire.EventTypeAssessment, "delivered_with_link", herald.DeliveryStateDelivered)
 	m.Outcome(wire.EventTypeAssessment, "retry", herald.DeliveryStatePending)
@@ -65,6 +68,9 @@ func TestMetricsExposition(t *testing.T) {
 		`herald_queue_due 5`,
 		`herald_queue_oldest_due_age_seconds 90`,
 		`herald_endpoints_disabled 2`,
+		`herald_sqlite_writer_busy_seconds_total 1.5`,
+		`herald_sqlite_writer_writes_total 40`,
+		`herald_sqlite_writer_transactions_total 25`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

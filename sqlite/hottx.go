@@ -49,13 +49,16 @@ type hotWriter struct {
 	waiting atomic.Int32
 	// turn is held by the write running in the transaction.
 	turn sync.Mutex
+	// busy (nanoseconds holding turn), writes and transactions are counted
+	// for WriterStats.
+	busy, writes, transactions atomic.Int64
 
 	// Guarded by turn: the open transaction and its group, if any.
-	tx     *sql.Tx
-	done   func() // ends the unsynced connection (beginUnsynced)
-	group  *hotGroup
-	writes int
-	began  time.Time
+	tx      *sql.Tx
+	done    func() // ends the unsynced connection (beginUnsynced)
+	group   *hotGroup
+	inGroup int
+	began   time.Time
 }
 
 // hotGroup is the outcome of one shared transaction, for every write in it.
@@ -95,19 +98,24 @@ func (w *hotWriter) run(ctx context.Context, fn func(ctx context.Context, tx *sq
 // runTurn runs fn holding turn, and ends the group if nobody waits or the
 // group is full.
 func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.Tx) error) (*hotGroup, error) {
-	defer w.turn.Unlock()
+	held := time.Now()
+	defer func() {
+		w.busy.Add(int64(time.Since(held)))
+		w.writes.Add(1)
+		w.turn.Unlock()
+	}()
 	if w.tx == nil {
 		tx, done, err := w.begin(ctx)
 		if err != nil {
 			return nil, err
 		}
-		w.tx, w.done, w.writes, w.began = tx, done, 0, time.Now()
+		w.tx, w.done, w.inGroup, w.began = tx, done, 0, time.Now()
 		w.group = &hotGroup{committed: make(chan struct{})}
 	}
 	group := w.group
-	w.writes++
+	w.inGroup++
 	err := w.savepoint(ctx, fn)
-	if w.tx != nil && (w.waiting.Load() == 0 || w.writes >= w.maxWrites || time.Since(w.began) >= w.maxAge) {
+	if w.tx != nil && (w.waiting.Load() == 0 || w.inGroup >= w.maxWrites || time.Since(w.began) >= w.maxAge) {
 		w.end(w.tx.Commit())
 	}
 	if err != nil {
@@ -151,7 +159,26 @@ func (w *hotWriter) end(err error) {
 		}
 	}
 	w.done()
+	w.transactions.Add(1)
 	w.group.err = err
 	close(w.group.committed)
 	w.tx, w.done, w.group = nil, nil, nil
+}
+
+// WriterStats is what the SQLite store's single writer has done since it
+// opened, for metrics: the writer is its bottleneck under load, and how
+// busy it is tells whether a node is limited by it or by its CPUs.
+type WriterStats struct {
+	// Busy is the time the hot paths held the writer.
+	Busy time.Duration
+	// Writes are the hot paths' writes (publish batches, claims, attempt
+	// record batches), and Transactions the shared transactions that
+	// carried them (hotWriter).
+	Writes, Transactions int64
+}
+
+// WriterStats returns the writer's counts so far.
+func (s *Store) WriterStats() WriterStats {
+	w := s.hotWrites
+	return WriterStats{Busy: time.Duration(w.busy.Load()), Writes: w.writes.Load(), Transactions: w.transactions.Load()}
 }

@@ -135,6 +135,9 @@ func TestHotWritesShareOneCommitAndFailAlone(t *testing.T) {
 	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("committed %v, want [1 2]: the failed write rolled back alone", got)
 	}
+	if st := s.WriterStats(); st.Writes != 3 || st.Transactions != 1 || st.Busy <= 0 {
+		t.Errorf("WriterStats %+v, want 3 writes in 1 transaction and some busy time", st)
+	}
 }
 
 // A group ends at maxWrites even while writes wait, so a write waits for

@@ -187,12 +187,14 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 
 	cpu0 := cl.cpu()
 	pgCPU0 := pg.cpu()
+	busy0, writes0, txs0, writerOK0 := cl.writerCounters(ctx)
 	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
 		return err
 	}
 	cpu1 := cl.cpu()
 	pgCPU1 := pg.cpu()
+	busy1, writes1, txs1, writerOK1 := cl.writerCounters(ctx)
 
 	delivered := res.deliveries
 	fmt.Fprintf(stdout, "herald (%s):\n", mode)
@@ -211,6 +213,12 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, ", PostgreSQL %.0f µs", (pgCPU1-pgCPU0).Seconds()*1e6/float64(delivered))
 		}
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
+	}
+	if writerOK0 && writerOK1 && txs1 > txs0 && res.elapsed > 0 {
+		// The SQLite store's single writer: near 100 % it is what limits
+		// the node; well below, the CPUs or the clients do.
+		fmt.Fprintf(stdout, "  SQLite writer:        busy %.0f %% of the run; %.1f writes per transaction\n",
+			100*(busy1-busy0)/res.elapsed.Seconds(), (writes1-writes0)/(txs1-txs0))
 	}
 	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
 	if err := printChecked(stdout, res, c); err != nil {

@@ -145,6 +145,46 @@ func (cl *benchCluster) kill(i int) {
 }
 
 // cpu is the CPU time (user + system) of the nodes so far.
+// writerCounters reads the SQLite writer's counters from node 0's
+// /metrics (busy seconds, writes, transactions); ok is false if the node
+// exposes none (PostgreSQL) or cannot be read.
+func (cl *benchCluster) writerCounters(ctx context.Context) (busy, writes, transactions float64, ok bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cl.nodes[0].baseURL+"/metrics", nil)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	defer resp.Body.Close()
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, cut := strings.Cut(sc.Text(), " ")
+		if !cut {
+			continue
+		}
+		var dst *float64
+		switch name {
+		case "herald_sqlite_writer_busy_seconds_total":
+			dst = &busy
+		case "herald_sqlite_writer_writes_total":
+			dst = &writes
+		case "herald_sqlite_writer_transactions_total":
+			dst = &transactions
+		default:
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			*dst = v
+			found++
+		}
+	}
+	return busy, writes, transactions, found == 3 && sc.Err() == nil
+}
+
 func (cl *benchCluster) cpu() time.Duration {
 	var total time.Duration
 	for _, nd := range cl.nodes {

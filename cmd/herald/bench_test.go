@@ -19,6 +19,7 @@ func TestBenchOrdered(t *testing.T) {
 	for _, want := range []string{
 		"ordered endpoints, 1 event(s) per subject (60 subjects)",
 		"ordered endpoints, 5 event(s) per subject (12 subjects)",
+		"SQLite writer:        busy ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())

@@ -271,8 +271,15 @@ func (n *node) tracerProvider(ctx context.Context) (trace.TracerProvider, bool, 
 // webhook), the replay runner, the publisher and the retention purger.
 func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	cfg := n.cfg
-	n.metrics = metrics.New(metrics.Config{QueueStats: n.store, Logger: cfg.Logger,
-		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }})
+	mcfg := metrics.Config{QueueStats: n.store, Logger: cfg.Logger,
+		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }}
+	if st, ok := n.store.(*sqlite.Store); ok {
+		mcfg.WriterFunc = func() metrics.WriterCounts {
+			w := st.WriterStats()
+			return metrics.WriterCounts{Busy: w.Busy, Writes: w.Writes, Transactions: w.Transactions}
+		}
+	}
+	n.metrics = metrics.New(mcfg)
 	// Every node samples; the store keeps the first sample of a minute,
 	// so the series has no gap while any node runs.
 	var err error
