@@ -75,13 +75,18 @@ func scanHealths(rows *sql.Rows) ([]*herald.EndpointHealth, error) {
 	return out, rows.Err()
 }
 
+// healthWindowFrom is windowStats' FROM and WHERE: the attempts at or after
+// the second argument of the endpoint the first names.
+const healthWindowFrom = ` FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+		WHERE d.endpoint_id = ? AND d.last_attempt_at > 0 AND d.last_attempt_at >= ? AND a.at >= ?`
+
 // windowStats fills the counts and latencies of h over attempts at or after
 // since. It reaches them through the endpoint's deliveries attempted since
-// then (deliveries_endpoint_last_attempt): a delivery's last_attempt_at is
-// at least the time of each of its attempts.
+// then (deliveries_endpoint_last_attempt, partial on last_attempt_at > 0,
+// which the query says so that SQLite uses it): a delivery's last_attempt_at
+// is at least the time of each of its attempts.
 func windowStats(ctx context.Context, q querier, h *herald.EndpointHealth, since int64) error {
-	const from = ` FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
-		WHERE d.endpoint_id = ? AND d.last_attempt_at >= ? AND a.at >= ?`
+	const from = healthWindowFrom
 	rows, err := q.QueryContext(ctx, `SELECT count(*),
 			coalesce(sum(a.status_code BETWEEN 200 AND 299 OR a.status_code = 303), 0),
 			coalesce(sum(a.status_code = 400), 0),

@@ -2,10 +2,25 @@ package sqlite
 
 import (
 	"path/filepath"
+
+	"github.com/heraldhq/herald/internal/sqlstore"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+// mustQuery returns the named statement of the store's query files.
+func mustQuery(t *testing.T, name string) string {
+	t.Helper()
+	q, err := sqlstore.ParseQueries(queryFS, "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q[name] == "" {
+		t.Fatalf("no statement %s", name)
+	}
+	return q[name]
+}
 
 // fullScan matches a plan line that reads the whole deliveries table or one
 // of its indexes.
@@ -62,6 +77,16 @@ func TestQueryPlans(t *testing.T) {
 			[]any{"e"}, []string{"USING INDEX deliveries_event_id"}, nil},
 		{"Attempts", `SELECT number FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY at, id`,
 			[]any{"[]"}, []string{"USING INDEX attempts_delivery_id"}, nil},
+		// Health and attempt statistics reach a window's attempts through
+		// the endpoint's deliveries attempted since it began, in the
+		// partial deliveries_endpoint_last_attempt.
+		{"HealthWindow", `SELECT count(*)` + healthWindowFrom, []any{"ep", 1, 1}, []string{
+			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
+			"INDEX attempts_delivery_id (delivery_id=? AND at>?)",
+		}, nil},
+		{"AttemptStatsCounts", mustQuery(t, "AttemptStatsCounts"), []any{1, 2, 1000, `["ep"]`}, []string{
+			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
+		}, nil},
 	} {
 		rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
 		if err != nil {

@@ -15,7 +15,8 @@ SELECT id FROM endpoints WHERE customer_id = ?1 AND id = ?2 ORDER BY created_at,
 -- herald.AttemptLatencyBounds) of the attempts from ?1 to ?2 in buckets of
 -- ?3 ms, of the endpoints ?4 (the scope's, AttemptStatsEndpoint*). The list
 -- drives the search: per endpoint, the deliveries
--- attempted since the span began (deliveries_endpoint_last_attempt), then
+-- attempted since the span began (deliveries_endpoint_last_attempt, whose
+-- last_attempt_at > 0 SQLite needs to use that partial index), then
 -- their attempts in the span.
 -- name: AttemptStatsCounts
 SELECT d.endpoint_id, (a.at - ?1) / ?3,
@@ -38,5 +39,5 @@ SELECT d.endpoint_id, (a.at - ?1) / ?3,
 	coalesce(sum(a.status_code = 400), 0)
 FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
 WHERE d.endpoint_id IN (SELECT value FROM json_each(?4))
-	AND d.last_attempt_at >= ?1 AND a.at >= ?1 AND a.at < ?2
+	AND d.last_attempt_at > 0 AND d.last_attempt_at >= ?1 AND a.at >= ?1 AND a.at < ?2
 GROUP BY 1, 2, 3;
