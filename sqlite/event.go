@@ -67,6 +67,10 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 // then writes.
 type plannedBatch struct {
 	s *Store
+	// version is endpoints_version as the batch first read it (endpointCache),
+	// once it has (versionRead).
+	version     int64
+	versionRead bool
 	// seen are the ids of the batch so far: the same id twice in one batch
 	// is refused here, as a stored one is when inserted.
 	seen   map[string]bool
@@ -81,7 +85,23 @@ type plannedEvent struct {
 }
 
 func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
-	return customerEndpoints(ctx, readHot{b.s}, customerID)
+	q := readHot{b.s}
+	if !b.versionRead {
+		v, err := b.s.endpoints.current(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		b.version, b.versionRead = v, true
+	}
+	if eps, ok := b.s.endpoints.get(b.version, customerID); ok {
+		return eps, nil
+	}
+	eps, err := customerEndpoints(ctx, q, customerID)
+	if err != nil {
+		return nil, err
+	}
+	b.s.endpoints.put(b.version, customerID, eps)
+	return eps, nil
 }
 
 func (b *plannedBatch) EventInsert(_ context.Context, ev *herald.Event, systemID, personID string) error {

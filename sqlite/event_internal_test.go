@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/testfactory"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -31,4 +32,57 @@ func TestPublishRefusesAnEventWhoseCustomerWentBeforeItsInsert(t *testing.T) {
 	if code := herald.ErrorCode(refused[gone.ID]); code != herald.ENOTFOUND {
 		t.Fatalf("refused %v (code %q), want the customer not found", refused[gone.ID], code)
 	}
+}
+
+// Publishing keeps customers' endpoints between batches (endpointCache),
+// and every change to them applies to the next batch: a new endpoint, an
+// edit, a deletion, a customer created after a publish found none.
+func TestPublishSeesEndpointChangesAtTheNextBatch(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	ctx := t.Context()
+	publish := func(customerID string) (int, error) {
+		t.Helper()
+		params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "1", PersonID: "2",
+			UserID: "3", JobID: "4", OldStatus: "5", NewStatus: "6"}
+		ev, err := herald.NewEvent("http://127.0.0.1", customerID, params, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.EventPublish(ctx, []*herald.Event{ev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res[0].Deliveries), res[0].Err
+	}
+	wantDeliveries := func(step, customerID string, want int) {
+		t.Helper()
+		n, err := publish(customerID)
+		if err != nil || n != want {
+			t.Fatalf("%s: %d deliveries (%v), want %d", step, n, err, want)
+		}
+	}
+
+	cust := testfactory.Customer(ctx, t, s, nil)
+	first := testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
+	wantDeliveries("one endpoint", cust.ID, 1)
+	second := testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
+	wantDeliveries("an endpoint added", cust.ID, 2)
+
+	second.EventTypes = []wire.EventType{wire.EventTypeAssessment}
+	if err := s.EndpointUpdate(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	wantDeliveries("an endpoint no longer subscribed", cust.ID, 1)
+	if err := s.EndpointDelete(ctx, cust.ID, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantDeliveries("an endpoint deleted", cust.ID, 0)
+
+	if _, err := publish("7777"); herald.ErrorCode(err) != herald.ENOTFOUND {
+		t.Fatalf("unknown customer: %v, want not found", err)
+	}
+	later := testfactory.Customer(ctx, t, s, &testfactory.CustomerOpts{ID: "7777"})
+	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: later.ID})
+	wantDeliveries("a customer created since", later.ID, 1)
 }

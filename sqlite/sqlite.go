@@ -140,6 +140,9 @@ type Store struct {
 	// checkpoints copies the log into the database off the writer
 	// (checkpoint.go).
 	checkpoints *checkpointer
+	// endpoints keeps customers' endpoints for publishing between batches
+	// (endpointcache.go).
+	endpoints endpointCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
 	// Store gives it the methods whose Go is written once for both stores

@@ -28,7 +28,7 @@ var hotStatements = []string{
 // it meets, once): a publish batch reads its customers' endpoints through
 // them before it takes the writer, and a claim reads its events' bodies
 // after it has committed.
-var hotReads = []string{customerExistsSQL, listEndpointsSQL, claimBodiesSQL}
+var hotReads = []string{endpointsVersionSQL, customerExistsSQL, listEndpointsSQL, claimBodiesSQL}
 
 // stmtCache is the writer connection's prepared hot statements, by text.
 type stmtCache map[string]*sql.Stmt
