@@ -22,8 +22,8 @@ const (
 // hotWriter runs the hot paths' writes (publishes, claims, attempt
 // records) in shared transactions: a write that finds others queued
 // behind it leaves its transaction open for them, and the last of the
-// group commits for all. Each write runs in a savepoint of its own, so one
-// that fails is rolled back alone and the others' work stands.
+// group commits for all. A write that fails is undone alone and the
+// others' work stands (undo).
 //
 // Why: a commit writes every page the transaction dirtied to the log, and
 // a publish, the claim that leases its deliveries and the record of their
@@ -59,6 +59,7 @@ type hotWriter struct {
 	group   *hotGroup
 	inGroup int
 	began   time.Time
+	ran     []hotWrite // the writes in tx, in order
 }
 
 // hotGroup is the outcome of one shared transaction, for every write in it.
@@ -72,9 +73,11 @@ func newHotWriter(s *Store) *hotWriter {
 }
 
 // run runs fn in the shared transaction and returns once its group has
-// committed (or fn failed, which rolls back fn's own work only). fn must
-// not commit or roll back tx, and must be done with every statement and
-// row it opened by the time it returns. It runs with ctx's values but not
+// committed (or fn failed, which undoes fn's own work only). fn must not
+// commit or roll back tx, must be done with every statement and row it
+// opened by the time it returns, and must set its results anew each time it
+// runs: it may run again, in a new transaction, if a later write of its
+// group fails (undo). It runs with ctx's values but not
 // its cancellation: interrupting a statement can roll back the whole
 // transaction, which holds other callers' writes too.
 func (w *hotWriter) run(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
@@ -109,12 +112,17 @@ func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.T
 		if err != nil {
 			return nil, err
 		}
-		w.tx, w.done, w.inGroup, w.began = tx, done, 0, time.Now()
+		w.tx, w.done, w.inGroup, w.began, w.ran = tx, done, 0, time.Now(), nil
 		w.group = &hotGroup{committed: make(chan struct{})}
 	}
 	group := w.group
 	w.inGroup++
-	err := w.savepoint(ctx, fn)
+	err := fn(ctx, w.tx)
+	if err != nil {
+		w.undo(ctx, err)
+	} else {
+		w.ran = append(w.ran, hotWrite{ctx, fn})
+	}
 	if w.tx != nil && (w.waiting.Load() == 0 || w.inGroup >= w.maxWrites || time.Since(w.began) >= w.maxAge) {
 		w.end(w.tx.Commit())
 	}
@@ -124,45 +132,62 @@ func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.T
 	return group, nil
 }
 
-// savepoint runs fn in a savepoint of the open transaction. If fn fails,
-// its work is rolled back to the savepoint; if that cannot be done (SQLite
-// rolls back the whole transaction after some errors, a full disk among
-// them), the whole group fails.
-func (w *hotWriter) savepoint(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
-	if _, err := w.tx.ExecContext(ctx, "SAVEPOINT hot"); err != nil {
-		w.end(fmt.Errorf("shared transaction: %w", err))
-		return err
+// undo takes back the work of a write that failed (with failed), and only
+// its work. SQLite can roll back one write of a transaction only if it ran
+// in a savepoint, and a savepoint is not free: SQLite copies every page a
+// write changes inside one to a statement journal, which was a twentieth
+// of a node's CPU at full speed. Writes fail rarely, so none runs in one:
+// the transaction is rolled back and the group's earlier writes, which
+// succeeded, run again in a new one, in the same turn. Each write's
+// function sets its results anew when it runs (it must), so their callers
+// see those of the run that commits. If one of them fails this time, or
+// the new transaction cannot begin, the whole group fails.
+func (w *hotWriter) undo(ctx context.Context, failed error) {
+	earlier := w.ran
+	if len(earlier) == 0 {
+		w.end(failed) // the rollback undoes this write's work and nobody else's
+		return
 	}
-	if err := fn(ctx, w.tx); err != nil {
-		_, rbErr := w.tx.ExecContext(ctx, "ROLLBACK TO hot")
-		if rbErr == nil {
-			_, rbErr = w.tx.ExecContext(ctx, "RELEASE hot")
+	_ = w.tx.Rollback()
+	w.done()
+	w.tx, w.done, w.ran = nil, nil, nil
+	tx, done, err := w.begin(ctx)
+	if err != nil {
+		w.end(fmt.Errorf("shared transaction: a write failed (%w) and the others could not run again: %w", failed, err))
+		return
+	}
+	w.tx, w.done = tx, done
+	for _, r := range earlier {
+		if err := r.fn(r.ctx, tx); err != nil {
+			w.end(fmt.Errorf("shared transaction: a write failed (%w) and another failed when run again: %w", failed, err))
+			return
 		}
-		if rbErr != nil {
-			w.end(fmt.Errorf("shared transaction: a write failed (%w) and could not be rolled back alone: %w", err, rbErr))
-		}
-		return err
+		w.ran = append(w.ran, r)
 	}
-	if _, err := w.tx.ExecContext(ctx, "RELEASE hot"); err != nil {
-		w.end(fmt.Errorf("shared transaction: %w", err))
-		return err
-	}
-	return nil
 }
 
-// end closes the open transaction: committed if err is nil (err is then
-// the commit's outcome), else rolled back, and tells its group.
+// hotWrite is a write of the open transaction that succeeded, kept in case
+// it must run again (undo).
+type hotWrite struct {
+	ctx context.Context
+	fn  func(context.Context, *sql.Tx) error
+}
+
+// end closes the open transaction, if any: committed if err is nil (err
+// is then the commit's outcome), else rolled back, and tells its group.
 func (w *hotWriter) end(err error) {
-	if err != nil {
+	if err != nil && w.tx != nil {
 		if rbErr := w.tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			err = errors.Join(err, rbErr)
 		}
 	}
-	w.done()
+	if w.done != nil {
+		w.done()
+	}
 	w.transactions.Add(1)
 	w.group.err = err
 	close(w.group.committed)
-	w.tx, w.done, w.group = nil, nil, nil
+	w.tx, w.done, w.group, w.ran = nil, nil, nil, nil
 }
 
 // WriterStats is what the SQLite store's single writer has done since it

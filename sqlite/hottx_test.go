@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,14 +57,16 @@ func committedT(t *testing.T, s *Store) []int {
 }
 
 // startHeldWrite runs a write of x that holds the writer until release is
-// closed, and returns its result channel once it holds the writer.
+// closed, and returns its result channel once it holds the writer. The
+// write may run again (hotWriter.undo).
 func startHeldWrite(t *testing.T, w *hotWriter, x int, release <-chan struct{}) <-chan error {
 	t.Helper()
 	holding := make(chan struct{})
+	var once sync.Once
 	done := make(chan error, 1)
 	go func() {
 		done <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
-			close(holding)
+			once.Do(func() { close(holding) })
 			<-release
 			return insertT(x)(ctx, tx)
 		})
@@ -91,6 +94,7 @@ func TestHotWritesShareOneCommitAndFailAlone(t *testing.T) {
 	t.Parallel()
 	s := hotTestStore(t)
 	w := s.hotWrites
+	w.maxAge = time.Hour // the group is bounded by its writes only, however slow the machine
 	release := make(chan struct{})
 	first := startHeldWrite(t, w, 1, release)
 
@@ -174,6 +178,7 @@ func TestHotWriteOfACancelledCallerDoesNotBreakTheGroup(t *testing.T) {
 	t.Parallel()
 	s := hotTestStore(t)
 	w := s.hotWrites
+	w.maxAge = time.Hour
 	release := make(chan struct{})
 	first := startHeldWrite(t, w, 1, release)
 
@@ -191,5 +196,83 @@ func TestHotWriteOfACancelledCallerDoesNotBreakTheGroup(t *testing.T) {
 	}
 	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("committed %v, want [1 2]", got)
+	}
+}
+
+// The first write of a transaction runs without a savepoint: if it fails,
+// the transaction is rolled back, which undoes its work only, and the
+// writes queued behind it start a new one.
+func TestHotWriteFirstInItsTransactionFailsAlone(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	release := make(chan struct{})
+	failing := errors.New("refused")
+	holding := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			close(holding)
+			<-release
+			if err := insertT(1)(ctx, tx); err != nil {
+				return err
+			}
+			return failing
+		})
+	}()
+	<-holding
+	second := make(chan error, 1)
+	go func() { second <- w.run(t.Context(), insertT(2)) }()
+	waitForWaiting(t, w, 1)
+	close(release)
+	if err := <-first; !errors.Is(err, failing) {
+		t.Fatalf("first write: %v, want its own error", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second write: %v", err)
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{2}) {
+		t.Errorf("committed %v, want [2]", got)
+	}
+}
+
+// If a write fails and an earlier write of its group fails when run again
+// (hotWriter.undo), the whole group fails: nothing of it commits, and
+// every caller hears so.
+func TestHotWriteGroupFailsIfAnEarlierWriteFailsAgain(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	w.maxAge = time.Hour
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	runs := 0
+	first := make(chan error, 1)
+	go func() {
+		first <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
+			if runs++; runs > 1 {
+				return errors.New("fails the second time")
+			}
+			close(holding)
+			<-release
+			return insertT(1)(ctx, tx)
+		})
+	}()
+	<-holding
+	failing := errors.New("refused")
+	second := make(chan error, 1)
+	go func() {
+		second <- w.run(t.Context(), func(context.Context, *sql.Tx) error { return failing })
+	}()
+	waitForWaiting(t, w, 1)
+	close(release)
+	if err := <-second; !errors.Is(err, failing) {
+		t.Fatalf("failing write: %v, want its own error", err)
+	}
+	if err := <-first; err == nil {
+		t.Fatal("the first write succeeded though it could not run again")
+	}
+	if got := committedT(t, s); len(got) != 0 {
+		t.Errorf("committed %v, want nothing", got)
 	}
 }

@@ -6,8 +6,8 @@
 // method returns. Callers batch writes (EventPublish,
 // DeliveryRecordAttempts), and the hot paths' batches and claims share
 // transactions: one that finds others queued behind it leaves its
-// transaction open for them, each in a savepoint of its own, and the last
-// commits for all (hottx.go). Publishes and records fsync after that
+// transaction open for them, and the last commits for all; one that fails
+// is undone alone (hottx.go). Publishes and records fsync after that
 // commit, off the writer, one fsync for every commit before it
 // (walsync.go), and every other write commits with synchronous=FULL.
 //
@@ -189,10 +189,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// writer, which walks the due index and the hot end of every B-tree
 	// on each batch. The default 2 MiB thrashes once the tables grow.
 	wq.Add("_pragma", "cache_size(-32768)")
-	// temp_store=MEMORY: the savepoint of each write in a shared hot
-	// transaction (hottx.go) keeps the pages it changes in a statement
-	// journal, a temporary file by default. In memory it costs a copy;
-	// in a file it doubled what the hot paths wrote.
+	// temp_store=MEMORY: a statement that may fail halfway inside a
+	// transaction (a multi-row UPDATE, one that fires a trigger) keeps the
+	// pages it changes in a statement journal, a temporary file by
+	// default, and the hot paths' transactions hold several writes each
+	// (hottx.go). In memory it costs a copy; in a file it doubled what
+	// the hot paths wrote.
 	wq.Add("_pragma", "temp_store(MEMORY)")
 	// wal_autocheckpoint: the checkpointer (checkpoint.go) copies the log
 	// into the database from its own connection; the writer does so only
