@@ -57,9 +57,17 @@ func committedT(t *testing.T, s *Store) []int {
 }
 
 // startHeldWrite runs a write of x that holds the writer until release is
-// closed, and returns its result channel once it holds the writer. The
-// write may run again (hotWriter.undo).
+// closed, and returns its result channel once it holds the writer.
 func startHeldWrite(t *testing.T, w *hotWriter, x int, release <-chan struct{}) <-chan error {
+	t.Helper()
+	return startHeld(t, w, release, insertT(x))
+}
+
+// startHeld runs a write that holds the writer until release is closed and
+// then runs then, and returns its result channel once it holds the writer.
+// The write may run again (hotWriter.undo): it holds the writer the first
+// time only.
+func startHeld(t *testing.T, w *hotWriter, release <-chan struct{}, then func(context.Context, *sql.Tx) error) <-chan error {
 	t.Helper()
 	holding := make(chan struct{})
 	var once sync.Once
@@ -68,7 +76,7 @@ func startHeldWrite(t *testing.T, w *hotWriter, x int, release <-chan struct{}) 
 		done <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
 			once.Do(func() { close(holding) })
 			<-release
-			return insertT(x)(ctx, tx)
+			return then(ctx, tx)
 		})
 	}()
 	<-holding
@@ -208,19 +216,12 @@ func TestHotWriteFirstInItsTransactionFailsAlone(t *testing.T) {
 	w := s.hotWrites
 	release := make(chan struct{})
 	failing := errors.New("refused")
-	holding := make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
-			close(holding)
-			<-release
-			if err := insertT(1)(ctx, tx); err != nil {
-				return err
-			}
-			return failing
-		})
-	}()
-	<-holding
+	first := startHeld(t, w, release, func(ctx context.Context, tx *sql.Tx) error {
+		if err := insertT(1)(ctx, tx); err != nil {
+			return err
+		}
+		return failing
+	})
 	second := make(chan error, 1)
 	go func() { second <- w.run(t.Context(), insertT(2)) }()
 	waitForWaiting(t, w, 1)
@@ -245,20 +246,13 @@ func TestHotWriteGroupFailsIfAnEarlierWriteFailsAgain(t *testing.T) {
 	w := s.hotWrites
 	w.maxAge = time.Hour
 	release := make(chan struct{})
-	holding := make(chan struct{})
 	runs := 0
-	first := make(chan error, 1)
-	go func() {
-		first <- w.run(t.Context(), func(ctx context.Context, tx *sql.Tx) error {
-			if runs++; runs > 1 {
-				return errors.New("fails the second time")
-			}
-			close(holding)
-			<-release
-			return insertT(1)(ctx, tx)
-		})
-	}()
-	<-holding
+	first := startHeld(t, w, release, func(ctx context.Context, tx *sql.Tx) error {
+		if runs++; runs > 1 {
+			return errors.New("fails the second time")
+		}
+		return insertT(1)(ctx, tx)
+	})
 	failing := errors.New("refused")
 	second := make(chan error, 1)
 	go func() {
