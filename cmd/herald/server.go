@@ -334,10 +334,15 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	// Publish transactions in flight at once. SQLite has one writer: with
 	// two, one batch commits while the other waits for its fsync (see
 	// sqlite.walSyncer). PostgreSQL takes more, but every one is a round
-	// trip and a commit whatever its size: two gather publishes into
-	// batches twice as large as four did, for 15-25 % less database CPU
-	// per delivery (herald bench, docs/performance.md).
-	const writers = 2
+	// trip and a commit whatever its size, so fewer gather publishes into
+	// larger batches: two cut the database's CPU per delivery by 15-25 %
+	// against four, and one beat two in each of 5 alternated pairs of
+	// herald bench (p50 at 500 events/s 26-56 ms against 32-82 ms;
+	// docs/performance.md).
+	writers := 1
+	if _, ok := n.store.(*sqlite.Store); ok {
+		writers = 2
+	}
 	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
 	if cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
