@@ -173,33 +173,21 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
 	}
-	events, err := s.claimedEvents(ctx, ds)
+	out, err := s.claimedDeliveries(ctx, ds, token, leaseUntil)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)
-	}
-	out := make([]*herald.ClaimedDelivery, 0, len(ds))
-	for _, d := range ds {
-		e := events[d.EventID]
-		if e == nil {
-			continue // deleted with its customer since the claim (claimedEvents)
-		}
-		out = append(out, &herald.ClaimedDelivery{
-			Delivery:   *d,
-			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
-			LeaseUntil: leaseUntil,
-			BodyGzip:   e.bodyGzip, LinkHeader: e.linkHeader, TraceContext: e.traceContext,
-		})
 	}
 	return out, nil
 }
 
-// claimedEvents reads what the claimed deliveries ds carry of their events,
-// once per event (deliveries of one event share it), from the read pool:
+// claimedDeliveries hands out the deliveries ds, leased with token until
+// leaseUntil, in their order, with what they carry of their events: read
+// once per event (deliveries of one event share it) from the read pool,
 // after the claim's commit, off the writer. Events do not change, and the
 // claim's transaction committed no earlier than the publish of each one.
 // An event can only be missing if its customer was deleted since, with its
 // deliveries: those are not handed out.
-func (s *Store) claimedEvents(ctx context.Context, ds []*herald.Delivery) (map[string]*eventData, error) {
+func (s *Store) claimedDeliveries(ctx context.Context, ds []*herald.Delivery, token string, leaseUntil time.Time) ([]*herald.ClaimedDelivery, error) {
 	events := map[string]*eventData{}
 	var eventIDs []string
 	for _, d := range ds {
@@ -208,23 +196,36 @@ func (s *Store) claimedEvents(ctx context.Context, ds []*herald.Delivery) (map[s
 			eventIDs = append(eventIDs, d.EventID)
 		}
 	}
-	if len(eventIDs) == 0 {
-		return events, nil
-	}
-	rows, err := readHot{s}.QueryContext(ctx, claimBodiesSQL, jsonArray(eventIDs))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var e eventData
-		if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
+	if len(eventIDs) > 0 {
+		rows, err := readHot{s}.QueryContext(ctx, claimBodiesSQL, jsonArray(eventIDs))
+		if err != nil {
 			return nil, err
 		}
-		events[id] = &e
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var e eventData
+			if err := rows.Scan(&id, &e.bodyGzip, &e.linkHeader, &e.traceContext); err != nil {
+				return nil, err
+			}
+			events[id] = &e
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return events, rows.Err()
+	out := make([]*herald.ClaimedDelivery, 0, len(ds))
+	for _, d := range ds {
+		if e := events[d.EventID]; e != nil {
+			out = append(out, &herald.ClaimedDelivery{
+				Delivery:   *d,
+				Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+				LeaseUntil: leaseUntil,
+				BodyGzip:   e.bodyGzip, LinkHeader: e.linkHeader, TraceContext: e.traceContext,
+			})
+		}
+	}
+	return out, nil
 }
 
 // eventData is what a claimed delivery carries of its event.

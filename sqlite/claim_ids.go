@@ -22,7 +22,7 @@ const claimIDsSQL = `UPDATE deliveries
 
 // DeliveryClaimIDs implements herald.Store: one UPDATE by primary key, a
 // write of a shared hot transaction (hottx.go), then the event bodies from
-// the read pool once it has committed (claimedEvents). It neither walks the due order
+// the read pool once it has committed (claimedDeliveries). It neither walks the due order
 // nor counts leases against the cap, which is the point: it runs on the
 // single writer connection like any claim, so it cannot take a delivery
 // that a claim due is taking, and the leases it makes count toward the cap
@@ -49,20 +49,13 @@ func (s *Store) DeliveryClaimIDs(ctx context.Context, ids []string, p *herald.De
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}
-	events, err := s.claimedEvents(ctx, claimed)
+	out, err := s.claimedDeliveries(ctx, claimed, token, leaseUntil)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries by id: %w", err)
 	}
-	cs := make(map[string]*herald.ClaimedDelivery, len(claimed))
-	for _, d := range claimed {
-		if e := events[d.EventID]; e != nil {
-			cs[d.ID] = &herald.ClaimedDelivery{
-				Delivery:   *d,
-				Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
-				LeaseUntil: leaseUntil,
-				BodyGzip:   e.bodyGzip, LinkHeader: e.linkHeader, TraceContext: e.traceContext,
-			}
-		}
+	cs := make(map[string]*herald.ClaimedDelivery, len(out))
+	for _, c := range out {
+		cs[c.ID] = c
 	}
 	return inIDOrder(ids, cs), nil
 }
