@@ -38,6 +38,12 @@ type Event struct {
 	// endpoint of the customer: a test event sent from one endpoint's
 	// page. It is a publishing instruction, not stored with the event.
 	OnlyEndpointID string
+	// Interactive says a person waits for the event's deliveries: its
+	// publisher attempts them itself (Deliverer.DeliverNow), so a publish
+	// leaves them pending for it rather than handing them to the node's
+	// background dispatcher (PublishLeaser). A publishing instruction, not
+	// stored.
+	Interactive bool
 }
 
 // EventPublishResult is what publishing one event did: the event as stored

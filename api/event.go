@@ -56,6 +56,13 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 	}
 	// The publish request's trace: every attempt's span joins it.
 	ev.TraceContext = herald.TraceContextFromContext(r.Context())
+	interactive := ev.Type.Interactive()
+	if req.Interactive != nil {
+		interactive = *req.Interactive
+	}
+	// DeliverNow attempts an interactive event's deliveries below, so the
+	// publish must leave them to it.
+	ev.Interactive = interactive && s.cfg.Deliverer != nil
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
 		return fmt.Errorf("publish event: %w", err)
@@ -68,11 +75,7 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 		out.Deliveries = append(out.Deliveries, DeliverySummary{ID: d.ID, EndpointID: d.EndpointID, State: d.State})
 	}
 	w.Header().Set("Location", "/api/v1/events/"+url.PathEscape(ev.ID))
-	interactive := ev.Type.Interactive()
-	if req.Interactive != nil {
-		interactive = *req.Interactive
-	}
-	if !interactive || s.cfg.Deliverer == nil || len(res.Deliveries) == 0 {
+	if !ev.Interactive || len(res.Deliveries) == 0 {
 		return writeJSON(w, http.StatusAccepted, &out)
 	}
 	// The event is committed: whatever happens now, it is delivered.

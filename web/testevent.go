@@ -76,6 +76,7 @@ func (s *Server) sendTestEvent(r *http.Request, c *herald.Customer, params *wire
 		return nil, err
 	}
 	ev.OnlyEndpointID = onlyEndpointID
+	ev.Interactive = true // deliverNow attempts it while the person waits
 	ev.TraceContext = herald.TraceContextFromContext(r.Context())
 	res, err := s.cfg.Publisher.Publish(r.Context(), ev)
 	if err != nil {
