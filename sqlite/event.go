@@ -27,18 +27,42 @@ import (
 // was deleted in between, is refused then, as one met in step 1 would be.
 // The batch is made durable by the group fsync of walSyncer rather than
 // while holding the writer.
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+	results, _, err := s.publish(ctx, events, nil)
+	return results, err
+}
+
+// EventPublishLeased implements herald.PublishLeaser: EventPublish, with
+// the deliveries lease.Take takes leased as they are inserted. It needs no
+// lock to keep each endpoint's cap: the insert runs on the single writer,
+// as every claim does, so it counts the endpoint's unexpired leases in the
+// same order as they are taken.
+func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) ([]*herald.EventPublishResult, []*herald.ClaimedDelivery, error) {
+	if lease == nil || lease.Take == nil {
+		return nil, nil, herald.Errorf(herald.EINVALID, "a lease with Take is required")
+	}
+	if err := herald.ValidateLease(lease.Now, lease.LeaseUntil); err != nil {
+		return nil, nil, err
+	}
+	return s.publish(ctx, events, lease)
+}
+
+// publish is EventPublish and, with a lease, EventPublishLeased.
+func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
 	if len(events) == 0 {
-		return []*herald.EventPublishResult{}, nil
+		return []*herald.EventPublishResult{}, nil, nil
 	}
 	plan := &plannedBatch{s: s, seen: map[string]bool{}}
 	results, err := storerules.Publish(ctx, plan, events, atMillis)
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 	if len(plan.events) == 0 {
-		return results, nil
+		return results, nil, nil
+	}
+	if lease != nil {
+		plan.offer(lease)
 	}
 	var refused map[string]error
 	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -47,7 +71,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 	for i, r := range results {
 		if r.Err == nil && refused[r.Event.ID] != nil {
@@ -57,9 +81,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	// Durable before anyone hears so (a 202 promises it); the writer is
 	// free for the next batch meanwhile.
 	if err := s.wal.wait(ctx); err != nil {
-		return nil, fmt.Errorf("publish events: sync the log: %w", err)
+		return nil, nil, fmt.Errorf("publish events: sync the log: %w", err)
 	}
-	return results, nil
+	return results, plan.claimed(), nil
 }
 
 // plannedBatch is storerules.PublishTx for EventPublish's first step: it
@@ -75,6 +99,23 @@ type plannedBatch struct {
 	// is refused here, as a stored one is when inserted.
 	seen   map[string]bool
 	events []plannedEvent
+	// caps are the concurrency caps of the endpoints the batch met.
+	caps map[string]int
+
+	// The lease of EventPublishLeased, if any (offer):
+	lease *herald.PublishLease
+	token string
+	// taken are the deliveries lease.Take took.
+	taken map[*herald.Delivery]bool
+	// leased are the deliveries the last run of insert leased, with their
+	// events, in insert order.
+	leased []leasedDelivery
+}
+
+// leasedDelivery is a delivery a publish leased, with its event.
+type leasedDelivery struct {
+	d  *herald.Delivery
+	ev *herald.Event
 }
 
 // plannedEvent is an event to insert, with its search keys and deliveries.
@@ -93,15 +134,63 @@ func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string)
 		}
 		b.version, b.versionRead = v, true
 	}
-	if eps, ok := b.s.endpoints.get(b.version, customerID); ok {
-		return eps, nil
+	eps, ok := b.s.endpoints.get(b.version, customerID)
+	if !ok {
+		var err error
+		if eps, err = customerEndpoints(ctx, q, customerID); err != nil {
+			return nil, err
+		}
+		b.s.endpoints.put(b.version, customerID, eps)
 	}
-	eps, err := customerEndpoints(ctx, q, customerID)
-	if err != nil {
-		return nil, err
+	if b.caps == nil {
+		b.caps = map[string]int{}
 	}
-	b.s.endpoints.put(b.version, customerID, eps)
+	for _, ep := range eps {
+		b.caps[ep.ID] = ep.Concurrency()
+	}
 	return eps, nil
+}
+
+// offer asks lease.Take about each pending delivery of the batch that is
+// due at lease.Now (one of an event created later is left for a claim),
+// before the writer runs insert: Take reserves room in the node, once per
+// delivery, so it must not run again when insert does.
+func (b *plannedBatch) offer(lease *herald.PublishLease) {
+	b.lease, b.token = lease, newLeaseToken()
+	for _, p := range b.events {
+		if p.ev.Interactive {
+			continue
+		}
+		for _, d := range p.deliveries {
+			due := d.State == herald.DeliveryStatePending && !d.NextAttemptAt.After(lease.Now)
+			if due && lease.Take(d) {
+				if b.taken == nil {
+					b.taken = map[*herald.Delivery]bool{}
+				}
+				b.taken[d] = true
+			}
+		}
+	}
+}
+
+// claimed returns what insert leased as claimed deliveries, their
+// NextAttemptAt the lease's end, as stored.
+func (b *plannedBatch) claimed() []*herald.ClaimedDelivery {
+	if len(b.leased) == 0 {
+		return nil
+	}
+	until := fromMillis(b.lease.LeaseUntil.UnixMilli())
+	out := make([]*herald.ClaimedDelivery, len(b.leased))
+	for i, l := range b.leased {
+		l.d.NextAttemptAt = until
+		out[i] = &herald.ClaimedDelivery{
+			Delivery:   *l.d,
+			Lease:      herald.DeliveryLease{DeliveryID: l.d.ID, Token: b.token},
+			LeaseUntil: until,
+			BodyGzip:   l.ev.BodyGzip, LinkHeader: l.ev.LinkHeader, TraceContext: l.ev.TraceContext,
+		}
+	}
+	return out
 }
 
 func (b *plannedBatch) EventInsert(_ context.Context, ev *herald.Event, systemID, personID string) error {
@@ -122,8 +211,12 @@ func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery
 // insert writes the planned events and their deliveries in tx and returns
 // the events it refused, by id: a taken id (INSERT OR IGNORE: a failing
 // statement would be an error for the whole batch) or a customer deleted
-// since step 1 (the foreign key).
+// since step 1 (the foreign key). With a lease (offer), it leases each
+// taken delivery that may be (lease.take) and lists it in b.leased. Like
+// every write of a shared hot transaction it may run again, so it sets
+// what it returns and b.leased anew each time.
 func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
+	leases := b.newLeaseRun(tx)
 	insEvent, err := b.s.stmt(ctx, tx, insertEvent)
 	if err != nil {
 		return nil, err
@@ -159,8 +252,23 @@ func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error
 			refuse(ev.ID, herald.Exists("event", ev.ID))
 			continue
 		}
-		if err := insertDeliveries(ctx, queues, insDelivery, p.deliveries); err != nil {
-			return nil, err
+		for _, d := range p.deliveries {
+			if err := queues.place(ctx, d); err != nil {
+				return nil, err
+			}
+			leased, err := leases.take(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			if leased {
+				err = leases.insert(ctx, d)
+				b.leased = append(b.leased, leasedDelivery{d: d, ev: ev})
+			} else {
+				_, err = insDelivery.ExecContext(ctx, deliveryArgs(d)...)
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	return refused, nil
@@ -180,6 +288,63 @@ func insertDeliveries(ctx context.Context, queues *subjectQueues, ins *sql.Stmt,
 	return nil
 }
 
+// leaseRun is what one run of plannedBatch.insert knows of the leases it
+// makes: each endpoint's free slots, counted at its first taken delivery
+// and kept up to date as the run leases more.
+type leaseRun struct {
+	b    *plannedBatch
+	tx   *sql.Tx
+	free map[string]int
+}
+
+func (b *plannedBatch) newLeaseRun(tx *sql.Tx) *leaseRun {
+	b.leased = b.leased[:0]
+	return &leaseRun{b: b, tx: tx}
+}
+
+// take reports whether d, placed in its subject's queue, is to be inserted
+// leased: it was taken, it waits for no earlier delivery of its subject,
+// and its endpoint is below its cap. A true answer uses one free slot.
+func (r *leaseRun) take(ctx context.Context, d *herald.Delivery) (bool, error) {
+	if !r.b.taken[d] || d.WaitingFor != "" {
+		return false, nil
+	}
+	free, ok := r.free[d.EndpointID]
+	if !ok {
+		var leases int
+		if err := r.b.s.txQueryRow(ctx, r.tx, endpointLeasesSQL, toMillis(r.b.lease.Now), d.EndpointID).Scan(&leases); err != nil {
+			return false, err
+		}
+		free = r.b.caps[d.EndpointID] - leases
+		if r.free == nil {
+			r.free = map[string]int{}
+		}
+	}
+	if free <= 0 {
+		r.free[d.EndpointID] = 0
+		return false, nil
+	}
+	r.free[d.EndpointID] = free - 1
+	return true, nil
+}
+
+// insert stores d leased (insertLeasedDelivery).
+func (r *leaseRun) insert(ctx context.Context, d *herald.Delivery) error {
+	args := deliveryArgs(d)
+	args[deliveryArgsNextAttemptAt] = toMillis(r.b.lease.LeaseUntil)
+	args = append(args, r.b.lease.Owner, r.b.token)
+	st, err := r.b.s.stmt(ctx, r.tx, insertLeasedDelivery)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// endpointLeasesSQL counts an endpoint's unexpired leases: ?1 is now, ?2
+// the endpoint.
+var endpointLeasesSQL = `SELECT ` + leasesSQL("?2")
+
 // insertEvent stores an event; INSERT OR IGNORE: see EventPublish.
 const insertEvent = `INSERT OR IGNORE INTO events
 	(id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
@@ -192,6 +357,17 @@ const insertDelivery = `INSERT INTO deliveries
 	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
 	 subject, subject_seq, waiting_for)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertLeasedDelivery stores a delivery as insertDelivery does, leased:
+// deliveryArgs with the lease's end in place of next_attempt_at, then the
+// lease's owner and token.
+const insertLeasedDelivery = `INSERT INTO deliveries
+	(id, event_id, endpoint_id, customer_id, event_type, state, last_error, next_attempt_at, created_at, updated_at,
+	 subject, subject_seq, waiting_for, lease_owner, lease_token)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// deliveryArgsNextAttemptAt is where deliveryArgs puts next_attempt_at.
+const deliveryArgsNextAttemptAt = 7
 
 // deliveryArgs are the arguments of insertDelivery for d.
 func deliveryArgs(d *herald.Delivery) []any {

@@ -17,7 +17,7 @@ import (
 // it takes (they go in as one JSON array through json_each), which is what
 // makes them cacheable.
 var hotStatements = []string{
-	insertEvent, insertDelivery,
+	insertEvent, insertDelivery, insertLeasedDelivery, endpointLeasesSQL,
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL,
 	claimIDsSQL,
@@ -28,7 +28,7 @@ var hotStatements = []string{
 // it meets, once): a publish batch reads its customers' endpoints through
 // them before it takes the writer, and a claim reads its events' bodies
 // after it has committed.
-var hotReads = []string{endpointsVersionSQL, customerExistsSQL, listEndpointsSQL, claimBodiesSQL}
+var hotReads = []string{endpointsVersionSQL, customerExistsSQL, listEndpointsSQL, claimBodiesSQL, claimAnyDueSQL}
 
 // stmtCache is the writer connection's prepared hot statements, by text.
 type stmtCache map[string]*sql.Stmt
