@@ -185,7 +185,8 @@ type Dispatcher struct {
 
 	mu          sync.Mutex
 	lanes       map[string]*lane
-	outstanding int  // claimed, not yet recorded or released
+	outstanding int  // claimed, handed off or reserved for a handoff; not yet recorded or released
+	running     bool // Run has started: handoffs may come (handoff.go)
 	draining    bool // Run's context ended: start nothing new
 	workers     sync.WaitGroup
 
@@ -248,6 +249,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	recDone := make(chan struct{})
 	go func() { d.rec.run(); close(recDone) }()
+	d.mu.Lock()
+	d.running = true
+	d.mu.Unlock()
 
 	pruneDone := make(chan struct{})
 	go func() { d.pruneLoop(ctx); close(pruneDone) }()
@@ -351,16 +355,22 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 	d.mu.Lock()
 	d.outstanding += len(claimed)
 	for _, c := range claimed {
-		l := d.lanes[c.EndpointID]
-		if l == nil {
-			l = &lane{endpointID: c.EndpointID, capacity: herald.DefaultEndpointConcurrency}
-			d.lanes[c.EndpointID] = l
-		}
-		l.queue = append(l.queue, c)
-		d.startWorkersLocked(l)
+		d.queueLocked(c)
 	}
 	d.mu.Unlock()
 	return len(claimed) == room, nil
+}
+
+// queueLocked queues c, claimed or handed off and counted as outstanding,
+// on its endpoint's lane, and starts the lane's workers. d.mu is held.
+func (d *Dispatcher) queueLocked(c *herald.ClaimedDelivery) {
+	l := d.lanes[c.EndpointID]
+	if l == nil {
+		l = &lane{endpointID: c.EndpointID, capacity: herald.DefaultEndpointConcurrency}
+		d.lanes[c.EndpointID] = l
+	}
+	l.queue = append(l.queue, c)
+	d.startWorkersLocked(l)
 }
 
 // startWorkersLocked starts workers on l up to its capacity. d.mu is held.

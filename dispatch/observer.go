@@ -42,6 +42,10 @@ type Observer struct {
 	InFlightFunc func(delta int)
 	// ClaimBatchFunc is called with the size of each non-empty claim.
 	ClaimBatchFunc func(n int)
+	// HandoffFunc is called with the number of deliveries a publish
+	// leased to this node and handed to it without a claim (handoff.go),
+	// when there are any.
+	HandoffFunc func(n int)
 	// RecordBatchFunc is called with the size of each committed batch of
 	// attempt records.
 	RecordBatchFunc func(n int)
@@ -74,6 +78,12 @@ func (o *Observer) inFlight(delta int) {
 func (o *Observer) claimBatch(n int) {
 	if o.ClaimBatchFunc != nil {
 		o.ClaimBatchFunc(n)
+	}
+}
+
+func (o *Observer) handoff(n int) {
+	if o.HandoffFunc != nil {
+		o.HandoffFunc(n)
 	}
 }
 

@@ -68,6 +68,7 @@ type Metrics struct {
 	publishErrors   *prometheus.CounterVec
 	inFlight        prometheus.Gauge
 	claimBatch      prometheus.Histogram
+	handedOff       prometheus.Counter
 	recordBatch     prometheus.Histogram
 	circuitChanges  *prometheus.CounterVec
 
@@ -128,6 +129,10 @@ func New(cfg Config) *Metrics {
 	m.claimBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "herald_claim_batch_size", Help: "Deliveries taken by each non-empty claim.", Buckets: batchBuckets,
 	})
+	m.handedOff = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "herald_deliveries_handed_off_total",
+		Help: "Deliveries a publish leased to this node and handed to its dispatcher without a claim (SQLite).",
+	})
 	m.recordBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "herald_record_batch_size", Help: "Attempt records committed per transaction.", Buckets: batchBuckets,
 	})
@@ -151,7 +156,7 @@ func New(cfg Config) *Metrics {
 		Name: "herald_queue_stats_errors_total", Help: "Failed reads of the queue gauges.",
 	})
 	m.reg.MustRegister(m.deliveries, m.attemptSeconds, m.endpointSeconds, m.lastClaim, m.published, m.publishErrors,
-		m.inFlight, m.claimBatch, m.recordBatch, m.circuitChanges,
+		m.inFlight, m.claimBatch, m.handedOff, m.recordBatch, m.circuitChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.QueueStats != nil {
 		m.reg.MustRegister(m.queuePending, m.queueDue, m.oldestDueSeconds, m.disabledEndpoints, m.pollErrors)
@@ -250,6 +255,10 @@ func (m *Metrics) ClaimBatch(n int) {
 	m.claimBatch.Observe(float64(n))
 	m.lastClaim.Set(float64(m.cfg.NowFunc().UnixNano()) / 1e9)
 }
+
+// Handoff counts deliveries handed to the dispatcher at publish
+// (dispatch.Observer.HandoffFunc).
+func (m *Metrics) Handoff(n int) { m.handedOff.Add(float64(n)) }
 
 // RecordBatch observes a record batch's size
 // (dispatch.Observer.RecordBatchFunc).

@@ -43,6 +43,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.Published(&herald.Event{Type: wire.EventTypeAssessment}, herald.Errorf(herald.EUNAVAILABLE, "shutting down"))
 	m.InFlight(1)
 	m.ClaimBatch(64)
+	m.Handoff(3)
 	m.RecordBatch(32)
 	m.Circuit("ep_1", "closed", "open")
 	m.Poll(t.Context())
@@ -56,6 +57,7 @@ func TestMetricsExposition(t *testing.T) {
 		`herald_attempt_duration_seconds_count{code="3xx",event_type="AssessmentEvent"} 1`,
 		`herald_attempt_duration_seconds_count{code="none",event_type="AssessmentEvent"} 1`,
 		`herald_attempts_in_flight 1`,
+		`herald_deliveries_handed_off_total 3`,
 		`herald_endpoint_attempt_duration_seconds_count{endpoint_id="ep_1"} 2`,
 		`herald_events_published_total{event_type="AssessmentEvent"} 1`,
 		`herald_publish_errors_total{code="unavailable"} 1`,

@@ -299,7 +299,7 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 		ReleaseOrphansOnStart: n.singleNode(),
 		Observer: dispatch.Observer{
 			OutcomeFunc: n.metrics.Outcome, AttemptFunc: n.metrics.Attempt, InFlightFunc: n.metrics.InFlight,
-			ClaimBatchFunc: n.metrics.ClaimBatch, RecordBatchFunc: n.metrics.RecordBatch, CircuitFunc: n.metrics.Circuit,
+			ClaimBatchFunc: n.metrics.ClaimBatch, HandoffFunc: n.metrics.Handoff, RecordBatchFunc: n.metrics.RecordBatch, CircuitFunc: n.metrics.Circuit,
 		},
 		TracerProvider: tp,
 	})
@@ -343,7 +343,7 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	if _, ok := n.store.(*sqlite.Store); ok {
 		writers = 2
 	}
-	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Writers: writers})
+	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Handoff: n.dispatcher, Writers: writers})
 	if cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
 		// other's rows, and the jitter keeps them apart anyway.
