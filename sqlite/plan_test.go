@@ -52,6 +52,15 @@ func TestQueryPlans(t *testing.T) {
 		{"ClaimWalk", claimWalkSQL, []any{1, "[]", 10, 100}, []string{
 			"SEARCH deliveries USING COVERING INDEX deliveries_due (next_attempt_at<?)",
 		}, []string{"USE TEMP B-TREE"}},
+		// A claim asks the read pool whether anything is due before it
+		// takes the writer, and a publish counts an endpoint's leases
+		// before it leases at insert.
+		{"ClaimAnyDue", claimAnyDueSQL, []any{1}, []string{
+			"SEARCH deliveries USING COVERING INDEX deliveries_due (next_attempt_at<?)",
+		}, nil},
+		{"EndpointLeases", endpointLeasesSQL, []any{1, "a"}, []string{
+			"SEARCH deliveries USING INDEX deliveries_leased (endpoint_id=? AND next_attempt_at>?)",
+		}, nil},
 		{"ClaimSeen", claimSeenSQL, []any{1, 100}, []string{
 			"SEARCH deliveries USING COVERING INDEX deliveries_due (next_attempt_at<?)",
 		}, nil},
