@@ -187,14 +187,14 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 
 	cpu0 := cl.cpu()
 	pgCPU0 := pg.cpu()
-	busy0, writes0, txs0, writerOK0 := cl.writerCounters(ctx)
+	n0, countersOK0 := cl.counters(ctx)
 	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
 		return err
 	}
 	cpu1 := cl.cpu()
 	pgCPU1 := pg.cpu()
-	busy1, writes1, txs1, writerOK1 := cl.writerCounters(ctx)
+	n1, countersOK1 := cl.counters(ctx)
 
 	delivered := res.deliveries
 	fmt.Fprintf(stdout, "herald (%s):\n", mode)
@@ -214,11 +214,18 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
 	}
-	if writerOK0 && writerOK1 && txs1 > txs0 && res.elapsed > 0 {
+	countersOK := countersOK0 && countersOK1
+	if countersOK && n0.writer && n1.writer && n1.transactions > n0.transactions && res.elapsed > 0 {
 		// The SQLite store's single writer: near 100 % it is what limits
 		// the node; well below, the CPUs or the clients do.
 		fmt.Fprintf(stdout, "  SQLite writer:        busy %.0f %% of the run; %.1f writes per transaction\n",
-			100*(busy1-busy0)/res.elapsed.Seconds(), (writes1-writes0)/(txs1-txs0))
+			100*(n1.writerBusy-n0.writerBusy)/res.elapsed.Seconds(), (n1.writes-n0.writes)/(n1.transactions-n0.transactions))
+	}
+	if countersOK && delivered > 0 && len(cl.nodes) == 1 {
+		// Deliveries leased at publish and never claimed (dispatch's
+		// handoff); the rest waited for a claim.
+		fmt.Fprintf(stdout, "  handed off at publish: %.0f %% of deliveries (the rest claimed)\n",
+			100*(n1.handedOff-n0.handedOff)/float64(delivered))
 	}
 	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
 	if err := printChecked(stdout, res, c); err != nil {

@@ -145,20 +145,29 @@ func (cl *benchCluster) kill(i int) {
 }
 
 // cpu is the CPU time (user + system) of the nodes so far.
-// writerCounters reads the SQLite writer's counters from node 0's
-// /metrics (busy seconds, writes, transactions); ok is false if the node
-// exposes none (PostgreSQL) or cannot be read.
-func (cl *benchCluster) writerCounters(ctx context.Context) (busy, writes, transactions float64, ok bool) {
+// nodeCounters are the counters the bench reads from a node's /metrics.
+type nodeCounters struct {
+	// The SQLite writer's busy seconds, writes and transactions; writer
+	// is false if the node exposes them not (PostgreSQL).
+	writerBusy, writes, transactions float64
+	writer                           bool
+	// handedOff is herald_deliveries_handed_off_total.
+	handedOff float64
+}
+
+// counters reads node 0's counters from its /metrics; ok is false if it
+// cannot be read.
+func (cl *benchCluster) counters(ctx context.Context) (c nodeCounters, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cl.nodes[0].baseURL+"/metrics", nil)
 	if err != nil {
-		return 0, 0, 0, false
+		return c, false
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, 0, 0, false
+		return c, false
 	}
 	defer resp.Body.Close()
-	found := 0
+	writer := 0
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -169,20 +178,22 @@ func (cl *benchCluster) writerCounters(ctx context.Context) (busy, writes, trans
 		var dst *float64
 		switch name {
 		case "herald_sqlite_writer_busy_seconds_total":
-			dst = &busy
+			dst, writer = &c.writerBusy, writer+1
 		case "herald_sqlite_writer_writes_total":
-			dst = &writes
+			dst, writer = &c.writes, writer+1
 		case "herald_sqlite_writer_transactions_total":
-			dst = &transactions
+			dst, writer = &c.transactions, writer+1
+		case "herald_deliveries_handed_off_total":
+			dst = &c.handedOff
 		default:
 			continue
 		}
 		if v, err := strconv.ParseFloat(value, 64); err == nil {
 			*dst = v
-			found++
 		}
 	}
-	return busy, writes, transactions, found == 3 && sc.Err() == nil
+	c.writer = writer == 3
+	return c, sc.Err() == nil
 }
 
 func (cl *benchCluster) cpu() time.Duration {
