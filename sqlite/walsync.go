@@ -72,7 +72,7 @@ func (w *walSyncer) wait(ctx context.Context) error {
 // close ends the rounds once the ones queued have run.
 func (w *walSyncer) close() { w.rounds.Close() }
 
-// fsyncWAL fsyncs the file at path. The file is opened anew each time
+// fsyncWAL makes the file at path durable (syncData). The file is opened anew each time
 // (read-write: Windows cannot flush a read-only handle) rather than kept
 // open, so it is always the log SQLite writes now, even if it was
 // recreated; an fsync covers a file's data whichever descriptor wrote it.
@@ -88,7 +88,7 @@ func fsyncWAL(path string) error {
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = syncData(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
