@@ -45,6 +45,7 @@ func exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("RetryPolicy", func(t *testing.T) { t.Parallel(); exerciseRetryPolicy(t, setup) })
 	t.Run("TraceContext", func(t *testing.T) { t.Parallel(); exerciseTraceContext(t, setup) })
 	t.Run("Ordered", func(t *testing.T) { t.Parallel(); exerciseOrdered(t, setup) })
+	t.Run("PublishLeased", func(t *testing.T) { t.Parallel(); exercisePublishLeased(t, setup) })
 }
 
 // setupFunc gives a subtest its context and its own empty store.
