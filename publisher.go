@@ -19,8 +19,10 @@ type Publisher interface {
 // the node attempts them at once, without claiming them: a claim is a
 // write of its own for every delivery, and waits for the next claim round.
 // A store implements it where a lease taken at insert can respect each
-// endpoint's cap as DeliveryClaimDue does (SQLite, whose single writer
-// orders every lease); the dispatch package uses it when the store does.
+// endpoint's cap as DeliveryClaimDue does: SQLite, whose single writer
+// orders every lease, and PostgreSQL, under the lock of the endpoint's
+// queue row that claims take. The dispatch package uses it when the store
+// does.
 type PublishLeaser interface {
 	// EventPublishLeased is EventPublish, except that a pending delivery
 	// lease.Take takes is stored leased to lease.Owner until
@@ -31,7 +33,8 @@ type PublishLeaser interface {
 	// events' bodies, in publish order; in the results their
 	// NextAttemptAt is the lease's end, as stored. A taken delivery that
 	// is not leased is stored pending as EventPublish stores it, for a
-	// claim to find. Events marked Interactive are never offered to Take:
+	// claim to find; a store may also leave one to claims where it cannot
+	// lease it without waiting (another node holds its endpoint). Events marked Interactive are never offered to Take:
 	// their deliveries are left for DeliverNow to lease.
 	EventPublishLeased(ctx context.Context, events []*Event, lease *PublishLease) ([]*EventPublishResult, []*ClaimedDelivery, error)
 }

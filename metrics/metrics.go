@@ -131,7 +131,7 @@ func New(cfg Config) *Metrics {
 	})
 	m.handedOff = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "herald_deliveries_handed_off_total",
-		Help: "Deliveries a publish leased to this node and handed to its dispatcher without a claim (SQLite).",
+		Help: "Deliveries a publish leased to this node and handed to its dispatcher without a claim.",
 	})
 	m.recordBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "herald_record_batch_size", Help: "Attempt records committed per transaction.", Buckets: batchBuckets,

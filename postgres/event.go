@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/storerules"
@@ -22,10 +23,42 @@ import (
 // created or edited while the batch commits applies to the next batch, as if
 // the edit had come a moment later. A customer cannot vanish in between
 // (customers are never deleted, and events.customer_id has a foreign key).
-func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*herald.EventPublishResult, err error) {
+func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
+	results, _, err := s.publish(ctx, events, nil)
+	return results, err
+}
+
+// EventPublishLeased implements herald.PublishLeaser. Several nodes lease
+// at once, so the cap is kept as claims keep it (DeliveryClaimDue): the
+// publish's transaction locks the endpoint_queues rows of the endpoints it
+// would lease (lockQueuesSQL), then counts their leases in a statement of
+// its own, whose snapshot sees every lease the lock's previous holder
+// committed, and leases up to the free slots as it inserts.
+//
+// Unlike a claim it waits for a row another transaction holds, rather than
+// skip it: with SKIP LOCKED, the claims that records keep waking held the
+// rows so often that about half the deliveries fell back to claims. It
+// cannot deadlock: it locks its rows in one statement, in endpoint order,
+// after any advisory lock of ordered delivery and before nothing else that
+// waits; claims and folds never wait for a queue row (SKIP LOCKED), and
+// another publish takes its rows in the same order. An endpoint with no
+// queue row yet (nothing pending before) is left to claims, whose fold
+// makes the row.
+func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) ([]*herald.EventPublishResult, []*herald.ClaimedDelivery, error) {
+	if lease == nil || lease.Take == nil {
+		return nil, nil, herald.Errorf(herald.EINVALID, "a lease with Take is required")
+	}
+	if err := herald.ValidateLease(lease.Now, lease.LeaseUntil); err != nil {
+		return nil, nil, err
+	}
+	return s.publish(ctx, events, lease)
+}
+
+// publish is EventPublish and, with a lease, EventPublishLeased.
+func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
 	if len(events) == 0 {
-		return []*herald.EventPublishResult{}, nil
+		return []*herald.EventPublishResult{}, nil, nil
 	}
 
 	var customerIDs []string
@@ -38,31 +71,52 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 	}
 	known, endpoints, err := s.customerEndpoints(ctx, customerIDs)
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 
 	b := &eventBatch{known: known, endpoints: endpoints, seen: map[string]bool{}}
 	results, err := storerules.Publish(ctx, b, events, dbTime)
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 	if len(b.evID) == 0 {
-		return results, nil
+		return results, nil, nil
+	}
+	var taken map[*herald.Delivery]bool
+	if lease != nil {
+		taken = b.offer(results, lease)
 	}
 
 	// Deliveries to ordered endpoints join their subjects' queues under
-	// the queues' locks (order.go), so the batch then runs in a
+	// the queues' locks (order.go), and a batch that leases takes its
+	// endpoints' queue locks (leaseEndpoints), so such a batch runs in a
 	// transaction of ours, with the locks. Other batches keep the implicit
-	// transaction: they pay nothing for ordering.
-	var tx pgx.Tx
+	// transaction: they pay nothing for either.
+	var tx *pipelinedTx
+	if orderedDeliveries(b.dls) || len(taken) > 0 {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish events: %w", err)
+		}
+		tx = &pipelinedTx{conn: conn}
+		defer tx.end(ctx)
+	}
 	if orderedDeliveries(b.dls) {
-		if tx, err = s.pool.Begin(ctx); err != nil {
-			return nil, fmt.Errorf("publish events: %w", err)
-		}
-		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 		if err := placeOrdered(ctx, tx, b.dls, b.evID); err != nil {
-			return nil, fmt.Errorf("publish events: %w", err)
+			return nil, nil, fmt.Errorf("publish events: %w", err)
 		}
+	}
+	var leased map[*herald.Delivery]bool
+	var token string
+	if len(taken) > 0 {
+		if leased, err = leaseEndpoints(ctx, tx, b.dls, taken, lease); err != nil {
+			return nil, nil, fmt.Errorf("publish events: %w", err)
+		}
+		token = newLeaseToken()
+	}
+	leaseUntil := time.Time{}
+	if lease != nil {
+		leaseUntil = dbTime(lease.LeaseUntil)
 	}
 	var (
 		dlID, dlEvent, dlEndpoint, dlCustomer, dlType []string
@@ -70,8 +124,18 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		dlCreated, dlNext                             []time.Time
 		dlSubject, dlWaiting                          []string
 		dlSeq                                         []int64
+		dlOwner, dlToken                              []string
 	)
+	unleased := false // a pending delivery is left for a claim
 	for _, d := range b.dls {
+		if leased[d] {
+			dlOwner, dlToken = append(dlOwner, lease.Owner), append(dlToken, token)
+			dlNext = append(dlNext, leaseUntil)
+		} else {
+			dlOwner, dlToken = append(dlOwner, ""), append(dlToken, "")
+			dlNext = append(dlNext, d.NextAttemptAt)
+			unleased = unleased || d.State == herald.DeliveryStatePending
+		}
 		dlID = append(dlID, d.ID)
 		dlEvent = append(dlEvent, d.EventID)
 		dlEndpoint = append(dlEndpoint, d.EndpointID)
@@ -80,7 +144,6 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		dlState = append(dlState, string(d.State))
 		dlError = append(dlError, d.LastError)
 		dlCreated = append(dlCreated, d.CreatedAt)
-		dlNext = append(dlNext, d.NextAttemptAt)
 		dlSubject = append(dlSubject, d.Subject)
 		dlSeq = append(dlSeq, d.SubjectSeq)
 		dlWaiting = append(dlWaiting, d.WaitingFor)
@@ -100,13 +163,14 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 			RETURNING id
 		), dl AS (
 			INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, last_error,
-				next_attempt_at, created_at, updated_at, subject, subject_seq, waiting_for)
+				next_attempt_at, created_at, updated_at, subject, subject_seq, waiting_for, lease_owner, lease_token)
 			SELECT u.id, u.event_id, u.endpoint_id, u.customer_id, u.event_type, u.state, u.last_error,
-				u.next_at, u.at, u.at, u.subject, u.subject_seq, u.waiting_for
+				u.next_at, u.at, u.at, u.subject, u.subject_seq, u.waiting_for,
+				NULLIF(u.lease_owner, ''), NULLIF(u.lease_token, '')
 			FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-				$15::timestamptz[], $16::timestamptz[], $17::text[], $18::bigint[], $19::text[])
+				$15::timestamptz[], $16::timestamptz[], $17::text[], $18::bigint[], $19::text[], $23::text[], $24::text[])
 				AS u (id, event_id, endpoint_id, customer_id, event_type, state, last_error, at, next_at,
-					subject, subject_seq, waiting_for)
+					subject, subject_seq, waiting_for, lease_owner, lease_token)
 			WHERE u.event_id IN (SELECT id FROM ev)
 		)
 		SELECT id FROM ev`,
@@ -114,6 +178,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
 		nonNil(dlState), nonNil(dlError), nonNil(dlCreated), nonNil(dlNext),
 		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), b.evSystem, b.evPerson, b.evTrace,
+		nonNil(dlOwner), nonNil(dlToken),
 	).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
@@ -121,26 +186,132 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) (_ []*
 		}
 		return err
 	})
-	if b.pending {
+	if unleased {
 		// Delivered when the batch commits, and only then: a woken
 		// dispatcher finds the rows committed. Failed deliveries (to
-		// disabled endpoints) are no work for it.
+		// disabled endpoints) are no work for it, nor are the ones this
+		// node leased.
 		queueNotify(pb)
 	}
 	if tx != nil {
-		err = tx.SendBatch(ctx, pb).Close()
-		if err == nil {
-			err = tx.Commit(ctx)
-		}
+		err = tx.commit(ctx, pb)
 	} else {
 		err = s.pool.SendBatch(ctx, pb).Close()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 
 	storerules.RefuseTaken(results, inserted)
-	return results, nil
+	return results, b.claimed(leased, inserted, token, leaseUntil), nil
+}
+
+// offer asks lease.Take about each pending delivery of the stored results
+// that is due at lease.Now and not an interactive event's, once, before
+// anything is written, and returns those it took.
+func (b *eventBatch) offer(results []*herald.EventPublishResult, lease *herald.PublishLease) map[*herald.Delivery]bool {
+	var taken map[*herald.Delivery]bool
+	for _, r := range results {
+		if r.Err != nil || r.Event.Interactive {
+			continue
+		}
+		for _, d := range r.Deliveries {
+			if d.NextAttemptAt.After(lease.Now) || !lease.Take(d) {
+				continue
+			}
+			if taken == nil {
+				taken = map[*herald.Delivery]bool{}
+			}
+			taken[d] = true
+		}
+	}
+	return taken
+}
+
+// claimed returns the leased deliveries of the events that went in, in
+// batch order, as claimed, with their events' bodies; their NextAttemptAt
+// is set to the lease's end, as stored.
+func (b *eventBatch) claimed(leased map[*herald.Delivery]bool, inserted map[string]bool, token string, until time.Time) []*herald.ClaimedDelivery {
+	if len(leased) == 0 {
+		return nil
+	}
+	event := make(map[string]int, len(b.evID))
+	for i, id := range b.evID {
+		event[id] = i
+	}
+	var out []*herald.ClaimedDelivery
+	for _, d := range b.dls {
+		if !leased[d] || !inserted[d.EventID] {
+			continue
+		}
+		d.NextAttemptAt = until
+		i := event[d.EventID]
+		out = append(out, &herald.ClaimedDelivery{
+			Delivery:   *d,
+			Lease:      herald.DeliveryLease{DeliveryID: d.ID, Token: token},
+			LeaseUntil: until,
+			BodyGzip:   b.evBody[i], LinkHeader: b.evLink[i], TraceContext: b.evTrace[i],
+		})
+	}
+	return out
+}
+
+// lockQueuesSQL locks the endpoint_queues rows of the endpoints in $1, in
+// endpoint order (the lock is taken above the sort), waiting for a claim or
+// another publish that holds one; see EventPublishLeased.
+const lockQueuesSQL = `SELECT endpoint_id FROM endpoint_queues
+	WHERE endpoint_id = ANY($1)
+	ORDER BY endpoint_id
+	FOR UPDATE`
+
+// freeSlotsSQL is each endpoint of $2's cap minus its unexpired leases ($1
+// is now), counted in a statement after lockQueuesSQL's.
+var freeSlotsSQL = `SELECT u.id, ` + capSQL("u.id") + ` - ` + leasesSQL("u.id") + `
+	FROM unnest($2::text[]) AS u (id)`
+
+// leaseEndpoints decides which taken deliveries the publish leases in tx:
+// those that wait for no earlier delivery of their subject, of endpoints
+// whose queue row it could lock, up to each one's free slots, in batch
+// order (see EventPublishLeased). One round trip.
+func leaseEndpoints(ctx context.Context, tx batchSender, ds []*herald.Delivery, taken map[*herald.Delivery]bool, lease *herald.PublishLease) (map[*herald.Delivery]bool, error) {
+	var endpointIDs []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if taken[d] && !seen[d.EndpointID] {
+			seen[d.EndpointID] = true
+			endpointIDs = append(endpointIDs, d.EndpointID)
+		}
+	}
+	locked := map[string]bool{}
+	free := map[string]int{}
+	b := &pgx.Batch{}
+	b.Queue(lockQueuesSQL, endpointIDs).Query(func(rows pgx.Rows) error {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, id := range ids {
+			locked[id] = true
+		}
+		return err
+	})
+	b.Queue(freeSlotsSQL, dbTime(lease.Now), endpointIDs).Query(func(rows pgx.Rows) error {
+		var id string
+		var n int
+		_, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+			free[id] = n
+			return nil
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("lease at publish: %w", err)
+	}
+	leased := map[*herald.Delivery]bool{}
+	for _, d := range ds {
+		if taken[d] && d.WaitingFor == "" && locked[d.EndpointID] && free[d.EndpointID] > 0 {
+			free[d.EndpointID]--
+			leased[d] = true
+		}
+	}
+	return leased, nil
 }
 
 // eventBatch is storerules.PublishTx for EventPublish: it reads the
@@ -160,9 +331,6 @@ type eventBatch struct {
 	evBody                                     [][]byte
 	evCreated                                  []time.Time
 	dls                                        []*herald.Delivery
-	// pending: some delivery is pending, so the batch wakes the
-	// dispatchers (NOTIFY) when it commits.
-	pending bool
 }
 
 func (b *eventBatch) CustomerEndpoints(_ context.Context, customerID string) ([]*herald.Endpoint, error) {
@@ -193,9 +361,6 @@ func (b *eventBatch) EventInsert(_ context.Context, ev *herald.Event, systemID, 
 
 func (b *eventBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery) error {
 	b.dls = append(b.dls, ds...)
-	for _, d := range ds {
-		b.pending = b.pending || d.State == herald.DeliveryStatePending
-	}
 	return nil
 }
 
@@ -233,4 +398,53 @@ func nonNil[T any](v []T) []T {
 		return []T{}
 	}
 	return v
+}
+
+// batchSender sends a pipeline of statements: a pgx.Tx, or a pipelinedTx.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// pipelinedTx is a transaction whose BEGIN goes out with its first
+// pipeline and whose COMMIT goes out with its last (commit), so that it
+// costs no round trip of its own: a publish that leases or places ordered
+// deliveries takes two round trips, as one in the implicit transaction of
+// a pipeline does one. end rolls back a transaction that did not commit
+// and puts the connection back.
+type pipelinedTx struct {
+	conn   *pgxpool.Conn
+	begun  bool // BEGIN was sent
+	closed bool // COMMIT went through, or the connection was dropped
+}
+
+// SendBatch sends b in the transaction, opening it with b's pipeline if
+// this is the first.
+func (t *pipelinedTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if !t.begun {
+		t.begun = true
+		begin := &pgx.Batch{}
+		begin.Queue("BEGIN")
+		begin.QueuedQueries = append(begin.QueuedQueries, b.QueuedQueries...)
+		b = begin
+	}
+	return t.conn.SendBatch(ctx, b)
+}
+
+// commit sends b and COMMIT in one pipeline.
+func (t *pipelinedTx) commit(ctx context.Context, b *pgx.Batch) error {
+	b.Queue("COMMIT")
+	err := t.SendBatch(ctx, b).Close()
+	t.closed = err == nil
+	return err
+}
+
+// end rolls back what did not commit; if it cannot, the connection is
+// closed rather than put back inside a transaction.
+func (t *pipelinedTx) end(ctx context.Context) {
+	if t.begun && !t.closed {
+		if _, err := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+			_ = t.conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}
+	t.conn.Release()
 }

@@ -86,7 +86,7 @@ func orderedDeliveries(ds []*herald.Delivery) bool {
 // delivery placed behind one never inserted would wait forever. Checked
 // after the locks, so a concurrent publish of the same event, which needs
 // the same locks, has committed by then.
-func placeOrdered(ctx context.Context, tx pgx.Tx, ds []*herald.Delivery, eventIDs []string) error {
+func placeOrdered(ctx context.Context, tx batchSender, ds []*herald.Delivery, eventIDs []string) error {
 	var keys, endpointIDs, subjects []string
 	seen := map[herald.SubjectKey]bool{}
 	for _, d := range ds {
