@@ -180,7 +180,10 @@ type Dispatcher struct {
 	// on an endpoint's rate limit.
 	stopping chan struct{}
 
-	wake    chan struct{}
+	wake chan struct{}
+	// nudge is settled's wake (see claimLoop): a freed slot may let a
+	// capped endpoint's backlog through, or may not.
+	nudge   chan struct{}
 	waiters waiters
 
 	mu          sync.Mutex
@@ -209,6 +212,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		signers: newSigners(cfg.Client),
 		eps:     newEndpointCache(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc),
 		wake:    make(chan struct{}, 1),
+		nudge:   make(chan struct{}, 1),
 		lanes:   map[string]*lane{},
 		ctl:     newControls(),
 		obs:     &cfg.Observer,
@@ -268,34 +272,58 @@ func (d *Dispatcher) now() time.Time { return d.cfg.NowFunc().UTC() }
 
 // claimLoop claims whenever woken or polled, and at once again after a full
 // batch, until ctx ends.
+//
+// A record's nudge (settled) waits longer after claims that found
+// nothing: ClaimCooldown doubled per empty claim in a row, up to
+// maxNudgeBackoff of it. With publishes handing their deliveries straight
+// to the lanes (handoff.go) most nudges find nothing, and on PostgreSQL an
+// empty claim is still a fold and a transaction that locks the endpoints'
+// queue rows. A wake (a publish that left deliveries for a claim, a
+// replay, a lane with room again, another node's NOTIFY) and any claim
+// that finds work reset it, so a capped endpoint's backlog, which claims
+// keep finding, is served at ClaimCooldown.
 func (d *Dispatcher) claimLoop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	backoff := time.Duration(0)
 	var shortAt time.Time // when the last claim that was not full ended
+	empty := 0            // claims in a row that found nothing
 	for {
+		cooldown := d.cfg.ClaimCooldown
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.wake:
-			// Let the wakes of the next few milliseconds' publishes
-			// gather into this claim (see Config.ClaimCooldown).
-			if wait := d.cfg.ClaimCooldown - time.Since(shortAt); wait > 0 && !shortAt.IsZero() {
-				cool := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					cool.Stop()
-					return
-				case <-cool.C:
-				}
-			}
+			empty = 0
+		case <-d.nudge:
+			cooldown <<= min(empty, maxNudgeBackoff)
 		case <-timer.C:
+			cooldown = 0
 		}
-		full, err := d.claimOnce(ctx)
+		// Let the wakes of the next few milliseconds' publishes
+		// gather into this claim (see Config.ClaimCooldown).
+		if wait := cooldown - time.Since(shortAt); wait > 0 && !shortAt.IsZero() {
+			cool := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				cool.Stop()
+				return
+			case <-d.wake: // work for a claim: stop waiting
+				cool.Stop()
+				empty = 0
+			case <-cool.C:
+			}
+		}
+		n, full, err := d.claimOnce(ctx)
 		if !full {
 			shortAt = time.Now()
 		} else {
 			shortAt = time.Time{}
+		}
+		if n == 0 && err == nil {
+			empty++
+		} else {
+			empty = 0
 		}
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -319,9 +347,14 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 	}
 }
 
-// claimOnce claims one batch and queues it on its lanes. It reports whether
-// the batch was full, meaning more work is probably due.
-func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
+// maxNudgeBackoff bounds the doubling of a nudge's cooldown: 8 times
+// ClaimCooldown, 40 ms by default.
+const maxNudgeBackoff = 3
+
+// claimOnce claims one batch and queues it on its lanes. It reports how
+// many it claimed and whether the batch was full, meaning more work is
+// probably due.
+func (d *Dispatcher) claimOnce(ctx context.Context) (int, bool, error) {
 	d.mu.Lock()
 	room := min(d.cfg.ClaimBatch, d.cfg.MaxOutstanding-d.outstanding)
 	var exclude []string
@@ -332,7 +365,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 	}
 	d.mu.Unlock()
 	if room <= 0 {
-		return false, nil // the recorder or a lane will wake us when there is room
+		return 0, false, nil // the recorder or a lane will wake us when there is room
 	}
 	now := d.now()
 	// Endpoints whose circuit is open are left out too: their backlog
@@ -346,10 +379,10 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 		ExcludeEndpointIDs: exclude,
 	})
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	if len(claimed) == 0 {
-		return false, nil
+		return 0, false, nil
 	}
 	d.obs.claimBatch(len(claimed))
 	d.mu.Lock()
@@ -358,7 +391,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (bool, error) {
 		d.queueLocked(c)
 	}
 	d.mu.Unlock()
-	return len(claimed) == room, nil
+	return len(claimed), len(claimed) == room, nil
 }
 
 // queueLocked queues c, claimed or handed off and counted as outstanding,
@@ -409,14 +442,17 @@ func (d *Dispatcher) work(l *lane) {
 
 // settled is called once per claimed delivery whose result is recorded or
 // which was handed back. Its lease has ended, so the store may now let this
-// node (or another) claim more for that endpoint: claim again at once rather
-// than at the next poll, or an endpoint at its cap would be served only
-// once per PollInterval.
+// node (or another) claim more for that endpoint: nudge the claim loop
+// (claimLoop) rather than wait for the next poll, or an endpoint at its cap
+// would be served only once per PollInterval.
 func (d *Dispatcher) settled(n int) {
 	d.mu.Lock()
 	d.outstanding -= n
 	d.mu.Unlock()
-	d.Wake()
+	select {
+	case d.nudge <- struct{}{}:
+	default:
+	}
 }
 
 // drain runs after Run's context ended.
