@@ -55,3 +55,35 @@ type PublishLease struct {
 	// on the publish path.
 	Take func(d *Delivery) bool
 }
+
+// Validate checks an EventPublishLeased call's lease: Take is set, and the
+// lease ends after Now.
+func (l *PublishLease) Validate() error {
+	if l == nil || l.Take == nil {
+		return Errorf(EINVALID, "a lease with Take is required")
+	}
+	return ValidateLease(l.Now, l.LeaseUntil)
+}
+
+// Offer asks Take about each delivery a store may lease at publish, once,
+// in publish order, and returns those it took: the pending deliveries of
+// the stored results, due at Now, of events that are not Interactive.
+// Stores call it before they write.
+func (l *PublishLease) Offer(results []*EventPublishResult) map[*Delivery]bool {
+	var taken map[*Delivery]bool
+	for _, r := range results {
+		if r.Err != nil || r.Event.Interactive {
+			continue
+		}
+		for _, d := range r.Deliveries {
+			if d.State != DeliveryStatePending || d.NextAttemptAt.After(l.Now) || !l.Take(d) {
+				continue
+			}
+			if taken == nil {
+				taken = map[*Delivery]bool{}
+			}
+			taken[d] = true
+		}
+	}
+	return taken
+}

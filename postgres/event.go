@@ -45,10 +45,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 // queue row yet (nothing pending before) is left to claims, whose fold
 // makes the row.
 func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) ([]*herald.EventPublishResult, []*herald.ClaimedDelivery, error) {
-	if lease == nil || lease.Take == nil {
-		return nil, nil, herald.Errorf(herald.EINVALID, "a lease with Take is required")
-	}
-	if err := herald.ValidateLease(lease.Now, lease.LeaseUntil); err != nil {
+	if err := lease.Validate(); err != nil {
 		return nil, nil, err
 	}
 	return s.publish(ctx, events, lease)
@@ -84,7 +81,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	}
 	var taken map[*herald.Delivery]bool
 	if lease != nil {
-		taken = b.offer(results, lease)
+		taken = lease.Offer(results)
 	}
 
 	// Deliveries to ordered endpoints join their subjects' queues under
@@ -204,28 +201,6 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 
 	storerules.RefuseTaken(results, inserted)
 	return results, b.claimed(leased, inserted, token, leaseUntil), nil
-}
-
-// offer asks lease.Take about each pending delivery of the stored results
-// that is due at lease.Now and not an interactive event's, once, before
-// anything is written, and returns those it took.
-func (b *eventBatch) offer(results []*herald.EventPublishResult, lease *herald.PublishLease) map[*herald.Delivery]bool {
-	var taken map[*herald.Delivery]bool
-	for _, r := range results {
-		if r.Err != nil || r.Event.Interactive {
-			continue
-		}
-		for _, d := range r.Deliveries {
-			if d.NextAttemptAt.After(lease.Now) || !lease.Take(d) {
-				continue
-			}
-			if taken == nil {
-				taken = map[*herald.Delivery]bool{}
-			}
-			taken[d] = true
-		}
-	}
-	return taken
 }
 
 // claimed returns the leased deliveries of the events that went in, in

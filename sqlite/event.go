@@ -38,10 +38,7 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 // as every claim does, so it counts the endpoint's unexpired leases in the
 // same order as they are taken.
 func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) ([]*herald.EventPublishResult, []*herald.ClaimedDelivery, error) {
-	if lease == nil || lease.Take == nil {
-		return nil, nil, herald.Errorf(herald.EINVALID, "a lease with Take is required")
-	}
-	if err := herald.ValidateLease(lease.Now, lease.LeaseUntil); err != nil {
+	if err := lease.Validate(); err != nil {
 		return nil, nil, err
 	}
 	return s.publish(ctx, events, lease)
@@ -62,7 +59,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 		return results, nil, nil
 	}
 	if lease != nil {
-		plan.offer(lease)
+		plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
 	}
 	var refused map[string]error
 	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -102,10 +99,12 @@ type plannedBatch struct {
 	// caps are the concurrency caps of the endpoints the batch met.
 	caps map[string]int
 
-	// The lease of EventPublishLeased, if any (offer):
+	// The lease of EventPublishLeased, if any, and its token:
 	lease *herald.PublishLease
 	token string
-	// taken are the deliveries lease.Take took.
+	// taken are the deliveries lease.Take took (PublishLease.Offer), before
+	// the writer runs insert: Take reserves room in the node, once per
+	// delivery, so it must not run again when insert does.
 	taken map[*herald.Delivery]bool
 	// leased are the deliveries the last run of insert leased, with their
 	// events, in insert order.
@@ -151,28 +150,6 @@ func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string)
 	return eps, nil
 }
 
-// offer asks lease.Take about each pending delivery of the batch that is
-// due at lease.Now (one of an event created later is left for a claim),
-// before the writer runs insert: Take reserves room in the node, once per
-// delivery, so it must not run again when insert does.
-func (b *plannedBatch) offer(lease *herald.PublishLease) {
-	b.lease, b.token = lease, newLeaseToken()
-	for _, p := range b.events {
-		if p.ev.Interactive {
-			continue
-		}
-		for _, d := range p.deliveries {
-			due := d.State == herald.DeliveryStatePending && !d.NextAttemptAt.After(lease.Now)
-			if due && lease.Take(d) {
-				if b.taken == nil {
-					b.taken = map[*herald.Delivery]bool{}
-				}
-				b.taken[d] = true
-			}
-		}
-	}
-}
-
 // claimed returns what insert leased as claimed deliveries, their
 // NextAttemptAt the lease's end, as stored.
 func (b *plannedBatch) claimed() []*herald.ClaimedDelivery {
@@ -211,8 +188,8 @@ func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery
 // insert writes the planned events and their deliveries in tx and returns
 // the events it refused, by id: a taken id (INSERT OR IGNORE: a failing
 // statement would be an error for the whole batch) or a customer deleted
-// since step 1 (the foreign key). With a lease (offer), it leases each
-// taken delivery that may be (lease.take) and lists it in b.leased. Like
+// since step 1 (the foreign key). With a lease, it leases each
+// taken delivery that may be (leaseRun.take) and lists it in b.leased. Like
 // every write of a shared hot transaction it may run again, so it sets
 // what it returns and b.leased anew each time.
 func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
