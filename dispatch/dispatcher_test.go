@@ -101,7 +101,7 @@ func setup(t *testing.T, opts *setupOpts) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: store, WakeFunc: disp.Wake, Handoff: disp})
+	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: store, Handoff: disp})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = disp.Run(ctx); close(done) }()

@@ -49,7 +49,7 @@ func newRig(t testing.TB, configure func(*dispatch.Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: store, WakeFunc: disp.Wake, Handoff: disp})
+	pub := dispatch.NewPublisher(dispatch.PublisherConfig{Store: store, Handoff: disp})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = disp.Run(ctx); close(done) }()

@@ -30,7 +30,7 @@ var _ herald.Publisher = (*Publisher)(nil)
 type PublisherConfig struct {
 	Store herald.Store
 	// WakeFunc is called after a commit that made deliveries for a claim
-	// to find; typically Dispatcher.Wake. May be nil.
+	// to find. Default: Handoff's Wake, if Handoff is set; else nothing.
 	WakeFunc func()
 	// Handoff is the node's dispatcher. If Store leases at publish
 	// (herald.PublishLeaser), each commit leases what deliveries it can
@@ -55,7 +55,10 @@ type PublisherConfig struct {
 // requests.
 func NewPublisher(cfg PublisherConfig) *Publisher {
 	wake := cfg.WakeFunc
-	if wake == nil {
+	switch {
+	case wake == nil && cfg.Handoff != nil:
+		wake = cfg.Handoff.Wake
+	case wake == nil:
 		wake = func() {}
 	}
 	wait := cfg.Wait

@@ -343,7 +343,7 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	if _, ok := n.store.(*sqlite.Store); ok {
 		writers = 2
 	}
-	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, WakeFunc: n.dispatcher.Wake, Handoff: n.dispatcher, Writers: writers})
+	n.publisher = dispatch.NewPublisher(dispatch.PublisherConfig{Store: n.store, Handoff: n.dispatcher, Writers: writers})
 	if cfg.Retention > 0 {
 		// Every node purges; on PostgreSQL their batches skip each
 		// other's rows, and the jitter keeps them apart anyway.
