@@ -160,9 +160,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	if err := restrictFiles(c.Path); err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if err := initNewDatabase(c.Path); err != nil {
-		return nil, fmt.Errorf("open sqlite store: %w", err)
-	}
 
 	busy := strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10)
 	common := url.Values{}
@@ -298,47 +295,6 @@ func restrictFiles(path string) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// newDatabasePageSize is the page size of a database Herald creates (the
-// default is 4096). A commit writes one whole page to the log for every
-// page it changed, and at full speed most of a commit's pages are the
-// newest leaves of indexes keyed by customer or endpoint, each changed by
-// an entry of a few dozen bytes: one leaf per customer per index, about 57
-// pages a commit. Pages half the size halve the bytes written and fsync'd
-// for the same changes. In three alternated pairs of herald bench
-// (--events 20000), 2048-byte pages delivered 10-16 % more per second for
-// 8-13 % less CPU per delivery, and the log's fsync took 20 % less time;
-// 1024 was worse than 2048 in both pairs tried, its trees deeper and more
-// rows spilling to overflow pages (docs/performance.md, session 8).
-const newDatabasePageSize = 2048
-
-// initNewDatabase gives the database at path newDatabasePageSize and WAL
-// mode if it has no pages yet, and leaves any other database as it is: a
-// page size is fixed once the first page is written (only a VACUUM
-// changes it, and not in WAL mode). It runs on a connection of its own
-// because the driver applies a DSN's pragmas sorted by name, so a
-// page_size there would come after journal_mode, which writes page 1.
-func initNewDatabase(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if fi.Size() > 0 {
-		return nil
-	}
-	db, err := sql.Open("sqlite", path+"?_pragma=page_size("+strconv.Itoa(newDatabasePageSize)+")")
-	if err != nil {
-		return err
-	}
-	_, err = db.Exec("PRAGMA journal_mode=WAL")
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("create database: %w", err)
 	}
 	return nil
 }

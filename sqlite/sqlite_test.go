@@ -1,7 +1,6 @@
 package sqlite_test
 
 import (
-	"database/sql"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -42,63 +41,6 @@ func TestOpen(t *testing.T) {
 		}
 		if got.Name != c.Name {
 			t.Fatalf("name = %q after reopen, want %q", got.Name, c.Name)
-		}
-	})
-
-	// A database Herald creates has 2048-byte pages (newDatabasePageSize);
-	// one made before, with SQLite's 4096, keeps its pages and opens.
-	t.Run("PageSize", func(t *testing.T) {
-		t.Parallel()
-		ctx := t.Context()
-		pageSize := func(path string) int {
-			t.Helper()
-			db, err := sql.Open("sqlite", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = db.Close() }()
-			var n int
-			if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		open := func(path string) {
-			t.Helper()
-			s, err := sqlite.Open(ctx, &sqlite.Config{Path: path})
-			if err != nil {
-				t.Fatalf("open: %v", err)
-			}
-			testfactory.Customer(ctx, t, s, nil)
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
-		}
-
-		fresh := dbtest.NewSQLitePath(t)
-		open(fresh)
-		if got := pageSize(fresh); got != 2048 {
-			t.Errorf("new database: page_size = %d, want 2048", got)
-		}
-		open(fresh) // reopened, unchanged
-		if got := pageSize(fresh); got != 2048 {
-			t.Errorf("reopened database: page_size = %d, want 2048", got)
-		}
-
-		old := dbtest.NewSQLitePath(t)
-		db, err := sql.Open("sqlite", old)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-		open(old)
-		if got := pageSize(old); got != 4096 {
-			t.Errorf("database made with 4096-byte pages: page_size = %d after Open, want 4096", got)
 		}
 	})
 
