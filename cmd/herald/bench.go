@@ -45,6 +45,8 @@ type benchConfig struct {
 	deliverAfter time.Duration // how long to wait for deliveries once publishing ended
 	ordered      bool          // also run with ordered endpoints, and compare
 	perSubject   int           // with ordered: also run with this many events per subject
+	compare      string        // another herald binary to run alternately with binary (bench_compare.go)
+	pairs        int           // with compare: runs of each binary
 }
 
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
@@ -80,6 +82,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&c.deliverAfter, "deliver-timeout", 3*time.Minute, "how long deliveries may take to arrive once publishing ended")
 	fs.BoolVar(&c.ordered, "ordered", false, "also run at full speed with ordered endpoints (one subject per event), check arrivals keep their subject's order, and compare")
 	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
+	fs.StringVar(&c.compare, "compare", "", "another herald binary: run the same test with it and with --herald-binary in turn, --pairs times each, and print each pair's figures and their ratios")
+	fs.IntVar(&c.pairs, "pairs", 3, "with --compare, how many runs of each binary")
 	// --latency-rate is the previous bench's flag: deliveries/s of a
 	// separate steady-rate run, 0 to skip it. This bench measures latency
 	// in its one run, so N above 0 means --rate N/endpoints, and 0 (the
@@ -114,6 +118,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--rate, --latency-rate, --backlog and --kill-after cannot be negative")
 	case c.perSubject < 1:
 		return usagef("--events-per-subject must be at least 1")
+	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.ordered):
+		return usagef("--compare needs --pairs of at least 1, and cannot be combined with --cpuprofile or --ordered")
 	case c.ordered && c.rate > 0:
 		// A steady rate hands one subject's events to different
 		// publishers, which could publish them out of order.
@@ -129,21 +135,36 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if c.rate > 0 {
 		c.events = max(1, int(float64(c.rate)*c.duration.Seconds()))
 	}
-	return benchRun(ctx, &c, stdout, stderr)
+	if c.compare != "" {
+		return benchCompare(ctx, &c, stdout, stderr)
+	}
+	_, err := benchRun(ctx, &c, stdout, stderr)
+	return err
 }
 
-func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) error {
+// benchFigures are what one benchRun measured, for --compare.
+type benchFigures struct {
+	basePerSec      float64 // the baseline's POSTs/s
+	deliveredPerSec float64
+	ratio           float64 // deliveredPerSec ÷ basePerSec
+	p50, p99        time.Duration
+	heraldCPU       time.Duration // per delivery
+	pgCPU           time.Duration // per delivery; 0 on SQLite
+	dupEvents       int
+}
+
+func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*benchFigures, error) {
 	var pg *benchPostgres
 	if c.store == "postgres" {
 		var err error
 		if pg, err = newBenchPostgres(ctx, c.database); err != nil {
-			return err
+			return nil, err
 		}
 		defer pg.drop()
 	}
 	rc, err := startBenchReceiver(c.events, c.perEvent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rc.close()
 
@@ -162,7 +183,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 	for i := range bodies {
 		b, _, err := wire.BuildEvent("http://127.0.0.1", benchCustomer(i%c.customers), benchParams(i, 1))
 		if err != nil {
-			return fmt.Errorf("build bench body: %w", err)
+			return nil, fmt.Errorf("build bench body: %w", err)
 		}
 		bodies[i] = b
 	}
@@ -173,15 +194,15 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 
 	cl, err := startBenchCluster(ctx, c, pg, stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cl.stop()
 	if err := cl.configure(ctx, rc.url, c, 0, false); err != nil {
-		return err
+		return nil, err
 	}
 	if c.backlog > 0 {
 		if err := cl.fillBacklog(ctx, c, stdout); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
@@ -190,13 +211,21 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 	n0, countersOK0 := cl.counters(ctx)
 	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cpu1 := cl.cpu()
 	pgCPU1 := pg.cpu()
 	n1, countersOK1 := cl.counters(ctx)
 
 	delivered := res.deliveries
+	figs := &benchFigures{basePerSec: base.perSec, deliveredPerSec: res.deliveredPerSec,
+		ratio: res.deliveredPerSec / base.perSec, p50: res.p50, p99: res.p99, dupEvents: res.dupEvents}
+	if delivered > 0 {
+		figs.heraldCPU = (cpu1 - cpu0) / time.Duration(delivered)
+		if pg != nil && pgCPU0 >= 0 && pgCPU1 >= 0 {
+			figs.pgCPU = (pgCPU1 - pgCPU0) / time.Duration(delivered)
+		}
+	}
 	fmt.Fprintf(stdout, "herald (%s):\n", mode)
 	fmt.Fprintf(stdout, "  events accepted:      %8.0f /s (%d in %s)\n", res.acceptedPerSec, res.acked, res.publishElapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  deliveries:           %8.0f /s (%d in %s)\n", res.deliveredPerSec, delivered, res.elapsed.Round(time.Millisecond))
@@ -229,13 +258,13 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
 	if err := printChecked(stdout, res, c); err != nil {
-		return err
+		return nil, err
 	}
 	if c.ordered {
 		fmt.Fprintln(stdout)
-		return cl.orderedRuns(ctx, rc, c, res, stdout)
+		return figs, cl.orderedRuns(ctx, rc, c, res, stdout)
 	}
-	return nil
+	return figs, nil
 }
 
 // orderedRuns is --ordered: the full-speed run again with ordered

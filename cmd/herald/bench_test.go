@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -27,5 +28,72 @@ func TestBenchOrdered(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "arrivals out of subject order: 0 "); n != 2 {
 		t.Fatalf("ordered runs with arrivals out of order (%d clean):\n%s", n, out.String())
+	}
+}
+
+// TestBenchCompare runs a tiny `herald bench --compare` of this build with
+// itself: both builds run in each pair, in alternating order, and the
+// summary gives B÷A for every figure over both pairs.
+func TestBenchCompare(t *testing.T) {
+	t.Parallel()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = run(t.Context(), []string{"bench", "--events", "60", "--concurrency", "4", "--compare", exe, "--pairs", "2"},
+		strings.NewReader(""), &out, t.Output())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	order := []string{"=== pair 1 of 2, A:", "=== pair 1 of 2, B:", "=== pair 2 of 2, B:", "=== pair 2 of 2, A:", "comparison: A = "}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(text[at:], want)
+		if i < 0 {
+			t.Fatalf("bench output lacks %q after offset %d (want the runs in the order %q):\n%s", want, at, order, text)
+		}
+		at += i + len(want)
+	}
+	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "of 2 pairs", "events twice 0 / 0"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("bench output lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "checked: 60 of 60 acknowledged events arrived"); n != 4 {
+		t.Fatalf("%d runs checked every event, want 4:\n%s", n, text)
+	}
+}
+
+func TestBenchCompareUsage(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"bench", "--compare", "x", "--pairs", "0"},
+		{"bench", "--compare", "x", "--cpuprofile", "p"},
+		{"bench", "--compare", "x", "--ordered"},
+	} {
+		var out bytes.Buffer
+		if err := run(t.Context(), args, strings.NewReader(""), &out, &out); err == nil {
+			t.Errorf("%q: want a usage error", args)
+		}
+	}
+}
+
+func TestComparePairs(t *testing.T) {
+	t.Parallel()
+	a, b := []float64{100, 200, 100}, []float64{110, 180, 100}
+	got := comparePairs(a, b, true)
+	want := pairStats{mean: 1, min: 0.9, max: 1.1, better: 1, pairs: 3}
+	near := func(x, y float64) bool { return x-y < 1e-9 && y-x < 1e-9 }
+	if !near(got.mean, want.mean) || !near(got.min, want.min) || !near(got.max, want.max) || got.better != want.better || got.pairs != want.pairs {
+		t.Errorf("higher better: got %+v, want %+v", got, want)
+	}
+	// Lower is better (CPU, latency): only the pair at 0.9 counts.
+	if got := comparePairs(a, b, false); got.better != 1 {
+		t.Errorf("lower better: %d pairs better, want 1", got.better)
+	}
+	if got := comparePairs([]float64{2, 4}, []float64{3, 2}, true); !near(got.mean, 1) || got.better != 1 {
+		t.Errorf("mean of 1.5 and 0.5: got %+v", got)
 	}
 }
