@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/eventgzip"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) handleEventPublish(w http.ResponseWriter, r *http.Request) erro
 	}
 	params := &req.EventParams
 	customerID := r.PathValue("customerId")
-	ev, err := herald.NewEvent(s.cfg.PublicURL, customerID, params, s.now())
+	ev, err := herald.NewEvent(s.cfg.PublicURL, customerID, params, s.now(), eventgzip.Compress)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/eventgzip"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -71,7 +72,7 @@ func (s *Server) handleTestEvent(w http.ResponseWriter, r *http.Request) error {
 // sendTestEvent publishes a sample event (to onlyEndpointID alone, if
 // set) and delivers it while the person waits.
 func (s *Server) sendTestEvent(r *http.Request, c *herald.Customer, params *wire.EventParams, onlyEndpointID string) (*testResult, error) {
-	ev, err := herald.NewEvent(s.cfg.PublicURL, c.ID, params, s.now())
+	ev, err := herald.NewEvent(s.cfg.PublicURL, c.ID, params, s.now(), eventgzip.Compress)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/eventgzip"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -80,7 +81,7 @@ func (p Platform) act(ctx context.Context, op, customerID, publicURL string, fn 
 		if err != nil {
 			return err
 		}
-		ev, err := herald.NewEvent(publicURL, customerID, params, now)
+		ev, err := herald.NewEvent(publicURL, customerID, params, now, eventgzip.Compress)
 		if err != nil {
 			return err
 		}
