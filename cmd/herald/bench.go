@@ -149,7 +149,8 @@ type benchFigures struct {
 	ratio           float64 // deliveredPerSec ÷ basePerSec
 	p50, p99        time.Duration
 	heraldCPU       time.Duration // per delivery
-	pgCPU           time.Duration // per delivery; 0 on SQLite
+	pgCPU           time.Duration // per delivery, if pgMeasured (PostgreSQL)
+	pgMeasured      bool
 	dupEvents       int
 }
 
@@ -223,13 +224,13 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	if delivered > 0 {
 		figs.heraldCPU = (cpu1 - cpu0) / time.Duration(delivered)
 		if pg != nil && pgCPU0 >= 0 && pgCPU1 >= 0 {
-			figs.pgCPU = (pgCPU1 - pgCPU0) / time.Duration(delivered)
+			figs.pgCPU, figs.pgMeasured = (pgCPU1-pgCPU0)/time.Duration(delivered), true
 		}
 	}
 	fmt.Fprintf(stdout, "herald (%s):\n", mode)
 	fmt.Fprintf(stdout, "  events accepted:      %8.0f /s (%d in %s)\n", res.acceptedPerSec, res.acked, res.publishElapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  deliveries:           %8.0f /s (%d in %s)\n", res.deliveredPerSec, delivered, res.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  ratio to baseline:    %8.2f (deliveries/s ÷ baseline POSTs/s)\n", res.deliveredPerSec/base.perSec)
+	fmt.Fprintf(stdout, "  ratio to baseline:    %8.2f (deliveries/s ÷ baseline POSTs/s)\n", figs.ratio)
 	from := "publish start"
 	if c.rate > 0 {
 		from = "scheduled time"
@@ -237,9 +238,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	fmt.Fprintf(stdout, "  publish→arrival:      p50 %s  p99 %s  max %s (from each event's %s)\n",
 		res.p50.Round(100*time.Microsecond), res.p99.Round(100*time.Microsecond), res.max.Round(100*time.Microsecond), from)
 	if delivered > 0 {
-		fmt.Fprintf(stdout, "  CPU per delivery:     Herald %.0f µs", (cpu1-cpu0).Seconds()*1e6/float64(delivered))
-		if pg != nil && pgCPU0 >= 0 && pgCPU1 >= 0 {
-			fmt.Fprintf(stdout, ", PostgreSQL %.0f µs", (pgCPU1-pgCPU0).Seconds()*1e6/float64(delivered))
+		fmt.Fprintf(stdout, "  CPU per delivery:     Herald %.0f µs", usOf(figs.heraldCPU))
+		if figs.pgMeasured {
+			fmt.Fprintf(stdout, ", PostgreSQL %.0f µs", usOf(figs.pgCPU))
 		}
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
 	}

@@ -79,20 +79,21 @@ type pairStats struct {
 	better, pairs  int
 }
 
+// A pair whose A figure is 0 has no ratio and is left out.
 func comparePairs(a, b []float64, higherBetter bool) pairStats {
-	st := pairStats{pairs: min(len(a), len(b))}
-	for i := range st.pairs {
+	var st pairStats
+	for i := range min(len(a), len(b)) {
 		if a[i] == 0 {
-			st.pairs = i
-			break
+			continue
 		}
 		r := b[i] / a[i]
-		if i == 0 || r < st.min {
+		if st.pairs == 0 || r < st.min {
 			st.min = r
 		}
-		if i == 0 || r > st.max {
+		if st.pairs == 0 || r > st.max {
 			st.max = r
 		}
+		st.pairs++
 		st.mean += r
 		if (higherBetter && r > 1) || (!higherBetter && r < 1) {
 			st.better++
@@ -106,7 +107,7 @@ func comparePairs(a, b []float64, higherBetter bool) pairStats {
 
 // printComparison prints every pair's figures, then B÷A for each figure.
 func printComparison(w io.Writer, a, b []*benchFigures) {
-	pg := len(a) > 0 && a[0].pgCPU > 0
+	pg := len(a) > 0 && a[0].pgMeasured
 	fs := comparedFigures(pg)
 	for i := range min(len(a), len(b)) {
 		fmt.Fprintf(w, "  pair %d (baseline %.0f / %.0f POSTs/s):", i+1, a[i].basePerSec, b[i].basePerSec)

@@ -96,4 +96,8 @@ func TestComparePairs(t *testing.T) {
 	if got := comparePairs([]float64{2, 4}, []float64{3, 2}, true); !near(got.mean, 1) || got.better != 1 {
 		t.Errorf("mean of 1.5 and 0.5: got %+v", got)
 	}
+	// A pair with no A figure has no ratio: it is left out, not the end.
+	if got := comparePairs([]float64{0, 2, 4}, []float64{1, 3, 2}, true); got.pairs != 2 || !near(got.mean, 1) {
+		t.Errorf("a zero A figure: got %+v, want 2 pairs with mean 1", got)
+	}
 }
