@@ -85,14 +85,11 @@ func (e *Event) Validate() error {
 // internal (it is the server's configuration, not the caller's input).
 //
 // gzip compresses the body, once for every delivery and retry; it must
-// return a gzip stream of its input. Nil means wire.Gzip, the standard
-// library's. The publish paths pass internal/eventgzip's Compress, which
-// takes under half the time, and which the domain, needing the standard
-// library only, cannot import itself.
+// return a gzip stream of its input, as wire.Gzip (the standard library's)
+// does. The publish paths pass internal/eventgzip's Compress, which takes
+// under half the time, and which the domain, needing the standard library
+// only, cannot import itself.
 func NewEvent(publicURL, customerID string, p *wire.EventParams, now time.Time, gzip func([]byte) []byte) (*Event, error) {
-	if gzip == nil {
-		gzip = wire.Gzip
-	}
 	body, links, err := wire.BuildEvent(publicURL, customerID, p)
 	if err != nil {
 		var fe *wire.FieldError

@@ -45,7 +45,7 @@ func TestPublishSeesEndpointChangesAtTheNextBatch(t *testing.T) {
 		t.Helper()
 		params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "1", PersonID: "2",
 			UserID: "3", JobID: "4", OldStatus: "5", NewStatus: "6"}
-		ev, err := herald.NewEvent("http://127.0.0.1", customerID, params, time.Now(), nil)
+		ev, err := herald.NewEvent("http://127.0.0.1", customerID, params, time.Now(), wire.Gzip)
 		if err != nil {
 			t.Fatal(err)
 		}
