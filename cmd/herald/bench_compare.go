@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -72,16 +73,32 @@ func comparedFigures(pg bool) []figure {
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func usOf(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-// pairStats summarises B÷A over the pairs: the mean, the range, and in how
-// many pairs B was better (higher or lower, as the figure wants).
+// pairStats summarises B÷A over the pairs: the mean, the range, in how
+// many pairs B was better (higher or lower, as the figure wants), and a 95 %
+// confidence interval of the ratio.
+//
+// Why the interval: on this kind of machine one pair's ratio can be 0.8 or
+// 1.2 for builds that do the same work, so three pairs in a row can all
+// favour B by chance (session 9 of docs/performance.md met one that showed
+// a fifth less database CPU in three of three pairs and 4 % in eight). The
+// interval says whether the pairs show a difference at all; a change
+// smaller than the machine's spread needs more pairs, and needPairs says
+// about how many.
 type pairStats struct {
 	mean, min, max float64
 	better, pairs  int
+	// lo and hi bound the geometric mean of B÷A with 95 % confidence
+	// (Student's t over the pairs' log ratios); zero with fewer than two
+	// pairs.
+	lo, hi float64
+	// sdLog is the standard deviation of the pairs' log ratios.
+	sdLog float64
 }
 
 // A pair whose A figure is 0 has no ratio and is left out.
 func comparePairs(a, b []float64, higherBetter bool) pairStats {
 	var st pairStats
+	var logs []float64
 	for i := range min(len(a), len(b)) {
 		if a[i] == 0 {
 			continue
@@ -98,11 +115,63 @@ func comparePairs(a, b []float64, higherBetter bool) pairStats {
 		if (higherBetter && r > 1) || (!higherBetter && r < 1) {
 			st.better++
 		}
+		if r > 0 {
+			logs = append(logs, math.Log(r))
+		}
 	}
 	if st.pairs > 0 {
 		st.mean /= float64(st.pairs)
 	}
+	if n := len(logs); n >= 2 {
+		var sum, sq float64
+		for _, l := range logs {
+			sum += l
+		}
+		m := sum / float64(n)
+		for _, l := range logs {
+			sq += (l - m) * (l - m)
+		}
+		st.sdLog = math.Sqrt(sq / float64(n-1))
+		half := studentT975(n-1) * st.sdLog / math.Sqrt(float64(n))
+		st.lo, st.hi = math.Exp(m-half), math.Exp(m+half)
+	}
 	return st
+}
+
+// verdict says what the interval shows: that B is better or worse than A,
+// or no difference (the interval holds 1).
+func (st pairStats) verdict(higherBetter bool) string {
+	switch {
+	case st.lo == 0 && st.hi == 0:
+		return "too few pairs to tell"
+	case st.lo > 1 && higherBetter, st.hi < 1 && !higherBetter:
+		return "B better"
+	case st.lo > 1, st.hi < 1:
+		return "B worse"
+	}
+	return "no difference shown"
+}
+
+// needPairs is about how many pairs would show a change of frac (0.05 for
+// 5 %) at the spread these pairs had; 0 if they had none.
+func (st pairStats) needPairs(frac float64) int {
+	if st.sdLog == 0 {
+		return 0
+	}
+	z := 1.96 * st.sdLog / math.Log1p(frac)
+	return int(math.Ceil(z * z))
+}
+
+// studentT975 is the 97.5th percentile of Student's t with df degrees of
+// freedom: the half-width of a two-sided 95 % interval, in standard errors.
+func studentT975(df int) float64 {
+	table := [...]float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+		2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+		2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
+	if df >= 1 && df <= len(table) {
+		return table[df-1]
+	}
+	return 1.96
 }
 
 // printComparison prints every pair's figures, then B÷A for each figure.
@@ -132,7 +201,14 @@ func printComparison(w io.Writer, a, b []*benchFigures) {
 		if f.higherBetter {
 			word = "higher"
 		}
-		fmt.Fprintf(w, "  B÷A %-24s mean %.3f (%.3f to %.3f); B %s in %d of %d pairs\n",
+		fmt.Fprintf(w, "  B÷A %-24s mean %.3f (%.3f to %.3f); B %s in %d of %d pairs",
 			f.name+":", st.mean, st.min, st.max, word, st.better, st.pairs)
+		if st.lo > 0 {
+			fmt.Fprintf(w, "; 95%% interval %.3f to %.3f: %s", st.lo, st.hi, st.verdict(f.higherBetter))
+			if st.lo <= 1 && st.hi >= 1 {
+				fmt.Fprintf(w, " (about %d pairs would show a 5%% change at this spread)", st.needPairs(0.05))
+			}
+		}
+		fmt.Fprintln(w)
 	}
 }

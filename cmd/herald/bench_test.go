@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestBenchCompare(t *testing.T) {
 		}
 		at += i + len(want)
 	}
-	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "of 2 pairs", "events twice 0 / 0"} {
+	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, text)
 		}
@@ -99,5 +100,52 @@ func TestComparePairs(t *testing.T) {
 	// A pair with no A figure has no ratio: it is left out, not the end.
 	if got := comparePairs([]float64{0, 2, 4}, []float64{1, 3, 2}, true); got.pairs != 2 || !near(got.mean, 1) {
 		t.Errorf("a zero A figure: got %+v, want 2 pairs with mean 1", got)
+	}
+}
+
+// TestComparePairsInterval checks the 95 % interval of --compare against
+// figures worked out by hand, and what it concludes.
+func TestComparePairsInterval(t *testing.T) {
+	t.Parallel()
+	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-3 }
+	// Log ratios ln 1.1 and ln 1.2 (mean 0.13873, sd 0.06152): half-width
+	// 12.706 × 0.06152 / √2 = 0.55274, so the interval is wide.
+	st := comparePairs([]float64{100, 100}, []float64{110, 120}, true)
+	if !near(st.lo, math.Exp(0.13873-0.55274)) || !near(st.hi, math.Exp(0.13873+0.55274)) {
+		t.Errorf("two pairs: interval %.4f to %.4f", st.lo, st.hi)
+	}
+	if v := st.verdict(true); v != "no difference shown" {
+		t.Errorf("two scattered pairs: verdict %q", v)
+	}
+	// Eight pairs all near 1.10: B shown higher; as CPU (lower better) it
+	// is shown worse.
+	a, b := make([]float64, 8), make([]float64, 8)
+	for i := range a {
+		a[i], b[i] = 100, 110+float64(i%3)-1
+	}
+	st = comparePairs(a, b, true)
+	if st.lo <= 1 || st.hi <= st.lo {
+		t.Fatalf("eight pairs near 1.1: interval %.4f to %.4f, want it above 1", st.lo, st.hi)
+	}
+	if v := st.verdict(true); v != "B better" {
+		t.Errorf("higher better, interval above 1: verdict %q", v)
+	}
+	if v := comparePairs(a, b, false).verdict(false); v != "B worse" {
+		t.Errorf("lower better, interval above 1: verdict %q", v)
+	}
+	if v := comparePairs(b, a, false).verdict(false); v != "B better" {
+		t.Errorf("lower better, interval below 1: verdict %q", v)
+	}
+	if v := comparePairs([]float64{1}, []float64{2}, true).verdict(true); v != "too few pairs to tell" {
+		t.Errorf("one pair: verdict %q", v)
+	}
+	// The spread of ±10 % per pair (sd of the logs about 0.1) needs about
+	// (1.96 × 0.1 / ln 1.05)² = 17 pairs to show 5 %.
+	st = pairStats{sdLog: 0.1}
+	if n := st.needPairs(0.05); n != 17 {
+		t.Errorf("pairs for 5%% at sd 0.1 = %d, want 17", n)
+	}
+	if studentT975(3) != 3.182 || studentT975(100) != 1.96 {
+		t.Errorf("t quantiles: %v, %v", studentT975(3), studentT975(100))
 	}
 }
