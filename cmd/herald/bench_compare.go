@@ -149,8 +149,11 @@ func (st pairStats) verdict(higherBetter bool) string {
 	case st.lo > 1, st.hi < 1:
 		return "B worse"
 	}
-	return "no difference shown"
+	return noDifferenceShown
 }
+
+// noDifferenceShown is the verdict of an interval that holds 1.
+const noDifferenceShown = "no difference shown"
 
 // needPairs is about how many pairs would show a change of frac (0.05 for
 // 5 %) at the spread these pairs had; 0 if they had none.
@@ -204,9 +207,10 @@ func printComparison(w io.Writer, a, b []*benchFigures) {
 		fmt.Fprintf(w, "  B÷A %-24s mean %.3f (%.3f to %.3f); B %s in %d of %d pairs",
 			f.name+":", st.mean, st.min, st.max, word, st.better, st.pairs)
 		if st.lo > 0 {
-			fmt.Fprintf(w, "; 95%% interval %.3f to %.3f: %s", st.lo, st.hi, st.verdict(f.higherBetter))
-			if st.lo <= 1 && st.hi >= 1 {
-				fmt.Fprintf(w, " (about %d pairs would show a 5%% change at this spread)", st.needPairs(0.05))
+			v := st.verdict(f.higherBetter)
+			fmt.Fprintf(w, "; 95%% interval %.3f to %.3f: %s", st.lo, st.hi, v)
+			if n := st.needPairs(0.05); v == noDifferenceShown && n > 0 {
+				fmt.Fprintf(w, " (about %d pairs would show a 5%% change at this spread)", n)
 			}
 		}
 		fmt.Fprintln(w)

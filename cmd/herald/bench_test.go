@@ -114,7 +114,7 @@ func TestComparePairsInterval(t *testing.T) {
 	if !near(st.lo, math.Exp(0.13873-0.55274)) || !near(st.hi, math.Exp(0.13873+0.55274)) {
 		t.Errorf("two pairs: interval %.4f to %.4f", st.lo, st.hi)
 	}
-	if v := st.verdict(true); v != "no difference shown" {
+	if v := st.verdict(true); v != noDifferenceShown {
 		t.Errorf("two scattered pairs: verdict %q", v)
 	}
 	// Eight pairs all near 1.10: B shown higher; as CPU (lower better) it
