@@ -183,6 +183,14 @@ func New(cfg Config) *Metrics {
 				Name: "herald_sqlite_writer_transactions_total",
 				Help: "Shared transactions that carried the SQLite store's hot-path writes (writes per transaction: the ratio of the two counters).",
 			}, func() float64 { return float64(f().Transactions) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "herald_sqlite_log_syncs_total",
+				Help: "fsyncs of the SQLite store's write-ahead log that made its hot-path transactions durable (one serves every transaction committed before it began).",
+			}, func() float64 { return float64(f().LogSyncs) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "herald_sqlite_log_sync_seconds_total",
+				Help: "Time the fsyncs of the SQLite store's write-ahead log took; a publish waits for one after its commit.",
+			}, func() float64 { return f().LogSyncTime.Seconds() }),
 		)
 	}
 	return m
@@ -195,6 +203,10 @@ type WriterCounts struct {
 	// Writes are the hot paths' writes, and Transactions the shared
 	// transactions that carried them.
 	Writes, Transactions int64
+	// LogSyncs are the fsyncs of the log that made them durable, and
+	// LogSyncTime the time those took.
+	LogSyncs    int64
+	LogSyncTime time.Duration
 }
 
 // Registry returns the registry, to add collectors or gather in tests.

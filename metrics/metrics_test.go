@@ -31,7 +31,8 @@ func TestMetricsExposition(t *testing.T) {
 		}),
 		OpenCircuitsFunc: func() int { return 3 },
 		WriterFunc: func() metrics.WriterCounts {
-			return metrics.WriterCounts{Busy: 1500 * time.Millisecond, Writes: 40, Transactions: 25}
+			return metrics.WriterCounts{Busy: 1500 * time.Millisecond, Writes: 40, Transactions: 25,
+				LogSyncs: 20, LogSyncTime: 30 * time.Millisecond}
 		},
 		NowFunc: func() time.Time { return now },
 	})
@@ -73,6 +74,8 @@ func TestMetricsExposition(t *testing.T) {
 		`herald_sqlite_writer_busy_seconds_total 1.5`,
 		`herald_sqlite_writer_writes_total 40`,
 		`herald_sqlite_writer_transactions_total 25`,
+		`herald_sqlite_log_syncs_total 20`,
+		`herald_sqlite_log_sync_seconds_total 0.03`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

@@ -110,7 +110,7 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 		}
 	}
 
-	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	seq, err := s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.recordAttempts(ctx, tx, records, headers, now)
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 	// Durable before the caller hears so, by the group fsync (see
 	// walSyncer), with the writer free meanwhile.
-	if err := s.wal.wait(ctx); err != nil {
+	if err := s.wal.waitFor(ctx, seq); err != nil {
 		return fmt.Errorf("record attempts: sync the log: %w", err)
 	}
 	return nil

@@ -62,7 +62,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 		plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
 	}
 	var refused map[string]error
-	err = s.hotWrites.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	seq, err := s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		refused, err = plan.insert(ctx, tx)
 		return err
@@ -77,7 +77,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	}
 	// Durable before anyone hears so (a 202 promises it); the writer is
 	// free for the next batch meanwhile.
-	if err := s.wal.wait(ctx); err != nil {
+	if err := s.wal.waitFor(ctx, seq); err != nil {
 		return nil, nil, fmt.Errorf("publish events: sync the log: %w", err)
 	}
 	return results, plan.claimed(), nil

@@ -52,6 +52,9 @@ type hotWriter struct {
 	// busy (nanoseconds holding turn), writes and transactions are counted
 	// for WriterStats.
 	busy, writes, transactions atomic.Int64
+	// commits numbers the shared transactions that committed: a group's
+	// number is what walSyncer needs to know which fsync covers it.
+	commits atomic.Int64
 
 	// Guarded by turn: the open transaction and its group, if any.
 	tx      *sql.Tx
@@ -64,8 +67,11 @@ type hotWriter struct {
 
 // hotGroup is the outcome of one shared transaction, for every write in it.
 type hotGroup struct {
-	committed chan struct{} // closed once err is set
+	committed chan struct{} // closed once err and seq are set
 	err       error
+	// seq is the transaction's number among the commits (hotWriter.commits),
+	// if it committed.
+	seq int64
 }
 
 func newHotWriter(s *Store) *hotWriter {
@@ -81,22 +87,33 @@ func newHotWriter(s *Store) *hotWriter {
 // its cancellation: interrupting a statement can roll back the whole
 // transaction, which holds other callers' writes too.
 func (w *hotWriter) run(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	_, err := w.runNumbered(ctx, fn)
+	return err
+}
+
+// runNumbered is run, and returns the number of the commit that carried
+// fn's work (committed), for walSyncer.waitFor.
+func (w *hotWriter) runNumbered(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (int64, error) {
 	w.waiting.Add(1)
 	w.turn.Lock()
 	w.waiting.Add(-1)
 	group, err := w.runTurn(context.WithoutCancel(ctx), fn)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	select {
 	case <-group.committed:
-		return group.err
+		return group.seq, group.err
 	case <-ctx.Done():
 		// The write may still commit: as when a caller gives up after
 		// its commit, before hearing of it.
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 }
+
+// committed is the number of the last shared transaction that committed:
+// its frames, and those of every one before it, are in the log.
+func (w *hotWriter) committed() int64 { return w.commits.Load() }
 
 // runTurn runs fn holding turn, and ends the group if nobody waits or the
 // group is full.
@@ -186,6 +203,11 @@ func (w *hotWriter) end(err error) {
 	}
 	w.transactions.Add(1)
 	w.group.err = err
+	if err == nil {
+		// After Commit returned, so a walSyncer round that reads this
+		// number finds the frames in the log.
+		w.group.seq = w.commits.Add(1)
+	}
 	close(w.group.committed)
 	w.tx, w.done, w.group, w.ran = nil, nil, nil, nil
 }
@@ -200,10 +222,16 @@ type WriterStats struct {
 	// record batches), and Transactions the shared transactions that
 	// carried them (hotWriter).
 	Writes, Transactions int64
+	// LogSyncs are the fsyncs of the log that made those transactions
+	// durable (walSyncer), and LogSyncTime the time they took: a publish
+	// waits for one after its commit.
+	LogSyncs    int64
+	LogSyncTime time.Duration
 }
 
 // WriterStats returns the writer's counts so far.
 func (s *Store) WriterStats() WriterStats {
 	w := s.hotWrites
-	return WriterStats{Busy: time.Duration(w.busy.Load()), Writes: w.writes.Load(), Transactions: w.transactions.Load()}
+	return WriterStats{Busy: time.Duration(w.busy.Load()), Writes: w.writes.Load(), Transactions: w.transactions.Load(),
+		LogSyncs: s.wal.rounds.Load(), LogSyncTime: time.Duration(s.wal.syncing.Load())}
 }

@@ -248,9 +248,9 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 
-	s := &Store{write: write, read: read, checkpoints: ckpt, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
-		wal: newWALSyncer(c.Path)}
+	s := &Store{write: write, read: read, checkpoints: ckpt, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
 	s.hotWrites = newHotWriter(s)
+	s.wal = newWALSyncer(c.Path, s.hotWrites.committed)
 	if s.Store, err = s.newSQLStore(); err != nil {
 		_ = ckpt.close()
 		_ = write.Close()

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-
-	"github.com/heraldhq/herald/internal/groupcommit"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // walSyncer makes the hot write paths durable without holding the single
@@ -24,6 +25,13 @@ import (
 // fsync, which on this kind of machine is 0.4-1 ms of a writer that is the
 // node's bottleneck.
 //
+// Which fsync covers a commit is decided by the commit's sequence number
+// (hotWriter's count of commits), not by when its caller asks: a round
+// notes the count when its fsync begins, and covers every commit up to it.
+// A caller that asks only after a round began (its goroutine woke late, or
+// it was the second write of a shared transaction) joins that round if its
+// commit is covered, rather than waiting for the next one.
+//
 // Frames are in the log before any fsync of it (SQLite writes them with
 // pwrite before Commit returns), and SQLite itself syncs the log before a
 // checkpoint copies it into the database, so the order SQLite needs on
@@ -34,43 +42,133 @@ type walSyncer struct {
 	path string
 	// sync makes path durable; fsyncWAL, replaced in tests.
 	sync func(path string) error
-	// rounds is the group commit (internal/groupcommit) whose commit is
-	// one fsync: a wait that arrives while an fsync runs is queued for the
-	// next one, so the fsync that answers it began after it arrived.
-	rounds *groupcommit.Batcher[struct{}, struct{}]
+	// committed is the sequence number of the last commit whose frames
+	// are in the log (hotWriter.committed). Nil (tests): every wait is a
+	// commit of its own, numbered as it arrives.
+	committed func() int64
+	// arrivals numbers the waits when committed is nil.
+	arrivals atomic.Int64
+
+	// rounds counts the fsyncs, and syncing the time they took, for
+	// WriterStats.
+	rounds  atomic.Int64
+	syncing atomic.Int64 // nanoseconds
+
+	mu sync.Mutex
+	// running is the fsync under way, if any; next is the round that
+	// waits not covered by it will have, started when it ends.
+	running, next *syncRound
+	closed        bool
+	goroutines    sync.WaitGroup
 }
 
-func newWALSyncer(dbPath string) *walSyncer {
-	return newWALSyncerFunc(dbPath+"-wal", fsyncWAL)
+// syncRound is one fsync of the log and the waits it answers.
+type syncRound struct {
+	// covers is the last commit whose frames were in the log when the
+	// fsync began; set when the round starts.
+	covers int64
+	done   chan struct{} // closed once err is set
+	err    error
+}
+
+// errWALSyncerClosed is what a wait after close gets.
+var errWALSyncerClosed = errors.New("the log's syncer is closed")
+
+func newWALSyncer(dbPath string, committed func() int64) *walSyncer {
+	w := newWALSyncerFunc(dbPath+"-wal", fsyncWAL)
+	w.committed = committed
+	return w
 }
 
 // newWALSyncerFunc makes a walSyncer of the log at path that syncs with
 // sync. Close it when the store closes.
 func newWALSyncerFunc(path string, sync func(path string) error) *walSyncer {
-	w := &walSyncer{path: path, sync: sync}
-	w.rounds = groupcommit.New(groupcommit.Config[struct{}, struct{}]{
-		CommitFunc: func(_ context.Context, waits []struct{}) ([]struct{}, error) {
-			return make([]struct{}, len(waits)), w.sync(w.path)
-		},
-		// A failed fsync fails every commit it was to cover alike.
-		SplitFunc: func(error) bool { return false },
-		MaxBatch:  1024,
-		Workers:   1,
-	})
-	return w
+	return &walSyncer{path: path, sync: sync}
 }
 
 // wait returns once an fsync of the log that began after the call has
-// ended, with its error. Call it after the commit to be made durable has
-// returned, and without holding the writer. If ctx ends first, wait returns
+// ended, with its error: it covers every commit that returned before the
+// call. Call it without holding the writer. If ctx ends first, wait returns
 // ctx's error and the commit may or may not be durable yet.
 func (w *walSyncer) wait(ctx context.Context) error {
-	_, err := w.rounds.Do(ctx, struct{}{})
-	return err
+	if w.committed == nil {
+		return w.waitFor(ctx, w.arrivals.Add(1))
+	}
+	return w.waitFor(ctx, w.committed())
 }
 
-// close ends the rounds once the ones queued have run.
-func (w *walSyncer) close() { w.rounds.Close() }
+// waitFor returns once an fsync that covers commit seq (a value of
+// committed after that commit returned) has ended, with its error.
+func (w *walSyncer) waitFor(ctx context.Context, seq int64) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errWALSyncerClosed
+	}
+	var r *syncRound
+	switch {
+	case w.running == nil:
+		r = &syncRound{done: make(chan struct{})}
+		w.start(r)
+	case w.running.covers >= seq:
+		r = w.running
+	default:
+		if w.next == nil {
+			w.next = &syncRound{done: make(chan struct{})}
+		}
+		r = w.next
+	}
+	w.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// start makes r the running round and runs it, then the rounds queued
+// behind it. w.mu is held.
+func (w *walSyncer) start(r *syncRound) {
+	r.covers = w.lastCommit()
+	w.running = r
+	w.goroutines.Add(1)
+	go func() {
+		defer w.goroutines.Done()
+		for r != nil {
+			began := time.Now()
+			r.err = w.sync(w.path)
+			w.syncing.Add(int64(time.Since(began)))
+			w.rounds.Add(1)
+			w.mu.Lock()
+			close(r.done)
+			r, w.next = w.next, nil
+			if r != nil {
+				r.covers = w.lastCommit()
+			}
+			w.running = r
+			w.mu.Unlock()
+		}
+	}()
+}
+
+// lastCommit is the last commit in the log now: the commit count, or, with
+// no count (tests), the last wait that has arrived.
+func (w *walSyncer) lastCommit() int64 {
+	if w.committed == nil {
+		return w.arrivals.Load()
+	}
+	return w.committed()
+}
+
+// close refuses new waits and returns once the rounds under way and queued
+// have run.
+func (w *walSyncer) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.goroutines.Wait()
+}
 
 // fsyncWAL makes the file at path durable (syncData). The file is opened anew each time
 // (read-write: Windows cannot flush a read-only handle) rather than kept

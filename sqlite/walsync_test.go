@@ -82,6 +82,83 @@ func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 	}
 }
 
+// TestWALSyncerCoversACommitByItsNumber checks that a wait joins the
+// fsync under way when that fsync began after its commit, however late the
+// wait arrives, and only then.
+func TestWALSyncerCoversACommitByItsNumber(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	var commits atomic.Int64
+	w := newWALSyncerFunc("unused", g.sync)
+	w.committed = commits.Load
+	t.Cleanup(w.close)
+	ctx := t.Context()
+	waitForAsync := func(seq int64) <-chan error {
+		done := make(chan error, 1)
+		go func() { done <- w.waitFor(ctx, seq) }()
+		return done
+	}
+
+	commits.Store(5)
+	first := waitForAsync(5)
+	<-g.begun // round 1 covers commits 1-5
+
+	// Commit 4 asks late, while round 1 runs: round 1 covers it.
+	late := waitForAsync(4)
+	// Commit 6 returned after round 1 began: round 1 may have missed its
+	// frames.
+	commits.Store(6)
+	after := waitForAsync(6)
+	mustNotReturn(t, after, "a wait for a commit the running fsync does not cover")
+
+	g.release <- nil // round 1 ends
+	for i, done := range []<-chan error{first, late} {
+		if err := <-done; err != nil {
+			t.Fatalf("wait %d covered by round 1: %v", i+1, err)
+		}
+	}
+	mustNotReturn(t, after, "a wait for commit 6 after round 1")
+	<-g.begun // round 2
+	g.release <- nil
+	if err := <-after; err != nil {
+		t.Fatalf("wait for commit 6: %v", err)
+	}
+	if n := g.started.Load(); n != 2 {
+		t.Fatalf("%d fsyncs, want 2: the late wait for commit 4 joins round 1", n)
+	}
+}
+
+func TestWALSyncerCloseRunsTheQueuedRoundsAndRefusesNewWaits(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	w := newWALSyncerFunc("unused", g.sync)
+	ctx := t.Context()
+	first := waitAsync(ctx, w)
+	<-g.begun
+	second := waitAsync(ctx, w) // queued for round 2
+	mustNotReturn(t, second, "a wait queued behind a running fsync")
+
+	closed := make(chan struct{})
+	go func() { w.close(); close(closed) }()
+	g.release <- nil
+	<-g.begun // close lets round 2 run
+	select {
+	case <-closed:
+		t.Fatal("close returned before the queued round ran")
+	case <-time.After(20 * time.Millisecond):
+	}
+	g.release <- nil
+	<-closed
+	for i, done := range []<-chan error{first, second} {
+		if err := <-done; err != nil {
+			t.Fatalf("wait %d: %v", i+1, err)
+		}
+	}
+	if err := w.wait(ctx); !errors.Is(err, errWALSyncerClosed) {
+		t.Fatalf("wait after close = %v, want errWALSyncerClosed", err)
+	}
+}
+
 func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()

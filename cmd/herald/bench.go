@@ -250,6 +250,13 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		// the node; well below, the CPUs or the clients do.
 		fmt.Fprintf(stdout, "  SQLite writer:        busy %.0f %% of the run; %.1f writes per transaction\n",
 			100*(n1.writerBusy-n0.writerBusy)/res.elapsed.Seconds(), (n1.writes-n0.writes)/(n1.transactions-n0.transactions))
+		// The log's group fsync, which every publish waits for after
+		// its commit: how many it took and how long each one was.
+		if syncs := n1.logSyncs - n0.logSyncs; syncs > 0 {
+			fmt.Fprintf(stdout, "  SQLite log fsyncs:    %.2f per transaction, %.2f ms each, busy %.0f %% of the run\n",
+				syncs/(n1.transactions-n0.transactions), 1000*(n1.logSyncSeconds-n0.logSyncSeconds)/syncs,
+				100*(n1.logSyncSeconds-n0.logSyncSeconds)/res.elapsed.Seconds())
+		}
 	}
 	if countersOK && delivered > 0 && len(cl.nodes) == 1 {
 		// Deliveries leased at publish and never claimed (dispatch's

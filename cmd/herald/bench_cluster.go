@@ -147,9 +147,11 @@ func (cl *benchCluster) kill(i int) {
 // cpu is the CPU time (user + system) of the nodes so far.
 // nodeCounters are the counters the bench reads from a node's /metrics.
 type nodeCounters struct {
-	// The SQLite writer's busy seconds, writes and transactions; writer
-	// is false if the node exposes them not (PostgreSQL).
+	// The SQLite writer's busy seconds, writes and transactions, and the
+	// log's fsyncs and their seconds; writer is false if the node exposes
+	// them not (PostgreSQL).
 	writerBusy, writes, transactions float64
+	logSyncs, logSyncSeconds         float64
 	writer                           bool
 	// handedOff is herald_deliveries_handed_off_total.
 	handedOff float64
@@ -183,6 +185,10 @@ func (cl *benchCluster) counters(ctx context.Context) (c nodeCounters, ok bool) 
 			dst, writer = &c.writes, writer+1
 		case "herald_sqlite_writer_transactions_total":
 			dst, writer = &c.transactions, writer+1
+		case "herald_sqlite_log_syncs_total":
+			dst, writer = &c.logSyncs, writer+1
+		case "herald_sqlite_log_sync_seconds_total":
+			dst, writer = &c.logSyncSeconds, writer+1
 		case "herald_deliveries_handed_off_total":
 			dst = &c.handedOff
 		default:
@@ -192,7 +198,7 @@ func (cl *benchCluster) counters(ctx context.Context) (c nodeCounters, ok bool) 
 			*dst = v
 		}
 	}
-	c.writer = writer == 3
+	c.writer = writer == 5
 	return c, sc.Err() == nil
 }
 

@@ -22,6 +22,7 @@ func TestBenchOrdered(t *testing.T) {
 		"ordered endpoints, 1 event(s) per subject (60 subjects)",
 		"ordered endpoints, 5 event(s) per subject (12 subjects)",
 		"SQLite writer:        busy ",
+		"SQLite log fsyncs:    ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())

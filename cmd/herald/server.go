@@ -276,7 +276,8 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	if st, ok := n.store.(*sqlite.Store); ok {
 		mcfg.WriterFunc = func() metrics.WriterCounts {
 			w := st.WriterStats()
-			return metrics.WriterCounts{Busy: w.Busy, Writes: w.Writes, Transactions: w.Transactions}
+			return metrics.WriterCounts{Busy: w.Busy, Writes: w.Writes, Transactions: w.Transactions,
+				LogSyncs: w.LogSyncs, LogSyncTime: w.LogSyncTime}
 		}
 	}
 	n.metrics = metrics.New(mcfg)
