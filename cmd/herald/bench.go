@@ -152,6 +152,12 @@ type benchFigures struct {
 	pgCPU           time.Duration // per delivery, if pgMeasured (PostgreSQL)
 	pgMeasured      bool
 	dupEvents       int
+	// Work per delivery, which unlike rates and CPU times hardly moves
+	// with how busy the machine is: bytes the Herald nodes and the
+	// PostgreSQL server wrote to storage (/proc/PID/io, 0 if unknown),
+	// and node 0's heap allocations (one-node runs only, else 0).
+	heraldWrites, pgWrites float64
+	allocations            float64
 }
 
 func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*benchFigures, error) {
@@ -209,6 +215,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 
 	cpu0 := cl.cpu()
 	pgCPU0 := pg.cpu()
+	writes0, pgWrites0 := cl.diskWrites(), pg.diskWrites()
 	n0, countersOK0 := cl.counters(ctx)
 	res, err := cl.publishRun(ctx, rc, c, benchRunSpec{perSubject: 1, kill: c.killAfter > 0}, stdout)
 	if err != nil {
@@ -216,7 +223,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	}
 	cpu1 := cl.cpu()
 	pgCPU1 := pg.cpu()
+	writes1, pgWrites1 := cl.diskWrites(), pg.diskWrites()
 	n1, countersOK1 := cl.counters(ctx)
+	countersOK := countersOK0 && countersOK1
 
 	delivered := res.deliveries
 	figs := &benchFigures{basePerSec: base.perSec, deliveredPerSec: res.deliveredPerSec,
@@ -225,6 +234,15 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		figs.heraldCPU = (cpu1 - cpu0) / time.Duration(delivered)
 		if pg != nil && pgCPU0 >= 0 && pgCPU1 >= 0 {
 			figs.pgCPU, figs.pgMeasured = (pgCPU1-pgCPU0)/time.Duration(delivered), true
+		}
+		if writes0 >= 0 && writes1 >= 0 {
+			figs.heraldWrites = float64(writes1-writes0) / float64(delivered)
+		}
+		if pg != nil && pgWrites0 >= 0 && pgWrites1 >= 0 {
+			figs.pgWrites = float64(pgWrites1-pgWrites0) / float64(delivered)
+		}
+		if countersOK && len(cl.nodes) == 1 {
+			figs.allocations = (n1.mallocs - n0.mallocs) / float64(delivered)
 		}
 	}
 	fmt.Fprintf(stdout, "herald (%s):\n", mode)
@@ -243,8 +261,8 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 			fmt.Fprintf(stdout, ", PostgreSQL %.0f µs", usOf(figs.pgCPU))
 		}
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
+		printWork(stdout, figs, pg != nil)
 	}
-	countersOK := countersOK0 && countersOK1
 	if countersOK && n0.writer && n1.writer && n1.transactions > n0.transactions && res.elapsed > 0 {
 		// The SQLite store's single writer: near 100 % it is what limits
 		// the node; well below, the CPUs or the clients do.
@@ -803,6 +821,24 @@ func reportProgress(rc *benchReceiver, total int64, w io.Writer) func() {
 	return func() { once.Do(func() { close(stop); <-done }) }
 }
 
+// printWork prints the work per delivery that the run measured.
+func printWork(w io.Writer, figs *benchFigures, pg bool) {
+	var parts []string
+	if figs.heraldWrites > 0 || pg {
+		s := fmt.Sprintf("storage writes Herald %.1f KB", figs.heraldWrites/1024)
+		if pg && figs.pgWrites > 0 {
+			s += fmt.Sprintf(", PostgreSQL %.1f KB", figs.pgWrites/1024)
+		}
+		parts = append(parts, s)
+	}
+	if figs.allocations > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f heap allocations", figs.allocations))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  work per delivery:    %s\n", strings.Join(parts, "; "))
+	}
+}
+
 // benchPostgres is the bench's schema in the database under test, and the
 // server's processes, whose CPU time the bench reads from /proc.
 type benchPostgres struct {
@@ -880,6 +916,52 @@ func (pg *benchPostgres) cpu() time.Duration {
 		}
 	}
 	return total
+}
+
+// diskWrites is what the PostgreSQL server has written to storage so far
+// (write_bytes, as cpu counts its CPU): the postmaster's and every live
+// child's. -1 if unknown.
+func (pg *benchPostgres) diskWrites() int64 {
+	if pg == nil || pg.postmaster == 0 {
+		return -1
+	}
+	total, err := procWriteBytes(pg.postmaster)
+	if err != nil {
+		return -1
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return -1
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := readProcStat(pid); err == nil && st.ppid == pg.postmaster {
+			if n, err := procWriteBytes(pid); err == nil {
+				total += n
+			}
+		}
+	}
+	return total
+}
+
+// procWriteBytes is /proc/PID/io's write_bytes: what the process caused
+// to be written to storage, counted as it dirtied the page cache, so an
+// fsync'd log and a checkpoint's pages count once each, whenever the
+// kernel writes them back.
+func procWriteBytes(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "write_bytes:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("no write_bytes in /proc/PID/io")
 }
 
 // procStat is what the bench reads from /proc/PID/stat.

@@ -33,10 +33,11 @@ type benchNode struct {
 	baseURL string
 	done    chan struct{}
 
-	mu      sync.Mutex
-	killed  bool
-	lastCPU time.Duration // at the kill
-	lastRSS int
+	mu         sync.Mutex
+	killed     bool
+	lastCPU    time.Duration // at the kill
+	lastRSS    int
+	lastWrites int64
 }
 
 // startBenchCluster starts c.nodes processes of c.binary's serve, one
@@ -140,6 +141,7 @@ func (cl *benchCluster) kill(i int) {
 		nd.lastCPU = st.utime + st.stime
 	}
 	nd.lastRSS = peakRSSOf(nd.cmd.Process.Pid)
+	nd.lastWrites, _ = procWriteBytes(nd.cmd.Process.Pid)
 	nd.killed = true
 	_ = nd.cmd.Process.Signal(syscall.SIGKILL)
 }
@@ -153,6 +155,8 @@ type nodeCounters struct {
 	writerBusy, writes, transactions float64
 	logSyncs, logSyncSeconds         float64
 	writer                           bool
+	// mallocs is go_memstats_mallocs_total: the heap allocations so far.
+	mallocs float64
 	// handedOff is herald_deliveries_handed_off_total.
 	handedOff float64
 }
@@ -191,6 +195,8 @@ func (cl *benchCluster) counters(ctx context.Context) (c nodeCounters, ok bool) 
 			dst, writer = &c.logSyncSeconds, writer+1
 		case "herald_deliveries_handed_off_total":
 			dst = &c.handedOff
+		case "go_memstats_mallocs_total":
+			dst = &c.mallocs
 		default:
 			continue
 		}
@@ -212,6 +218,25 @@ func (cl *benchCluster) cpu() time.Duration {
 			total += st.utime + st.stime
 		}
 		nd.mu.Unlock()
+	}
+	return total
+}
+
+// diskWrites is what the nodes have written to storage so far
+// (procWriteBytes), -1 if it cannot be read.
+func (cl *benchCluster) diskWrites() int64 {
+	var total int64
+	for _, nd := range cl.nodes {
+		nd.mu.Lock()
+		n, err := nd.lastWrites, error(nil)
+		if !nd.killed {
+			n, err = procWriteBytes(nd.cmd.Process.Pid)
+		}
+		nd.mu.Unlock()
+		if err != nil {
+			return -1
+		}
+		total += n
 	}
 	return total
 }

@@ -64,9 +64,18 @@ func comparedFigures(pg bool) []figure {
 		{"p99", func(f *benchFigures) float64 { return msOf(f.p99) }, ms, false},
 		{"Herald CPU/delivery", func(f *benchFigures) float64 { return usOf(f.heraldCPU) }, us, false},
 	}
+	kb := func(v float64) string { return fmt.Sprintf("%.1f KB", v/1024) }
 	if pg {
 		fs = append(fs, figure{"PostgreSQL CPU/delivery", func(f *benchFigures) float64 { return usOf(f.pgCPU) }, us, false})
 	}
+	// The work per delivery: a build that does less shows it here even
+	// when the machine's pace hides it in the rates.
+	fs = append(fs, figure{"Herald writes/delivery", func(f *benchFigures) float64 { return f.heraldWrites }, kb, false})
+	if pg {
+		fs = append(fs, figure{"PostgreSQL writes/delivery", func(f *benchFigures) float64 { return f.pgWrites }, kb, false})
+	}
+	fs = append(fs, figure{"allocations/delivery", func(f *benchFigures) float64 { return f.allocations },
+		func(v float64) string { return fmt.Sprintf("%.0f", v) }, false})
 	return fs
 }
 

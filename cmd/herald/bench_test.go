@@ -23,6 +23,8 @@ func TestBenchOrdered(t *testing.T) {
 		"ordered endpoints, 5 event(s) per subject (12 subjects)",
 		"SQLite writer:        busy ",
 		"SQLite log fsyncs:    ",
+		"work per delivery:    ",
+		" heap allocations",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
@@ -58,7 +60,7 @@ func TestBenchCompare(t *testing.T) {
 		}
 		at += i + len(want)
 	}
-	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
+	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "B÷A allocations/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, text)
 		}
