@@ -93,6 +93,12 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
 			"INDEX attempts_delivery_id (delivery_id=? AND at>?)",
 		}, nil},
+		// A queue depth sample counts each customer's pending deliveries
+		// in the partial deliveries_customer_state, which holds no
+		// delivered ones.
+		{"QueueDepthSample", mustQuery(t, "QueueDepthSample"), []any{1}, []string{
+			"SEARCH d USING COVERING INDEX deliveries_customer_state (customer_id=? AND state=?)",
+		}, nil},
 		{"AttemptStatsCounts", mustQuery(t, "AttemptStatsCounts"), []any{1, 2, 1000, `["ep"]`}, []string{
 			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
 		}, nil},

@@ -190,11 +190,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	customer := s.d.Arg(1)
 	where.WriteString(`customer_id = ` + customer)
 	if len(p.States) > 0 {
-		states := make([]string, len(p.States))
-		for i, st := range p.States {
-			states[i] = string(st)
-		}
-		where.WriteString(` AND ` + s.d.InList("state", arg(s.d.Strings(states))))
+		where.WriteString(` AND ` + s.stateFilter(p.States, arg))
 	}
 	if p.EventType != "" {
 		where.WriteString(` AND event_type = ` + arg(string(p.EventType)))

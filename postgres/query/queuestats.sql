@@ -19,7 +19,8 @@ FROM deliveries WHERE state = 'pending';
 -- name: QueueDepthSample
 INSERT INTO queue_depth_samples (minute, customer_id, pending)
 SELECT $1, id, n FROM (
-	SELECT c.id, (SELECT count(*) FROM deliveries d WHERE d.customer_id = c.id AND d.state = 'pending') AS n
+	SELECT c.id, (SELECT count(*) FROM deliveries d
+		WHERE d.customer_id = c.id AND d.state = 'pending' AND d.state <> 'delivered') AS n
 	FROM customers c) AS counts
 WHERE n > 0
 ON CONFLICT (minute, customer_id) DO NOTHING;

@@ -12,11 +12,13 @@ SELECT COUNT(*),
 FROM deliveries WHERE state = 'pending';
 
 -- Each customer's pending deliveries at minute ?1, one seek into
--- deliveries_customer_state each. INSERT OR IGNORE keeps a minute some
--- other call sampled already.
+-- deliveries_customer_state each (state <> 'delivered' lets SQLite use
+-- that partial index). INSERT OR IGNORE keeps a minute some other call
+-- sampled already.
 -- name: QueueDepthSample
 INSERT OR IGNORE INTO queue_depth_samples (minute, customer_id, pending)
 SELECT ?, id, n FROM (
-	SELECT c.id, (SELECT count(*) FROM deliveries d WHERE d.customer_id = c.id AND d.state = 'pending') AS n
+	SELECT c.id, (SELECT count(*) FROM deliveries d
+		WHERE d.customer_id = c.id AND d.state = 'pending' AND d.state <> 'delivered') AS n
 	FROM customers c)
 WHERE n > 0;
