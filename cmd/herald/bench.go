@@ -902,18 +902,12 @@ func (pg *benchPostgres) cpu() time.Duration {
 		return -1
 	}
 	total := pm.utime + pm.stime + pm.cutime + pm.cstime
-	entries, err := os.ReadDir("/proc")
+	children, err := childProcesses(pg.postmaster)
 	if err != nil {
 		return -1
 	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, err := readProcStat(pid); err == nil && st.ppid == pg.postmaster {
-			total += st.utime + st.stime
-		}
+	for _, st := range children {
+		total += st.utime + st.stime
 	}
 	return total
 }
@@ -929,22 +923,36 @@ func (pg *benchPostgres) diskWrites() int64 {
 	if err != nil {
 		return -1
 	}
-	entries, err := os.ReadDir("/proc")
+	children, err := childProcesses(pg.postmaster)
 	if err != nil {
 		return -1
 	}
+	for pid := range children {
+		if n, err := procWriteBytes(pid); err == nil {
+			total += n
+		}
+	}
+	return total
+}
+
+// childProcesses are the live children of the process ppid, by pid, with
+// what /proc/PID/stat says of each.
+func childProcesses(ppid int) (map[int]procStat, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	children := map[int]procStat{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if st, err := readProcStat(pid); err == nil && st.ppid == pg.postmaster {
-			if n, err := procWriteBytes(pid); err == nil {
-				total += n
-			}
+		if st, err := readProcStat(pid); err == nil && st.ppid == ppid {
+			children[pid] = st
 		}
 	}
-	return total
+	return children, nil
 }
 
 // procWriteBytes is /proc/PID/io's write_bytes: what the process caused
