@@ -42,12 +42,9 @@ type walSyncer struct {
 	path string
 	// sync makes path durable; fsyncWAL, replaced in tests.
 	sync func(path string) error
-	// committed is the sequence number of the last commit whose frames
-	// are in the log (hotWriter.committed). Nil (tests): every wait is a
-	// commit of its own, numbered as it arrives.
+	// committed is the number of the last commit whose frames are in the
+	// log (hotWriter.committed).
 	committed func() int64
-	// arrivals numbers the waits when committed is nil.
-	arrivals atomic.Int64
 
 	// rounds counts the fsyncs, and syncing the time they took, for
 	// WriterStats.
@@ -75,30 +72,19 @@ type syncRound struct {
 var errWALSyncerClosed = errors.New("the log's syncer is closed")
 
 func newWALSyncer(dbPath string, committed func() int64) *walSyncer {
-	w := newWALSyncerFunc(dbPath+"-wal", fsyncWAL)
-	w.committed = committed
-	return w
+	return newWALSyncerFunc(dbPath+"-wal", fsyncWAL, committed)
 }
 
 // newWALSyncerFunc makes a walSyncer of the log at path that syncs with
-// sync. Close it when the store closes.
-func newWALSyncerFunc(path string, sync func(path string) error) *walSyncer {
-	return &walSyncer{path: path, sync: sync}
-}
-
-// wait returns once an fsync of the log that began after the call has
-// ended, with its error: it covers every commit that returned before the
-// call. Call it without holding the writer. If ctx ends first, wait returns
-// ctx's error and the commit may or may not be durable yet.
-func (w *walSyncer) wait(ctx context.Context) error {
-	if w.committed == nil {
-		return w.waitFor(ctx, w.arrivals.Add(1))
-	}
-	return w.waitFor(ctx, w.committed())
+// sync, of the commits committed numbers. Close it when the store closes.
+func newWALSyncerFunc(path string, sync func(path string) error, committed func() int64) *walSyncer {
+	return &walSyncer{path: path, sync: sync, committed: committed}
 }
 
 // waitFor returns once an fsync that covers commit seq (a value of
-// committed after that commit returned) has ended, with its error.
+// committed after that commit returned) has ended, with its error. Call it
+// without holding the writer. If ctx ends first, waitFor returns ctx's
+// error and the commit may or may not be durable yet.
 func (w *walSyncer) waitFor(ctx context.Context, seq int64) error {
 	w.mu.Lock()
 	if w.closed {
@@ -130,7 +116,7 @@ func (w *walSyncer) waitFor(ctx context.Context, seq int64) error {
 // start makes r the running round and runs it, then the rounds queued
 // behind it. w.mu is held.
 func (w *walSyncer) start(r *syncRound) {
-	r.covers = w.lastCommit()
+	r.covers = w.committed()
 	w.running = r
 	w.goroutines.Add(1)
 	go func() {
@@ -144,21 +130,12 @@ func (w *walSyncer) start(r *syncRound) {
 			close(r.done)
 			r, w.next = w.next, nil
 			if r != nil {
-				r.covers = w.lastCommit()
+				r.covers = w.committed()
 			}
 			w.running = r
 			w.mu.Unlock()
 		}
 	}()
-}
-
-// lastCommit is the last commit in the log now: the commit count, or, with
-// no count (tests), the last wait that has arrived.
-func (w *walSyncer) lastCommit() int64 {
-	if w.committed == nil {
-		return w.arrivals.Load()
-	}
-	return w.committed()
 }
 
 // close refuses new waits and returns once the rounds under way and queued

@@ -32,10 +32,22 @@ func (g *gatedSync) sync(string) error {
 	return <-g.release
 }
 
-// waitAsync runs w.wait in a goroutine and returns its result channel.
-func waitAsync(ctx context.Context, w *walSyncer) <-chan error {
+// commitLog numbers the commits of a test's walSyncer.
+type commitLog struct{ commits atomic.Int64 }
+
+// newTestSyncer is a walSyncer of sync whose commits log numbers.
+func newTestSyncer(sync func(string) error) (*walSyncer, *commitLog) {
+	log := &commitLog{}
+	return newWALSyncerFunc("unused", sync, log.commits.Load), log
+}
+
+// waitAsync commits (numbers a commit) and runs w.waitFor for it in a
+// goroutine, as a publish does after its commit returns, and returns its
+// result channel.
+func waitAsync(ctx context.Context, w *walSyncer, log *commitLog) <-chan error {
+	seq := log.commits.Add(1)
 	done := make(chan error, 1)
-	go func() { done <- w.wait(ctx) }()
+	go func() { done <- w.waitFor(ctx, seq) }()
 	return done
 }
 
@@ -51,17 +63,17 @@ func mustNotReturn(t *testing.T, done <-chan error, what string) {
 func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := newWALSyncerFunc("unused", g.sync)
+	w, log := newTestSyncer(g.sync)
 	t.Cleanup(w.close)
 	ctx := t.Context()
 
-	first := waitAsync(ctx, w)
+	first := waitAsync(ctx, w, log)
 	<-g.begun // round 1 is under way
 
 	// A commit that returns now may have written its frames after round
 	// 1's fsync began: its wait must not be satisfied by round 1.
-	second := waitAsync(ctx, w)
-	third := waitAsync(ctx, w)
+	second := waitAsync(ctx, w, log)
+	third := waitAsync(ctx, w, log)
 	mustNotReturn(t, second, "a wait that arrived during a running fsync")
 
 	g.release <- nil // round 1 ends
@@ -88,9 +100,8 @@ func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 func TestWALSyncerCoversACommitByItsNumber(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	var commits atomic.Int64
-	w := newWALSyncerFunc("unused", g.sync)
-	w.committed = commits.Load
+	w, log := newTestSyncer(g.sync)
+	commits := &log.commits
 	t.Cleanup(w.close)
 	ctx := t.Context()
 	waitForAsync := func(seq int64) <-chan error {
@@ -131,11 +142,11 @@ func TestWALSyncerCoversACommitByItsNumber(t *testing.T) {
 func TestWALSyncerCloseRunsTheQueuedRoundsAndRefusesNewWaits(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := newWALSyncerFunc("unused", g.sync)
+	w, log := newTestSyncer(g.sync)
 	ctx := t.Context()
-	first := waitAsync(ctx, w)
+	first := waitAsync(ctx, w, log)
 	<-g.begun
-	second := waitAsync(ctx, w) // queued for round 2
+	second := waitAsync(ctx, w, log) // queued for round 2
 	mustNotReturn(t, second, "a wait queued behind a running fsync")
 
 	closed := make(chan struct{})
@@ -154,7 +165,7 @@ func TestWALSyncerCloseRunsTheQueuedRoundsAndRefusesNewWaits(t *testing.T) {
 			t.Fatalf("wait %d: %v", i+1, err)
 		}
 	}
-	if err := w.wait(ctx); !errors.Is(err, errWALSyncerClosed) {
+	if err := w.waitFor(ctx, log.commits.Add(1)); !errors.Is(err, errWALSyncerClosed) {
 		t.Fatalf("wait after close = %v, want errWALSyncerClosed", err)
 	}
 }
@@ -162,9 +173,9 @@ func TestWALSyncerCloseRunsTheQueuedRoundsAndRefusesNewWaits(t *testing.T) {
 func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := newWALSyncerFunc("unused", g.sync)
+	w, log := newTestSyncer(g.sync)
 	t.Cleanup(w.close)
-	done := waitAsync(t.Context(), w)
+	done := waitAsync(t.Context(), w, log)
 	<-g.begun
 	failed := errors.New("EIO")
 	g.release <- failed
@@ -172,7 +183,7 @@ func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 		t.Fatalf("wait = %v, want the fsync's error", err)
 	}
 	// The next wait gets a new round, not the old error.
-	done = waitAsync(t.Context(), w)
+	done = waitAsync(t.Context(), w, log)
 	<-g.begun
 	g.release <- nil
 	if err := <-done; err != nil {
@@ -183,10 +194,10 @@ func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 func TestWALSyncerWaitEndsWithItsContext(t *testing.T) {
 	t.Parallel()
 	g := newGatedSync()
-	w := newWALSyncerFunc("unused", g.sync)
+	w, log := newTestSyncer(g.sync)
 	t.Cleanup(w.close)
 	ctx, cancel := context.WithCancel(t.Context())
-	done := waitAsync(ctx, w)
+	done := waitAsync(ctx, w, log)
 	<-g.begun
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
