@@ -597,6 +597,9 @@ func exerciseDeliveryList(t *testing.T, setup setupFunc) {
 		// Another customer's event with the same ids is never found.
 		testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: other.CustomerID, Type: wire.EventTypeAssessment, CreatedAt: base,
 			Body: body(wire.EventTypeAssessment, other.CustomerID, `"systemId":"12391385","userId":"1239"`)})
+		// Keys are any text, matched whole and exactly.
+		odd := testfactory.Event(ctx, t, store, &testfactory.EventOpts{CustomerID: cust, Type: wire.EventTypeAssessment, CreatedAt: base.Add(2 * time.Minute),
+			Body: body(wire.EventTypeAssessment, cust, `"systemId":"ABC-123 ü","userId":"x\"y"`)})
 		for _, tc := range []struct {
 			name string
 			p    herald.DeliveryListParams
@@ -609,6 +612,11 @@ func exerciseDeliveryList(t *testing.T, setup setupFunc) {
 			{"RecruiterIsNotThePerson", herald.DeliveryListParams{PersonID: "9059"}, []string{}},
 			{"Combined", herald.DeliveryListParams{PersonID: "1239", SystemID: "13437"}, deliveryIDs(move.Deliveries)},
 			{"Nothing", herald.DeliveryListParams{SystemID: "nope"}, []string{}},
+			{"AnyText", herald.DeliveryListParams{SystemID: "ABC-123 ü"}, deliveryIDs(odd.Deliveries)},
+			{"AnyTextPerson", herald.DeliveryListParams{PersonID: `x"y`}, deliveryIDs(odd.Deliveries)},
+			{"PartOfAKey", herald.DeliveryListParams{SystemID: "ABC-123"}, []string{}},
+			{"PartOfAKeyWord", herald.DeliveryListParams{SystemID: "ABC"}, []string{}},
+			{"CaseMatters", herald.DeliveryListParams{SystemID: "abc-123 ü"}, []string{}},
 		} {
 			p := tc.p
 			p.CustomerID = cust
