@@ -50,25 +50,41 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	if len(events) == 0 {
 		return []*herald.EventPublishResult{}, nil, nil
 	}
-	plan := &plannedBatch{s: s, seen: map[string]bool{}}
-	results, err := storerules.Publish(ctx, plan, events, atMillis)
-	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
-	}
-	if len(plan.events) == 0 {
-		return results, nil, nil
-	}
-	if lease != nil {
-		plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
-	}
-	var refused map[string]error
-	seq, err := s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		refused, err = plan.insert(ctx, tx)
-		return err
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
+	// The first plan trusts the endpoints the cache holds, unread; if the
+	// writer finds that endpoints changed since, nothing is written and
+	// the batch is planned again from a fresh read (endpointCache).
+	var (
+		plan    *plannedBatch
+		results []*herald.EventPublishResult
+		refused map[string]error
+		seq     int64
+	)
+	for optimistic := true; ; optimistic = false {
+		plan = &plannedBatch{s: s, seen: map[string]bool{}, optimistic: optimistic}
+		results, err = storerules.Publish(ctx, plan, events, atMillis)
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish events: %w", err)
+		}
+		if len(plan.events) == 0 {
+			return results, nil, nil
+		}
+		if lease != nil {
+			// A plan made again offers its deliveries again: the room
+			// the first one reserved is given back with the rest when
+			// the publish returns (herald.PublishLease).
+			plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
+		}
+		seq, err = s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			refused, err = plan.insert(ctx, tx)
+			return err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish events: %w", err)
+		}
+		if !plan.stale {
+			break
+		}
 	}
 	for i, r := range results {
 		if r.Err == nil && refused[r.Event.ID] != nil {
@@ -89,9 +105,13 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 type plannedBatch struct {
 	s *Store
 	// version is endpoints_version as the batch first read it (endpointCache),
-	// once it has (versionRead).
+	// once it has (versionRead). optimistic: the batch took the version the
+	// cache held instead of reading it, so insert checks it on the writer
+	// and, if it moved, writes nothing and sets stale.
 	version     int64
 	versionRead bool
+	optimistic  bool
+	stale       bool
 	// seen are the ids of the batch so far: the same id twice in one batch
 	// is refused here, as a stored one is when inserted.
 	seen   map[string]bool
@@ -126,6 +146,10 @@ type plannedEvent struct {
 
 func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
 	q := readHot{b.s}
+	if !b.versionRead && b.optimistic {
+		b.version, b.versionRead = b.s.endpoints.kept()
+		b.optimistic = b.versionRead
+	}
 	if !b.versionRead {
 		v, err := b.s.endpoints.current(ctx, q)
 		if err != nil {
@@ -194,6 +218,17 @@ func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery
 // what it returns and b.leased anew each time.
 func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
 	leases := b.newLeaseRun(tx)
+	b.stale = false
+	if b.optimistic {
+		var v int64
+		if err := b.s.txQueryRow(ctx, tx, endpointsVersionSQL).Scan(&v); err != nil {
+			return nil, err
+		}
+		if v != b.version {
+			b.stale = true
+			return nil, nil
+		}
+	}
 	insEvent, err := b.s.stmt(ctx, tx, insertEvent)
 	if err != nil {
 		return nil, err
