@@ -14,13 +14,14 @@ import (
 // applied in two steps so that the single writer, the store's bottleneck,
 // runs only the inserts:
 //
-//  1. off the writer, the rules run over a read connection's view
-//     (plannedBatch): each customer's endpoints are read once per batch
-//     (never cached across calls, so an endpoint edit applies to the next
-//     batch), and the events, their search keys and their deliveries are
-//     made;
-//  2. one write of a shared hot transaction (hottx.go) inserts them with
-//     statements prepared once, placing each delivery of an ordered
+//  1. off the writer, the rules run over the endpoints publishing keeps
+//     (endpointCache; a customer's are read on the read pool when it has
+//     none), and the events, their search keys and their deliveries are
+//     made (plannedBatch);
+//  2. one write of a shared hot transaction (hottx.go) checks that no
+//     endpoint changed since (or step 1 runs again, from a fresh read, so
+//     an edit applies to every batch inserted after it), then inserts them
+//     with statements prepared once, placing each delivery of an ordered
 //     endpoint in its subject's queue as it goes.
 //
 // An event whose id turns out taken when it is inserted, or whose customer
