@@ -56,16 +56,17 @@ func newLeaseToken() string {
 
 // leasesSQL counts the unexpired leases of the endpoint named by the SQL
 // expression endpointID, through the small deliveries_leased index: at most
-// the endpoint's cap entries (plus interactive leases). $1 is now.
+// the endpoint's cap entries (plus interactive leases), unexpired at the
+// SQL expression now.
 //
 // The row comparison, rather than next_attempt_at > $1, is on purpose: it
 // gives the planner a range of (endpoint_id, next_attempt_at) indexes only,
 // so it cannot pick deliveries_due and walk every future row (retries,
 // other endpoints' leases) because its statistics say few are in the future.
-func leasesSQL(endpointID string) string {
+func leasesSQL(endpointID, now string) string {
 	return `(SELECT count(*) FROM deliveries
 		WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = ` + endpointID + `
-			AND (endpoint_id, next_attempt_at) > (` + endpointID + `, $1))`
+			AND (endpoint_id, next_attempt_at) > (` + endpointID + `, ` + now + `))`
 }
 
 // claimLockSQL picks and locks the endpoints a claim round serves: those
@@ -102,7 +103,7 @@ func capSQL(endpointID string) string {
 // deliveries. Each row comes back with its due time before the lease and
 // its event's body, so a claim needs no round trip for the bodies.
 var claimLeaseSQL = `WITH free AS (
-		SELECT u.id, ` + capSQL("u.id") + ` - ` + leasesSQL("u.id") + ` AS n
+		SELECT u.id, ` + capSQL("u.id") + ` - ` + leasesSQL("u.id", "$1") + ` AS n
 		FROM unnest($2::text[]) AS u (id)
 	),
 	picked AS (
@@ -145,7 +146,7 @@ var claimSettleSQL = `WITH consumed AS (
 		WHERE id IN (SELECT id FROM endpoint_queue_wakeups WHERE endpoint_id = ANY ($2::text[]) FOR UPDATE SKIP LOCKED)
 	)
 	UPDATE endpoint_queues q SET next_due = CASE
-		WHEN ` + capSQL("q.endpoint_id") + ` - ` + leasesSQL("q.endpoint_id") + ` <= 0
+		WHEN ` + capSQL("q.endpoint_id") + ` - ` + leasesSQL("q.endpoint_id", "$1") + ` <= 0
 		THEN COALESCE((SELECT min(next_attempt_at) FROM deliveries
 			WHERE state = 'pending' AND lease_token IS NOT NULL AND endpoint_id = q.endpoint_id
 				AND (endpoint_id, next_attempt_at) > (q.endpoint_id, $1::timestamptz)), $1::timestamptz)

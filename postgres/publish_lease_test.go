@@ -105,3 +105,74 @@ func TestPublishLeasesKeepTheCapAcrossNodes(t *testing.T) {
 		t.Log("no publish leased: the claims took every slot first (allowed, but the test then proves less)")
 	}
 }
+
+// TestPublishLeasesRaceForTheLastSlots: nodes that publish to one endpoint
+// at the same moment, each wanting every slot, lease no more than its cap
+// between them. Each round starts them together on a fresh endpoint, where
+// nobody holds a lease yet: the moment a publish that counted leases
+// before another's committed would take slots twice.
+func TestPublishLeasesRaceForTheLastSlots(t *testing.T) {
+	t.Parallel()
+	connURL := dbtest.NewPostgresSchema(t)
+	const (
+		nodes  = 4
+		cap    = 2
+		rounds = 15
+	)
+	stores := make([]*postgres.Store, nodes)
+	for i := range stores {
+		stores[i] = openStore(t, connURL)
+	}
+	ctx := t.Context()
+	for round := range rounds {
+		e := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{MaxConcurrency: cap})
+		// Publishes lease only where the endpoint's queue row exists: a
+		// delivery pending and claimed makes it.
+		warm := testfactory.Event(ctx, t, stores[0], &testfactory.EventOpts{CustomerID: e.CustomerID})
+		now := time.Now().UTC()
+		cs, err := stores[0].DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Now: now, Limit: 1, LeaseUntil: now.Add(time.Minute), Owner: "warm"})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("warm-up claim: %d (%v)", len(cs), err)
+		}
+		if err := stores[0].DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
+			Attempt: &herald.Attempt{DeliveryID: warm.Deliveries[0].ID, Number: 1, At: now, StatusCode: 200}}}); err != nil {
+			t.Fatal(err)
+		}
+
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			leased int
+			start  = make(chan struct{})
+			errs   = make(chan error, nodes)
+		)
+		for i, s := range stores {
+			batch := []*herald.Event{
+				testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID}),
+				testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID}),
+			}
+			wg.Go(func() {
+				<-start
+				now := time.Now().UTC()
+				_, got, err := s.EventPublishLeased(ctx, batch, &herald.PublishLease{Owner: "node-" + string(rune('a'+i)), Now: now,
+					LeaseUntil: now.Add(time.Minute), Take: func(*herald.Delivery) bool { return true }})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				leased += len(got)
+				mu.Unlock()
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if leased > cap {
+			t.Fatalf("round %d: the publishes leased %d deliveries of an endpoint whose cap is %d", round, leased, cap)
+		}
+	}
+}
