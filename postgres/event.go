@@ -39,9 +39,9 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 // them. BEGIN, the lock, the insert and COMMIT go out in one pipeline, so
 // the rows stay locked for the statements' run and no round trip: another
 // node's publish to the same endpoints waits that long only. (Deciding the
-// leases in Go between two round trips held them about three times as
-// long: with three nodes, herald bench's p50 was a tenth higher, and
-// Herald's CPU per delivery 8 %.)
+// leases in Go between two round trips held them across one: with three
+// nodes, herald bench's p50 was a tenth higher, and Herald's CPU per
+// delivery 8 %.)
 //
 // Unlike a claim it waits for a row another transaction holds, rather than
 // skip it: with SKIP LOCKED, the claims that records keep waking held the
