@@ -166,6 +166,11 @@ type AttemptRecord struct {
 	// transaction that records the attempt: the 410 is never recorded
 	// without the endpoint going off, nor the other way round.
 	DisableEndpoint string
+	// Unordered says that the delivery has no subject (as it was claimed:
+	// its endpoint does not order deliveries), so a store may skip what a
+	// final outcome needs for ordered delivery (PostgreSQL's subject
+	// locks). False asks for it whatever the delivery.
+	Unordered bool
 }
 
 // DeliveryListParams filter Store.DeliveryList. Zero fields do not filter.

@@ -50,6 +50,7 @@ func (d *Dispatcher) process(ctx context.Context, c *herald.ClaimedDelivery, tim
 		// Whatever the partner sent becomes text every store accepts,
 		// here, once, before the record reaches the recorder.
 		r.rec.MakeStorable()
+		r.rec.Unordered = c.Subject == ""
 		d.obs.outcome(c.EventType, r.outcome.Kind, r.rec.State)
 	}
 	return r

@@ -452,10 +452,12 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	// Ordered delivery: a delivery that becomes final releases the one
 	// waiting for it (a trigger; order.go). Its subject's lock, taken
 	// first, keeps a publish of that subject from placing a delivery
-	// behind it unseen.
+	// behind it unseen. A record the caller says is unordered needs none:
+	// skipping the statement saves its planning and a lookup per delivery
+	// (about 2 % of the database's time per delivery, pg_stat_statements).
 	var final []string
 	for _, r := range records {
-		if r.State != herald.DeliveryStatePending {
+		if r.State != herald.DeliveryStatePending && !r.Unordered {
 			final = append(final, r.Lease.DeliveryID)
 		}
 	}
