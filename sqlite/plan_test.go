@@ -99,16 +99,6 @@ func TestQueryPlans(t *testing.T) {
 		{"QueueDepthSample", mustQuery(t, "QueueDepthSample"), []any{1}, []string{
 			"SEARCH d USING COVERING INDEX deliveries_customer_state (customer_id=? AND state=?)",
 		}, nil},
-		// The explorer's search by systemId or person reads the token's
-		// rows of event_search, then each event by its rowid. Which
-		// index then finds their deliveries depends on the statistics
-		// (TestEventSearchPlanWithHistory).
-		{"EventSearch", `SELECT id FROM deliveries WHERE customer_id = ?1 AND event_id IN (` +
-			strings.NewReplacer("/*customer*/", "?1", "/*key*/", "?2").Replace(mustQuery(t, "DeliveryListEventsBySystemID")) +
-			`) ORDER BY id DESC LIMIT 10`, []any{"c", "k"}, []string{
-			"SCAN event_search VIRTUAL TABLE INDEX",
-			"SEARCH e USING INTEGER PRIMARY KEY (rowid=?)",
-		}, nil},
 		{"AttemptStatsCounts", mustQuery(t, "AttemptStatsCounts"), []any{1, 2, 1000, `["ep"]`}, []string{
 			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
 		}, nil},

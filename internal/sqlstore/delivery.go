@@ -21,8 +21,6 @@ var (
 	qDeliveryGet            = query("DeliveryGet")
 	qDeliveryListForEvent   = query("DeliveryListForEvent")
 	qDeliveryListSelect     = query("DeliveryListSelect")
-	qDeliveryListBySystemID = query("DeliveryListEventsBySystemID")
-	qDeliveryListByPersonID = query("DeliveryListEventsByPersonID")
 	qDeliveryAttempts       = query("DeliveryAttempts")
 	qDeliveryRetry          = query("DeliveryRetry")
 	qDeliveryExists         = query("DeliveryExists")
@@ -153,13 +151,6 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (*h
 	return d, nil
 }
 
-// eventsByKey returns statement n, which selects the ids of a customer's
-// events with a search key, with the placeholders customer and key in
-// place of its /*customer*/ and /*key*/.
-func (s *Store) eventsByKey(n queryName, customer, key string) string {
-	return strings.NewReplacer("/*customer*/", customer, "/*key*/", key).Replace(s.sql(n))
-}
-
 // DeliveryReleaseOrphans implements herald.Store. A lease that had expired
 // already keeps its (earlier) due time, so the queue's order is kept. On
 // PostgreSQL other nodes may hold live leases, so cmd/herald must not call
@@ -219,13 +210,15 @@ func (s *Store) DeliveryList(ctx context.Context, p *herald.DeliveryListParams) 
 	if p.DeliveryID != "" {
 		where.WriteString(` AND id = ` + arg(p.DeliveryID))
 	}
-	// The customer's events of the key, each store's way (its query
-	// file), then their deliveries (deliveries_event_id).
+	// The events of the key (events_system_id, events_person_id), then
+	// their deliveries (deliveries_event_id).
 	if p.SystemID != "" {
-		where.WriteString(` AND event_id IN (` + s.eventsByKey(qDeliveryListBySystemID, customer, arg(p.SystemID)) + `)`)
+		where.WriteString(` AND event_id IN (SELECT id FROM events WHERE customer_id = ` + customer +
+			` AND system_id = ` + arg(p.SystemID) + `)`)
 	}
 	if p.PersonID != "" {
-		where.WriteString(` AND event_id IN (` + s.eventsByKey(qDeliveryListByPersonID, customer, arg(p.PersonID)) + `)`)
+		where.WriteString(` AND event_id IN (SELECT id FROM events WHERE customer_id = ` + customer +
+			` AND person_id = ` + arg(p.PersonID) + `)`)
 	}
 	if p.Cursor != "" {
 		after, err := herald.ParseCursor(p.Cursor, herald.IDPrefixDelivery)

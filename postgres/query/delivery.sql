@@ -24,15 +24,6 @@ SELECT d.id, d.event_id, d.endpoint_id, d.customer_id, d.event_type, d.state,
 	d.last_error, d.location, d.created_at, d.updated_at, d.subject, d.subject_seq, d.waiting_for
 FROM deliveries d;
 
--- DeliveryList's systemId and person filters: the ids of the customer's
--- events with that key (events_system_id, events_person_id). /*customer*/
--- and /*key*/ are DeliveryList's placeholders for them.
--- name: DeliveryListEventsBySystemID
-SELECT id FROM events WHERE customer_id = /*customer*/ AND system_id = /*key*/;
-
--- name: DeliveryListEventsByPersonID
-SELECT id FROM events WHERE customer_id = /*customer*/ AND person_id = /*key*/;
-
 -- The attempts of the deliveries in the array $1, oldest first.
 -- name: DeliveryAttempts
 SELECT delivery_id, number, at, status_code, location,

@@ -27,21 +27,6 @@ SELECT id, event_id, endpoint_id, customer_id, event_type, state, attempts,
 	created_at, updated_at, subject, subject_seq, waiting_for
 FROM deliveries;
 
--- DeliveryList's systemId and person filters: the ids of the customer's
--- events with that key, found in event_search (migration 020) and checked
--- on the events row. /*customer*/ and /*key*/ are DeliveryList's
--- placeholders for them. The FTS5 table is named, not aliased: MATCH
--- takes its name.
--- name: DeliveryListEventsBySystemID
-SELECT e.id FROM event_search JOIN events e ON e.rowid = event_search.rowid
-WHERE event_search MATCH '"s' || hex(/*customer*/) || 'x' || hex(/*key*/) || '"'
-	AND e.customer_id = /*customer*/ AND e.system_id = /*key*/;
-
--- name: DeliveryListEventsByPersonID
-SELECT e.id FROM event_search JOIN events e ON e.rowid = event_search.rowid
-WHERE event_search MATCH '"p' || hex(/*customer*/) || 'x' || hex(/*key*/) || '"'
-	AND e.customer_id = /*customer*/ AND e.person_id = /*key*/;
-
 -- The attempts of the deliveries in the JSON array ?1, oldest first.
 -- name: DeliveryAttempts
 SELECT delivery_id, number, at, status_code, location,
