@@ -11,6 +11,26 @@ import (
 	"github.com/heraldhq/herald/postgres"
 )
 
+// leasableEndpoint makes an endpoint with the cap, and its queue row:
+// publishes lease only where that row exists, and a delivery pending and
+// claimed makes it (here one delivered at once, so no lease is left).
+func leasableEndpoint(t *testing.T, s *postgres.Store, cap int) *herald.Endpoint {
+	t.Helper()
+	ctx := t.Context()
+	e := testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{MaxConcurrency: cap})
+	warm := testfactory.Event(ctx, t, s, &testfactory.EventOpts{CustomerID: e.CustomerID})
+	now := time.Now().UTC()
+	cs, err := s.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Now: now, Limit: 1, LeaseUntil: now.Add(time.Minute), Owner: "warm"})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("warm-up claim: %d (%v)", len(cs), err)
+	}
+	if err := s.DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
+		Attempt: &herald.Attempt{DeliveryID: warm.Deliveries[0].ID, Number: 1, At: now, StatusCode: 200}}}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // TestPublishLeasesKeepTheCapAcrossNodes: several nodes publish to one
 // endpoint with a cap of 3, each leasing what it may at publish, while
 // each also claims; nothing is recorded, so every lease stays. At the end
@@ -29,19 +49,7 @@ func TestPublishLeasesKeepTheCapAcrossNodes(t *testing.T) {
 		stores[i] = openStore(t, connURL)
 	}
 	ctx := t.Context()
-	e := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{MaxConcurrency: cap})
-	// The endpoint's queue row exists once a delivery has been pending and
-	// claimed; publishes lease only where it does.
-	warm := testfactory.Event(ctx, t, stores[0], &testfactory.EventOpts{CustomerID: e.CustomerID})
-	now := time.Now().UTC()
-	cs, err := stores[0].DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Now: now, Limit: 1, LeaseUntil: now.Add(time.Minute), Owner: "warm"})
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("warm-up claim: %d (%v)", len(cs), err)
-	}
-	if err := stores[0].DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
-		Attempt: &herald.Attempt{DeliveryID: warm.Deliveries[0].ID, Number: 1, At: now, StatusCode: 200}}}); err != nil {
-		t.Fatal(err)
-	}
+	e := leasableEndpoint(t, stores[0], cap)
 
 	var (
 		mu      sync.Mutex
@@ -125,19 +133,7 @@ func TestPublishLeasesRaceForTheLastSlots(t *testing.T) {
 	}
 	ctx := t.Context()
 	for round := range rounds {
-		e := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{MaxConcurrency: cap})
-		// Publishes lease only where the endpoint's queue row exists: a
-		// delivery pending and claimed makes it.
-		warm := testfactory.Event(ctx, t, stores[0], &testfactory.EventOpts{CustomerID: e.CustomerID})
-		now := time.Now().UTC()
-		cs, err := stores[0].DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Now: now, Limit: 1, LeaseUntil: now.Add(time.Minute), Owner: "warm"})
-		if err != nil || len(cs) != 1 {
-			t.Fatalf("warm-up claim: %d (%v)", len(cs), err)
-		}
-		if err := stores[0].DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
-			Attempt: &herald.Attempt{DeliveryID: warm.Deliveries[0].ID, Number: 1, At: now, StatusCode: 200}}}); err != nil {
-			t.Fatal(err)
-		}
+		e := leasableEndpoint(t, stores[0], cap)
 
 		var (
 			wg     sync.WaitGroup
