@@ -52,11 +52,7 @@ type PublishLease struct {
 	// Take is asked once for each pending delivery due at once, in
 	// publish order, before anything is written, whether the node takes
 	// it; true reserves its room in the node. It must be quick: it runs
-	// on the publish path. A store that plans a batch again (its
-	// endpoints changed under the first plan) asks about the deliveries
-	// of the new plan too: the caller gives back the room of every taken
-	// delivery the store did not lease, those of the dropped plan among
-	// them.
+	// on the publish path.
 	Take func(d *Delivery) bool
 }
 

@@ -13,10 +13,8 @@ const endpointsVersionSQL = `SELECT version FROM endpoints_version`
 
 // endpointCache keeps each customer's endpoints, as publishing reads them
 // (customerEndpoints: Auth left empty, so no secret is held), between
-// publish batches. A batch plans with the version the cache holds and
-// checks it on the writer, in the transaction that inserts the batch; if
-// it moved, the batch reads endpoints_version before any endpoint, the
-// cache is emptied, and the batch is planned again. An entry is stamped with a
+// publish batches. A batch reads endpoints_version once, before any
+// endpoint; if it moved, the cache is emptied. An entry is stamped with a
 // version read before its endpoints were, so it is never older than its
 // stamp: an edit committed before a batch starts applies to that batch,
 // as when every batch read the endpoints itself. Unknown customers are not
@@ -25,15 +23,6 @@ type endpointCache struct {
 	mu         sync.Mutex
 	version    int64
 	byCustomer map[string][]*herald.Endpoint
-}
-
-// kept returns the version the cache holds entries of, and false if it
-// has none yet. A batch may plan with it unread (plannedBatch.optimistic)
-// if it checks it on the writer before it inserts.
-func (c *endpointCache) kept() (int64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.version, c.byCustomer != nil
 }
 
 // current reads the version and empties the cache if it moved. The

@@ -14,14 +14,13 @@ import (
 // applied in two steps so that the single writer, the store's bottleneck,
 // runs only the inserts:
 //
-//  1. off the writer, the rules run over the endpoints publishing keeps
-//     (endpointCache; a customer's are read on the read pool when it has
-//     none), and the events, their search keys and their deliveries are
-//     made (plannedBatch);
-//  2. one write of a shared hot transaction (hottx.go) checks that no
-//     endpoint changed since (or step 1 runs again, from a fresh read, so
-//     an edit applies to every batch inserted after it), then inserts them
-//     with statements prepared once, placing each delivery of an ordered
+//  1. off the writer, the rules run over a read connection's view
+//     (plannedBatch): the batch reads endpoints_version, and each
+//     customer's endpoints come from endpointCache while it has not moved
+//     (so an endpoint edit applies to the next batch), and the events,
+//     their search keys and their deliveries are made;
+//  2. one write of a shared hot transaction (hottx.go) inserts them with
+//     statements prepared once, placing each delivery of an ordered
 //     endpoint in its subject's queue as it goes.
 //
 // An event whose id turns out taken when it is inserted, or whose customer
@@ -51,41 +50,25 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	if len(events) == 0 {
 		return []*herald.EventPublishResult{}, nil, nil
 	}
-	// The first plan trusts the endpoints the cache holds, unread; if the
-	// writer finds that endpoints changed since, nothing is written and
-	// the batch is planned again from a fresh read (endpointCache).
-	var (
-		plan    *plannedBatch
-		results []*herald.EventPublishResult
-		refused map[string]error
-		seq     int64
-	)
-	for optimistic := true; ; optimistic = false {
-		plan = &plannedBatch{s: s, seen: map[string]bool{}, optimistic: optimistic}
-		results, err = storerules.Publish(ctx, plan, events, atMillis)
-		if err != nil {
-			return nil, nil, fmt.Errorf("publish events: %w", err)
-		}
-		if len(plan.events) == 0 {
-			return results, nil, nil
-		}
-		if lease != nil {
-			// A plan made again offers its deliveries again: the room
-			// the first one reserved is given back with the rest when
-			// the publish returns (herald.PublishLease).
-			plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
-		}
-		seq, err = s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			var err error
-			refused, err = plan.insert(ctx, tx)
-			return err
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("publish events: %w", err)
-		}
-		if !plan.stale {
-			break
-		}
+	plan := &plannedBatch{s: s, seen: map[string]bool{}}
+	results, err := storerules.Publish(ctx, plan, events, atMillis)
+	if err != nil {
+		return nil, nil, fmt.Errorf("publish events: %w", err)
+	}
+	if len(plan.events) == 0 {
+		return results, nil, nil
+	}
+	if lease != nil {
+		plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
+	}
+	var refused map[string]error
+	seq, err := s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		refused, err = plan.insert(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
 	for i, r := range results {
 		if r.Err == nil && refused[r.Event.ID] != nil {
@@ -106,13 +89,9 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 type plannedBatch struct {
 	s *Store
 	// version is endpoints_version as the batch first read it (endpointCache),
-	// once it has (versionRead). optimistic: the batch took the version the
-	// cache held instead of reading it, so insert checks it on the writer
-	// and, if it moved, writes nothing and sets stale.
+	// once it has (versionRead).
 	version     int64
 	versionRead bool
-	optimistic  bool
-	stale       bool
 	// seen are the ids of the batch so far: the same id twice in one batch
 	// is refused here, as a stored one is when inserted.
 	seen   map[string]bool
@@ -147,10 +126,6 @@ type plannedEvent struct {
 
 func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
 	q := readHot{b.s}
-	if !b.versionRead && b.optimistic {
-		b.version, b.versionRead = b.s.endpoints.kept()
-		b.optimistic = b.versionRead
-	}
 	if !b.versionRead {
 		v, err := b.s.endpoints.current(ctx, q)
 		if err != nil {
@@ -219,17 +194,6 @@ func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery
 // what it returns and b.leased anew each time.
 func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
 	leases := b.newLeaseRun(tx)
-	b.stale = false
-	if b.optimistic {
-		var v int64
-		if err := b.s.txQueryRow(ctx, tx, endpointsVersionSQL).Scan(&v); err != nil {
-			return nil, err
-		}
-		if v != b.version {
-			b.stale = true
-			return nil, nil
-		}
-	}
 	insEvent, err := b.s.stmt(ctx, tx, insertEvent)
 	if err != nil {
 		return nil, err

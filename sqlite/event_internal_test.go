@@ -86,35 +86,3 @@ func TestPublishSeesEndpointChangesAtTheNextBatch(t *testing.T) {
 	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: later.ID})
 	wantDeliveries("a customer created since", later.ID, 1)
 }
-
-// A leased publish whose first plan used endpoints that changed before its
-// insert plans again, offers the new plan's deliveries, and leases only
-// those: the first plan's were asked about and are dropped, their room
-// given back by the caller with everything it took and got no lease for.
-func TestPublishLeasedPlansAgainWhenEndpointsChanged(t *testing.T) {
-	t.Parallel()
-	s := hotTestStore(t)
-	ctx := t.Context()
-	cust := testfactory.Customer(ctx, t, s, nil)
-	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
-	testfactory.Event(ctx, t, s, &testfactory.EventOpts{CustomerID: cust.ID}) // the cache now holds the one endpoint
-	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
-
-	asked := 0
-	now := time.Now()
-	lease := &herald.PublishLease{Owner: "node", Now: now, LeaseUntil: now.Add(time.Minute),
-		Take: func(*herald.Delivery) bool { asked++; return true }}
-	res, claimed, err := s.EventPublishLeased(ctx, []*herald.Event{testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: cust.ID})}, lease)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if asked != 3 || len(res[0].Deliveries) != 2 || len(claimed) != 2 {
-		t.Fatalf("asked %d, %d deliveries, %d leased; want 3 asked (1 of the first plan, 2 of the second), 2 and 2",
-			asked, len(res[0].Deliveries), len(claimed))
-	}
-	for i, c := range claimed {
-		if c.Delivery.ID != res[0].Deliveries[i].ID {
-			t.Errorf("leased %s, want the stored delivery %s", c.Delivery.ID, res[0].Deliveries[i].ID)
-		}
-	}
-}
