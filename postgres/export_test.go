@@ -32,3 +32,10 @@ func RawEndpointAuth(ctx context.Context, s *Store, id string) (string, error) {
 	err := s.pool.QueryRow(ctx, `SELECT auth::text FROM endpoints WHERE id = $1`, id).Scan(&auth)
 	return auth, err
 }
+
+// Wakeups returns how many wake-up rows wait for the endpoint's fold.
+func Wakeups(ctx context.Context, s *Store, endpointID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM endpoint_queue_wakeups WHERE endpoint_id = $1`, endpointID).Scan(&n)
+	return n, err
+}

@@ -172,3 +172,64 @@ func TestPublishLeasesRaceForTheLastSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsWakeOnlyEndpointsWithWorkLeft: recording a leased delivery
+// wakes its endpoint (a wake-up row for the claims' fold) only if a
+// pending delivery no lease holds is left there for a claim.
+func TestRecordsWakeOnlyEndpointsWithWorkLeft(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, dbtest.NewPostgresSchema(t))
+	ctx := t.Context()
+	record := func(c *herald.ClaimedDelivery) {
+		t.Helper()
+		if err := s.DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: c.Lease, State: herald.DeliveryStateDelivered,
+			Attempt: &herald.Attempt{DeliveryID: c.ID, Number: 1, At: time.Now().UTC(), StatusCode: 200}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish := func(e *herald.Endpoint, n int, take bool) []*herald.ClaimedDelivery {
+		t.Helper()
+		var evs []*herald.Event
+		for range n {
+			evs = append(evs, testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID}))
+		}
+		now := time.Now().UTC()
+		_, got, err := s.EventPublishLeased(ctx, evs, &herald.PublishLease{Owner: "node", Now: now,
+			LeaseUntil: now.Add(time.Minute), Take: func(*herald.Delivery) bool { return take }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	wakeups := func(e *herald.Endpoint) int {
+		t.Helper()
+		n, err := postgres.Wakeups(ctx, s, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Nothing else waits: the record wakes nobody.
+	idle := leasableEndpoint(t, s, 2)
+	leased := publish(idle, 1, true)
+	if len(leased) != 1 {
+		t.Fatalf("leased %d at publish, want 1", len(leased))
+	}
+	before := wakeups(idle)
+	record(leased[0])
+	if got := wakeups(idle); got != before {
+		t.Errorf("a record at an endpoint with nothing waiting added %d wake-ups", got-before)
+	}
+
+	// A delivery waits unleased (its publish took none): the record that
+	// frees a slot wakes the endpoint.
+	busy := leasableEndpoint(t, s, 2)
+	leased = publish(busy, 1, true)
+	publish(busy, 1, false)
+	before = wakeups(busy)
+	record(leased[0])
+	if got := wakeups(busy); got != before+1 {
+		t.Errorf("a record at an endpoint with a delivery waiting added %d wake-ups, want 1", got-before)
+	}
+}
