@@ -47,10 +47,7 @@ func TestClaimConcurrentNodes(t *testing.T) {
 		cap        = 3
 		deliveries = 150
 	)
-	stores := make([]herald.Store, nodes)
-	for i := range stores {
-		stores[i] = openStore(t, connURL)
-	}
+	stores := openStores(t, connURL, nodes)
 	ctx := t.Context()
 	e := testfactory.Endpoint(ctx, t, stores[0], &testfactory.EndpointOpts{MaxConcurrency: cap})
 	// Another endpoint, uncapped in practice, so claims also have rows

@@ -11,6 +11,16 @@ import (
 	"github.com/heraldhq/herald/postgres"
 )
 
+// openStores opens n stores on one schema: n nodes.
+func openStores(t *testing.T, connURL string, n int) []*postgres.Store {
+	t.Helper()
+	stores := make([]*postgres.Store, n)
+	for i := range stores {
+		stores[i] = openStore(t, connURL)
+	}
+	return stores
+}
+
 // leasableEndpoint makes an endpoint with the cap, and its queue row:
 // publishes lease only where that row exists, and a delivery pending and
 // claimed makes it (here one delivered at once, so no lease is left).
@@ -44,10 +54,7 @@ func TestPublishLeasesKeepTheCapAcrossNodes(t *testing.T) {
 		cap    = 3
 		rounds = 8
 	)
-	stores := make([]*postgres.Store, nodes)
-	for i := range stores {
-		stores[i] = openStore(t, connURL)
-	}
+	stores := openStores(t, connURL, nodes)
 	ctx := t.Context()
 	e := leasableEndpoint(t, stores[0], cap)
 
@@ -127,10 +134,7 @@ func TestPublishLeasesRaceForTheLastSlots(t *testing.T) {
 		cap    = 2
 		rounds = 15
 	)
-	stores := make([]*postgres.Store, nodes)
-	for i := range stores {
-		stores[i] = openStore(t, connURL)
-	}
+	stores := openStores(t, connURL, nodes)
 	ctx := t.Context()
 	for round := range rounds {
 		e := leasableEndpoint(t, stores[0], cap)

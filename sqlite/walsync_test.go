@@ -45,7 +45,11 @@ func newTestSyncer(sync func(string) error) (*walSyncer, *commitLog) {
 // goroutine, as a publish does after its commit returns, and returns its
 // result channel.
 func waitAsync(ctx context.Context, w *walSyncer, log *commitLog) <-chan error {
-	seq := log.commits.Add(1)
+	return waitForAsync(ctx, w, log.commits.Add(1))
+}
+
+// waitForAsync waits for commit seq's fsync in a goroutine of its own.
+func waitForAsync(ctx context.Context, w *walSyncer, seq int64) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- w.waitFor(ctx, seq) }()
 	return done
@@ -104,22 +108,17 @@ func TestWALSyncerCoversACommitByItsNumber(t *testing.T) {
 	commits := &log.commits
 	t.Cleanup(w.close)
 	ctx := t.Context()
-	waitForAsync := func(seq int64) <-chan error {
-		done := make(chan error, 1)
-		go func() { done <- w.waitFor(ctx, seq) }()
-		return done
-	}
 
 	commits.Store(5)
-	first := waitForAsync(5)
+	first := waitForAsync(ctx, w, 5)
 	<-g.begun // round 1 covers commits 1-5
 
 	// Commit 4 asks late, while round 1 runs: round 1 covers it.
-	late := waitForAsync(4)
+	late := waitForAsync(ctx, w, 4)
 	// Commit 6 returned after round 1 began: round 1 may have missed its
 	// frames.
 	commits.Store(6)
-	after := waitForAsync(6)
+	after := waitForAsync(ctx, w, 6)
 	mustNotReturn(t, after, "a wait for a commit the running fsync does not cover")
 
 	g.release <- nil // round 1 ends
