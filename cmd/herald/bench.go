@@ -42,6 +42,7 @@ type benchConfig struct {
 	killAfter    int // SIGKILL the last node after this many acknowledged events (0: never)
 	binary       string
 	cpuProfile   string
+	memProfile   string
 	deliverAfter time.Duration // how long to wait for deliveries once publishing ended
 	ordered      bool          // also run with ordered endpoints, and compare
 	perSubject   int           // with ordered: also run with this many events per subject
@@ -79,6 +80,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.killAfter, "kill-after", 0, "SIGKILL the last node once this many events are acknowledged (needs --nodes 2 or more)")
 	fs.StringVar(&c.binary, "herald-binary", "", "the herald binary whose serve is measured (default: this one)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 to this file")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write the allocations of node 0 (an allocs profile) to this file when it stops")
 	fs.DurationVar(&c.deliverAfter, "deliver-timeout", 3*time.Minute, "how long deliveries may take to arrive once publishing ended")
 	fs.BoolVar(&c.ordered, "ordered", false, "also run at full speed with ordered endpoints (one subject per event), check arrivals keep their subject's order, and compare")
 	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
@@ -118,8 +120,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--rate, --latency-rate, --backlog and --kill-after cannot be negative")
 	case c.perSubject < 1:
 		return usagef("--events-per-subject must be at least 1")
-	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.ordered):
-		return usagef("--compare needs --pairs of at least 1, and cannot be combined with --cpuprofile or --ordered")
+	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.memProfile != "" || c.ordered):
+		return usagef("--compare needs --pairs of at least 1, and cannot be combined with --cpuprofile, --memprofile or --ordered")
 	case c.ordered && c.rate > 0:
 		// A steady rate hands one subject's events to different
 		// publishers, which could publish them out of order.

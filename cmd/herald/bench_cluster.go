@@ -78,6 +78,9 @@ func startBenchNode(ctx context.Context, c *benchConfig, pg *benchPostgres, i in
 	if c.cpuProfile != "" && i == 0 {
 		cmd.Env = append(cmd.Env, "HERALD_CPUPROFILE="+c.cpuProfile)
 	}
+	if c.memProfile != "" && i == 0 {
+		cmd.Env = append(cmd.Env, "HERALD_MEMPROFILE="+c.memProfile)
+	}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

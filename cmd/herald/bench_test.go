@@ -75,6 +75,7 @@ func TestBenchCompareUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "--compare", "x", "--pairs", "0"},
 		{"bench", "--compare", "x", "--cpuprofile", "p"},
+		{"bench", "--compare", "x", "--memprofile", "p"},
 		{"bench", "--compare", "x", "--ordered"},
 	} {
 		var out bytes.Buffer

@@ -124,6 +124,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		defer stop()
 	}
+	if path := os.Getenv("HERALD_MEMPROFILE"); path != "" {
+		// For `herald bench --memprofile`: where this node allocates.
+		defer func() {
+			if err := writeAllocsProfile(path); err != nil {
+				fmt.Fprintln(os.Stderr, "herald:", err)
+			}
+		}()
+	}
 	fmt.Fprintf(stdout, "Herald listening on %s\n", n.baseURL)
 	return n.run(ctx)
 }
@@ -186,6 +194,20 @@ func loadDemo(ctx context.Context, n *node, stdout io.Writer) error {
 		web.PortalOnboardLink(herald.Secret(n.adminToken), n.publicURL, demoCustomerID, d.Onboard.ID))
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// writeAllocsProfile writes the allocations the node made since it
+// started (the allocs profile) to path.
+func writeAllocsProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("allocs profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("allocs profile: %w", err)
+	}
+	return f.Close()
 }
 
 // startCPUProfile writes a CPU profile to path until the returned func is
