@@ -3,9 +3,9 @@
 //
 // SQLite writes a frame as two calls, its 24-byte header and then the page,
 // so a commit of 60 pages is 120 pwrite system calls. On this kind of
-// machine a pwrite costs about 2.4 µs whatever its size up to a few pages:
-// 120 of them took 285 µs of CPU a commit, and the same 245 KB in one call
-// 28 µs (a Go loop on ext4). In Herald's full-speed benchmark the log's
+// machine those 120 calls (headers and pages alternating) took 285 µs of
+// CPU, 2.4 µs a call, and the same 245 KB in one call 28 µs (a Go loop on
+// ext4): what a call costs is mostly the call. In Herald's full-speed benchmark the log's
 // pwrites were 14 % of the node's CPU, and are 5 % through this VFS.
 //
 // The VFS wraps the default one ("unix") and changes one thing: the log
