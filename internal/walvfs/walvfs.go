@@ -100,6 +100,11 @@ func Stats() (writesAsked, writesMade int64) {
 	return writes.Load(), flushes.Load()
 }
 
+// Holding returns how many open logs hold bytes not written yet. It is 0
+// whenever no transaction is writing frames: a commit writes what it
+// buffered before it returns.
+func Holding() int64 { return pendingLogs.Load() }
+
 func register() error {
 	tls := libc.NewTLS()
 	defer tls.Close()
