@@ -466,35 +466,13 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	}
 	if len(aDelivery) > 0 {
 		// The attempt is logged whatever the lease: it was made, and the
-		// log should say so. The join skips an unknown delivery id rather
-		// than failing the whole batch on the foreign key.
-		b.Queue(`INSERT INTO attempts (delivery_id, number, at, status_code, location, user_message,
-				debug_error_message, error, latency_ns, response_body, request_headers)
-			SELECT u.* FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::text[],
-				$6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
-				AS u (delivery_id, number, at, status_code, location, user_message,
-					debug_error_message, error, latency_ns, response_body, request_headers)
-			JOIN deliveries d ON d.id = u.delivery_id`,
+		// log should say so.
+		b.Queue(recordAttemptsSQL,
 			aDelivery, aNumber, aAt, aStatus, aLocation, aUserMsg, aDebugMsg, aError, aLatency, aBody, aHeaders)
 	}
 	// The delivery changes only while the record's lease is current: the
 	// token must match and the delivery still be pending.
-	b.Queue(`UPDATE deliveries d SET
-			state = u.state,
-			attempts = d.attempts + u.counted::int,
-			schedule_attempts = d.schedule_attempts + u.counted::int,
-			next_attempt_at = u.next_attempt_at,
-			last_attempt_at = CASE WHEN u.counted THEN u.last_attempt_at ELSE d.last_attempt_at END,
-			last_status_code = CASE WHEN u.counted THEN u.status_code ELSE d.last_status_code END,
-			last_error = u.error,
-			location = u.location,
-			lease_owner = NULL,
-			lease_token = NULL,
-			updated_at = u.updated_at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::timestamptz[],
-			$7::int[], $8::text[], $9::text[], $10::timestamptz[])
-			AS u (id, token, state, counted, next_attempt_at, last_attempt_at, status_code, error, location, updated_at)
-		WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`,
+	b.Queue(recordDeliveriesSQL,
 		dID, dToken, dState, dCounted, dNext, dLast, dStatus, dError, dLocation, dUpdated)
 	// A 410 turns its endpoint off in this same transaction (the batch
 	// runs as one).
@@ -541,3 +519,33 @@ func (s *Store) DeliveryRelease(ctx context.Context, leases []herald.DeliveryLea
 	}
 	return nil
 }
+
+// recordAttemptsSQL logs a record batch's attempts (unnest of $1-$11).
+// The join skips an unknown delivery id rather than failing the whole
+// batch on the foreign key.
+const recordAttemptsSQL = `INSERT INTO attempts (delivery_id, number, at, status_code, location, user_message,
+		debug_error_message, error, latency_ns, response_body, request_headers)
+	SELECT u.* FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::text[],
+		$6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
+		AS u (delivery_id, number, at, status_code, location, user_message,
+			debug_error_message, error, latency_ns, response_body, request_headers)
+	JOIN deliveries d ON d.id = u.delivery_id`
+
+// recordDeliveriesSQL applies a record batch to its deliveries (unnest of
+// $1-$10), each only while the record's lease is current.
+const recordDeliveriesSQL = `UPDATE deliveries d SET
+	state = u.state,
+	attempts = d.attempts + u.counted::int,
+	schedule_attempts = d.schedule_attempts + u.counted::int,
+	next_attempt_at = u.next_attempt_at,
+	last_attempt_at = CASE WHEN u.counted THEN u.last_attempt_at ELSE d.last_attempt_at END,
+	last_status_code = CASE WHEN u.counted THEN u.status_code ELSE d.last_status_code END,
+	last_error = u.error,
+	location = u.location,
+	lease_owner = NULL,
+	lease_token = NULL,
+	updated_at = u.updated_at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::timestamptz[],
+	$7::int[], $8::text[], $9::text[], $10::timestamptz[])
+	AS u (id, token, state, counted, next_attempt_at, last_attempt_at, status_code, error, location, updated_at)
+	WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`

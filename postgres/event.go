@@ -49,9 +49,10 @@ func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*he
 // cannot deadlock: it locks its rows in one statement, in endpoint order,
 // after any advisory lock of ordered delivery and before nothing else that
 // waits; claims and folds never wait for a queue row (SKIP LOCKED), and
-// another publish takes its rows in the same order. An endpoint with no
-// queue row yet (nothing pending before) is left to claims, whose fold
-// makes the row.
+// another publish takes its rows in the same order. Every endpoint has a
+// queue row from its creation (EndpointInsert, migration 018); a delivery
+// to an endpoint without one would be left to claims, whose fold makes
+// the row.
 func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) ([]*herald.EventPublishResult, []*herald.ClaimedDelivery, error) {
 	if err := lease.Validate(); err != nil {
 		return nil, nil, err
@@ -353,21 +354,27 @@ func (b *eventBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery) 
 	return nil
 }
 
+// knownCustomersSQL and customersEndpointsSQL are customerEndpoints'
+// statements: which customers of $1 exist, and their endpoints.
+const (
+	knownCustomersSQL     = `SELECT id FROM customers WHERE id = ANY($1)`
+	customersEndpointsSQL = `SELECT ` + endpointColumns + ` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`
+)
+
 // customerEndpoints returns which of the customers exist and their
 // endpoints, oldest first, in one round trip.
 func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (map[string]bool, map[string][]*herald.Endpoint, error) {
 	known := map[string]bool{}
 	endpoints := map[string][]*herald.Endpoint{}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT id FROM customers WHERE id = ANY($1)`, customerIDs).Query(func(rows pgx.Rows) error {
+	b.Queue(knownCustomersSQL, customerIDs).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
 			known[id] = true
 		}
 		return err
 	})
-	b.Queue(`SELECT `+endpointColumns+` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`,
-		customerIDs).Query(func(rows pgx.Rows) error {
+	b.Queue(customersEndpointsSQL, customerIDs).Query(func(rows pgx.Rows) error {
 		eps, err := collectEndpoints(rows)
 		for _, e := range eps {
 			endpoints[e.CustomerID] = append(endpoints[e.CustomerID], e)

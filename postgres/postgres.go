@@ -36,6 +36,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,6 +91,14 @@ type Config struct {
 	// Default (nil): stored as plain text. Open fails if a stored secret
 	// is sealed with a key Secrets does not hold.
 	Secrets *secretbox.Keyring
+	// Warm readies the pool for a serving node before Open returns: it
+	// keeps MaxConns connections open (unless the URL's pool_min_conns
+	// asks for fewer) and runs the hot paths' statements once on each,
+	// and on every connection the pool opens later (warmConn). Without it
+	// the first events after a start wait for connections to open and
+	// for each statement's first run on each of them. Commands that run a
+	// few statements leave it off.
+	Warm bool
 }
 
 func (c *Config) withDefaults() Config {
@@ -157,6 +166,25 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// HealthCheckPeriod: notice a restarted server within seconds rather
 	// than on the next query of each idle connection.
 	pc.HealthCheckPeriod = 15 * time.Second
+	// A warm pool keeps its connections (MinConns): opening one under
+	// load costs a server process start and the statements' first runs,
+	// what Warm is there to take off the first events. The pool reopens
+	// them in the background when they reach their lifetime.
+	var warmNew atomic.Bool // set once the schema is migrated
+	if c.Warm {
+		if pc.MinConns == 0 {
+			pc.MinConns = pc.MaxConns
+		}
+		pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			if warmNew.Load() {
+				if err := warmConn(ctx, conn); err != nil {
+					// A cold connection still works: serve with it.
+					c.Logger.Warn("postgres: could not warm a new connection", "err", err)
+				}
+			}
+			return nil
+		}
+	}
 
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -175,7 +203,48 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
+	if c.Warm {
+		// The statements need the migrated schema: connections opened
+		// from here on warm themselves, and those opened before are
+		// warmed now.
+		warmNew.Store(true)
+		if err := s.warmPool(ctx, int(pc.MinConns)); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("open postgres store: %w", err)
+		}
+	}
 	return s, nil
+}
+
+// warmPool holds n of the pool's connections at once, so that it opens
+// them, and warms each (warmConn): those opened before the schema was
+// migrated are not yet. A statement that fails here fails Open, unlike
+// in a later connection's warm-up: it is one the node is about to run.
+// A connection the server refuses does not (max_connections, say): the
+// node serves with those it has, as it would without Warm, and the pool
+// keeps trying to open the rest.
+func (s *Store) warmPool(ctx context.Context, n int) error {
+	conns := make([]*pgxpool.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range n {
+		c, err := s.pool.Acquire(ctx)
+		if err != nil {
+			s.logger.Warn("postgres: could not open every connection of a warm pool", "open", len(conns), "want", n, "err", err)
+			break
+		}
+		conns = append(conns, c)
+	}
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() { errs[i] = warmConn(ctx, c.Conn()) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Close closes every connection of the pool, waiting for those in use to be

@@ -21,24 +21,36 @@ func openStores(t *testing.T, connURL string, n int) []*postgres.Store {
 	return stores
 }
 
-// leasableEndpoint makes an endpoint with the cap, and its queue row:
-// publishes lease only where that row exists, and a delivery pending and
-// claimed makes it (here one delivered at once, so no lease is left).
+// leasableEndpoint makes an endpoint with the cap. A publish leases only
+// where it can lock the endpoint's queue row, which the endpoint has from
+// its creation (TestPublishLeasesAtANewEndpoint).
 func leasableEndpoint(t *testing.T, s *postgres.Store, cap int) *herald.Endpoint {
 	t.Helper()
+	return testfactory.Endpoint(t.Context(), t, s, &testfactory.EndpointOpts{MaxConcurrency: cap})
+}
+
+// TestPublishLeasesAtANewEndpoint: the first events to an endpoint just
+// made go out from the publish, up to its cap, rather than waiting for a
+// claim: the endpoint's queue row, which the publish's lease locks, is
+// made with it.
+func TestPublishLeasesAtANewEndpoint(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, dbtest.NewPostgresSchema(t))
 	ctx := t.Context()
-	e := testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{MaxConcurrency: cap})
-	warm := testfactory.Event(ctx, t, s, &testfactory.EventOpts{CustomerID: e.CustomerID})
-	now := time.Now().UTC()
-	cs, err := s.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{Now: now, Limit: 1, LeaseUntil: now.Add(time.Minute), Owner: "warm"})
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("warm-up claim: %d (%v)", len(cs), err)
+	e := testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{MaxConcurrency: 2})
+	var evs []*herald.Event
+	for range 3 {
+		evs = append(evs, testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: e.CustomerID}))
 	}
-	if err := s.DeliveryRecordAttempts(ctx, []*herald.AttemptRecord{{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
-		Attempt: &herald.Attempt{DeliveryID: warm.Deliveries[0].ID, Number: 1, At: now, StatusCode: 200}}}); err != nil {
+	now := time.Now().UTC()
+	_, got, err := s.EventPublishLeased(ctx, evs, &herald.PublishLease{Owner: "node", Now: now,
+		LeaseUntil: now.Add(time.Minute), Take: func(*herald.Delivery) bool { return true }})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	if len(got) != 2 {
+		t.Fatalf("the first publish to a new endpoint with a cap of 2 leased %d of 3 deliveries, want 2", len(got))
+	}
 }
 
 // TestPublishLeasesKeepTheCapAcrossNodes: several nodes publish to one

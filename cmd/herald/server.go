@@ -194,7 +194,7 @@ func (n *node) openStore(ctx context.Context) error {
 		}
 		n.store = st
 	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
-		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets})
+		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets, Warm: true})
 		if err != nil {
 			return fmt.Errorf("open postgres store: %w", err)
 		}

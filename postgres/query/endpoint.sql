@@ -3,7 +3,14 @@
 -- event_types and status_triggers are text[], auth jsonb, disabled_at NULL
 -- while enabled.
 
+-- An endpoint gets its endpoint_queues row (nothing pending: next_due
+-- NULL) with its insert, so a publish may lease its first deliveries
+-- (lockQueuesSQL leases only where the row exists) instead of leaving
+-- them to a claim, whose fold would make the row.
 -- name: EndpointInsert
+WITH queue AS (
+	INSERT INTO endpoint_queues (endpoint_id, next_due) VALUES ($1, NULL) ON CONFLICT DO NOTHING
+)
 INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled,
 	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
 	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered, trace_context,
