@@ -257,6 +257,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	}
 	fmt.Fprintf(stdout, "  publish→arrival:      p50 %s  p99 %s  max %s (from each event's %s)\n",
 		res.p50.Round(100*time.Microsecond), res.p99.Round(100*time.Microsecond), res.max.Round(100*time.Microsecond), from)
+	if len(res.p99BySecond) > 1 {
+		fmt.Fprintf(stdout, "  p99 by second (ms):   %s\n", formatBySecond(res.p99BySecond))
+	}
 	if delivered > 0 {
 		fmt.Fprintf(stdout, "  CPU per delivery:     Herald %.0f µs", usOf(figs.heraldCPU))
 		if figs.pgMeasured {
@@ -632,6 +635,10 @@ type runResult struct {
 	acceptedPerSec  float64
 	deliveredPerSec float64
 	p50, p99, max   time.Duration
+	// p99BySecond is the p99 of the events sent (or due) in each second
+	// of the run: where in the run the tail is (a start that is slower
+	// than the rest, a stall).
+	p99BySecond []time.Duration
 }
 
 // benchRunSpec is what sets one publishRun apart from another.
@@ -761,6 +768,7 @@ func (rc *benchReceiver) collect(sent []time.Time, acked []bool, start time.Time
 	defer rc.mu.Unlock()
 	res := &runResult{outOfOrder: rc.outOfOrder}
 	lat := make([]time.Duration, 0, len(rc.arrivals))
+	var bySecond [][]time.Duration // by the second of the run the event was sent in
 	var last time.Time
 	for ev := range sent {
 		all, dup := true, false
@@ -773,6 +781,12 @@ func (rc *benchReceiver) collect(sent []time.Time, acked []bool, start time.Time
 			}
 			t := rc.first[k]
 			lat = append(lat, t.Sub(sent[ev]))
+			if sec := int(sent[ev].Sub(start) / time.Second); sec >= 0 {
+				for len(bySecond) <= sec {
+					bySecond = append(bySecond, nil)
+				}
+				bySecond[sec] = append(bySecond[sec], t.Sub(sent[ev]))
+			}
 			if t.After(last) {
 				last = t
 			}
@@ -799,7 +813,28 @@ func (rc *benchReceiver) collect(sent []time.Time, acked []bool, start time.Time
 		res.p99 = lat[len(lat)*99/100]
 		res.max = lat[len(lat)-1]
 	}
+	for _, l := range bySecond {
+		res.p99BySecond = append(res.p99BySecond, p99Of(l))
+	}
 	return res
+}
+
+// p99Of is the 99th percentile of l (0 for none); it sorts l.
+func p99Of(l []time.Duration) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	slices.Sort(l)
+	return l[len(l)*99/100]
+}
+
+// formatBySecond prints one figure per second of a run, in milliseconds.
+func formatBySecond(d []time.Duration) string {
+	parts := make([]string, len(d))
+	for i, v := range d {
+		parts[i] = strconv.FormatFloat(float64(v)/float64(time.Millisecond), 'f', 0, 64)
+	}
+	return strings.Join(parts, " ")
 }
 
 // reportProgress prints deliveries arrived once a second until stopped.

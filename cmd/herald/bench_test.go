@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBenchOrdered runs a tiny `herald bench --ordered`: the ordered runs
@@ -151,5 +153,37 @@ func TestComparePairsInterval(t *testing.T) {
 	}
 	if studentT975(3) != 3.182 || studentT975(100) != 1.96 {
 		t.Errorf("t quantiles: %v, %v", studentT975(3), studentT975(100))
+	}
+}
+
+// TestCollectP99BySecond: a run's p99 is also given for the events sent in
+// each second of it, so a slow start or a stall shows where it was.
+func TestCollectP99BySecond(t *testing.T) {
+	start := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	// 200 events in the first second at 5 ms, two of them at 90 ms;
+	// 100 in the third at 7 ms; none in the second.
+	var sent []time.Time
+	var latency []time.Duration
+	for i := range 200 {
+		sent = append(sent, start.Add(time.Duration(i)*time.Millisecond))
+		latency = append(latency, 5*time.Millisecond)
+	}
+	latency[10], latency[20] = 90*time.Millisecond, 90*time.Millisecond
+	for i := range 100 {
+		sent = append(sent, start.Add(2*time.Second+time.Duration(i)*time.Millisecond))
+		latency = append(latency, 7*time.Millisecond)
+	}
+	rc := &benchReceiver{perEvent: 1, first: make([]time.Time, len(sent)), arrivals: make([]int32, len(sent)), last: map[string]int{}}
+	acked := make([]bool, len(sent))
+	for i := range sent {
+		rc.first[i], rc.arrivals[i], acked[i] = sent[i].Add(latency[i]), 1, true
+	}
+	res := rc.collect(sent, acked, start)
+	want := []time.Duration{90 * time.Millisecond, 0, 7 * time.Millisecond}
+	if !slices.Equal(res.p99BySecond, want) {
+		t.Fatalf("p99 by second %v, want %v", res.p99BySecond, want)
+	}
+	if got := formatBySecond(res.p99BySecond); got != "90 0 7" {
+		t.Fatalf("formatBySecond: %q", got)
 	}
 }
