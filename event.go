@@ -44,6 +44,8 @@ type Event struct {
 	// background dispatcher (PublishLeaser). A publishing instruction, not
 	// stored.
 	Interactive bool
+	// searchKeys, set by NewEvent, spare EventSearchKeys reading the body.
+	searchKeys *eventSearchKeys
 }
 
 // EventPublishResult is what publishing one event did: the event as stored
@@ -99,6 +101,7 @@ func NewEvent(publicURL, customerID string, p *wire.EventParams, now time.Time, 
 		return nil, fmt.Errorf("build event: %w", err)
 	}
 	now = now.UTC()
+	systemID, personID, userID := wire.BodyIDs(p)
 	return &Event{
 		ID:         NewID(IDPrefixEvent, now),
 		CustomerID: customerID,
@@ -108,5 +111,6 @@ func NewEvent(publicURL, customerID string, p *wire.EventParams, now time.Time, 
 		BodyGzip:   gzip(body),
 		LinkHeader: wire.FormatLinkHeader(links),
 		CreatedAt:  now,
+		searchKeys: searchKeysOf(p.EventType, systemID, personID, userID),
 	}, nil
 }

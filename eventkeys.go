@@ -17,6 +17,9 @@ const maxSearchKeyBody = 1 << 20
 // keep them beside the event when they publish it. A body that cannot be
 // read gives empty keys: the event is then found by its other fields only.
 func EventSearchKeys(ev *Event) (systemID, personID string) {
+	if k := ev.searchKeys; k != nil {
+		return k.systemID, k.personID
+	}
 	body := ev.Body
 	if len(body) == 0 {
 		b, err := wire.Gunzip(ev.BodyGzip, maxSearchKeyBody)
@@ -33,12 +36,23 @@ func EventSearchKeys(ev *Event) (systemID, personID string) {
 	if json.Unmarshal(body, &f) != nil {
 		return "", ""
 	}
-	personID = f.PersonID
+	k := searchKeysOf(ev.Type, f.SystemID, f.PersonID, f.UserID)
+	return k.systemID, k.personID
+}
+
+// eventSearchKeys are EventSearchKeys' answer for an event NewEvent made:
+// it knows them from the params it built the body from, so a publish need
+// not parse the body again (about 2 % of a node's CPU at full speed).
+type eventSearchKeys struct{ systemID, personID string }
+
+// searchKeysOf gives the search keys of an event of type t whose body has
+// these systemId, personId and userId.
+func searchKeysOf(t wire.EventType, systemID, personID, userID string) *eventSearchKeys {
 	if personID == "" {
-		switch ev.Type.Canonical() {
+		switch t.Canonical() {
 		case wire.EventTypeAssessment, wire.EventTypeOnboardPortalTask:
-			personID = f.UserID
+			personID = userID
 		}
 	}
-	return f.SystemID, personID
+	return &eventSearchKeys{systemID: systemID, personID: personID}
 }

@@ -206,10 +206,7 @@ func buildEvent(publicURL, customerID string, p *EventParams, test bool) (body [
 		return nil, nil, &FieldError{"systemId", "must start with " + TestIDPrefix + " in a test event"}
 	}
 
-	personID := p.PersonID
-	if typ == EventTypeAssessment && personID == "" {
-		personID = p.UserID
-	}
+	personID := bodyPersonID(typ, p)
 	prefix := base + "/customers/" + customerID + "/"
 	mk := func(rel, title, collection, id string) Link {
 		return Link{Rel: rel, Title: title, URL: prefix + collection + "/" + id}
@@ -272,6 +269,33 @@ func buildEvent(publicURL, customerID string, p *EventParams, test bool) (body [
 	}
 	b = append(b, '}')
 	return b, links, nil
+}
+
+// bodyPersonID is the person an event of type typ built from p is about:
+// its personId, which an Assessment defaults to its userId.
+func bodyPersonID(typ EventType, p *EventParams) string {
+	if typ == EventTypeAssessment && p.PersonID == "" {
+		return p.UserID
+	}
+	return p.PersonID
+}
+
+// BodyIDs returns the systemId, personId and userId that the body
+// BuildEvent makes from p holds, "" for a key its event type's body leaves
+// out, without building it. p must be valid (BuildEvent accepted it).
+func BodyIDs(p *EventParams) (systemID, personID, userID string) {
+	typ := p.EventType.Canonical()
+	for _, k := range eventRules[typ].bodyKeys {
+		switch k {
+		case "systemId":
+			systemID = p.SystemID
+		case "personId":
+			personID = bodyPersonID(typ, p)
+		case "userId":
+			userID = p.UserID
+		}
+	}
+	return systemID, personID, userID
 }
 
 func appendJSONFields(b []byte, kv ...string) []byte {
