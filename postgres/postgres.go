@@ -94,10 +94,10 @@ type Config struct {
 	// Warm readies the pool for a serving node before Open returns: it
 	// keeps warmConns connections open (or MaxConns if fewer, or the
 	// URL's pool_min_conns) and runs the hot paths' statements once on
-	// each, and on every connection the pool opens later (warmConn). Without it
-	// the first events after a start wait for connections to open and
-	// for each statement's first run on each of them. Commands that run a
-	// few statements leave it off.
+	// each, and on every connection the pool opens later (warmConn).
+	// Without it the first events after a start wait for connections to
+	// open and for each statement's first run on each of them. Commands
+	// that run a few statements leave it off.
 	Warm bool
 }
 
