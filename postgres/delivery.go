@@ -545,7 +545,7 @@ const recordDeliveriesSQL = `UPDATE deliveries d SET
 	lease_owner = NULL,
 	lease_token = NULL,
 	updated_at = u.updated_at
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::timestamptz[],
-	$7::int[], $8::text[], $9::text[], $10::timestamptz[])
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::timestamptz[],
+		$7::int[], $8::text[], $9::text[], $10::timestamptz[])
 	AS u (id, token, state, counted, next_attempt_at, last_attempt_at, status_code, error, location, updated_at)
-	WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`
+WHERE d.id = u.id AND d.lease_token = u.token AND d.state = 'pending'`

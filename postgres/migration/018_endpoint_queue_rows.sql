@@ -5,8 +5,9 @@
 -- claim's fold after a delivery was left pending there, so the first
 -- events to a new endpoint waited for a claim rather than going out from
 -- the publish. EndpointInsert now makes the row with the endpoint; this
--- gives one to the endpoints made before. next_due NULL says nothing is pending, which is what the
--- claims' partial index (endpoint_queues_next_due) leaves out.
+-- gives one to the endpoints made before. next_due NULL says nothing is
+-- pending, which is what the claims' partial index
+-- (endpoint_queues_next_due) leaves out.
 INSERT INTO endpoint_queues (endpoint_id, next_due)
 SELECT id, NULL FROM endpoints
 ON CONFLICT DO NOTHING;
