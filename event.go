@@ -45,7 +45,7 @@ type Event struct {
 	// stored.
 	Interactive bool
 	// searchKeys, set by NewEvent, spare EventSearchKeys reading the body.
-	searchKeys *eventSearchKeys
+	searchKeys eventSearchKeys
 }
 
 // EventPublishResult is what publishing one event did: the event as stored
