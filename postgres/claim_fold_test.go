@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/dbtest"
 	"github.com/heraldhq/herald/internal/testfactory"
 )
 
@@ -16,11 +15,7 @@ import (
 func TestClaimFoldSkipsQueueRowsAClaimHolds(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, &Config{URL: dbtest.NewPostgresSchema(t), MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := openSchemaStore(t, &Config{MaxConns: 4})
 	ep := testfactory.Endpoint(ctx, t, s, nil)
 	fold := func() {
 		t.Helper()

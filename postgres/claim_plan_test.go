@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/heraldhq/herald/internal/dbtest"
 )
 
 // TestClaimPlans checks that each statement of a claim reads its indexes,
@@ -19,11 +17,7 @@ func TestClaimPlans(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, &Config{URL: dbtest.NewPostgresSchema(t), MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := openSchemaStore(t, &Config{MaxConns: 2})
 	t0 := time.Now().UTC().Add(-time.Hour)
 	for _, sql := range []string{
 		`INSERT INTO customers (id, name, created_at) VALUES ('c', 'c', $1)`,

@@ -16,11 +16,7 @@ func TestWarmPoolPreparesTheHotStatementsOnEveryConnection(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	const conns = 3
-	s, err := Open(ctx, &Config{URL: dbtest.NewPostgresSchema(t), MaxConns: conns, Warm: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSchemaStore(t, &Config{MaxConns: conns, Warm: true})
 
 	checkEveryConn := func(when string) {
 		t.Helper()
@@ -73,11 +69,7 @@ func TestWarmPoolPreparesTheHotStatementsOnEveryConnection(t *testing.T) {
 func TestWarmConnFailsOnAStatementTheSchemaLacks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, &Config{URL: dbtest.NewPostgresSchema(t), MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSchemaStore(t, &Config{MaxConns: 2})
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -89,4 +81,17 @@ func TestWarmConnFailsOnAStatementTheSchemaLacks(t *testing.T) {
 	if err := warmConn(context.WithoutCancel(ctx), c.Conn()); err == nil {
 		t.Fatal("warmConn succeeded without the attempts table")
 	}
+}
+
+// openSchemaStore opens a store on a schema of its own (cfg's URL is set
+// to it), closed when the test ends.
+func openSchemaStore(t *testing.T, cfg *Config) *Store {
+	t.Helper()
+	cfg.URL = dbtest.NewPostgresSchema(t)
+	s, err := Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
