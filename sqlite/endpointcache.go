@@ -13,12 +13,21 @@ const endpointsVersionSQL = `SELECT version FROM endpoints_version`
 
 // endpointCache keeps each customer's endpoints, as publishing reads them
 // (customerEndpoints: Auth left empty, so no secret is held), between
-// publish batches. A batch reads endpoints_version once, before any
-// endpoint; if it moved, the cache is emptied. An entry is stamped with a
-// version read before its endpoints were, so it is never older than its
-// stamp: an edit committed before a batch starts applies to that batch,
-// as when every batch read the endpoints itself. Unknown customers are not
-// kept, so ids that name no one cannot grow it.
+// publish batches. An entry is stamped with a version of endpoints_version
+// read before its endpoints were, so it is never older than its stamp.
+// A batch plans with the version the cache holds (stamp) and checks, as
+// the first statement of its insert on the writer, that the version has
+// not moved since (plannedBatch.insert); if it has, the batch plans again,
+// reading the version on the read pool first (current), which empties
+// the cache if it moved. Either way an edit committed before a batch's
+// insert applies to that batch. Unknown customers are not kept, so ids
+// that name no one cannot grow it.
+//
+// Why the check is on the writer: a read connection's first read after
+// any commit starts from an empty page cache (SQLite drops it when the
+// log has changed), so reading the version there cost a publish batch
+// about 0.1 ms, 3.7 % of a node's CPU at full speed, where the writer's
+// connection, whose cache stays warm, reads it in microseconds.
 type endpointCache struct {
 	mu         sync.Mutex
 	version    int64
@@ -38,6 +47,14 @@ func (c *endpointCache) current(ctx context.Context, q rowQuerier) (int64, error
 		c.version, c.byCustomer = v, map[string][]*herald.Endpoint{}
 	}
 	return v, nil
+}
+
+// stamp returns the version the cache keeps entries for, if it has read
+// one: a batch may plan with it if its insert checks it is still current.
+func (c *endpointCache) stamp() (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version, c.byCustomer != nil
 }
 
 // get returns the customer's endpoints kept at version v, if any.

@@ -15,13 +15,15 @@ import (
 // runs only the inserts:
 //
 //  1. off the writer, the rules run over a read connection's view
-//     (plannedBatch): the batch reads endpoints_version, and each
-//     customer's endpoints come from endpointCache while it has not moved
-//     (so an endpoint edit applies to the next batch), and the events,
-//     their search keys and their deliveries are made;
-//  2. one write of a shared hot transaction (hottx.go) inserts them with
-//     statements prepared once, placing each delivery of an ordered
-//     endpoint in its subject's queue as it goes.
+//     (plannedBatch): each customer's endpoints come from endpointCache,
+//     at the version of endpoints_version it holds, and the events, their
+//     search keys and their deliveries are made;
+//  2. one write of a shared hot transaction (hottx.go) checks that the
+//     version has not moved (else the batch plans again, reading it
+//     first: endpointCache), and inserts them with statements prepared
+//     once, placing each delivery of an ordered endpoint in its subject's
+//     queue as it goes. So an endpoint edit committed before the insert
+//     applies to the batch.
 //
 // An event whose id turns out taken when it is inserted, or whose customer
 // was deleted in between, is refused then, as one met in step 1 would be.
@@ -50,23 +52,38 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	if len(events) == 0 {
 		return []*herald.EventPublishResult{}, nil, nil
 	}
-	plan := &plannedBatch{s: s, seen: map[string]bool{}}
-	results, err := storerules.Publish(ctx, plan, events, atMillis)
-	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
+	// The first plan trusts the cached endpoints, and its insert checks
+	// they are current; a second, if that check fails, reads the version
+	// before any endpoint, and its insert trusts that (endpointCache).
+	// Offering the deliveries again is safe: the node's reservations are
+	// counted, and what is not leased gives its room back.
+	var (
+		plan    *plannedBatch
+		results []*herald.EventPublishResult
+		refused map[string]error
+		seq     int64
+	)
+	for _, readVersion := range []bool{false, true} {
+		plan = &plannedBatch{s: s, seen: map[string]bool{}, readVersion: readVersion}
+		results, err = storerules.Publish(ctx, plan, events, atMillis)
+		if err != nil {
+			return nil, nil, fmt.Errorf("publish events: %w", err)
+		}
+		if len(plan.events) == 0 {
+			return results, nil, nil
+		}
+		if lease != nil {
+			plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
+		}
+		seq, err = s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			refused, err = plan.insert(ctx, tx)
+			return err
+		})
+		if !errors.Is(err, errStalePlan) {
+			break
+		}
 	}
-	if len(plan.events) == 0 {
-		return results, nil, nil
-	}
-	if lease != nil {
-		plan.lease, plan.token, plan.taken = lease, newLeaseToken(), lease.Offer(results)
-	}
-	var refused map[string]error
-	seq, err := s.hotWrites.runNumbered(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		refused, err = plan.insert(ctx, tx)
-		return err
-	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("publish events: %w", err)
 	}
@@ -88,10 +105,14 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 // then writes.
 type plannedBatch struct {
 	s *Store
-	// version is endpoints_version as the batch first read it (endpointCache),
-	// once it has (versionRead).
-	version     int64
-	versionRead bool
+	// version is the endpoints_version the batch plans with, once it has
+	// one (versionRead): the cache's (endpointCache.stamp), which insert
+	// checks (checkVersion), or with readVersion, or while the cache has
+	// none, as the batch first read it on the read pool.
+	version      int64
+	versionRead  bool
+	readVersion  bool
+	checkVersion bool
 	// seen are the ids of the batch so far: the same id twice in one batch
 	// is refused here, as a stored one is when inserted.
 	seen   map[string]bool
@@ -127,11 +148,14 @@ type plannedEvent struct {
 func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
 	q := readHot{b.s}
 	if !b.versionRead {
-		v, err := b.s.endpoints.current(ctx, q)
-		if err != nil {
-			return nil, err
+		v, ok := b.s.endpoints.stamp()
+		if !ok || b.readVersion {
+			var err error
+			if v, err = b.s.endpoints.current(ctx, q); err != nil {
+				return nil, err
+			}
 		}
-		b.version, b.versionRead = v, true
+		b.version, b.versionRead, b.checkVersion = v, true, ok && !b.readVersion
 	}
 	eps, ok := b.s.endpoints.get(b.version, customerID)
 	if !ok {
@@ -185,14 +209,29 @@ func (b *plannedBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery
 	return nil
 }
 
+// errStalePlan is insert's refusal of a batch planned with endpoints that
+// changed before it took the writer; publish plans it again.
+var errStalePlan = fmt.Errorf("the endpoints changed since the batch was planned (%w)", errWroteNothing)
+
 // insert writes the planned events and their deliveries in tx and returns
 // the events it refused, by id: a taken id (INSERT OR IGNORE: a failing
 // statement would be an error for the whole batch) or a customer deleted
-// since step 1 (the foreign key). With a lease, it leases each
-// taken delivery that may be (leaseRun.take) and lists it in b.leased. Like
-// every write of a shared hot transaction it may run again, so it sets
-// what it returns and b.leased anew each time.
+// since step 1 (the foreign key). If the batch planned with the cache's
+// version, it first checks that endpoints_version still has it, and
+// returns errStalePlan, having written nothing, if not. With a lease, it
+// leases each taken delivery that may be (leaseRun.take) and lists it in
+// b.leased. Like every write of a shared hot transaction it may run again,
+// so it sets what it returns and b.leased anew each time.
 func (b *plannedBatch) insert(ctx context.Context, tx *sql.Tx) (map[string]error, error) {
+	if b.checkVersion {
+		var v int64
+		if err := b.s.txQueryRow(ctx, tx, endpointsVersionSQL).Scan(&v); err != nil {
+			return nil, err
+		}
+		if v != b.version {
+			return nil, errStalePlan
+		}
+	}
 	leases := b.newLeaseRun(tx)
 	insEvent, err := b.s.stmt(ctx, tx, insertEvent)
 	if err != nil {

@@ -135,10 +135,13 @@ func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.T
 	group := w.group
 	w.inGroup++
 	err := fn(ctx, w.tx)
-	if err != nil {
-		w.undo(ctx, err)
-	} else {
+	switch {
+	case err == nil:
 		w.ran = append(w.ran, hotWrite{ctx, fn})
+	case errors.Is(err, errWroteNothing):
+		// Nothing of it to undo: the transaction goes on for the others.
+	default:
+		w.undo(ctx, err)
 	}
 	if w.tx != nil && (w.waiting.Load() == 0 || w.inGroup >= w.maxWrites || time.Since(w.began) >= w.maxAge) {
 		w.end(w.tx.Commit())
@@ -148,6 +151,12 @@ func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.T
 	}
 	return group, nil
 }
+
+// errWroteNothing marks the error of a write that failed before it wrote
+// anything (a publish whose plan is stale, say): runTurn has nothing of it
+// to undo, so the writes before it in the transaction neither roll back
+// nor run again.
+var errWroteNothing = errors.New("the write wrote nothing")
 
 // undo takes back the work of a write that failed (with failed), and only
 // its work. SQLite can roll back one write of a transaction only if it ran

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -268,5 +269,50 @@ func TestHotWriteGroupFailsIfAnEarlierWriteFailsAgain(t *testing.T) {
 	}
 	if got := committedT(t, s); len(got) != 0 {
 		t.Errorf("committed %v, want nothing", got)
+	}
+}
+
+// A write that fails having written nothing (errWroteNothing) leaves its
+// group alone: the writes before it are not rolled back and run again, and
+// the group commits them with the writes after it.
+func TestHotWriteThatWroteNothingLeavesItsGroupAlone(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	w := s.hotWrites
+	w.maxAge = time.Hour // the group is bounded by its writes only, however slow the machine
+	release := make(chan struct{})
+	var firstRuns atomic.Int32
+	first := startHeld(t, w, release, func(ctx context.Context, tx *sql.Tx) error {
+		firstRuns.Add(1)
+		return insertT(1)(ctx, tx)
+	})
+	stale := fmt.Errorf("stale plan (%w)", errWroteNothing)
+	second := make(chan error, 1)
+	go func() {
+		second <- w.run(t.Context(), func(context.Context, *sql.Tx) error { return stale })
+	}()
+	waitForWaiting(t, w, 1)
+	third := make(chan error, 1)
+	go func() { third <- w.run(t.Context(), insertT(3)) }()
+	waitForWaiting(t, w, 2)
+	close(release)
+
+	if err := <-first; err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+	if err := <-second; !errors.Is(err, stale) {
+		t.Fatalf("second write: %v, want its own error", err)
+	}
+	if err := <-third; err != nil {
+		t.Fatalf("third write: %v", err)
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 3}) {
+		t.Errorf("committed %v, want [1 3]", got)
+	}
+	if n := firstRuns.Load(); n != 1 {
+		t.Errorf("the first write ran %d times, want once: nothing was undone", n)
+	}
+	if st := s.WriterStats(); st.Transactions != 1 {
+		t.Errorf("%d transactions, want the group's one", st.Transactions)
 	}
 }

@@ -20,7 +20,7 @@ var hotStatements = []string{
 	insertEvent, insertDelivery, insertLeasedDelivery, endpointLeasesSQL,
 	insertAttemptSQL, recordDeliverySQL, releaseDeliverySQL,
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL,
-	claimIDsSQL,
+	claimIDsSQL, endpointsVersionSQL,
 }
 
 // hotReads are the hot statements of the read pool, prepared once per
