@@ -28,6 +28,16 @@ func hotTestStore(t *testing.T) *Store {
 	return s
 }
 
+// groupTestStore is hotTestStore with a writer whose groups are bounded by
+// their writes only, however slow the machine: a test that queues writes
+// behind a held one knows which group each joins.
+func groupTestStore(t *testing.T) (*Store, *hotWriter) {
+	t.Helper()
+	s := hotTestStore(t)
+	s.hotWrites.maxAge = time.Hour
+	return s, s.hotWrites
+}
+
 func insertT(x int) func(context.Context, *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
@@ -101,9 +111,7 @@ func waitForWaiting(t *testing.T, w *hotWriter, n int32) {
 // one that fails is rolled back alone.
 func TestHotWritesShareOneCommitAndFailAlone(t *testing.T) {
 	t.Parallel()
-	s := hotTestStore(t)
-	w := s.hotWrites
-	w.maxAge = time.Hour // the group is bounded by its writes only, however slow the machine
+	s, w := groupTestStore(t)
 	release := make(chan struct{})
 	first := startHeldWrite(t, w, 1, release)
 
@@ -185,9 +193,7 @@ func TestHotWriteGroupsAreBounded(t *testing.T) {
 // the caller hears of the cancellation.
 func TestHotWriteOfACancelledCallerDoesNotBreakTheGroup(t *testing.T) {
 	t.Parallel()
-	s := hotTestStore(t)
-	w := s.hotWrites
-	w.maxAge = time.Hour
+	s, w := groupTestStore(t)
 	release := make(chan struct{})
 	first := startHeldWrite(t, w, 1, release)
 
@@ -243,9 +249,7 @@ func TestHotWriteFirstInItsTransactionFailsAlone(t *testing.T) {
 // every caller hears so.
 func TestHotWriteGroupFailsIfAnEarlierWriteFailsAgain(t *testing.T) {
 	t.Parallel()
-	s := hotTestStore(t)
-	w := s.hotWrites
-	w.maxAge = time.Hour
+	s, w := groupTestStore(t)
 	release := make(chan struct{})
 	runs := 0
 	first := startHeld(t, w, release, func(ctx context.Context, tx *sql.Tx) error {
@@ -277,9 +281,7 @@ func TestHotWriteGroupFailsIfAnEarlierWriteFailsAgain(t *testing.T) {
 // the group commits them with the writes after it.
 func TestHotWriteThatWroteNothingLeavesItsGroupAlone(t *testing.T) {
 	t.Parallel()
-	s := hotTestStore(t)
-	w := s.hotWrites
-	w.maxAge = time.Hour // the group is bounded by its writes only, however slow the machine
+	s, w := groupTestStore(t)
 	release := make(chan struct{})
 	var firstRuns atomic.Int32
 	first := startHeld(t, w, release, func(ctx context.Context, tx *sql.Tx) error {

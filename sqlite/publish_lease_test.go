@@ -28,10 +28,8 @@ func takeAll(now time.Time, offered *[]*herald.Delivery) *herald.PublishLease {
 // delivery once, and Take is asked once.
 func TestPublishLeasedThatRunsAgainHandsOutItsLastRun(t *testing.T) {
 	t.Parallel()
-	s := hotTestStore(t)
+	s, w := groupTestStore(t)
 	ctx := t.Context()
-	w := s.hotWrites
-	w.maxAge = time.Hour
 	cust := testfactory.Customer(ctx, t, s, nil)
 	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
 	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: cust.ID})
