@@ -15,15 +15,16 @@ import (
 // runs only the inserts:
 //
 //  1. off the writer, the rules run over a read connection's view
-//     (plannedBatch): each customer's endpoints come from endpointCache,
-//     at the version of endpoints_version it holds, and the events, their
-//     search keys and their deliveries are made;
+//     (plannedBatch): each customer's endpoints come from the endpoint
+//     cache (storerules.EndpointCache), at the version of endpoints_version
+//     it holds, and the events, their search keys and their deliveries
+//     are made;
 //  2. one write of a shared hot transaction (hottx.go) checks that the
 //     version has not moved (else the batch plans again, reading it
-//     first: endpointCache), and inserts them with statements prepared
-//     once, placing each delivery of an ordered endpoint in its subject's
-//     queue as it goes. So an endpoint edit committed before the insert
-//     applies to the batch.
+//     first), and inserts them with statements prepared once, placing
+//     each delivery of an ordered endpoint in its subject's queue as it
+//     goes. So an endpoint edit committed before the insert applies to
+//     the batch.
 //
 // An event whose id turns out taken when it is inserted, or whose customer
 // was deleted in between, is refused then, as one met in step 1 would be.
@@ -54,7 +55,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	}
 	// The first plan trusts the cached endpoints, and its insert checks
 	// they are current; a second, if that check fails, reads the version
-	// before any endpoint, and its insert trusts that (endpointCache).
+	// before any endpoint, and its insert trusts that (EndpointCache).
 	// Offering the deliveries again is safe: the node's reservations are
 	// counted, and what is not leased gives its room back.
 	var (
@@ -106,7 +107,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 type plannedBatch struct {
 	s *Store
 	// version is the endpoints_version the batch plans with, once it has
-	// one (versionRead): the cache's (endpointCache.stamp), which insert
+	// one (versionRead): the cache's (EndpointCache.Stamp), which insert
 	// checks (checkVersion), or with readVersion, or while the cache has
 	// none, as the batch first read it on the read pool.
 	version      int64
@@ -148,22 +149,22 @@ type plannedEvent struct {
 func (b *plannedBatch) CustomerEndpoints(ctx context.Context, customerID string) ([]*herald.Endpoint, error) {
 	q := readHot{b.s}
 	if !b.versionRead {
-		v, ok := b.s.endpoints.stamp()
+		v, ok := b.s.endpoints.Stamp()
 		if !ok || b.readVersion {
 			var err error
-			if v, err = b.s.endpoints.current(ctx, q); err != nil {
+			if v, err = b.s.currentEndpointsVersion(ctx); err != nil {
 				return nil, err
 			}
 		}
 		b.version, b.versionRead, b.checkVersion = v, true, ok && !b.readVersion
 	}
-	eps, ok := b.s.endpoints.get(b.version, customerID)
+	eps, ok := b.s.endpoints.Get(b.version, customerID)
 	if !ok {
 		var err error
 		if eps, err = customerEndpoints(ctx, q, customerID); err != nil {
 			return nil, err
 		}
-		b.s.endpoints.put(b.version, customerID, eps)
+		b.s.endpoints.Put(b.version, customerID, eps)
 	}
 	if b.caps == nil {
 		b.caps = map[string]int{}

@@ -34,7 +34,7 @@ func TestPublishRefusesAnEventWhoseCustomerWentBeforeItsInsert(t *testing.T) {
 	}
 }
 
-// Publishing keeps customers' endpoints between batches (endpointCache),
+// Publishing keeps customers' endpoints between batches (storerules.EndpointCache),
 // and every change to them applies to the next batch: a new endpoint, an
 // edit, a deletion, a customer created after a publish found none.
 func TestPublishSeesEndpointChangesAtTheNextBatch(t *testing.T) {

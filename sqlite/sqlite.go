@@ -47,6 +47,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/sqlstore"
+	"github.com/heraldhq/herald/internal/storerules"
 	"github.com/heraldhq/herald/internal/walvfs"
 )
 
@@ -143,7 +144,7 @@ type Store struct {
 	checkpoints *checkpointer
 	// endpoints keeps customers' endpoints for publishing between batches
 	// (endpointcache.go).
-	endpoints endpointCache
+	endpoints storerules.EndpointCache
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
 	// Store gives it the methods whose Go is written once for both stores
