@@ -21,10 +21,14 @@ import (
 // it commits. (A batch with ordered deliveries takes a third, for its
 // subjects' queues: order.go.)
 //
-// Endpoints are read before the insert, outside its transaction: an endpoint
-// created or edited while the batch commits applies to the next batch, as if
-// the edit had come a moment later. A customer cannot vanish in between
-// (customers are never deleted, and events.customer_id has a foreign key).
+// Endpoints come from the store's cache (storerules.EndpointCache) or a
+// read before the insert, outside its transaction, and the insert checks
+// that endpoints_version has not moved since they were read; if it has,
+// the batch is planned again with endpoints read anew (endpointsFor). So
+// an endpoint created or edited on any node before the insert applies to
+// the batch, and one edited while the insert runs to the next. A customer
+// deleted in between cannot take events (events.customer_id has a foreign
+// key).
 func (s *Store) EventPublish(ctx context.Context, events []*herald.Event) ([]*herald.EventPublishResult, error) {
 	results, _, err := s.publish(ctx, events, nil)
 	return results, err
@@ -60,6 +64,12 @@ func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, 
 	return s.publish(ctx, events, lease)
 }
 
+// publishTries is how many times a batch is planned before its insert
+// stops checking endpoints_version: the last plan's endpoints, read just
+// before, apply even if an edit commits between that read and the insert,
+// so endpoints edited without pause cannot hold a batch back.
+const publishTries = 3
+
 // publish is EventPublish and, with a lease, EventPublishLeased.
 func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
@@ -75,18 +85,39 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 			customerIDs = append(customerIDs, ev.CustomerID)
 		}
 	}
-	known, endpoints, err := s.customerEndpoints(ctx, customerIDs)
+	// Offering the deliveries again after a stale plan is safe: the
+	// node's reservations are counted, and what is not leased gives its
+	// room back.
+	for try := 1; ; try++ {
+		results, claimed, stale, err := s.publishPlanned(ctx, events, customerIDs, lease, try > 1, try < publishTries)
+		if err != nil || !stale {
+			return results, claimed, err
+		}
+	}
+}
+
+// publishPlanned plans the batch with its customers' endpoints
+// (endpointsFor: from the cache unless reread) and inserts it. With check,
+// the insert goes ahead only if endpoints_version is still the one the
+// endpoints were read at; stale reports that it was not, and nothing was
+// written.
+func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, customerIDs []string, lease *herald.PublishLease, reread, check bool) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, stale bool, err error) {
+	known, endpoints, version, err := s.endpointsFor(ctx, customerIDs, reread)
 	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, false, fmt.Errorf("publish events: %w", err)
+	}
+	var expect any // the version the insert checks; NULL checks nothing
+	if check {
+		expect = version
 	}
 
 	b := &eventBatch{known: known, endpoints: endpoints, seen: map[string]bool{}}
 	results, err := storerules.Publish(ctx, b, events, dbTime)
 	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, false, fmt.Errorf("publish events: %w", err)
 	}
 	if len(b.evID) == 0 {
-		return results, nil, nil
+		return results, nil, false, nil
 	}
 	var taken map[*herald.Delivery]bool
 	if lease != nil {
@@ -102,14 +133,14 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 	if orderedDeliveries(b.dls) || len(taken) > 0 {
 		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("publish events: %w", err)
+			return nil, nil, false, fmt.Errorf("publish events: %w", err)
 		}
 		tx = &pipelinedTx{conn: conn}
 		defer tx.end(ctx)
 	}
 	if orderedDeliveries(b.dls) {
 		if err := placeOrdered(ctx, tx, b.dls, b.evID); err != nil {
-			return nil, nil, fmt.Errorf("publish events: %w", err)
+			return nil, nil, false, fmt.Errorf("publish events: %w", err)
 		}
 	}
 
@@ -174,15 +205,17 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 		nonNil(dlID), nonNil(dlEvent), nonNil(dlEndpoint), nonNil(dlCustomer), nonNil(dlType),
 		nonNil(dlState), nonNil(dlError), nonNil(dlCreated), nonNil(dlNext),
 		nonNil(dlSubject), nonNil(dlSeq), nonNil(dlWaiting), b.evSystem, b.evPerson, b.evTrace,
-		mayLease, owner, token, leaseUntil, leaseNow, nonNil(lockIDs),
+		mayLease, owner, token, leaseUntil, leaseNow, nonNil(lockIDs), expect,
 	).Query(func(rows pgx.Rows) error {
-		var id string
-		var leased bool
-		_, err := pgx.ForEachRow(rows, []any{&id, &leased}, func() error {
-			if leased {
-				leasedIDs[id] = true
-			} else {
+		var id, what string
+		_, err := pgx.ForEachRow(rows, []any{&id, &what}, func() error {
+			switch what {
+			case "event":
 				inserted[id] = true
+			case "leased":
+				leasedIDs[id] = true
+			case "stale":
+				stale = true
 			}
 			return nil
 		})
@@ -206,7 +239,10 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 		err = s.pool.SendBatch(ctx, pb).Close()
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("publish events: %w", err)
+		return nil, nil, false, fmt.Errorf("publish events: %w", err)
+	}
+	if stale {
+		return nil, nil, true, nil
 	}
 
 	leased := map[*herald.Delivery]bool{}
@@ -216,7 +252,7 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 		}
 	}
 	storerules.RefuseTaken(results, inserted)
-	return results, b.claimed(leased, inserted, token, leaseUntil), nil
+	return results, b.claimed(leased, inserted, token, leaseUntil), false, nil
 }
 
 // claimed returns the leased deliveries of the events that went in, in
@@ -265,11 +301,18 @@ const lockQueuesSQL = `SELECT endpoint_id FROM endpoint_queues
 // statement's snapshot, which sees what the locks' previous holders
 // committed. A leased row gets owner $24, token $25 and $26 as its due
 // time (the lease's end). It returns the events that went in (false) and
-// the deliveries it leased (true).
-var publishInsertSQL = `WITH ev AS (
+// the deliveries it leased (true). If $29 is not NULL and
+// endpoints_version is no longer $29, it inserts nothing and returns one
+// row, 'stale' (the batch was planned with endpoints edited since: see
+// EventPublish); otherwise it returns the events that went in ('event')
+// and the deliveries it leased ('leased').
+var publishInsertSQL = `WITH fresh AS (
+		SELECT $29::bigint IS NULL OR $29::bigint = (SELECT version FROM endpoints_version) AS ok
+	), ev AS (
 		INSERT INTO events (id, customer_id, type, new_status, body_gzip, link_header, created_at, system_id, person_id, trace_context)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[],
 			$20::text[], $21::text[], $22::text[])
+		WHERE (SELECT ok FROM fresh)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id
 	), u AS (
@@ -296,8 +339,9 @@ var publishInsertSQL = `WITH ev AS (
 		FROM u LEFT JOIN lease ON lease.id = u.id
 		RETURNING id, lease_token IS NOT NULL AS leased
 	)
-	SELECT id, false FROM ev
-	UNION ALL SELECT id, true FROM dl WHERE leased`
+	SELECT id, 'event' FROM ev
+	UNION ALL SELECT id, 'leased' FROM dl WHERE leased
+	UNION ALL SELECT '', 'stale' FROM fresh WHERE NOT ok`
 
 // notifyUnleasedSQL wakes the dispatchers (notifySQL) if a pending delivery
 // of $1 was left without a lease.
@@ -354,19 +398,56 @@ func (b *eventBatch) DeliveriesInsert(_ context.Context, ds []*herald.Delivery) 
 	return nil
 }
 
-// knownCustomersSQL and customersEndpointsSQL are customerEndpoints'
-// statements: which customers of $1 exist, and their endpoints.
+// endpointsVersionSQL, knownCustomersSQL and customersEndpointsSQL are
+// customerEndpoints' statements: the count of changes to customers and
+// endpoints (migration 019), which customers of $1 exist, and their
+// endpoints.
 const (
+	endpointsVersionSQL   = `SELECT version FROM endpoints_version`
 	knownCustomersSQL     = `SELECT id FROM customers WHERE id = ANY($1)`
 	customersEndpointsSQL = `SELECT ` + endpointColumns + ` FROM endpoints WHERE customer_id = ANY($1) ORDER BY created_at, id`
 )
 
-// customerEndpoints returns which of the customers exist and their
-// endpoints, oldest first, in one round trip.
-func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (map[string]bool, map[string][]*herald.Endpoint, error) {
+// endpointsFor returns which of the customers exist, their endpoints
+// (oldest first) and the endpoints_version they were read at: from the
+// cache if it holds every one of them at its version and reread is false,
+// else read in one round trip (customerEndpoints) and kept.
+func (s *Store) endpointsFor(ctx context.Context, customerIDs []string, reread bool) (map[string]bool, map[string][]*herald.Endpoint, int64, error) {
+	if v, ok := s.endpoints.Stamp(); ok && !reread {
+		known := make(map[string]bool, len(customerIDs))
+		endpoints := make(map[string][]*herald.Endpoint, len(customerIDs))
+		for _, id := range customerIDs {
+			eps, hit := s.endpoints.Get(v, id)
+			if !hit {
+				break
+			}
+			known[id], endpoints[id] = true, eps
+		}
+		if len(known) == len(customerIDs) {
+			return known, endpoints, v, nil
+		}
+	}
+	v, known, endpoints, err := s.customerEndpoints(ctx, customerIDs)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	s.endpoints.Current(v)
+	for id := range known {
+		s.endpoints.Put(v, id, endpoints[id])
+	}
+	return known, endpoints, v, nil
+}
+
+// customerEndpoints returns endpoints_version, then which of the customers
+// exist and their endpoints, oldest first, in one round trip. The version
+// is read first, in a snapshot of its own, so the endpoints are never
+// older than it.
+func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (int64, map[string]bool, map[string][]*herald.Endpoint, error) {
+	var version int64
 	known := map[string]bool{}
 	endpoints := map[string][]*herald.Endpoint{}
 	b := &pgx.Batch{}
+	b.Queue(endpointsVersionSQL).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
 	b.Queue(knownCustomersSQL, customerIDs).Query(func(rows pgx.Rows) error {
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		for _, id := range ids {
@@ -382,9 +463,9 @@ func (s *Store) customerEndpoints(ctx context.Context, customerIDs []string) (ma
 		return err
 	})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
-	return known, endpoints, nil
+	return version, known, endpoints, nil
 }
 
 // nonNil returns v, or an empty slice for nil: pgx sends a nil slice as

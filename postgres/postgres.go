@@ -47,6 +47,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/secretbox"
 	"github.com/heraldhq/herald/internal/sqlstore"
+	"github.com/heraldhq/herald/internal/storerules"
 )
 
 var _ herald.Store = (*Store)(nil)
@@ -126,9 +127,12 @@ func (c *Config) validate() error {
 // concurrent use, and several Stores (in several processes) may share one
 // database.
 type Store struct {
-	pool   *pgxpool.Pool
-	logger *slog.Logger
-	now    func() time.Time
+	pool *pgxpool.Pool
+	// endpoints keeps customers' endpoints for publishing between batches
+	// (endpointsFor, migration 019).
+	endpoints storerules.EndpointCache
+	logger    *slog.Logger
+	now       func() time.Time
 	// listenPID is the server process of ListenWork's connection while
 	// it listens, else 0; tests kill it to check the reconnect.
 	listenPID atomic.Uint32

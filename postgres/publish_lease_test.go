@@ -249,3 +249,34 @@ func TestRecordsWakeOnlyEndpointsWithWorkLeft(t *testing.T) {
 		t.Errorf("a record at an endpoint with a delivery waiting added %d wake-ups, want 1", got-before)
 	}
 }
+
+// TestPublishSeesEndpointEditsOfAnotherNode: a node keeps its customers'
+// endpoints between publish batches, and an endpoint another node adds,
+// disables or deletes applies to its next batch all the same (the
+// insert's check of endpoints_version, migration 019).
+func TestPublishSeesEndpointEditsOfAnotherNode(t *testing.T) {
+	t.Parallel()
+	stores := openStores(t, dbtest.NewPostgresSchema(t), 2)
+	publisher, editor := stores[0], stores[1]
+	ctx := t.Context()
+	first := testfactory.Endpoint(ctx, t, editor, nil)
+	wantDeliveries := func(step string, want int) {
+		t.Helper()
+		res := testfactory.Event(ctx, t, publisher, &testfactory.EventOpts{CustomerID: first.CustomerID})
+		if len(res.Deliveries) != want {
+			t.Fatalf("%s: %d deliveries, want %d", step, len(res.Deliveries), want)
+		}
+	}
+	wantDeliveries("one endpoint", 1)
+	wantDeliveries("one endpoint, from the cache", 1)
+	second := testfactory.Endpoint(ctx, t, editor, &testfactory.EndpointOpts{CustomerID: first.CustomerID})
+	wantDeliveries("an endpoint added on the other node", 2)
+	if err := editor.EndpointDisable(ctx, second.ID, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wantDeliveries("an endpoint disabled on the other node", 1)
+	if err := editor.EndpointDelete(ctx, first.CustomerID, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantDeliveries("an endpoint deleted on the other node", 0)
+}
