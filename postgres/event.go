@@ -13,13 +13,14 @@ import (
 )
 
 // EventPublish implements herald.Store. The rules are storerules.Publish's;
-// this gives them PostgreSQL's batch (eventBatch), sent in two round trips
-// whatever the batch size: one pipeline reads the customers and endpoints
-// of the batch, and one statement inserts every event and delivery
-// (multi-row unnest, publishInsertSQL), in the implicit transaction of a
-// pgx.Batch, with the NOTIFY that wakes the dispatchers of every node once
-// it commits. (A batch with ordered deliveries takes a third, for its
-// subjects' queues: order.go.)
+// this gives them PostgreSQL's batch (eventBatch), sent in one round trip
+// whatever the batch size, or two when the node's endpoint cache lacks a
+// customer of the batch (a pipeline reads the customers and endpoints):
+// one statement inserts every event and delivery (multi-row unnest,
+// publishInsertSQL), with the NOTIFY that wakes the dispatchers of every
+// node once it commits if a delivery is left for them, in the implicit
+// transaction of a pgx.Batch. (A batch with ordered deliveries takes one
+// more, for its subjects' queues: order.go.)
 //
 // Endpoints come from the store's cache (storerules.EndpointCache) or a
 // read before the insert, outside its transaction, and the insert checks
@@ -174,8 +175,7 @@ func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, cust
 		dlSubject, dlWaiting                          []string
 		dlSeq                                         []int64
 	)
-	unleased := false // a pending delivery is left for a claim, whatever the caps
-	for i, d := range b.dls {
+	for _, d := range b.dls {
 		dlID = append(dlID, d.ID)
 		dlEvent = append(dlEvent, d.EventID)
 		dlEndpoint = append(dlEndpoint, d.EndpointID)
@@ -188,7 +188,6 @@ func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, cust
 		dlSubject = append(dlSubject, d.Subject)
 		dlSeq = append(dlSeq, d.SubjectSeq)
 		dlWaiting = append(dlWaiting, d.WaitingFor)
-		unleased = unleased || (d.State == herald.DeliveryStatePending && !mayLease[i])
 	}
 
 	pb := &pgx.Batch{}
@@ -221,18 +220,6 @@ func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, cust
 		})
 		return err
 	})
-	switch {
-	case unleased:
-		// Delivered when the batch commits, and only then: a woken
-		// dispatcher finds the rows committed. Failed deliveries (to
-		// disabled endpoints) are no work for it, nor are the ones this
-		// node leased.
-		queueNotify(pb)
-	case len(lockIDs) > 0:
-		// Every pending delivery was offered a lease; one its endpoint had
-		// no slot (or queue row) for is left for a claim.
-		pb.Queue(notifyUnleasedSQL, nonNil(dlID))
-	}
 	if tx != nil {
 		err = tx.commit(ctx, pb)
 	} else {
@@ -300,12 +287,15 @@ const lockQueuesSQL = `SELECT endpoint_id FROM endpoint_queues
 // free slot: its cap minus its unexpired leases at $27, counted in this
 // statement's snapshot, which sees what the locks' previous holders
 // committed. A leased row gets owner $24, token $25 and $26 as its due
-// time (the lease's end). It returns the events that went in (false) and
-// the deliveries it leased (true). If $29 is not NULL and
-// endpoints_version is no longer $29, it inserts nothing and returns one
-// row, 'stale' (the batch was planned with endpoints edited since: see
-// EventPublish); otherwise it returns the events that went in ('event')
-// and the deliveries it leased ('leased').
+// time (the lease's end). If a pending delivery went in without a lease
+// (no slot or room for it, an interactive event, one waiting for its
+// subject's turn), it wakes the dispatchers of every node (pg_notify,
+// delivered when the transaction commits, so a woken claim finds the
+// rows) and returns a row 'woke'. It returns the events that went in
+// ('event') and the deliveries it leased ('leased'). If $29 is not NULL
+// and endpoints_version is no longer $29, it inserts nothing and returns
+// one row, 'stale': the batch was planned with endpoints edited since
+// (see EventPublish).
 var publishInsertSQL = `WITH fresh AS (
 		SELECT $29::bigint IS NULL OR $29::bigint = (SELECT version FROM endpoints_version) AS ok
 	), ev AS (
@@ -337,16 +327,14 @@ var publishInsertSQL = `WITH fresh AS (
 			CASE WHEN lease.id IS NULL THEN u.next_at ELSE $26 END, u.at, u.at, u.subject, u.subject_seq, u.waiting_for,
 			CASE WHEN lease.id IS NULL THEN NULL ELSE $24 END, CASE WHEN lease.id IS NULL THEN NULL ELSE $25 END
 		FROM u LEFT JOIN lease ON lease.id = u.id
-		RETURNING id, lease_token IS NOT NULL AS leased
+		RETURNING id, lease_token IS NOT NULL AS leased, state = 'pending' AND lease_token IS NULL AS unleased
+	), woke AS (
+		SELECT pg_notify('` + workChannel + `', current_schema()) FROM (SELECT FROM dl WHERE unleased LIMIT 1) x
 	)
 	SELECT id, 'event' FROM ev
 	UNION ALL SELECT id, 'leased' FROM dl WHERE leased
-	UNION ALL SELECT '', 'stale' FROM fresh WHERE NOT ok`
-
-// notifyUnleasedSQL wakes the dispatchers (notifySQL) if a pending delivery
-// of $1 was left without a lease.
-const notifyUnleasedSQL = `SELECT pg_notify('` + workChannel + `', current_schema())
-	WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ANY($1) AND state = 'pending' AND lease_token IS NULL)`
+	UNION ALL SELECT '', 'stale' FROM fresh WHERE NOT ok
+	UNION ALL SELECT '', 'woke' FROM woke`
 
 // eventBatch is storerules.PublishTx for EventPublish: it reads the
 // customers and endpoints read before (customerEndpoints) and collects the

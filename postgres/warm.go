@@ -26,7 +26,6 @@ var warmStatements = []string{
 	customersEndpointsSQL,
 	lockQueuesSQL,
 	publishInsertSQL,
-	notifyUnleasedSQL,
 	recordAttemptsSQL,
 	recordDeliveriesSQL,
 }
