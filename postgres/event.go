@@ -65,12 +65,6 @@ func (s *Store) EventPublishLeased(ctx context.Context, events []*herald.Event, 
 	return s.publish(ctx, events, lease)
 }
 
-// publishTries is how many times a batch is planned before its insert
-// stops checking endpoints_version: the last plan's endpoints, read just
-// before, apply even if an edit commits between that read and the insert,
-// so endpoints edited without pause cannot hold a batch back.
-const publishTries = 3
-
 // publish is EventPublish and, with a lease, EventPublishLeased.
 func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *herald.PublishLease) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, err error) {
 	defer func() { err = busyAsUnavailable(err) }()
@@ -86,29 +80,31 @@ func (s *Store) publish(ctx context.Context, events []*herald.Event, lease *hera
 			customerIDs = append(customerIDs, ev.CustomerID)
 		}
 	}
-	// Offering the deliveries again after a stale plan is safe: the
-	// node's reservations are counted, and what is not leased gives its
-	// room back.
-	for try := 1; ; try++ {
-		results, claimed, stale, err := s.publishPlanned(ctx, events, customerIDs, lease, try > 1, try < publishTries)
-		if err != nil || !stale {
-			return results, claimed, err
-		}
+	// As in the sqlite store: the first plan trusts the cached endpoints
+	// and its insert checks they are current; a second, if that check
+	// fails, reads them anew and its insert trusts that read, so
+	// endpoints edited without pause cannot hold a batch back. Offering
+	// the deliveries again is safe: the node's reservations are counted,
+	// and what is not leased gives its room back.
+	results, claimed, stale, err := s.publishPlanned(ctx, events, customerIDs, lease, false)
+	if stale {
+		results, claimed, _, err = s.publishPlanned(ctx, events, customerIDs, lease, true)
 	}
+	return results, claimed, err
 }
 
 // publishPlanned plans the batch with its customers' endpoints
-// (endpointsFor: from the cache unless reread) and inserts it. With check,
-// the insert goes ahead only if endpoints_version is still the one the
-// endpoints were read at; stale reports that it was not, and nothing was
-// written.
-func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, customerIDs []string, lease *herald.PublishLease, reread, check bool) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, stale bool, err error) {
+// (endpointsFor: from the cache unless reread) and inserts it. Unless
+// reread, the insert goes ahead only if endpoints_version is still the one
+// the endpoints were read at; stale reports that it was not, and nothing
+// was written.
+func (s *Store) publishPlanned(ctx context.Context, events []*herald.Event, customerIDs []string, lease *herald.PublishLease, reread bool) (_ []*herald.EventPublishResult, _ []*herald.ClaimedDelivery, stale bool, err error) {
 	known, endpoints, version, err := s.endpointsFor(ctx, customerIDs, reread)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("publish events: %w", err)
 	}
 	var expect any // the version the insert checks; NULL checks nothing
-	if check {
+	if !reread {
 		expect = version
 	}
 
