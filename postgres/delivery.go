@@ -520,16 +520,87 @@ func (s *Store) DeliveryRelease(ctx context.Context, leases []herald.DeliveryLea
 	return nil
 }
 
-// recordAttemptsSQL logs a record batch's attempts (unnest of $1-$11).
+// recordAttemptsSQL logs a record batch's attempts (unnest of $1-$11) and
+// updates their endpoints' health (endpoint_health), in one statement.
 // The join skips an unknown delivery id rather than failing the whole
 // batch on the foreign key.
-const recordAttemptsSQL = `INSERT INTO attempts (delivery_id, number, at, status_code, location, user_message,
-		debug_error_message, error, latency_ns, response_body, request_headers)
-	SELECT u.* FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::text[],
-		$6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
-		AS u (delivery_id, number, at, status_code, location, user_message,
+//
+// Health: one upsert for all the batch's endpoints, in endpoint_id order,
+// so two nodes recording batches that share endpoints lock their rows in
+// the same order and queue rather than deadlock. Healthy is 2xx, 303 or
+// 400 (herald/health.go). Batches are not in time order, so a late record
+// never moves a streak back; when the exact start of a streak is unknown
+// (failures recorded around a late success), the guess is a later
+// failure, never an earlier one: the monitor may disable an endpoint late,
+// never early. In the proposed row (excluded), failing_since is the
+// batch's first failure after its last success (all its failures if it
+// has none), and the status and error are those of its last failure.
+//
+// Migration 005's trigger did this for every insert into attempts, at
+// about half the cost of the record (migration 020); own_health tells it
+// that this statement does it, for the previous release's sake.
+const recordAttemptsSQL = `WITH own_health AS MATERIALIZED (
+		SELECT set_config('herald.health_by_record', 'on', true)
+	), a AS MATERIALIZED (
+		SELECT u.*, d.endpoint_id, d.customer_id,
+			(u.status_code BETWEEN 200 AND 299 OR u.status_code IN (303, 400)) AS ok
+		FROM own_health, unnest($1::text[], $2::int[], $3::timestamptz[], $4::int[], $5::text[],
+			$6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::jsonb[])
+			AS u (delivery_id, number, at, status_code, location, user_message,
+				debug_error_message, error, latency_ns, response_body, request_headers)
+		JOIN deliveries d ON d.id = u.delivery_id
+	), logged AS (
+		INSERT INTO attempts (delivery_id, number, at, status_code, location, user_message,
 			debug_error_message, error, latency_ns, response_body, request_headers)
-	JOIN deliveries d ON d.id = u.delivery_id`
+		SELECT delivery_id, number, at, status_code, location, user_message,
+			debug_error_message, error, latency_ns, response_body, request_headers
+		FROM a
+	), b AS (
+		SELECT endpoint_id, min(customer_id) AS customer_id, max(at) AS last_attempt,
+			max(at) FILTER (WHERE ok) AS last_success,
+			max(at) FILTER (WHERE NOT ok) AS last_failure
+		FROM a GROUP BY endpoint_id
+	)
+	INSERT INTO endpoint_health AS h (endpoint_id, customer_id, last_attempt_at, last_success_at,
+		last_failure_at, last_status_code, last_error, failing_since)
+	SELECT b.endpoint_id, b.customer_id, b.last_attempt, b.last_success, b.last_failure,
+		coalesce(f.status_code, 0), coalesce(f.error, ''),
+		(SELECT min(a.at) FROM a WHERE a.endpoint_id = b.endpoint_id AND NOT a.ok
+			AND (b.last_success IS NULL OR a.at > b.last_success))
+	FROM b LEFT JOIN LATERAL (
+		SELECT a.status_code, a.error FROM a WHERE a.endpoint_id = b.endpoint_id AND NOT a.ok
+		ORDER BY a.at DESC LIMIT 1) f ON true
+	ORDER BY b.endpoint_id
+	ON CONFLICT (endpoint_id) DO UPDATE SET
+		last_attempt_at = greatest(h.last_attempt_at, excluded.last_attempt_at),
+		last_success_at = greatest(h.last_success_at, excluded.last_success_at),
+		last_failure_at = greatest(h.last_failure_at, excluded.last_failure_at),
+		last_status_code = CASE WHEN excluded.last_failure_at IS NOT NULL
+			AND (h.last_failure_at IS NULL OR excluded.last_failure_at >= h.last_failure_at)
+			THEN excluded.last_status_code ELSE h.last_status_code END,
+		last_error = CASE WHEN excluded.last_failure_at IS NOT NULL
+			AND (h.last_failure_at IS NULL OR excluded.last_failure_at >= h.last_failure_at)
+			THEN excluded.last_error ELSE h.last_error END,
+		-- s is the new last success, f the new last failure: no streak
+		-- unless f is after s; else the earliest failure known to be
+		-- after s.
+		failing_since = (SELECT CASE
+			WHEN v.f IS NULL OR (v.s IS NOT NULL AND v.s >= v.f) THEN NULL
+			WHEN v.s IS NULL THEN least(h.failing_since, excluded.failing_since)
+			ELSE least(
+				CASE WHEN h.failing_since > v.s THEN h.failing_since
+				     WHEN h.last_failure_at > v.s THEN h.last_failure_at END,
+				CASE WHEN excluded.failing_since > v.s THEN excluded.failing_since
+				     WHEN excluded.last_failure_at > v.s THEN excluded.last_failure_at END)
+			END
+			FROM (SELECT greatest(h.last_success_at, excluded.last_success_at) AS s,
+			             greatest(h.last_failure_at, excluded.last_failure_at) AS f) v),
+		recovered_from = CASE WHEN h.failing_since IS NOT NULL AND excluded.last_success_at IS NOT NULL
+			AND excluded.last_success_at >= greatest(h.last_failure_at, excluded.last_failure_at)
+			THEN h.failing_since ELSE h.recovered_from END,
+		recovered_at = CASE WHEN h.failing_since IS NOT NULL AND excluded.last_success_at IS NOT NULL
+			AND excluded.last_success_at >= greatest(h.last_failure_at, excluded.last_failure_at)
+			THEN excluded.last_success_at ELSE h.recovered_at END`
 
 // recordDeliveriesSQL applies a record batch to its deliveries (unnest of
 // $1-$10), each only while the record's lease is current.

@@ -154,6 +154,64 @@ func exerciseEndpointHealthList(t *testing.T, setup recoverySetupFunc) {
 			t.Fatalf("failing since = %v, last status %d; want zero, 503", h.FailingSince, h.LastStatusCode)
 		}
 	})
+	t.Run("BatchOfAttempts", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		// The dispatcher records attempts in batches: one batch here holds
+		// five attempts of e and two of f, whose streak began three hours
+		// before it.
+		e := testfactory.Endpoint(ctx, t, store, nil)
+		f := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{CustomerID: e.CustomerID})
+		healthAttempt(ctx, t, store, f, base.Add(-3*time.Hour), 503, 0, herald.DeliveryStatePending)
+		var recs []*herald.AttemptRecord
+		for _, try := range []struct {
+			endpoint *herald.Endpoint
+			minute   int
+			status   int
+		}{{e, 1, 503}, {e, 2, 500}, {f, 2, 502}, {e, 3, 200}, {e, 4, 0}, {f, 3, 200}, {e, 5, 503}} {
+			at := base.Add(time.Duration(try.minute) * time.Minute)
+			var d *herald.Delivery
+			for _, x := range publishAt(ctx, t, store, try.endpoint, at) {
+				if x.EndpointID == try.endpoint.ID {
+					d = x
+				}
+			}
+			cs := claimIDs(ctx, t, store, at, d.ID)
+			if len(cs) != 1 {
+				t.Fatalf("claimed %d deliveries of %s, want 1", len(cs), d.ID)
+			}
+			rec := &herald.AttemptRecord{Lease: cs[0].Lease, State: herald.DeliveryStateDelivered,
+				Attempt: &herald.Attempt{DeliveryID: d.ID, Number: 1, At: at, StatusCode: try.status}}
+			if try.status != 200 {
+				rec.Attempt.Error = "failed with " + statusText(try.status)
+				rec.State, rec.NextAttemptAt = herald.DeliveryStatePending, at.Add(time.Hour)
+			}
+			recs = append(recs, rec)
+		}
+		record(ctx, t, store, recs...)
+
+		// e: its failures before the success at +3m end with it; the
+		// streak is the one after it.
+		h := healthList(ctx, t, store, e.CustomerID, e.ID, base)[0]
+		requireNoDiff(t, "e's health", []time.Time{h.LastAttemptAt, h.LastSuccessAt, h.LastFailureAt, h.FailingSince},
+			[]time.Time{base.Add(5 * time.Minute), base.Add(3 * time.Minute), base.Add(5 * time.Minute), base.Add(4 * time.Minute)})
+		if h.LastStatusCode != 503 || h.LastError != "failed with 503" {
+			t.Fatalf("e's last failure: %d %q, want 503 %q", h.LastStatusCode, h.LastError, "failed with 503")
+		}
+		// f: the success at +3m ends its three-hour streak, which the
+		// scan reports as a recovery at +3m.
+		h = healthList(ctx, t, store, f.CustomerID, f.ID, base)[0]
+		requireNoDiff(t, "f's health", []time.Time{h.LastAttemptAt, h.LastSuccessAt, h.LastFailureAt, h.FailingSince},
+			[]time.Time{base.Add(3 * time.Minute), base.Add(3 * time.Minute), base.Add(2 * time.Minute), {}})
+		if h.LastStatusCode != 502 || h.LastError != "failed with 502" {
+			t.Fatalf("f's last failure: %d %q, want 502 %q", h.LastStatusCode, h.LastError, "failed with 502")
+		}
+		evs := scan(ctx, t, store, base.Add(time.Hour))
+		requireEvents(t, evs, herald.OperatorEventEndpointRecovered, f.ID)
+		if !evs[0].At.Equal(base.Add(3 * time.Minute)) {
+			t.Fatalf("recovered at = %v, want %v", evs[0].At, base.Add(3*time.Minute))
+		}
+	})
 	t.Run("Errors", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)
