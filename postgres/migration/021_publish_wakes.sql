@@ -7,19 +7,13 @@
 -- was about an eighth of the publish statement's time (auto_explain,
 -- herald bench). The publish statement (postgres.publishInsertSQL) now
 -- inserts the same wakeups from the rows its insert returns, and says so
--- with herald.publish_wakes, set for its transaction; the trigger then
--- does nothing. Every other insert of deliveries (platform actions, the
--- previous release's publish during a rolling upgrade) still wakes
--- through it.
-CREATE OR REPLACE FUNCTION endpoint_queues_wake_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('herald.publish_wakes', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-    INSERT INTO endpoint_queue_wakeups (endpoint_id, due)
-    SELECT endpoint_id, min(next_attempt_at) FROM changed
-    WHERE state = 'pending'
-    GROUP BY endpoint_id;
-    RETURN NULL;
-END
-$$;
+-- with herald.publish_wakes, set for its transaction; the trigger's WHEN
+-- condition then skips the call. Every other insert of deliveries
+-- (platform actions, the previous release's publish during a rolling
+-- upgrade) still wakes through it.
+DROP TRIGGER deliveries_wake_inserted ON deliveries;
+CREATE TRIGGER deliveries_wake_inserted AFTER INSERT ON deliveries
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT
+    WHEN (current_setting('herald.publish_wakes', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION endpoint_queues_wake_inserted();
