@@ -15,8 +15,9 @@
 -- (README, "Upgrades": expand, then contract): its records still keep
 -- health through it. The release after this one may drop it. (A
 -- statement-level trigger's WHEN may not name columns; a setting it may.)
-DROP TRIGGER attempts_endpoint_health ON attempts;
-CREATE TRIGGER attempts_endpoint_health AFTER INSERT ON attempts
+-- CREATE OR REPLACE (PostgreSQL 14+) locks the table against writes for the
+-- moment it takes; DROP and CREATE would lock out readers too.
+CREATE OR REPLACE TRIGGER attempts_endpoint_health AFTER INSERT ON attempts
     REFERENCING NEW TABLE AS new_attempts
     FOR EACH STATEMENT
     WHEN (current_setting('herald.health_by_record', true) IS DISTINCT FROM 'on')

@@ -11,8 +11,9 @@
 -- condition then skips the call. Every other insert of deliveries
 -- (platform actions, the previous release's publish during a rolling
 -- upgrade) still wakes through it.
-DROP TRIGGER deliveries_wake_inserted ON deliveries;
-CREATE TRIGGER deliveries_wake_inserted AFTER INSERT ON deliveries
+-- CREATE OR REPLACE (PostgreSQL 14+) locks the table against writes for the
+-- moment it takes; DROP and CREATE would lock out readers too.
+CREATE OR REPLACE TRIGGER deliveries_wake_inserted AFTER INSERT ON deliveries
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT
     WHEN (current_setting('herald.publish_wakes', true) IS DISTINCT FROM 'on')
