@@ -216,6 +216,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	}
 
 	cpu0 := cl.cpu()
+	machine0 := readMachineCPU()
 	pgCPU0 := pg.cpu()
 	writes0, pgWrites0 := cl.diskWrites(), pg.diskWrites()
 	n0, countersOK0 := cl.counters(ctx)
@@ -224,6 +225,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		return nil, err
 	}
 	cpu1 := cl.cpu()
+	machine1 := readMachineCPU()
 	pgCPU1 := pg.cpu()
 	writes1, pgWrites1 := cl.diskWrites(), pg.diskWrites()
 	n1, countersOK1 := cl.counters(ctx)
@@ -267,6 +269,12 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		}
 		fmt.Fprintf(stdout, " (baseline: %.0f µs per POST)\n", base.cpuPerPost.Seconds()*1e6)
 		printWork(stdout, figs, pg != nil)
+	}
+	if idle, ok := machine0.idleUntil(machine1); ok {
+		// Near 0, the row is bound by the CPUs; well above, by how long
+		// each publish waits (its commit and fsync), since the clients
+		// wait for one publish before the next.
+		fmt.Fprintf(stdout, "  machine idle:         %.0f %% of all CPUs' time during the run (/proc/stat)\n", 100*idle)
 	}
 	if countersOK && n0.writer && n1.writer && n1.transactions > n0.transactions && res.elapsed > 0 {
 		// The SQLite store's single writer: near 100 % it is what limits
@@ -401,6 +409,54 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// machineCPU is the time all the machine's CPUs had spent idle (idle and
+// iowait) and in all, in clock ticks, from the first line of /proc/stat.
+type machineCPU struct {
+	idle, total uint64
+	ok          bool
+}
+
+// readMachineCPU reads /proc/stat; ok is false where there is none.
+func readMachineCPU() machineCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineCPU{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseMachineCPU(line)
+}
+
+// parseMachineCPU parses /proc/stat's "cpu" line: user, nice, system,
+// idle, iowait, irq, softirq, steal (guest time is counted in user).
+func parseMachineCPU(line string) machineCPU {
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return machineCPU{}
+	}
+	var m machineCPU
+	for i, s := range f[1:min(len(f), 9)] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return machineCPU{}
+		}
+		m.total += v
+		if i == 3 || i == 4 {
+			m.idle += v
+		}
+	}
+	m.ok = true
+	return m
+}
+
+// idleUntil is the share of all CPUs' time between m and later that they
+// were idle.
+func (m machineCPU) idleUntil(later machineCPU) (float64, bool) {
+	if !m.ok || !later.ok || later.total <= m.total || later.idle < m.idle {
+		return 0, false
+	}
+	return float64(later.idle-m.idle) / float64(later.total-m.total), true
 }
 
 // benchReceiver is the partners: it reads and parses every body (gunzip +

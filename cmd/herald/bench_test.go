@@ -187,3 +187,23 @@ func TestCollectP99BySecond(t *testing.T) {
 		t.Fatalf("formatBySecond: %q", got)
 	}
 }
+
+func TestMachineIdle(t *testing.T) {
+	t.Parallel()
+	// user nice system idle iowait irq softirq steal guest guest_nice
+	before := parseMachineCPU("cpu  1000 10 200 5000 100 0 20 0 0 0")
+	after := parseMachineCPU("cpu  1600 10 300 5300 200 0 40 0 0 0")
+	idle, ok := before.idleUntil(after)
+	// 400 idle and iowait ticks of 1,120 in all.
+	if !ok || idle < 0.357 || idle > 0.358 {
+		t.Fatalf("idle = %v, %v; want 400/1120, true", idle, ok)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5", "cpu 1 2 x 4 5", "cpu 1 2"} {
+		if m := parseMachineCPU(bad); m.ok {
+			t.Errorf("parseMachineCPU(%q) = %+v, want not ok", bad, m)
+		}
+	}
+	if _, ok := after.idleUntil(before); ok {
+		t.Error("idleUntil backwards: ok, want not ok")
+	}
+}
