@@ -364,7 +364,9 @@ func TestTestEventsAreMarked(t *testing.T) {
 	})
 	rep := check(t, h, hmacSigner, conformance.Config{CustomerID: "6269"})
 	if !rep.Passed {
-		t.Fatal("good partner failed")
+		var buf bytes.Buffer
+		_ = conformance.WriteText(&buf, rep, false)
+		t.Fatalf("good partner failed:\n%s", buf.String())
 	}
 	mu.Lock()
 	defer mu.Unlock()
