@@ -35,9 +35,13 @@ const (
 // Config configures a Battery.
 type Config struct {
 	// Client sends the requests. Whatever its CheckRedirect, the battery
-	// never follows a redirect (a 303 is a result). Default: a client on
-	// http.DefaultTransport. Give Herald's policy-guarded client where the
-	// destination must be checked (the API and UI).
+	// never follows a redirect (a 303 is a result). Default: a client
+	// with a transport of its own, a copy of http.DefaultTransport's
+	// settings, so the battery never sends a POST on an idle connection
+	// another caller pooled to a server that has gone since (a test
+	// server's port, reused): such a POST fails, and is not retried.
+	// Give Herald's policy-guarded client where the destination must be
+	// checked (the API and UI).
 	Client *http.Client
 	// Deadline bounds each request, reply included: a reply later than
 	// this fails. Default: herald.DefaultInteractiveDeadline (30s).
@@ -96,7 +100,7 @@ func New(cfg Config) (*Battery, error) {
 		return nil, errors.New("conformance config: Budget cannot be negative")
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+		cfg.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	// A copy, so the caller's client keeps its own redirect policy.
 	c := *cfg.Client
