@@ -1,0 +1,44 @@
+package postgres
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestPayloadColumnsAreNotAnalyzed: migration 022 turns ANALYZE's
+// statistics off for the columns that only carry payload, and for no
+// other column of those tables (a column a query filters or joins on
+// needs its statistics for the planner).
+func TestPayloadColumnsAreNotAnalyzed(t *testing.T) {
+	t.Parallel()
+	s := openSchemaStore(t, &Config{MaxConns: 1})
+	rows, err := s.pool.Query(t.Context(), `SELECT c.relname || '.' || a.attname
+		FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+		WHERE c.relnamespace = current_schema()::regnamespace
+			AND c.relname IN ('events', 'deliveries', 'attempts')
+			AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget = 0
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var col string
+		if err := rows.Scan(&col); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, col)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"attempts.debug_error_message", "attempts.location", "attempts.request_headers",
+		"attempts.response_body", "attempts.user_message",
+		"deliveries.last_error", "deliveries.location",
+		"events.body_gzip", "events.link_header", "events.trace_context",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("columns without statistics:\n got %q\nwant %q", got, want)
+	}
+}
