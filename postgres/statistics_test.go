@@ -3,6 +3,8 @@ package postgres
 import (
 	"slices"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPayloadColumnsAreNotAnalyzed: migration 022 turns ANALYZE's
@@ -21,15 +23,8 @@ func TestPayloadColumnsAreNotAnalyzed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for rows.Next() {
-		var col string
-		if err := rows.Scan(&col); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, col)
-	}
-	if err := rows.Err(); err != nil {
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
