@@ -157,11 +157,15 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		// included; say only that it did not parse.
 		return nil, errors.New("open postgres store: url does not parse as a PostgreSQL connection string")
 	}
-	// MaxConns: pgxpool's default is max(4, CPUs), too few for a node that
-	// runs claims, publish batches, record batches and API reads at once
-	// on a small machine; an idle connection costs the server little.
-	pc.MaxConns = c.MaxConns
-	if pc.MaxConns == 0 {
+	// MaxConns: Config.MaxConns, else the URL's pool_max_conns (the
+	// operator's knob, README), else 4 per CPU and at least 8: pgxpool's
+	// own default, max(4, CPUs), is too few for a node that runs claims,
+	// publish batches, record batches and API reads at once on a small
+	// machine, and an idle connection costs the server little.
+	switch {
+	case c.MaxConns != 0:
+		pc.MaxConns = c.MaxConns
+	case !connStringSets(c.URL, "pool_max_conns"):
 		pc.MaxConns = max(8, 4*int32(min(runtime.NumCPU(), 64)))
 	}
 	// MaxConnIdleTime: give idle connections back to the server after a
@@ -218,6 +222,20 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// connStringSets reports whether connString, as a URL or as key=value
+// pairs, names the setting key. It parses with pgconn, as pgxpool does,
+// which keeps the settings libpq does not know (pool_max_conns) in
+// RuntimeParams; pgxpool cannot say whether a value it returns was given
+// or is its default.
+func connStringSets(connString, key string) bool {
+	cc, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return false
+	}
+	_, ok := cc.RuntimeParams[key]
+	return ok
 }
 
 // warmConns is how many connections a warm pool keeps open: what a node's
