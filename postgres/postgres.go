@@ -79,8 +79,8 @@ type Config struct {
 	URL string
 	// Logger receives migration and LISTEN messages. Default: discard.
 	Logger *slog.Logger
-	// MaxConns caps the pool. Default: 4 times the node's CPUs, at least
-	// 8. A node needs a connection per concurrent transaction (claims,
+	// MaxConns caps the pool. Default: the URL's pool_max_conns, else 4
+	// times the node's CPUs, at least 8. A node needs a connection per concurrent transaction (claims,
 	// publish and record batches, API reads) plus one held by ListenWork
 	// outside the pool; keep nodes × MaxConns under the server's
 	// max_connections.
