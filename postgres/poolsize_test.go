@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -11,7 +10,7 @@ import (
 
 // TestPoolSizeComesFromConfigThenURLThenDefault: Config.MaxConns sizes the
 // pool; without it, the URL's pool_max_conns (README, "Several nodes on
-// PostgreSQL"); without either, 4 per CPU and at least 8.
+// PostgreSQL"); without either, defaultMaxConns.
 func TestPoolSizeComesFromConfigThenURLThenDefault(t *testing.T) {
 	t.Parallel()
 	schemaURL := dbtest.NewPostgresSchema(t)
@@ -20,7 +19,7 @@ func TestPoolSizeComesFromConfigThenURLThenDefault(t *testing.T) {
 		cfg      Config
 		maxConns int32
 	}{
-		{"default", Config{URL: schemaURL}, max(8, 4*int32(min(runtime.NumCPU(), 64)))},
+		{"default", Config{URL: schemaURL}, defaultMaxConns()},
 		{"url", Config{URL: schemaURL + "&pool_max_conns=3"}, 3},
 		{"config over url", Config{URL: schemaURL + "&pool_max_conns=3", MaxConns: 2}, 2},
 	} {

@@ -79,11 +79,11 @@ type Config struct {
 	URL string
 	// Logger receives migration and LISTEN messages. Default: discard.
 	Logger *slog.Logger
-	// MaxConns caps the pool. Default: the URL's pool_max_conns, else 4
-	// times the node's CPUs, at least 8. A node needs a connection per concurrent transaction (claims,
-	// publish and record batches, API reads) plus one held by ListenWork
-	// outside the pool; keep nodes × MaxConns under the server's
-	// max_connections.
+	// MaxConns caps the pool. Default: the URL's pool_max_conns, else
+	// defaultMaxConns. A node needs a connection per concurrent
+	// transaction (claims, publish and record batches, API reads) plus one
+	// held by ListenWork outside the pool; keep nodes × MaxConns under the
+	// server's max_connections.
 	MaxConns int32
 	// NowFunc returns the current time for the timestamps of methods that
 	// take no now parameter (CreatedAt, UpdatedAt). Default: time.Now.
@@ -158,15 +158,12 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, errors.New("open postgres store: url does not parse as a PostgreSQL connection string")
 	}
 	// MaxConns: Config.MaxConns, else the URL's pool_max_conns (the
-	// operator's knob, README), else 4 per CPU and at least 8: pgxpool's
-	// own default, max(4, CPUs), is too few for a node that runs claims,
-	// publish batches, record batches and API reads at once on a small
-	// machine, and an idle connection costs the server little.
+	// operator's knob, README), else defaultMaxConns.
 	switch {
 	case c.MaxConns != 0:
 		pc.MaxConns = c.MaxConns
 	case !connStringSets(c.URL, "pool_max_conns"):
-		pc.MaxConns = max(8, 4*int32(min(runtime.NumCPU(), 64)))
+		pc.MaxConns = defaultMaxConns()
 	}
 	// MaxConnIdleTime: give idle connections back to the server after a
 	// burst, so several nodes do not sit on max_connections.
@@ -222,6 +219,15 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// defaultMaxConns is a node's pool size when neither Config nor the URL
+// sets one: 4 per CPU and at least 8. pgxpool's own default, max(4, CPUs),
+// is too few for a node that runs claims, publish batches, record batches
+// and API reads at once on a small machine, and an idle connection costs
+// the server little.
+func defaultMaxConns() int32 {
+	return max(8, 4*int32(min(runtime.NumCPU(), 64)))
 }
 
 // connStringSets reports whether connString, as a URL or as key=value
