@@ -54,12 +54,16 @@ func jsonArray[T ~string](v []T) string {
 	return string(b)
 }
 
-// insertAttemptSQL logs an attempt. Selecting from deliveries skips an
-// unknown id rather than failing the whole batch on the foreign key.
+// insertAttemptSQL logs an attempt. An unknown delivery id fails it on the
+// foreign key, which recordAttempts skips. Not INSERT ... SELECT FROM
+// deliveries, which skipped it in SQL: an insert into a table with a
+// trigger (attempts_endpoint_health) that takes its rows from a SELECT
+// first copies them into a temporary table, and opening and closing one
+// per attempt cost more than the lookup.
 const insertAttemptSQL = `INSERT INTO attempts
-	(delivery_id, number, at, status_code, location, user_message, debug_error_message,
-	 error, latency, response_body, request_headers)
-	SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`
+	(number, at, status_code, location, user_message, debug_error_message,
+	 error, latency, response_body, request_headers, delivery_id)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // recordDeliverySQL applies an attempt's result to its delivery, only
 // while the record's lease is current; an empty stored token means no
@@ -128,8 +132,7 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 // headers[i] is records[i]'s request headers as JSON.
 func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*herald.AttemptRecord, headers []string, now int64) error {
 	// The attempt is logged whatever the lease: it was made, and the log
-	// should say so. Selecting from deliveries skips an unknown id rather
-	// than failing the whole batch on the foreign key.
+	// should say so.
 	insAttempt, err := s.stmt(ctx, tx, insertAttemptSQL)
 	if err != nil {
 		return err
@@ -149,7 +152,10 @@ func (s *Store) recordAttempts(ctx context.Context, tx *sql.Tx, records []*heral
 		if a := r.Attempt; a != nil {
 			if _, err := insAttempt.ExecContext(ctx, a.Number, toMillis(a.At), a.StatusCode, a.Location,
 				a.UserMessage, a.DebugErrorMessage, a.Error, int64(a.Latency), a.ResponseBody, headers[i],
-				r.Lease.DeliveryID); err != nil {
+				r.Lease.DeliveryID); err != nil && !isForeignKeyViolation(err) {
+				// A foreign key failure is an unknown delivery (purged while
+				// its attempt ran): SQLite undid this statement alone, and
+				// the rest of the batch is logged rather than failed for it.
 				return err
 			}
 			counted, at, status = 1, toMillis(a.At), int64(a.StatusCode)

@@ -216,6 +216,27 @@ func exerciseDeliveryRecordAttempts(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	// A record for a delivery that is gone (purged while its attempt ran)
+	// is skipped; the rest of its batch is recorded, not failed with it.
+	t.Run("UnknownDelivery", func(t *testing.T) {
+		t.Parallel()
+		ctx, store := setup(t)
+		c := claimOne(ctx, t, store)
+		at := base.Add(time.Second)
+		gone := herald.NewID(herald.IDPrefixDelivery, base)
+		record(ctx, t, store,
+			&herald.AttemptRecord{Lease: herald.DeliveryLease{DeliveryID: gone, Token: c.Lease.Token},
+				State: herald.DeliveryStateDelivered, Attempt: fullAttempt(gone, 1, at, 200)},
+			&herald.AttemptRecord{Lease: c.Lease, State: herald.DeliveryStateDelivered, Attempt: fullAttempt(c.ID, 1, at, 200)})
+		d := getDelivery(ctx, t, store, c.ID)
+		if d.State != herald.DeliveryStateDelivered || len(d.AttemptLog) != 1 {
+			t.Fatalf("got %s with %d attempts logged, want delivered with 1", d.State, len(d.AttemptLog))
+		}
+		if _, err := store.DeliveryGet(ctx, gone); herald.ErrorCode(err) != herald.ENOTFOUND {
+			t.Fatalf("the unknown delivery: %v, want not found", err)
+		}
+	})
+
 	t.Run("Batch", func(t *testing.T) {
 		t.Parallel()
 		ctx, store := setup(t)
