@@ -22,6 +22,17 @@ func mustQuery(t *testing.T, name string) string {
 	return q[name]
 }
 
+// openPlanStore opens an empty store whose statements' plans a test reads.
+func openPlanStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), &Config{Path: filepath.Join(t.TempDir(), "plan.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
 // fullScan matches a plan line that reads the whole deliveries table or one
 // of its indexes.
 var fullScan = regexp.MustCompile(`(?m)^SCAN (deliveries|d)\b`)
@@ -33,11 +44,7 @@ var fullScan = regexp.MustCompile(`(?m)^SCAN (deliveries|d)\b`)
 // claim.
 func TestQueryPlans(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), &Config{Path: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := openPlanStore(t)
 
 	for _, tc := range []struct {
 		name  string
@@ -146,11 +153,7 @@ func TestQueryPlans(t *testing.T) {
 // trigger programs after its own.
 func TestRecordOpensNoTemporaryTable(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), &Config{Path: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := openPlanStore(t)
 
 	args := []any{1, 2, 200, "", "", "", "", 3, "", "{}", "dlv_x"}
 	rows, err := s.read.QueryContext(t.Context(), "EXPLAIN "+insertAttemptSQL, args...)
