@@ -43,6 +43,9 @@ type PublisherConfig struct {
 	// Writers is how many transactions may commit at once. Default: 1, for
 	// SQLite's single writer; PostgreSQL gains from a few.
 	Writers int
+	// Linger is the most a small batch waits for more publishes under
+	// sustained load (groupcommit.Config.Linger). Default: 0, none.
+	Linger time.Duration
 	// Wait is the most a publish waits for its commit (a commit takes
 	// milliseconds; a locked or overloaded database longer). Past it the
 	// publish fails EUNAVAILABLE, which the API answers 503 with
@@ -77,6 +80,7 @@ func NewPublisher(cfg PublisherConfig) *Publisher {
 		SplitFunc: func(err error) bool { return herald.ErrorCode(err) != herald.EUNAVAILABLE },
 		MaxBatch:  cfg.MaxBatch,
 		Workers:   cfg.Writers,
+		Linger:    cfg.Linger,
 	})
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrClosed is returned by Do after Close.
@@ -33,6 +34,17 @@ type Config[T, R any] struct {
 	// what a single-writer store (SQLite) wants; a store with many
 	// connections (PostgreSQL) gains from 2-4.
 	Workers int
+	// Linger is the most a batch of fewer than LingerTarget items waits
+	// for more before it commits. It waits only while recent batches held
+	// at least half of LingerTarget on average, that is while enough
+	// callers are publishing at once for the wait to fill the batch: a
+	// trickle of lone items commits each at once, with no added latency.
+	// Where it waits, the database is busy with many callers' small
+	// batches, and each commit's fixed cost is what a small batch pays
+	// more often. Default: 0, never wait.
+	Linger time.Duration
+	// LingerTarget is the batch size that ends a linger. Default: 8.
+	LingerTarget int
 }
 
 type request[T, R any] struct {
@@ -63,6 +75,9 @@ func New[T, R any](cfg Config[T, R]) *Batcher[T, R] {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
+	}
+	if cfg.LingerTarget <= 0 {
+		cfg.LingerTarget = 8
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Batcher[T, R]{cfg: cfg, queue: make(chan request[T, R], cfg.MaxBatch*4), ctx: ctx, cancel: cancel}
@@ -99,40 +114,77 @@ func (b *Batcher[T, R]) Do(ctx context.Context, item T) (R, error) {
 	}
 }
 
-// loop takes whatever has queued up, without waiting for more: under light
-// load a batch of one commits at once (no added latency), and under heavy
-// load the batch grows by itself while the previous one commits.
+// loop takes whatever has queued up: under heavy load the batch grows by
+// itself while the previous one commits, and under light load a batch of
+// one commits at once (no added latency). With Linger, a small batch waits
+// a little for more while many callers publish at once (see Linger).
 func (b *Batcher[T, R]) loop() {
 	defer b.wg.Done()
 	batch := make([]request[T, R], 0, b.cfg.MaxBatch)
 	items := make([]T, 0, b.cfg.MaxBatch)
+	var linger *time.Timer
+	avgBatch := 1.0 // the recent batches' mean size
 	for {
 		batch, items = batch[:0], items[:0]
 		req, ok := <-b.queue
 		if !ok {
 			return
 		}
-		batch = append(batch, req)
-	fill:
-		for len(batch) < b.cfg.MaxBatch {
-			select {
-			case req, ok := <-b.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, req)
-			default:
-				break fill
+		batch = b.take(append(batch, req), b.cfg.MaxBatch)
+		if b.cfg.Linger > 0 && len(batch) < b.cfg.LingerTarget && 2*avgBatch >= float64(b.cfg.LingerTarget) {
+			if linger == nil {
+				linger = time.NewTimer(b.cfg.Linger)
+			} else {
+				linger.Reset(b.cfg.Linger)
 			}
+			batch = b.wait(batch, linger)
+			linger.Stop()
+			batch = b.take(batch, b.cfg.MaxBatch)
 		}
 		for _, r := range batch {
 			items = append(items, r.item)
 		}
+		// A moving average over about the last eight batches.
+		avgBatch += (float64(len(batch)) - avgBatch) / 8
 		results, errs := b.commit(items)
 		for i, r := range batch {
 			r.done <- result[R]{val: results[i], err: errs[i]}
 		}
 	}
+}
+
+// take adds to batch what has queued up, without waiting, until it holds
+// limit items.
+func (b *Batcher[T, R]) take(batch []request[T, R], limit int) []request[T, R] {
+	for len(batch) < limit {
+		select {
+		case req, ok := <-b.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// wait adds to batch what arrives until it holds LingerTarget items or
+// timer fires.
+func (b *Batcher[T, R]) wait(batch []request[T, R], timer *time.Timer) []request[T, R] {
+	for len(batch) < b.cfg.LingerTarget {
+		select {
+		case req, ok := <-b.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commit commits items and returns each item's result or error. A batch
