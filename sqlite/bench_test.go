@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/proccpu"
 	"github.com/heraldhq/herald/internal/testfactory"
 )
 
@@ -52,7 +53,7 @@ func benchmarkPublishClaimRecord(b *testing.B, ordered bool) {
 
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var delivered int
-	start, startCPU := time.Now(), processCPU()
+	start, startCPU := time.Now(), proccpu.Self()
 	for b.Loop() {
 		now = now.Add(time.Millisecond)
 		batch := make([]*herald.Event, events)
@@ -90,7 +91,7 @@ func benchmarkPublishClaimRecord(b *testing.B, ordered bool) {
 		}
 		delivered += len(cs)
 	}
-	elapsed, cpu := time.Since(start).Seconds(), processCPU()-startCPU
+	elapsed, cpu := time.Since(start).Seconds(), proccpu.Self()-startCPU
 	b.ReportMetric(float64(delivered)/elapsed, "deliveries/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(delivered), "cpu-µs/delivery")
 	// Rows written: the event, its deliveries and their attempts.

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/api"
+	"github.com/heraldhq/herald/internal/proccpu"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -569,7 +570,7 @@ func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, c *ben
 	total := len(bodies) * c.perEvent
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	cpu0 := selfCPU()
+	cpu0 := proccpu.Self()
 	start := time.Now()
 	for range c.conc {
 		wg.Add(1)
@@ -601,7 +602,7 @@ func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, c *ben
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := selfCPU() - cpu0
+	cpu := proccpu.Self() - cpu0
 	return baselineResult{n: total, elapsed: elapsed, perSec: float64(total) / elapsed.Seconds(), cpuPerPost: cpu / time.Duration(total)}
 }
 

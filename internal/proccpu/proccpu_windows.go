@@ -1,4 +1,4 @@
-package main
+package proccpu
 
 import (
 	"time"
@@ -6,10 +6,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// selfCPU is this process's user+system CPU time so far (0 if unknown).
+// Self is this process's user+system CPU time so far (0 if unknown).
 // Windows has no getrusage; GetProcessTimes gives the kernel and user
 // times as FILETIMEs, which here are durations in 100 ns units, not dates.
-func selfCPU() time.Duration {
+func Self() time.Duration {
 	var creation, exit, kernel, user windows.Filetime
 	if err := windows.GetProcessTimes(windows.CurrentProcess(), &creation, &exit, &kernel, &user); err != nil {
 		return 0
