@@ -43,8 +43,9 @@ type PublisherConfig struct {
 	// Writers is how many transactions may commit at once. Default: 1, for
 	// SQLite's single writer; PostgreSQL gains from a few.
 	Writers int
-	// Linger is the most a small batch waits for more publishes under
-	// sustained load (groupcommit.Config.Linger). Default: 0, none.
+	// Linger is the most a small batch waits for more publishes while
+	// recent batches were large enough for waiting to fill it
+	// (groupcommit.Config.Linger). Default: 0, none.
 	Linger time.Duration
 	// Wait is the most a publish waits for its commit (a commit takes
 	// milliseconds; a locked or overloaded database longer). Past it the

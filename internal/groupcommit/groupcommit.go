@@ -37,11 +37,10 @@ type Config[T, R any] struct {
 	// Linger is the most a batch of fewer than LingerTarget items waits
 	// for more before it commits. It waits only while recent batches held
 	// at least half of LingerTarget on average, that is while enough
-	// callers are publishing at once for the wait to fill the batch: a
+	// callers are committing at once for the wait to fill the batch: a
 	// trickle of lone items commits each at once, with no added latency.
-	// Where it waits, the database is busy with many callers' small
-	// batches, and each commit's fixed cost is what a small batch pays
-	// more often. Default: 0, never wait.
+	// Where it waits, each commit's fixed cost (a round trip, a plan, a
+	// flush) is shared by more items. Default: 0, never wait.
 	Linger time.Duration
 	// LingerTarget is the batch size that ends a linger. Default: 8.
 	LingerTarget int
@@ -117,7 +116,7 @@ func (b *Batcher[T, R]) Do(ctx context.Context, item T) (R, error) {
 // loop takes whatever has queued up: under heavy load the batch grows by
 // itself while the previous one commits, and under light load a batch of
 // one commits at once (no added latency). With Linger, a small batch waits
-// a little for more while many callers publish at once (see Linger).
+// a little for more while many callers commit at once (see Linger).
 func (b *Batcher[T, R]) loop() {
 	defer b.wg.Done()
 	batch := make([]request[T, R], 0, b.cfg.MaxBatch)
