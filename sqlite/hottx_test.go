@@ -318,3 +318,158 @@ func TestHotWriteThatWroteNothingLeavesItsGroupAlone(t *testing.T) {
 		t.Errorf("%d transactions, want the group's one", st.Transactions)
 	}
 }
+
+// A busy writer keeps a group with no write queued open for linger, and a
+// write that comes meanwhile joins it: one commit for both.
+func TestHotWriteLingersForTheNextWhileBusy(t *testing.T) {
+	t.Parallel()
+	s, w := groupTestStore(t)
+	w.linger = time.Minute
+	w.lastEnd = time.Now() // a transaction just ended: the writer is busy
+
+	first := make(chan error, 1)
+	go func() { first <- w.run(t.Context(), insertT(1)) }()
+	// The first write's group stays open for the second, which is not
+	// queued yet: wait until the first has run in it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.turn.Lock()
+		ran := len(w.ran)
+		w.turn.Unlock()
+		if ran == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first write did not run")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first write returned (%v) before its group's linger was over", err)
+	default:
+	}
+	second := make(chan error, 1)
+	go func() { second <- w.run(t.Context(), insertT(2)) }()
+	// Two writes are in the group now; end the wait as its timer would.
+	for {
+		w.turn.Lock()
+		ran := len(w.ran)
+		group := w.group
+		w.turn.Unlock()
+		if ran == 2 {
+			w.commitLingering(group)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second write did not join the lingering group")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i, ch := range []chan error{first, second} {
+		if err := <-ch; err != nil {
+			t.Fatalf("write %d: %v", i+1, err)
+		}
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("committed %v, want [1 2]", got)
+	}
+	if st := s.WriterStats(); st.Writes != 2 || st.Transactions != 1 {
+		t.Errorf("WriterStats %+v, want 2 writes in 1 transaction", st)
+	}
+}
+
+// A write after a quiet spell commits at once, however long linger is:
+// a trickle of publishes is not kept waiting for company.
+func TestHotWriteAfterAQuietSpellCommitsAtOnce(t *testing.T) {
+	t.Parallel()
+	s, w := groupTestStore(t)
+	w.linger = time.Hour
+	for i, lastEnd := range []time.Time{{}, time.Now().Add(-3 * time.Hour)} {
+		w.turn.Lock()
+		w.lastEnd = lastEnd
+		w.turn.Unlock()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		err := w.run(ctx, insertT(i+1))
+		cancel()
+		if err != nil {
+			t.Fatalf("write %d, the last transaction ended at %v: %v (it waited for company)", i+1, lastEnd, err)
+		}
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("committed %v, want [1 2]", got)
+	}
+}
+
+// A lingering group's timer commits it when no write comes.
+func TestHotWriteLingerEndsWithItsTimer(t *testing.T) {
+	t.Parallel()
+	s, w := groupTestStore(t)
+	w.linger = 20 * time.Millisecond
+	w.lastEnd = time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := w.run(ctx, insertT(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := committedT(t, s); !slices.Equal(got, []int{1}) {
+		t.Errorf("committed %v, want [1]", got)
+	}
+}
+
+// Closing the store commits a lingering group rather than leave its
+// writes waiting.
+func TestCloseCommitsALingeringGroup(t *testing.T) {
+	t.Parallel()
+	path := dbtest.NewSQLitePath(t)
+	s, err := Open(t.Context(), &Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write.ExecContext(t.Context(), `CREATE TABLE t (x INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	w := s.hotWrites
+	w.linger, w.maxAge, w.lastEnd = time.Hour, time.Hour, time.Now()
+	done := make(chan error, 1)
+	go func() { done <- w.run(t.Context(), insertT(1)) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.turn.Lock()
+		ran := len(w.ran)
+		w.turn.Unlock()
+		if ran == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the write did not run")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waits for the lingering group")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the lingering write: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lingering write still waits after Close")
+	}
+	s, err = Open(t.Context(), &Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := committedT(t, s); !slices.Equal(got, []int{1}) {
+		t.Errorf("after reopening, committed %v, want [1]", got)
+	}
+}

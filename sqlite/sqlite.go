@@ -328,6 +328,7 @@ func cloneValues(v url.Values) url.Values {
 // Close closes the database. It runs PRAGMA optimize first, which updates
 // the query planner's statistics where they have drifted; it is cheap.
 func (s *Store) Close() error {
+	s.hotWrites.flush()
 	s.wal.close()
 	s.hot.close()
 	s.readHot.close()
