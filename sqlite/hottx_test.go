@@ -324,8 +324,9 @@ func TestHotWriteThatWroteNothingLeavesItsGroupAlone(t *testing.T) {
 func TestHotWriteLingersForTheNextWhileBusy(t *testing.T) {
 	t.Parallel()
 	s, w := groupTestStore(t)
-	w.linger = time.Minute
-	w.lastEnd = time.Now() // a transaction just ended: the writer is busy
+	// A transaction just ended, and groups have held two writes: several
+	// callers keep the writer busy.
+	w.linger, w.lastEnd, w.avgWrites = time.Minute, time.Now(), 2
 
 	first := make(chan error, 1)
 	go func() { first <- w.run(t.Context(), insertT(1)) }()
@@ -387,7 +388,7 @@ func TestHotWriteAfterAQuietSpellCommitsAtOnce(t *testing.T) {
 	w.linger = time.Hour
 	for i, lastEnd := range []time.Time{{}, time.Now().Add(-3 * time.Hour)} {
 		w.turn.Lock()
-		w.lastEnd = lastEnd
+		w.lastEnd, w.avgWrites = lastEnd, 2
 		w.turn.Unlock()
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		err := w.run(ctx, insertT(i+1))
@@ -401,12 +402,44 @@ func TestHotWriteAfterAQuietSpellCommitsAtOnce(t *testing.T) {
 	}
 }
 
+// A caller that writes again and again, alone, never waits for company:
+// its groups hold one write each. Nor does it once a busy spell's groups
+// are behind it.
+func TestHotWriteOfACallerAloneCommitsAtOnce(t *testing.T) {
+	t.Parallel()
+	s, w := groupTestStore(t)
+	w.linger = time.Hour
+	for i := range 40 {
+		if i == 20 {
+			// Groups of several writes before: lingering decays as the
+			// caller's lone writes come (a wait of 50 ms each, here).
+			w.turn.Lock()
+			w.linger, w.avgWrites = 50*time.Millisecond, 2.5
+			w.turn.Unlock()
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		err := w.run(ctx, insertT(i+1))
+		cancel()
+		if err != nil {
+			t.Fatalf("write %d: %v (it waited for company)", i+1, err)
+		}
+	}
+	w.turn.Lock()
+	lingers := w.avgWrites >= lingerMinWrites
+	w.turn.Unlock()
+	if lingers {
+		t.Errorf("after 20 lone writes the writer still lingers (average group %.2f)", w.avgWrites)
+	}
+	if got := committedT(t, s); len(got) != 40 {
+		t.Errorf("committed %d rows, want 40", len(got))
+	}
+}
+
 // A lingering group's timer commits it when no write comes.
 func TestHotWriteLingerEndsWithItsTimer(t *testing.T) {
 	t.Parallel()
 	s, w := groupTestStore(t)
-	w.linger = 20 * time.Millisecond
-	w.lastEnd = time.Now()
+	w.linger, w.lastEnd, w.avgWrites = 20*time.Millisecond, time.Now(), 2
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := w.run(ctx, insertT(1)); err != nil {
@@ -430,7 +463,7 @@ func TestCloseCommitsALingeringGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := s.hotWrites
-	w.linger, w.maxAge, w.lastEnd = time.Hour, time.Hour, time.Now()
+	w.linger, w.maxAge, w.lastEnd, w.avgWrites = time.Hour, time.Hour, time.Now(), 2
 	done := make(chan error, 1)
 	go func() { done <- w.run(t.Context(), insertT(1)) }()
 	deadline := time.Now().Add(10 * time.Second)
