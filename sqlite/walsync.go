@@ -52,6 +52,9 @@ type walSyncer struct {
 	syncing atomic.Int64 // nanoseconds
 
 	mu sync.Mutex
+	// durable is the last commit a round that succeeded covered: a wait
+	// for it or one before it has nothing to wait for.
+	durable int64
 	// running is the fsync under way, if any; next is the round that
 	// waits not covered by it will have, started when it ends.
 	running, next *syncRound
@@ -93,6 +96,12 @@ func (w *walSyncer) waitFor(ctx context.Context, seq int64) error {
 	}
 	var r *syncRound
 	switch {
+	case seq <= w.durable:
+		// A round that began after the commit has ended already: the
+		// writes of a shared transaction wake one by one, and one that
+		// wakes late must not start an fsync of its own, nor wait for one.
+		w.mu.Unlock()
+		return nil
 	case w.running == nil:
 		r = &syncRound{done: make(chan struct{})}
 		w.start(r)
@@ -127,6 +136,9 @@ func (w *walSyncer) start(r *syncRound) {
 			w.syncing.Add(int64(time.Since(began)))
 			w.rounds.Add(1)
 			w.mu.Lock()
+			if r.err == nil {
+				w.durable = max(w.durable, r.covers)
+			}
 			close(r.done)
 			r, w.next = w.next, nil
 			if r != nil {

@@ -290,3 +290,61 @@ func TestFsyncWAL(t *testing.T) {
 		t.Fatal("fsync of a directory opened read-write succeeded, want an error")
 	}
 }
+
+// TestWALSyncerDoesNotSyncACommitAgain checks that a wait for a commit that
+// an ended round covered returns at once, without an fsync of its own: the
+// writes of a shared transaction wake one by one, some after the round
+// their commit needed has ended. After a failed round it syncs again.
+func TestWALSyncerDoesNotSyncACommitAgain(t *testing.T) {
+	t.Parallel()
+	g := newGatedSync()
+	w, log := newTestSyncer(g.sync)
+	t.Cleanup(w.close)
+	ctx := t.Context()
+
+	log.commits.Store(3)
+	first := waitForAsync(ctx, w, 3)
+	<-g.begun // round 1 covers commits 1-3
+	g.release <- nil
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []int64{3, 2} {
+		select {
+		case err := <-waitForAsync(ctx, w, seq):
+			if err != nil {
+				t.Fatalf("late wait for commit %d: %v", seq, err)
+			}
+		case <-g.begun:
+			g.release <- nil
+			t.Fatalf("a late wait for commit %d started an fsync of its own", seq)
+		}
+	}
+	if n := g.started.Load(); n != 1 {
+		t.Fatalf("%d fsyncs, want 1: the late waits were covered by round 1", n)
+	}
+
+	// Commit 4's round fails: a wait for it must sync again, not take
+	// the failed round's word for it or an earlier round's.
+	log.commits.Store(4)
+	fourth := waitForAsync(ctx, w, 4)
+	<-g.begun
+	failed := errors.New("EIO")
+	g.release <- failed
+	if err := <-fourth; !errors.Is(err, failed) {
+		t.Fatalf("wait for commit 4 = %v, want the fsync's error", err)
+	}
+	again := waitForAsync(ctx, w, 4)
+	select {
+	case <-g.begun:
+	case err := <-again:
+		t.Fatalf("a wait for commit 4 after its round failed returned %v without an fsync", err)
+	}
+	g.release <- nil
+	if err := <-again; err != nil {
+		t.Fatal(err)
+	}
+	if n := g.started.Load(); n != 3 {
+		t.Fatalf("%d fsyncs, want 3", n)
+	}
+}
