@@ -21,9 +21,10 @@ const (
 
 // defaultHotGroupLinger is how long a busy writer keeps a transaction open
 // for more writes when none is queued (hotWriter.linger). herald bench
-// --events 20000, alternated pairs against no wait: 2 ms took 11 % off
-// Herald's CPU per delivery and 16 % off the bytes it wrote; 1 ms did
-// less, and 3 ms cost rate (docs/performance.md, session 18).
+// --events 20000, alternated pairs against no wait: 2 ms took 3-11 % off
+// Herald's CPU per delivery and 14-16 % off the bytes it wrote, and at
+// 1,500 events/s about a fifth of the CPU; 1 ms did less, 3 and 4 ms cost
+// rate (docs/performance.md, session 18).
 const defaultHotGroupLinger = 2 * time.Millisecond
 
 // hotWriter runs the hot paths' writes (publishes, claims, attempt
@@ -99,9 +100,10 @@ type hotWriter struct {
 
 // lingerMinWrites is the average group size (hotWriter.avgWrites) from
 // which a busy writer lingers, as PostgreSQL's commit_delay waits only
-// while commit_siblings other transactions are open. Without lingering, herald bench's groups
-// held 1.4 writes on average, at full speed and at 1,500 events/s alike,
-// and 2.6-2.9 with it; a caller alone makes groups of one.
+// while commit_siblings other transactions are open. Without lingering,
+// herald bench's groups held 1.4 writes on average, at full speed and at
+// 1,500 events/s alike, and 2.6-3.0 with it; a caller alone makes groups
+// of one.
 const lingerMinWrites = 1.25
 
 // hotGroup is the outcome of one shared transaction, for every write in it.

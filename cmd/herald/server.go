@@ -348,8 +348,10 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	// by more events. A trickle of publishes waits for nothing. Measured
 	// in docs/performance.md, session 17: at 1,500 events/s 12 % less of
 	// Herald's CPU and 18 % less of the database's per delivery. SQLite
-	// keeps none: its two writers already wait for the log's fsync, which
-	// gathers the next batch, and a linger there cost CPU.
+	// keeps none here: its two writers already wait for the log's fsync,
+	// which gathers the next batch, and a linger here cost CPU. Its hot
+	// writer lingers instead, for the next publish, claim or record
+	// (sqlite/hottx.go), so one commit serves them all.
 	writers, linger := 1, 5*time.Millisecond
 	if _, ok := n.store.(*sqlite.Store); ok {
 		writers, linger = 2, 0
