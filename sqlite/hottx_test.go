@@ -425,10 +425,10 @@ func TestHotWriteOfACallerAloneCommitsAtOnce(t *testing.T) {
 		}
 	}
 	w.turn.Lock()
-	lingers := w.avgWrites >= lingerMinWrites
+	avg := w.avgWrites
 	w.turn.Unlock()
-	if lingers {
-		t.Errorf("after 20 lone writes the writer still lingers (average group %.2f)", w.avgWrites)
+	if avg >= lingerMinWrites {
+		t.Errorf("after 20 lone writes the writer still lingers (average group %.2f)", avg)
 	}
 	if got := committedT(t, s); len(got) != 40 {
 		t.Errorf("committed %d rows, want 40", len(got))
