@@ -106,6 +106,25 @@ func waitForWaiting(t *testing.T, w *hotWriter, n int32) {
 	}
 }
 
+// waitForOpenGroup waits until n writes have run in the open group, which
+// no write holds the writer for (a lingering one), and returns the group.
+func waitForOpenGroup(t *testing.T, w *hotWriter, n int) *hotGroup {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.turn.Lock()
+		ran, group := len(w.ran), w.group
+		w.turn.Unlock()
+		if ran == n {
+			return group
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes ran in the open group, want %d", ran, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // Writes queued behind a running one share its transaction: none is
 // visible to readers, and none returns, until the last of them commits;
 // one that fails is rolled back alone.
@@ -332,19 +351,7 @@ func TestHotWriteLingersForTheNextWhileBusy(t *testing.T) {
 	go func() { first <- w.run(t.Context(), insertT(1)) }()
 	// The first write's group stays open for the second, which is not
 	// queued yet: wait until the first has run in it.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		w.turn.Lock()
-		ran := len(w.ran)
-		w.turn.Unlock()
-		if ran == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first write did not run")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitForOpenGroup(t, w, 1)
 	select {
 	case err := <-first:
 		t.Fatalf("the first write returned (%v) before its group's linger was over", err)
@@ -353,20 +360,7 @@ func TestHotWriteLingersForTheNextWhileBusy(t *testing.T) {
 	second := make(chan error, 1)
 	go func() { second <- w.run(t.Context(), insertT(2)) }()
 	// Two writes are in the group now; end the wait as its timer would.
-	for {
-		w.turn.Lock()
-		ran := len(w.ran)
-		group := w.group
-		w.turn.Unlock()
-		if ran == 2 {
-			w.commitLingering(group)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the second write did not join the lingering group")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	w.commitLingering(waitForOpenGroup(t, w, 2))
 	for i, ch := range []chan error{first, second} {
 		if err := <-ch; err != nil {
 			t.Fatalf("write %d: %v", i+1, err)
@@ -466,19 +460,7 @@ func TestCloseCommitsALingeringGroup(t *testing.T) {
 	w.linger, w.maxAge, w.lastEnd, w.avgWrites = time.Hour, time.Hour, time.Now(), 2
 	done := make(chan error, 1)
 	go func() { done <- w.run(t.Context(), insertT(1)) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		w.turn.Lock()
-		ran := len(w.ran)
-		w.turn.Unlock()
-		if ran == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the write did not run")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitForOpenGroup(t, w, 1)
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
 	select {
