@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/internal/groupcommit"
 )
 
 // Limits of one shared hot transaction (see hotWriter): it commits after
@@ -91,11 +93,10 @@ type hotWriter struct {
 	// (linger); lingerTimer commits it if none comes.
 	lingering   bool
 	lingerTimer *time.Timer
-	// lastEnd is when the last transaction ended, and avgWrites a moving
-	// average of the writes per group (over about eight), for linger's
-	// tests of a busy writer.
+	// lastEnd is when the last transaction ended, and avgWrites the
+	// recent groups' writes, for linger's tests of a busy writer.
 	lastEnd   time.Time
-	avgWrites float64
+	avgWrites groupcommit.Average
 }
 
 // lingerMinWrites is the average group size (hotWriter.avgWrites) from
@@ -117,7 +118,7 @@ type hotGroup struct {
 
 func newHotWriter(s *Store) *hotWriter {
 	return &hotWriter{maxWrites: defaultHotGroupWrites, maxAge: defaultHotGroupAge, linger: defaultHotGroupLinger,
-		avgWrites: 1, begin: s.beginUnsynced}
+		avgWrites: groupcommit.NewAverage(1), begin: s.beginUnsynced}
 }
 
 // run runs fn in the shared transaction and returns once its group has
@@ -173,7 +174,7 @@ func (w *hotWriter) runTurn(ctx context.Context, fn func(context.Context, *sql.T
 		}
 		w.tx, w.done, w.inGroup, w.began, w.ran = tx, done, 0, time.Now(), nil
 		w.group = &hotGroup{committed: make(chan struct{})}
-		w.lingering = w.linger > 0 && w.avgWrites >= lingerMinWrites && w.began.Sub(w.lastEnd) < 2*w.linger
+		w.lingering = w.linger > 0 && w.avgWrites.Mean() >= lingerMinWrites && w.began.Sub(w.lastEnd) < 2*w.linger
 	}
 	group := w.group
 	w.inGroup++
@@ -303,7 +304,7 @@ func (w *hotWriter) end(err error) {
 		w.lingerTimer = nil
 	}
 	w.lastEnd = time.Now()
-	w.avgWrites += (float64(w.inGroup) - w.avgWrites) / 8
+	w.avgWrites.Add(w.inGroup)
 	w.transactions.Add(1)
 	w.group.err = err
 	if err == nil {

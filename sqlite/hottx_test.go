@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/dbtest"
+	"github.com/heraldhq/herald/internal/groupcommit"
 )
 
 // hotTestStore opens a store with a scratch table t for hotWriter tests.
@@ -345,7 +346,7 @@ func TestHotWriteLingersForTheNextWhileBusy(t *testing.T) {
 	s, w := groupTestStore(t)
 	// A transaction just ended, and groups have held two writes: several
 	// callers keep the writer busy.
-	w.linger, w.lastEnd, w.avgWrites = time.Minute, time.Now(), 2
+	w.linger, w.lastEnd, w.avgWrites = time.Minute, time.Now(), groupcommit.NewAverage(2)
 
 	first := make(chan error, 1)
 	go func() { first <- w.run(t.Context(), insertT(1)) }()
@@ -382,7 +383,7 @@ func TestHotWriteAfterAQuietSpellCommitsAtOnce(t *testing.T) {
 	w.linger = time.Hour
 	for i, lastEnd := range []time.Time{{}, time.Now().Add(-3 * time.Hour)} {
 		w.turn.Lock()
-		w.lastEnd, w.avgWrites = lastEnd, 2
+		w.lastEnd, w.avgWrites = lastEnd, groupcommit.NewAverage(2)
 		w.turn.Unlock()
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		err := w.run(ctx, insertT(i+1))
@@ -408,7 +409,7 @@ func TestHotWriteOfACallerAloneCommitsAtOnce(t *testing.T) {
 			// Groups of several writes before: lingering decays as the
 			// caller's lone writes come (a wait of 50 ms each, here).
 			w.turn.Lock()
-			w.linger, w.avgWrites = 50*time.Millisecond, 2.5
+			w.linger, w.avgWrites = 50*time.Millisecond, groupcommit.NewAverage(2.5)
 			w.turn.Unlock()
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -419,7 +420,7 @@ func TestHotWriteOfACallerAloneCommitsAtOnce(t *testing.T) {
 		}
 	}
 	w.turn.Lock()
-	avg := w.avgWrites
+	avg := w.avgWrites.Mean()
 	w.turn.Unlock()
 	if avg >= lingerMinWrites {
 		t.Errorf("after 20 lone writes the writer still lingers (average group %.2f)", avg)
@@ -433,7 +434,7 @@ func TestHotWriteOfACallerAloneCommitsAtOnce(t *testing.T) {
 func TestHotWriteLingerEndsWithItsTimer(t *testing.T) {
 	t.Parallel()
 	s, w := groupTestStore(t)
-	w.linger, w.lastEnd, w.avgWrites = 20*time.Millisecond, time.Now(), 2
+	w.linger, w.lastEnd, w.avgWrites = 20*time.Millisecond, time.Now(), groupcommit.NewAverage(2)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := w.run(ctx, insertT(1)); err != nil {
@@ -457,7 +458,7 @@ func TestCloseCommitsALingeringGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := s.hotWrites
-	w.linger, w.maxAge, w.lastEnd, w.avgWrites = time.Hour, time.Hour, time.Now(), 2
+	w.linger, w.maxAge, w.lastEnd, w.avgWrites = time.Hour, time.Hour, time.Now(), groupcommit.NewAverage(2)
 	done := make(chan error, 1)
 	go func() { done <- w.run(t.Context(), insertT(1)) }()
 	waitForOpenGroup(t, w, 1)

@@ -122,7 +122,7 @@ func (b *Batcher[T, R]) loop() {
 	batch := make([]request[T, R], 0, b.cfg.MaxBatch)
 	items := make([]T, 0, b.cfg.MaxBatch)
 	var linger *time.Timer
-	avgBatch := 1.0 // the recent batches' mean size
+	avgBatch := NewAverage(1) // the recent batches' size
 	for {
 		batch, items = batch[:0], items[:0]
 		req, ok := <-b.queue
@@ -130,7 +130,7 @@ func (b *Batcher[T, R]) loop() {
 			return
 		}
 		batch = b.take(append(batch, req), b.cfg.MaxBatch)
-		if b.cfg.Linger > 0 && len(batch) < b.cfg.LingerTarget && 2*avgBatch >= float64(b.cfg.LingerTarget) {
+		if b.cfg.Linger > 0 && len(batch) < b.cfg.LingerTarget && 2*avgBatch.Mean() >= float64(b.cfg.LingerTarget) {
 			if linger == nil {
 				linger = time.NewTimer(b.cfg.Linger)
 			} else {
@@ -143,8 +143,7 @@ func (b *Batcher[T, R]) loop() {
 		for _, r := range batch {
 			items = append(items, r.item)
 		}
-		// A moving average over about the last eight batches.
-		avgBatch += (float64(len(batch)) - avgBatch) / 8
+		avgBatch.Add(len(batch))
 		results, errs := b.commit(items)
 		for i, r := range batch {
 			r.done <- result[R]{val: results[i], err: errs[i]}
