@@ -41,6 +41,16 @@ func newTestSyncer(sync func(string) error) (*walSyncer, *commitLog) {
 	return newWALSyncerFunc("unused", sync, log.commits.Load), log
 }
 
+// newGatedTestSyncer is a walSyncer of a gatedSync, closed when the test
+// ends.
+func newGatedTestSyncer(t *testing.T) (*gatedSync, *walSyncer, *commitLog) {
+	t.Helper()
+	g := newGatedSync()
+	w, log := newTestSyncer(g.sync)
+	t.Cleanup(w.close)
+	return g, w, log
+}
+
 // waitAsync commits (numbers a commit) and runs w.waitFor for it in a
 // goroutine, as a publish does after its commit returns, and returns its
 // result channel.
@@ -66,9 +76,7 @@ func mustNotReturn(t *testing.T, done <-chan error, what string) {
 
 func TestWALSyncerWaitsForAnFsyncThatBeganAfterIt(t *testing.T) {
 	t.Parallel()
-	g := newGatedSync()
-	w, log := newTestSyncer(g.sync)
-	t.Cleanup(w.close)
+	g, w, log := newGatedTestSyncer(t)
 	ctx := t.Context()
 
 	first := waitAsync(ctx, w, log)
@@ -171,9 +179,7 @@ func TestWALSyncerCloseRunsTheQueuedRoundsAndRefusesNewWaits(t *testing.T) {
 
 func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 	t.Parallel()
-	g := newGatedSync()
-	w, log := newTestSyncer(g.sync)
-	t.Cleanup(w.close)
+	g, w, log := newGatedTestSyncer(t)
 	done := waitAsync(t.Context(), w, log)
 	<-g.begun
 	failed := errors.New("EIO")
@@ -192,9 +198,7 @@ func TestWALSyncerReportsTheFsyncError(t *testing.T) {
 
 func TestWALSyncerWaitEndsWithItsContext(t *testing.T) {
 	t.Parallel()
-	g := newGatedSync()
-	w, log := newTestSyncer(g.sync)
-	t.Cleanup(w.close)
+	g, w, log := newGatedTestSyncer(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := waitAsync(ctx, w, log)
 	<-g.begun
@@ -297,9 +301,7 @@ func TestFsyncWAL(t *testing.T) {
 // their commit needed has ended. After a failed round it syncs again.
 func TestWALSyncerDoesNotSyncACommitAgain(t *testing.T) {
 	t.Parallel()
-	g := newGatedSync()
-	w, log := newTestSyncer(g.sync)
-	t.Cleanup(w.close)
+	g, w, log := newGatedTestSyncer(t)
 	ctx := t.Context()
 
 	log.commits.Store(3)
