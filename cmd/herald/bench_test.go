@@ -27,6 +27,8 @@ func TestBenchOrdered(t *testing.T) {
 		"SQLite log fsyncs:    ",
 		"work per delivery:    ",
 		" heap allocations",
+		"publish→202:          p50 ",
+		"load generator:       ",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
