@@ -152,6 +152,7 @@ type benchFigures struct {
 	deliveredPerSec float64
 	ratio           float64 // deliveredPerSec ÷ basePerSec
 	p50, p99        time.Duration
+	ackP50          time.Duration // publish→202
 	heraldCPU       time.Duration // per delivery
 	benchCPU        time.Duration // per delivery: this process (API clients and receiver)
 	pgCPU           time.Duration // per delivery, if pgMeasured (PostgreSQL)
@@ -241,7 +242,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 
 	delivered := res.deliveries
 	figs := &benchFigures{basePerSec: base.perSec, deliveredPerSec: res.deliveredPerSec,
-		ratio: res.deliveredPerSec / base.perSec, p50: res.p50, p99: res.p99, dupEvents: res.dupEvents}
+		ratio: res.deliveredPerSec / base.perSec, p50: res.p50, p99: res.p99, ackP50: res.ackP50, dupEvents: res.dupEvents}
 	if delivered > 0 {
 		figs.heraldCPU = (cpu1 - cpu0) / time.Duration(delivered)
 		figs.benchCPU = (self1 - self0) / time.Duration(delivered)

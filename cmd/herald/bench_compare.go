@@ -62,6 +62,7 @@ func comparedFigures(pg bool) []figure {
 		{"ratio to baseline", func(f *benchFigures) float64 { return f.ratio }, func(v float64) string { return fmt.Sprintf("%.3f", v) }, true},
 		{"p50", func(f *benchFigures) float64 { return msOf(f.p50) }, ms, false},
 		{"p99", func(f *benchFigures) float64 { return msOf(f.p99) }, ms, false},
+		{"publish→202 p50", func(f *benchFigures) float64 { return msOf(f.ackP50) }, ms, false},
 		{"Herald CPU/delivery", func(f *benchFigures) float64 { return usOf(f.heraldCPU) }, us, false},
 	}
 	kb := func(v float64) string { return fmt.Sprintf("%.1f KB", v/1024) }

@@ -64,7 +64,7 @@ func TestBenchCompare(t *testing.T) {
 		}
 		at += i + len(want)
 	}
-	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A Herald CPU/delivery:", "B÷A allocations/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
+	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A publish→202 p50:", "B÷A Herald CPU/delivery:", "B÷A allocations/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, text)
 		}
