@@ -22,12 +22,17 @@ const (
 )
 
 // defaultHotGroupLinger is how long a busy writer keeps a transaction open
-// for more writes when none is queued (hotWriter.linger). herald bench
-// --events 20000, alternated pairs against no wait: 2 ms took 3-11 % off
-// Herald's CPU per delivery and 14-16 % off the bytes it wrote, and at
-// 1,500 events/s about a fifth of the CPU; 1 ms did less, 3 and 4 ms cost
-// rate (docs/performance.md, session 18).
-const defaultHotGroupLinger = 2 * time.Millisecond
+// for more writes when none is queued (hotWriter.linger). Every write in
+// the group waits for it, and a publisher that waits for its 202 before
+// it publishes again cannot bring the company the group waits for, so the
+// wait is kept short. herald bench, alternated pairs (docs/performance.md,
+// sessions 18 and 19): against no wait, 2 ms took a fifth off Herald's CPU
+// per delivery at 1,500 events/s, for 2.5-4.5 ms more on the median; but
+// against 1 ms it made 1 and 4 closed-loop publishers 1.43 and 1.46 times
+// slower, with the machine mostly idle. 1 ms keeps most of the saving (at
+// 1,500 events/s about 6-9 % more CPU and 17 % more bytes than 2 ms) with
+// a median 28-37 % lower; at full speed the two do not differ.
+const defaultHotGroupLinger = 1 * time.Millisecond
 
 // hotWriter runs the hot paths' writes (publishes, claims, attempt
 // records) in shared transactions: a write that finds others queued
