@@ -28,7 +28,7 @@ const (
 // wait is kept short. herald bench, alternated pairs (docs/performance.md,
 // sessions 18 and 19): against no wait, 2 ms took a fifth off Herald's CPU
 // per delivery at 1,500 events/s, for 2.5-4.5 ms more on the median; but
-// against 1 ms it made 1 and 4 closed-loop publishers 1.43 and 1.46 times
+// against 1 ms it made 1 and 4 closed-loop publishers 1.54 and 1.46 times
 // slower, with the machine mostly idle. 1 ms keeps most of the saving (at
 // 1,500 events/s about 6-9 % more CPU and 17 % more bytes than 2 ms) with
 // a median 28-37 % lower; at full speed the two do not differ.
@@ -108,8 +108,8 @@ type hotWriter struct {
 // which a busy writer lingers, as PostgreSQL's commit_delay waits only
 // while commit_siblings other transactions are open. Without lingering,
 // herald bench's groups held 1.4 writes on average, at full speed and at
-// 1,500 events/s alike, and 2.6-3.0 with it; a caller alone makes groups
-// of one.
+// 1,500 events/s alike; 2.6-3.0 with a linger of 2 ms and 1.9-2.6 with
+// 1 ms. A caller alone makes groups of one.
 const lingerMinWrites = 1.25
 
 // hotGroup is the outcome of one shared transaction, for every write in it.
