@@ -835,9 +835,9 @@ func (cl *benchCluster) publishRun(ctx context.Context, rc *benchReceiver, c *be
 			ackLat = append(ackLat, ackLatency[i])
 		}
 	}
+	res.ackP99 = p99Of(ackLat) // sorts ackLat
 	if len(ackLat) > 0 {
-		slices.Sort(ackLat)
-		res.ackP50, res.ackP99 = ackLat[len(ackLat)/2], ackLat[len(ackLat)*99/100]
+		res.ackP50 = ackLat[len(ackLat)/2]
 	}
 	return res, nil
 }
