@@ -1,6 +1,9 @@
 package sqlite_test
 
 import (
+	"database/sql"
+	"encoding/binary"
+	"os"
 	"testing"
 
 	"github.com/heraldhq/herald"
@@ -88,4 +91,65 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("claim after release: %d, %v", len(cs), err)
 		}
 	})
+
+	t.Run("NewDatabaseHas2KiBPagesAndWAL", func(t *testing.T) {
+		t.Parallel()
+		path := dbtest.NewSQLitePath(t)
+		s, err := sqlite.Open(t.Context(), &sqlite.Config{Path: path})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		if size, wal := fileHeader(t, path); size != 2048 || !wal {
+			t.Fatalf("new database: page size %d, WAL %v; want 2048, true", size, wal)
+		}
+	})
+
+	t.Run("ExistingDatabaseKeepsItsPageSize", func(t *testing.T) {
+		// A database made by an earlier release, with 4 KiB pages, opens,
+		// migrates and keeps them: WAL mode cannot change a page size.
+		t.Parallel()
+		ctx := t.Context()
+		path := dbtest.NewSQLitePath(t)
+		old, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatalf("open raw: %v", err)
+		}
+		for _, q := range []string{"PRAGMA page_size = 4096", "PRAGMA journal_mode = WAL", "CREATE TABLE earlier (x)"} {
+			if _, err := old.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := old.Close(); err != nil {
+			t.Fatalf("close raw: %v", err)
+		}
+		s, err := sqlite.Open(ctx, &sqlite.Config{Path: path})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		testfactory.Customer(ctx, t, s, nil)
+		if err := s.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		if size, wal := fileHeader(t, path); size != 4096 || !wal {
+			t.Fatalf("existing database: page size %d, WAL %v; want 4096, true", size, wal)
+		}
+	})
+}
+
+// fileHeader reads a database file's page size and whether it is in WAL
+// mode from its 100-byte header (https://sqlite.org/fileformat.html).
+func fileHeader(t *testing.T, path string) (pageSize int, wal bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 100 {
+		t.Fatalf("read header of %s: %d bytes, %v", path, len(b), err)
+	}
+	pageSize = int(binary.BigEndian.Uint16(b[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	return pageSize, b[18] == 2 && b[19] == 2
 }
