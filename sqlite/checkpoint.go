@@ -13,7 +13,8 @@ import (
 // logged again by nearly every commit, so the longer the interval, the
 // fewer copies. At full speed the hot paths log some 13,000 pages a second
 // (4 KiB pages, session 8); at 500 ms herald bench wrote 35 KB per
-// delivery, against 40 KB at 100 ms. The log then stays near 30 MiB. The
+// delivery, against 40 KB at 100 ms. The log then peaks near 80 MB (about
+// 40 MB with 2 KiB pages; herald bench --events 30000, session 20). The
 // longer the interval, the more frames the log holds, and every page the
 // writer reads is looked up among them: with 2 KiB pages (sqlite.go) a
 // 2 s interval made p99 at 1,500 events/s 17 ms against 13 ms at 500 ms,

@@ -214,7 +214,8 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// journal_size_limit: when the log starts over after a checkpoint,
 	// truncate it back to 256 MiB rather than keep the high-water mark of
 	// a burst on disk. It is well above what the log reaches between
-	// checkpoints at full speed (about 80 MB here), because a truncated log
+	// checkpoints at full speed (about 40 MB here with 2 KiB pages, 80 MB
+	// with 4 KiB; herald bench --events 30000), because a truncated log
 	// costs more than its disk space: it grows again block by block, and
 	// an fdatasync of a file whose size changed also commits the file
 	// system's journal. With 64 MiB the log was cut back about once a
