@@ -179,6 +179,8 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// connection. We want an event of an unknown customer refused by the
 	// database too, not only by our code.
 	common.Add("_pragma", "foreign_keys(1)")
+
+	wq := cloneValues(common)
 	// page_size: a new database gets 2 KiB pages instead of SQLite's 4 KiB.
 	// Every commit logs each page it changed in full, and a hot
 	// transaction changes one leaf in each of a delivery's dozen indexes
@@ -189,14 +191,14 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 	// 0.96 of the CPU and delivered 1.04 times as many per second;
 	// --rate 1500 wrote 0.68 of the bytes with 0.95 of the CPU. The price
 	// is the tail: p99 1.18 times as long at full speed and 1.24 at 1,500
-	// events/s (12.5 to 14.8 ms), since the log holds twice the frames
-	// between checkpoints and every page the writer reads is looked up in
-	// it. 1 KiB pages wrote 0.59 of the bytes, with p99 1.41 times as long
-	// (docs/performance.md, session 20). An existing database keeps the
-	// page size it was made with: WAL mode fixes it.
-	common.Add("_pragma", "page_size(2048)")
-
-	wq := cloneValues(common)
+	// events/s (11.2-12.2 ms to 13.2-14.9 ms), since the log holds twice
+	// the frames between checkpoints and every page the writer reads is
+	// looked up in it. 1 KiB pages wrote 0.59 of the bytes, with p99 1.41
+	// times as long (docs/performance.md, session 20). An existing
+	// database keeps the page size it was made with: WAL mode fixes it.
+	// Only the writer sets it, since only the writer makes a new file's
+	// first page (journal_mode, below).
+	wq.Add("_pragma", "page_size(2048)")
 	// journal_mode=WAL: readers and the writer do not block each other,
 	// and a commit appends to the log instead of rewriting pages: one
 	// sequential write and one fsync per transaction. It is stored in the

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"database/sql"
 	"encoding/binary"
+	"io"
 	"os"
 	"testing"
 
@@ -143,9 +144,14 @@ func TestOpen(t *testing.T) {
 // mode from its 100-byte header (https://sqlite.org/fileformat.html).
 func fileHeader(t *testing.T, path string) (pageSize int, wal bool) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) < 100 {
-		t.Fatalf("read header of %s: %d bytes, %v", path, len(b), err)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	b := make([]byte, 100)
+	if _, err := io.ReadFull(f, b); err != nil {
+		t.Fatalf("read header of %s: %v", path, err)
 	}
 	pageSize = int(binary.BigEndian.Uint16(b[16:18]))
 	if pageSize == 1 {
