@@ -45,22 +45,44 @@ func (a HMACAuth) Sign(req *http.Request, body []byte, now time.Time) error {
 	if a.Username == "" || strings.ContainsAny(a.Username, ", =") {
 		return fmt.Errorf("hmac sign: username must be non-empty without ',', ' ' or '='")
 	}
-	req.Header.Set(HeaderICIMSDate, now.UTC().Format(HMACDateLayout))
-	req.Header.Set(HeaderICIMSContentSHA256, ContentSHA256(body))
+	// The two headers are set as canonical keys directly (Header.Set would
+	// canonicalize them again on every request); each value is a one-string
+	// slice of the same backing array.
+	var stamp [len(HMACDateLayout)]byte
+	date := string(now.UTC().AppendFormat(stamp[:0], HMACDateLayout))
+	values := []string{date, ContentSHA256(body)}
+	req.Header[canonicalICIMSDate] = values[0:1:1]
+	req.Header[canonicalICIMSContentSHA256] = values[1:2:2]
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
 	sig := hmacSignature(a.Secret, req.Method, req.URL.EscapedPath(), req.URL.RawQuery,
-		strings.Split(HMACSignedHeaders, ";"), func(name string) string {
-			if name == "host" {
+		hmacSignedHeaderList, func(name string) string {
+			// The signed names are lower case; looking them up by their
+			// canonical forms spares Header.Get a conversion per call.
+			switch name {
+			case "host":
 				return host
+			case HeaderICIMSDate:
+				return date
+			case HeaderICIMSContentSHA256:
+				return values[1]
+			case "content-type":
+				return req.Header.Get("Content-Type")
 			}
 			return req.Header.Get(name)
 		})
-	req.Header.Set("Authorization", HMACScheme+" user="+a.Username+",signedheaders="+HMACSignedHeaders+",signature="+sig)
+	req.Header["Authorization"] = []string{HMACScheme + " user=" + a.Username + ",signedheaders=" + HMACSignedHeaders + ",signature=" + sig}
 	return nil
 }
+
+// The canonical forms of the headers Sign sets, and the list it signs.
+var (
+	canonicalICIMSDate          = http.CanonicalHeaderKey(HeaderICIMSDate)
+	canonicalICIMSContentSHA256 = http.CanonicalHeaderKey(HeaderICIMSContentSHA256)
+	hmacSignedHeaderList        = strings.Split(HMACSignedHeaders, ";")
+)
 
 // String implements fmt.Stringer without the secret.
 func (a HMACAuth) String() string { return "HMACAuth{" + a.Username + ", " + redacted + "}" }
@@ -68,35 +90,48 @@ func (a HMACAuth) String() string { return "HMACAuth{" + a.Username + ", " + red
 // LogValue implements slog.LogValuer without the secret.
 func (a HMACAuth) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
-// hmacSignature computes the hex signature of the canonical request.
+// hmacSignature computes the hex signature of the canonical request. It
+// signs every outgoing request, so it builds both strings it hashes in one
+// buffer rather than through a Builder, Join and concatenations.
 func hmacSignature(secret []byte, method, path, rawQuery string, signed []string, value func(string) string) string {
 	if path == "" {
 		// Go's client sends "/" for an empty path, and that is what the
 		// receiver sees, so both sides must sign "/".
 		path = "/"
 	}
-	var cr strings.Builder
-	cr.WriteString(method)
-	cr.WriteByte('\n')
-	cr.WriteString(path)
-	cr.WriteByte('\n')
-	cr.WriteString(rawQuery)
-	cr.WriteByte('\n')
+	buf := make([]byte, 0, 512)
+	buf = append(buf, method...)
+	buf = append(buf, '\n')
+	buf = append(buf, path...)
+	buf = append(buf, '\n')
+	buf = append(buf, rawQuery...)
+	buf = append(buf, '\n')
 	for i, name := range signed {
 		if i > 0 {
-			cr.WriteByte('\n')
+			buf = append(buf, '\n')
 		}
-		cr.WriteString(name)
-		cr.WriteByte(':')
-		cr.WriteString(strings.TrimSpace(value(name)))
+		buf = append(buf, name...)
+		buf = append(buf, ':')
+		buf = append(buf, strings.TrimSpace(value(name))...)
 	}
-	cr.WriteString("\n\n")
-	cr.WriteString(strings.Join(signed, ";"))
-	crHash := sha256.Sum256([]byte(cr.String()))
+	buf = append(buf, "\n\n"...)
+	for i, name := range signed {
+		if i > 0 {
+			buf = append(buf, ';')
+		}
+		buf = append(buf, name...)
+	}
+	crHash := sha256.Sum256(buf)
 
+	// The string to sign reuses the buffer: the canonical request is hashed.
+	buf = append(buf[:0], HMACScheme+"\n"...)
+	buf = append(buf, strings.TrimSpace(value(HeaderICIMSDate))...)
+	buf = append(buf, '\n')
+	buf = hex.AppendEncode(buf, crHash[:])
 	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(HMACScheme + "\n" + strings.TrimSpace(value(HeaderICIMSDate)) + "\n" + hex.EncodeToString(crHash[:])))
-	return hex.EncodeToString(mac.Sum(nil))
+	mac.Write(buf)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(mac.Sum(sum[:0]))
 }
 
 // hmacAuthorization is a parsed x-icims-v1 Authorization header.

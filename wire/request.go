@@ -27,6 +27,9 @@ const (
 	HeaderTest = "Herald-Test"
 )
 
+// canonicalTraceParent is the key net/http keeps traceparent under.
+var canonicalTraceParent = http.CanonicalHeaderKey(HeaderTraceParent)
+
 // Request describes one outgoing event POST.
 type Request struct {
 	URL     string
@@ -64,25 +67,33 @@ func NewRequest(ctx context.Context, r *Request, now time.Time) (*http.Request, 
 	if err != nil {
 		return nil, fmt.Errorf("new event request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Encoding", "gzip,deflate")
+	// Every outgoing event is built here, so the headers go in by their
+	// canonical names, with one backing array for their values, instead of
+	// a Header.Set (a canonicalization and a slice) each.
+	values := make([]string, 0, 8)
+	set := func(key, value string) {
+		values = append(values, value)
+		req.Header[key] = values[len(values)-1 : len(values) : len(values)]
+	}
+	set("Content-Type", "application/json")
+	set("Accept-Encoding", "gzip,deflate")
 	if r.Gzip {
-		req.Header.Set("Content-Encoding", "gzip")
+		set("Content-Encoding", "gzip")
 	}
 	if r.LinkHeader != "" {
-		req.Header.Set("Link", r.LinkHeader)
+		set("Link", r.LinkHeader)
 	}
 	if r.EventID != "" {
-		req.Header.Set(HeaderEventID, r.EventID)
+		set(HeaderEventID, r.EventID)
 	}
 	if r.Attempt > 0 {
-		req.Header.Set(HeaderAttempt, strconv.Itoa(r.Attempt))
+		set(HeaderAttempt, strconv.Itoa(r.Attempt))
 	}
 	if r.TraceParent != "" {
-		req.Header.Set(HeaderTraceParent, r.TraceParent)
+		set(canonicalTraceParent, r.TraceParent)
 	}
 	if r.Test {
-		req.Header.Set(HeaderTest, "true")
+		set(HeaderTest, "true")
 	}
 	if r.Signer != nil {
 		if err := r.Signer.Sign(req, r.Body, now); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"testing"
+	"time"
 )
 
 func TestNewRequest(t *testing.T) {
@@ -48,5 +49,24 @@ func TestNewRequest(t *testing.T) {
 	}
 	if _, err := NewRequest(context.Background(), &Request{URL: "://bad"}, testNow); err == nil {
 		t.Fatal("bad URL: want error")
+	}
+}
+
+// BenchmarkNewRequestHMAC builds and signs one event POST the way the
+// dispatcher does for every attempt to an HMAC endpoint.
+func BenchmarkNewRequestHMAC(b *testing.B) {
+	r := &Request{
+		URL: "http://127.0.0.1:8080/hooks/assessments", EventID: "evt_01JD0000000000000000000000", Attempt: 1,
+		Body: Gzip([]byte(specAssessmentBody)), Gzip: true,
+		LinkHeader:  `<https://api.example.com/customers/1/people/2>; rel="person"`,
+		TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		Signer:      HMACAuth{Username: "partner", Secret: []byte("0123456789abcdef0123456789abcdef")},
+	}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewRequest(context.Background(), r, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
