@@ -36,29 +36,29 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of err if it is, or wraps, an *Error, and
 // EINTERNAL for any other non-nil error.
 func ErrorCode(err error) string {
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
+		// Before e is declared: errors.As makes it escape, and the
+		// dispatcher asks this of every attempt's nil error.
 		return ""
-	case errors.As(err, &e):
-		return e.Code
-	default:
-		return EINTERNAL
 	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
 }
 
 // ErrorMessage returns the message of err if it is, or wraps, an *Error, and
 // "Internal error." for anything else, so internal details never leak.
 func ErrorMessage(err error) string {
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &e):
-		return e.Message
-	default:
-		return "Internal error."
 	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
 }
 
 // NotFound is the ENOTFOUND error for a record of that kind and id, worded
