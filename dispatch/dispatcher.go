@@ -175,6 +175,7 @@ type Dispatcher struct {
 	obs      *Observer
 	policies *retryPolicies
 	tracer   trace.Tracer
+	traced   bool // tracer records spans (not a no-op provider)
 
 	// stopping is closed when Run's context ends, to wake workers waiting
 	// on an endpoint's rate limit.
@@ -216,10 +217,10 @@ func New(cfg Config) (*Dispatcher, error) {
 		lanes:   map[string]*lane{},
 		ctl:     newControls(),
 		obs:     &cfg.Observer,
-		tracer:  newTracer(cfg.TracerProvider),
 
 		stopping: make(chan struct{}),
 	}
+	d.tracer, d.traced = newTracer(cfg.TracerProvider)
 	d.policies = &retryPolicies{
 		store: cfg.RetryPolicies, ttl: cfg.EndpointCacheTTL, now: cfg.NowFunc,
 		fallback: cfg.RetryPolicy, log: cfg.Logger, entries: map[string]*policyEntry{},

@@ -102,11 +102,15 @@ func (o *Observer) circuit(id string, from, to CircuitState) {
 // tracerName names the dispatcher's spans' instrumentation scope.
 const tracerName = "github.com/heraldhq/herald/dispatch"
 
-func newTracer(tp trace.TracerProvider) trace.Tracer {
+// newTracer returns the dispatcher's tracer, and whether it records
+// anything: a no-op provider ignores a span's options, so startAttemptSpan
+// does not build them (seven attributes and a URL parse per attempt).
+func newTracer(tp trace.TracerProvider) (trace.Tracer, bool) {
 	if tp == nil {
 		tp = noop.NewTracerProvider()
 	}
-	return tp.Tracer(tracerName)
+	_, isNoop := tp.(noop.TracerProvider)
+	return tp.Tracer(tracerName), !isNoop
 }
 
 // childWindow is how long after its event was published an attempt's span
@@ -136,6 +140,16 @@ const childWindow = 30 * time.Second
 //
 // An event published untraced gives a root span without a link.
 func (d *Dispatcher) startAttemptSpan(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, number int) (context.Context, trace.Span) {
+	if !d.traced {
+		// Options are ignored; the span's context is still what the
+		// partner's traceparent carries, so the parent is chosen as below.
+		if !trace.SpanContextFromContext(ctx).IsValid() && d.now().Sub(c.CreatedAt) <= childWindow {
+			if pub := publishSpanContext(c.TraceContext); pub.IsValid() {
+				ctx = trace.ContextWithRemoteSpanContext(ctx, pub)
+			}
+		}
+		return d.tracer.Start(ctx, "herald.attempt")
+	}
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(

@@ -162,3 +162,64 @@ func attr(s sdktrace.ReadOnlySpan, key string) attribute.Value {
 	}
 	return attribute.Value{}
 }
+
+// TestUntracedAttemptsPassOnThePublishersTraceparent: with tracing off (no
+// provider), Herald makes no spans of its own, but an attempt made within
+// childWindow of the publish still sends the publisher's traceparent, so
+// the partner's spans join the caller's trace; a retry minutes later
+// sends none.
+func TestUntracedAttemptsPassOnThePublishersTraceparent(t *testing.T) {
+	t.Parallel()
+	start := time.Now().UTC().Truncate(time.Millisecond)
+	clock := &fakeClock{now: start}
+	r := newRig(t, func(c *dispatch.Config) {
+		c.NowFunc = clock.Now
+		c.RetryPolicy = &herald.RetryPolicy{Schedule: []time.Duration{time.Minute, time.Minute}, Jitter: -1}
+	})
+	r.customer(t, "2187")
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		got = append(got, req.Header.Get(wire.HeaderTraceParent))
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r.endpoint(t, "2187", srv.URL, func(e *herald.Endpoint) { e.TraceContext = true })
+
+	caller := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
+		SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
+		TraceFlags: trace.FlagsSampled,
+	})
+	params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "13437", PersonID: "9166",
+		UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786"}
+	body, links, err := wire.BuildEvent("https://platform.example", "2187", params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, start), CustomerID: "2187", Type: params.EventType,
+		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body), LinkHeader: wire.FormatLinkHeader(links),
+		TraceContext: tracing.FormatSpanContext(caller), CreatedAt: start}
+	res, err := r.pub.Publish(context.Background(), ev)
+	if err != nil || res.Err != nil {
+		t.Fatalf("publish: %v, %v", err, res.Err)
+	}
+	id := res.Deliveries[0].ID
+	r.wait(t, id, attempted(1))
+	clock.Advance(2 * time.Minute)
+	r.disp.Wake()
+	r.wait(t, id, attempted(2))
+	r.stop()
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", ""}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("traceparents %q, want %q", got, want)
+	}
+}
