@@ -58,15 +58,7 @@ func TestAttemptSpansFollowThePublish(t *testing.T) {
 	// span (tracing.Publisher).
 	ctx, pub := tp.Tracer("test").Start(context.Background(), "POST /api/v1/customers/{customerId}/events",
 		trace.WithSpanKind(trace.SpanKindServer))
-	params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "13437", PersonID: "9166",
-		UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786"}
-	body, links, err := wire.BuildEvent("https://platform.example", "2187", params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, start), CustomerID: "2187", Type: params.EventType,
-		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body), LinkHeader: wire.FormatLinkHeader(links),
-		TraceContext: tracing.FormatSpanContext(pub.SpanContext()), CreatedAt: start}
+	ev := tracedStatusChange(t, start, pub.SpanContext())
 	res, err := tracing.Publisher(r.pub, tp).Publish(ctx, ev)
 	if err != nil || res.Err != nil {
 		t.Fatalf("publish: %v, %v", err, res.Err)
@@ -196,15 +188,7 @@ func TestUntracedAttemptsPassOnThePublishersTraceparent(t *testing.T) {
 		SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
 		TraceFlags: trace.FlagsSampled,
 	})
-	params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "13437", PersonID: "9166",
-		UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786"}
-	body, links, err := wire.BuildEvent("https://platform.example", "2187", params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, start), CustomerID: "2187", Type: params.EventType,
-		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body), LinkHeader: wire.FormatLinkHeader(links),
-		TraceContext: tracing.FormatSpanContext(caller), CreatedAt: start}
+	ev := tracedStatusChange(t, start, caller)
 	res, err := r.pub.Publish(context.Background(), ev)
 	if err != nil || res.Err != nil {
 		t.Fatalf("publish: %v, %v", err, res.Err)
@@ -222,4 +206,19 @@ func TestUntracedAttemptsPassOnThePublishersTraceparent(t *testing.T) {
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("traceparents %q, want %q", got, want)
 	}
+}
+
+// tracedStatusChange is customer 2187's status change event, published at
+// start by a request whose span context was sc.
+func tracedStatusChange(t *testing.T, start time.Time, sc trace.SpanContext) *herald.Event {
+	t.Helper()
+	params := &wire.EventParams{EventType: wire.EventTypeWorkFlowStatusChange, SystemID: "13437", PersonID: "9166",
+		UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786"}
+	body, links, err := wire.BuildEvent("https://platform.example", "2187", params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &herald.Event{ID: herald.NewID(herald.IDPrefixEvent, start), CustomerID: "2187", Type: params.EventType,
+		NewStatus: params.NewStatus, Body: body, BodyGzip: wire.Gzip(body), LinkHeader: wire.FormatLinkHeader(links),
+		TraceContext: tracing.FormatSpanContext(sc), CreatedAt: start}
 }
