@@ -155,11 +155,12 @@ func attr(s sdktrace.ReadOnlySpan, key string) attribute.Value {
 	return attribute.Value{}
 }
 
-// TestUntracedAttemptsPassOnThePublishersTraceparent: with tracing off (no
-// provider), Herald makes no spans of its own, but an attempt made within
-// childWindow of the publish still sends the publisher's traceparent, so
-// the partner's spans join the caller's trace; a retry minutes later
-// sends none.
+// TestUntracedAttemptsPassOnThePublishersTraceparent: a dispatcher with
+// tracing off (no provider) makes no spans of its own, but an event whose
+// publish was traced (on a node that traces, say) still takes its
+// publisher's traceparent to the partner on an attempt within childWindow
+// of the publish, so the partner's spans join that trace; a retry
+// minutes later sends none.
 func TestUntracedAttemptsPassOnThePublishersTraceparent(t *testing.T) {
 	t.Parallel()
 	start := time.Now().UTC().Truncate(time.Millisecond)
