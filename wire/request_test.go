@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -24,6 +25,24 @@ func TestNewRequest(t *testing.T) {
 	for k, v := range want {
 		if got := req.Header.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	// NewRequest and Sign write the header map directly; a key not in
+	// canonical form would be invisible to Header.Get and sent as is.
+	signed, err := NewRequest(context.Background(), &Request{
+		URL: "https://partner.example.com/hook", EventID: "evt_1", Attempt: 1, Body: body, Gzip: true,
+		LinkHeader: specLinkHeader, TraceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Test: true,
+		Signer: HMACAuth{Username: "u", Secret: []byte("s")},
+	}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(signed.Header) != 11 {
+		t.Errorf("%d headers, want 11: %v", len(signed.Header), signed.Header)
+	}
+	for k, v := range signed.Header {
+		if k != http.CanonicalHeaderKey(k) || len(v) != 1 {
+			t.Errorf("header %q = %q: want a canonical key with one value", k, v)
 		}
 	}
 	if req.Method != "POST" || req.ContentLength != int64(len(body)) || req.GetBody == nil {
