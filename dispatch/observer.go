@@ -140,16 +140,30 @@ const childWindow = 30 * time.Second
 //
 // An event published untraced gives a root span without a link.
 func (d *Dispatcher) startAttemptSpan(ctx context.Context, ep *herald.Endpoint, c *herald.ClaimedDelivery, number int) (context.Context, trace.Span) {
-	if !d.traced {
-		// Options are ignored; the span's context is still what the
-		// partner's traceparent carries, so the parent is chosen as below.
-		if !trace.SpanContextFromContext(ctx).IsValid() && d.now().Sub(c.CreatedAt) <= childWindow {
-			if pub := publishSpanContext(c.TraceContext); pub.IsValid() {
+	// The parent is chosen whether or not the tracer records: the span's
+	// context is what the partner's traceparent carries. The options are
+	// built only for a tracer that records; a no-op one ignores them.
+	var opts []trace.SpanStartOption
+	if d.traced {
+		opts = attemptSpanOptions(ep, c, number)
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		if pub := publishSpanContext(c.TraceContext); pub.IsValid() {
+			if d.now().Sub(c.CreatedAt) <= childWindow {
 				ctx = trace.ContextWithRemoteSpanContext(ctx, pub)
+			} else if d.traced {
+				opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{
+					SpanContext: pub,
+					Attributes:  []attribute.KeyValue{attribute.String("herald.link", "publish")},
+				}))
 			}
 		}
-		return d.tracer.Start(ctx, "herald.attempt")
 	}
+	return d.tracer.Start(ctx, "herald.attempt", opts...)
+}
+
+// attemptSpanOptions are an attempt span's kind and attributes.
+func attemptSpanOptions(ep *herald.Endpoint, c *herald.ClaimedDelivery, number int) []trace.SpanStartOption {
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(
@@ -166,19 +180,7 @@ func (d *Dispatcher) startAttemptSpan(ctx context.Context, ep *herald.Endpoint, 
 		// The host only: a URL's path or query may hold a partner's token.
 		opts = append(opts, trace.WithAttributes(attribute.String("server.address", u.Hostname())))
 	}
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		if pub := publishSpanContext(c.TraceContext); pub.IsValid() {
-			if d.now().Sub(c.CreatedAt) <= childWindow {
-				ctx = trace.ContextWithRemoteSpanContext(ctx, pub)
-			} else {
-				opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{
-					SpanContext: pub,
-					Attributes:  []attribute.KeyValue{attribute.String("herald.link", "publish")},
-				}))
-			}
-		}
-	}
-	return d.tracer.Start(ctx, "herald.attempt", opts...)
+	return opts
 }
 
 // publishSpanContext reads an event's stored trace context; an empty or
