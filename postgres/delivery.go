@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -409,7 +409,7 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 			headers := []byte("{}")
 			if len(a.RequestHeaders) > 0 {
 				var err error
-				if headers, err = storecodec.MarshalHeaders(a.RequestHeaders); err != nil {
+				if headers, err = json.Marshal(a.RequestHeaders); err != nil {
 					return fmt.Errorf("record attempts: %w", err)
 				}
 			}

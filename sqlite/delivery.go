@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/storecodec"
 	"github.com/heraldhq/herald/wire"
 )
 
@@ -107,7 +106,7 @@ func (s *Store) DeliveryRecordAttempts(ctx context.Context, records []*herald.At
 	for i, r := range records {
 		headers[i] = "{}"
 		if a := r.Attempt; a != nil && len(a.RequestHeaders) > 0 {
-			b, err := storecodec.MarshalHeaders(a.RequestHeaders)
+			b, err := json.Marshal(a.RequestHeaders)
 			if err != nil {
 				return fmt.Errorf("record attempts: %w", err)
 			}
