@@ -13,14 +13,20 @@ SELECT
 	(SELECT count(*) FROM endpoints WHERE NOT enabled)
 FROM deliveries WHERE state = 'pending';
 
--- Each customer's pending deliveries at minute $1, one range of
--- deliveries_customer_state each. Nodes sample the same minute at about the
--- same time: the primary key and ON CONFLICT DO NOTHING keep the first.
--- name: QueueDepthSample
-INSERT INTO queue_depth_samples (minute, customer_id, pending)
-SELECT $1, id, n FROM (
+-- Each customer's pending deliveries, one range of deliveries_customer_state
+-- each. Read on the read pool and written apart (QueueDepthInsert), as on
+-- SQLite, where the count must stay off the single writer.
+-- name: QueueDepthCounts
+SELECT id, n FROM (
 	SELECT c.id, (SELECT count(*) FROM deliveries d
 		WHERE d.customer_id = c.id AND d.state = 'pending' AND d.state <> 'delivered') AS n
 	FROM customers c) AS counts
-WHERE n > 0
+WHERE n > 0;
+
+-- One customer's sample at minute $1, unless the customer was deleted since
+-- its count was read. Nodes sample the same minute at about the same time:
+-- the primary key and ON CONFLICT DO NOTHING keep the first.
+-- name: QueueDepthInsert
+INSERT INTO queue_depth_samples (minute, customer_id, pending)
+SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM customers WHERE id = $2)
 ON CONFLICT (minute, customer_id) DO NOTHING;
