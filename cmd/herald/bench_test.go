@@ -209,3 +209,26 @@ func TestMachineIdle(t *testing.T) {
 		t.Error("idleUntil backwards: ok, want not ok")
 	}
 }
+
+// TestUndeliveredCountsAcknowledgedEvents: the wait after publishing ends
+// when every acknowledged event arrived at each of its endpoints. An
+// unacknowledged event's arrival (a killed node may commit and deliver an
+// event without answering its publisher) must not stand in for an
+// acknowledged one still waiting for its lease to expire.
+func TestUndeliveredCountsAcknowledgedEvents(t *testing.T) {
+	rc := &benchReceiver{perEvent: 2, arrivals: make([]int32, 3*2)}
+	acked := []bool{true, true, false}
+	if n := rc.undelivered(acked); n != 2 {
+		t.Fatalf("nothing arrived: %d undelivered, want 2", n)
+	}
+	rc.arrivals[0], rc.arrivals[1] = 1, 2 // event 0 at both endpoints
+	rc.arrivals[2] = 1                    // event 1 at one of two
+	rc.arrivals[4], rc.arrivals[5] = 1, 1 // event 2, never acknowledged
+	if n := rc.undelivered(acked); n != 1 {
+		t.Fatalf("%d undelivered, want 1 (event 1's second endpoint)", n)
+	}
+	rc.arrivals[3] = 1
+	if n := rc.undelivered(acked); n != 0 {
+		t.Fatalf("%d undelivered, want 0", n)
+	}
+}
