@@ -45,23 +45,14 @@ func (s *Store) QueueDepthSample(ctx context.Context, now time.Time) (int, error
 		customerID string
 		pending    int64
 	}
-	var counts []count
 	rows, err := s.read.Query(ctx, s.sql(qQueueDepthCounts))
+	counts, err := collect(rows, err, func(r Row) (c count, err error) {
+		err = r.Scan(&c.customerID, &c.pending)
+		return c, err
+	})
 	if err != nil {
 		return 0, wrapOp("sample queue depth", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c count
-		if err := rows.Scan(&c.customerID, &c.pending); err != nil {
-			return 0, wrapOp("sample queue depth", err)
-		}
-		counts = append(counts, c)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, wrapOp("sample queue depth", err)
-	}
-	rows.Close()
 
 	// A transaction per queueDepthChunk customers, so a platform with
 	// thousands of backlogged customers does not hold the writer for
