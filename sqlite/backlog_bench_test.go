@@ -29,24 +29,11 @@ func BenchmarkClaimPastExcludedBacklog(b *testing.B) {
 		})
 	}
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
-	publish := func(typ wire.EventType, n int, at time.Time) {
-		for n > 0 {
-			k := min(n, 500)
-			batch := make([]*herald.Event, k)
-			for i := range batch {
-				batch[i] = testfactory.NewEvent(b, &testfactory.EventOpts{CustomerID: slow.CustomerID, Type: typ, CreatedAt: at})
-			}
-			if _, err := store.EventPublish(ctx, batch); err != nil {
-				b.Fatal(err)
-			}
-			n -= k
-		}
-	}
-	publish(wire.EventTypeRemoteLogin, 50_000, t0)
+	publishN(b, store, slow.CustomerID, wire.EventTypeRemoteLogin, 50_000, t0)
 	now := t0.Add(time.Second)
 	for b.Loop() {
 		b.StopTimer()
-		publish(wire.EventTypeAssessment, 64, now)
+		publishN(b, store, slow.CustomerID, wire.EventTypeAssessment, 64, now)
 		b.StartTimer()
 		cs, err := store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
 			Now: now, Limit: 128, LeaseUntil: now.Add(time.Hour), Owner: "bench", ExcludeEndpointIDs: []string{slow.ID},
@@ -57,6 +44,23 @@ func BenchmarkClaimPastExcludedBacklog(b *testing.B) {
 		b.StopTimer()
 		record(b, store, cs)
 		b.StartTimer()
+	}
+}
+
+// publishN publishes n events of a customer created at at, in batches of
+// 500.
+func publishN(b *testing.B, store herald.Store, customerID string, typ wire.EventType, n int, at time.Time) {
+	b.Helper()
+	for n > 0 {
+		k := min(n, 500)
+		batch := make([]*herald.Event, k)
+		for i := range batch {
+			batch[i] = testfactory.NewEvent(b, &testfactory.EventOpts{CustomerID: customerID, Type: typ, CreatedAt: at})
+		}
+		if _, err := store.EventPublish(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+		n -= k
 	}
 }
 
@@ -93,20 +97,7 @@ func BenchmarkClaimPastCappedBacklog(b *testing.B) {
 				MaxConcurrency: herald.MaxEndpointConcurrency,
 			})
 			t0 := time.Now().UTC().Truncate(time.Millisecond)
-			publish := func(cust string, typ wire.EventType, n int, at time.Time) {
-				for n > 0 {
-					k := min(n, 500)
-					batch := make([]*herald.Event, k)
-					for i := range batch {
-						batch[i] = testfactory.NewEvent(b, &testfactory.EventOpts{CustomerID: cust, Type: typ, CreatedAt: at})
-					}
-					if _, err := store.EventPublish(ctx, batch); err != nil {
-						b.Fatal(err)
-					}
-					n -= k
-				}
-			}
-			publish(slow.CustomerID, wire.EventTypeRemoteLogin, tc.backlog, t0)
+			publishN(b, store, slow.CustomerID, wire.EventTypeRemoteLogin, tc.backlog, t0)
 			now := t0.Add(time.Second)
 			// Fill the slow endpoint's slots for the whole run.
 			if cs, err := store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
@@ -116,11 +107,11 @@ func BenchmarkClaimPastCappedBacklog(b *testing.B) {
 			}
 			for range tc.others {
 				e := testfactory.Endpoint(ctx, b, store, nil)
-				publish(e.CustomerID, wire.EventTypeAssessment, 1, now.Add(time.Hour))
+				publishN(b, store, e.CustomerID, wire.EventTypeAssessment, 1, now.Add(time.Hour))
 			}
 			for b.Loop() {
 				b.StopTimer()
-				publish(fast.CustomerID, wire.EventTypeAssessment, 64, now)
+				publishN(b, store, fast.CustomerID, wire.EventTypeAssessment, 64, now)
 				b.StartTimer()
 				cs, err := store.DeliveryClaimDue(ctx, &herald.DeliveryClaimParams{
 					Now: now, Limit: 64, LeaseUntil: now.Add(time.Hour), Owner: "bench",
@@ -153,25 +144,12 @@ func BenchmarkPublishWhileSamplingQueueDepth(b *testing.B) {
 	store := newStore(b)
 	ep := testfactory.Endpoint(ctx, b, store, &testfactory.EndpointOpts{EventTypes: []wire.EventType{wire.EventTypeRemoteLogin}})
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
-	publish := func(b *testing.B, n int) {
-		for n > 0 {
-			k := min(n, 1000)
-			batch := make([]*herald.Event, k)
-			for i := range batch {
-				batch[i] = testfactory.NewEvent(b, &testfactory.EventOpts{CustomerID: ep.CustomerID, Type: wire.EventTypeRemoteLogin, CreatedAt: t0})
-			}
-			if _, err := store.EventPublish(ctx, batch); err != nil {
-				b.Fatal(err)
-			}
-			n -= k
-		}
-	}
-	publish(b, 300_000)
+	publishN(b, store, ep.CustomerID, wire.EventTypeRemoteLogin, 300_000, t0)
 	qd := any(store).(herald.QueueDepthStore)
 
 	b.Run("idle", func(b *testing.B) {
 		for b.Loop() {
-			publish(b, 1)
+			publishN(b, store, ep.CustomerID, wire.EventTypeRemoteLogin, 1, t0)
 		}
 	})
 	b.Run("sampling", func(b *testing.B) {
@@ -194,7 +172,7 @@ func BenchmarkPublishWhileSamplingQueueDepth(b *testing.B) {
 			}
 		}()
 		for b.Loop() {
-			publish(b, 1)
+			publishN(b, store, ep.CustomerID, wire.EventTypeRemoteLogin, 1, t0)
 		}
 		close(stop)
 		b.ReportMetric(float64(<-samples), "samples")
