@@ -100,3 +100,104 @@ func TestClaimPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordWakeReadsTheDueIndex checks that the wake-up check of a record
+// (migration 023's endpoint_queues_wake_updated) reads the endpoint's due
+// order in deliveries_endpoint_due, not the table, when one endpoint of
+// few holds a backlog (a partner that is down). There, statistics say any
+// endpoint matches a large share of the rows, and an EXISTS was planned as
+// a sequential scan that, for an endpoint with nothing unleased, read the
+// whole backlog on every record: 350-800 ms each at a million deliveries
+// (another plan read the backlog through an index of other columns).
+// pg_stat_xact_user_tables counts the rows this transaction read, the
+// trigger's included.
+func TestRecordWakeReadsTheDueIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100,000-delivery backlog")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	s := openSchemaStore(t, &Config{MaxConns: 2})
+	t0 := time.Now().UTC().Add(-time.Hour)
+	for _, sql := range []string{
+		// Six customers with an endpoint each, as in herald bench's
+		// backlog rows.
+		`INSERT INTO customers (id, name, created_at) SELECT 'c_' || g, 'c', $1 FROM generate_series(1, 6) g`,
+		`INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled, max_concurrency, created_at, updated_at)
+			SELECT 'ep_' || g, 'c_' || g, 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}', true, true, 64, $1, $1
+			FROM generate_series(1, 6) g`,
+		`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
+			SELECT 'evt_' || g, 'c_1', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 100000) g`,
+		// ep_1 is down: 100,000 deliveries wait for a retry, none leased.
+		`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
+			SELECT 'dlv_dead_' || g, 'evt_' || g, 'ep_1', 'c_1', 'AssessmentEvent', 'pending',
+				$1::timestamptz + g * interval '1 millisecond', $1, $1
+			FROM generate_series(1, 100000) g`,
+	} {
+		if _, err := s.pool.Exec(ctx, sql, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Statistics taken while the backlog was all there was, as when a
+	// partner's backlog grew fast: they say every row is ep_1's.
+	if _, err := s.pool.Exec(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	// The healthy endpoints each have one delivery in flight, leased.
+	if _, err := s.pool.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
+				lease_owner, lease_token, created_at, updated_at)
+			SELECT 'dlv_ok_' || g, 'evt_1', 'ep_' || g, 'c_' || g, 'AssessmentEvent', 'pending',
+				$1::timestamptz + interval '2 hours', 'node', 'tok', $1, $1
+			FROM generate_series(2, 6) g`, t0); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	wakeups := func() (n int) {
+		t.Helper()
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM endpoint_queue_wakeups WHERE endpoint_id = 'ep_2'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := wakeups()
+	// The pages of deliveries and its indexes this connection has read
+	// (counts not yet flushed to the statistics, so earlier statements'
+	// too: hence the difference).
+	pagesRead := func() (n int64) {
+		t.Helper()
+		if err := tx.QueryRow(ctx, `SELECT sum(pg_stat_get_xact_blocks_fetched(oid)) FROM pg_class
+			WHERE oid = 'deliveries'::regclass
+				OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'deliveries'::regclass)`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	pagesBefore := pagesRead()
+	// A record of ep_2's delivery, in the form of recordDeliveriesSQL.
+	tag, err := tx.Exec(ctx, `UPDATE deliveries d SET state = u.state, lease_owner = NULL, lease_token = NULL, updated_at = $3
+		FROM unnest($1::text[], $2::text[]) AS u (id, state)
+		WHERE d.id = u.id AND d.lease_token = 'tok' AND d.state = 'pending'`,
+		[]string{"dlv_ok_2"}, []string{"delivered"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.RowsAffected() != 1 {
+		t.Fatalf("the record updated %d deliveries, want 1", tag.RowsAffected())
+	}
+	// The update reads its row by primary key and writes its new version
+	// into each index, a few dozen pages in all; the check should add a
+	// few more (ep_2's leases in deliveries_endpoint_due), not walk ep_1's
+	// backlog in the table or in an index, whichever way it goes.
+	pages := pagesRead() - pagesBefore
+	t.Logf("the record read %d pages", pages)
+	if pages > 200 {
+		t.Errorf("a record of one delivery read %d pages of deliveries and its indexes", pages)
+	}
+	if n := wakeups() - before; n != 0 {
+		t.Errorf("ep_2 has nothing unleased, but its record woke it %d time(s)", n)
+	}
+}
