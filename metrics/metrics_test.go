@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,5 +134,31 @@ func TestAttemptExemplars(t *testing.T) {
 	m.Handler().ServeHTTP(plain, httptest.NewRequest("GET", "/metrics", nil))
 	if strings.Contains(plain.Body.String(), "trace_id") {
 		t.Error("the text format carries exemplars; Prometheus would refuse it")
+	}
+}
+
+// TestSlowQueuePollsWaitLonger: a poll that takes d is followed by one no
+// sooner than pollCostFactor·d, so counting a large backlog cannot take
+// more than a fiftieth of a core. The stub's polls take 20 ms against a
+// 10 ms interval: without the rule Run polled back to back, 20 times in
+// 400 ms; with it, once at the start and next after 1 s. A slow machine
+// only makes fewer polls.
+func TestSlowQueuePollsWaitLonger(t *testing.T) {
+	var polls atomic.Int32
+	m := metrics.New(metrics.Config{
+		PollInterval: 10 * time.Millisecond,
+		QueueStats: queueStatsFunc(func(context.Context, time.Time) (*herald.QueueStats, error) {
+			polls.Add(1)
+			time.Sleep(20 * time.Millisecond)
+			return &herald.QueueStats{}, nil
+		}),
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 400*time.Millisecond)
+	defer cancel()
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := polls.Load(); n != 1 {
+		t.Errorf("%d polls of 20 ms in 400 ms, want 1", n)
 	}
 }
