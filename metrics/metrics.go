@@ -45,9 +45,10 @@ type Config struct {
 	// WriterFunc reports what a store's single writer has done so far
 	// (the SQLite store's WriterStats). Nil: no writer counters.
 	WriterFunc func() WriterCounts
-	// PollInterval is how often Run reads QueueStats. Default: 5s. The
-	// query reads every pending delivery's index entry, which is why it
-	// is polled rather than run on each scrape.
+	// PollInterval is how often Run reads QueueStats, at most: a slow
+	// read makes the next wait longer (Run). Default: 5s. The query
+	// reads every pending delivery's index entry, which is why it is
+	// polled rather than run on each scrape.
 	PollInterval time.Duration
 	// Logger receives polling errors. Default: discard.
 	Logger *slog.Logger
