@@ -16,12 +16,14 @@ FROM deliveries WHERE state = 'pending';
 -- Each customer's pending deliveries, one range of deliveries_customer_state
 -- each. Read on the read pool and written apart (QueueDepthInsert), as on
 -- SQLite, where the count must stay off the single writer.
+-- MATERIALIZED: from a subquery in FROM the planner copied the count into
+-- the filter too, and counted each customer twice.
 -- name: QueueDepthCounts
-SELECT id, n FROM (
+WITH counts AS MATERIALIZED (
 	SELECT c.id, (SELECT count(*) FROM deliveries d
 		WHERE d.customer_id = c.id AND d.state = 'pending' AND d.state <> 'delivered') AS n
-	FROM customers c) AS counts
-WHERE n > 0;
+	FROM customers c)
+SELECT id, n FROM counts WHERE n > 0;
 
 -- One customer's sample at minute $1, unless the customer was deleted since
 -- its count was read. Nodes sample the same minute at about the same time:
