@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestClaimPlans checks that each statement of a claim reads its indexes,
@@ -199,5 +201,84 @@ func TestRecordWakeReadsTheDueIndex(t *testing.T) {
 	}
 	if n := wakeups() - before; n != 0 {
 		t.Errorf("ep_2 has nothing unleased, but its record woke it %d time(s)", n)
+	}
+}
+
+// TestClaimPlansWithOneLargeBacklog is TestClaimPlans where statistics
+// are skewed, as they were when TestRecordWakeReadsTheDueIndex's
+// sequential scan showed up: six endpoints, one with 100,000 pending
+// deliveries, statistics taken before the others had any. No claim
+// statement may read deliveries other than through the indexes that
+// take one endpoint's rows (a sequential scan, or an index whose leading
+// column the claim does not fix, walks the whole backlog). Small tables
+// (endpoints, endpoint_queues) may be scanned: they hold six rows.
+func TestClaimPlansWithOneLargeBacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100,000-delivery backlog")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	s := openSchemaStore(t, &Config{MaxConns: 2})
+	t0 := time.Now().UTC().Add(-time.Hour)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := s.pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO customers (id, name, created_at) SELECT 'c_' || g, 'c', $1 FROM generate_series(1, 6) g`, t0)
+	exec(`INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled, max_concurrency, created_at, updated_at)
+		SELECT 'ep_' || g, 'c_' || g, 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}', true, true, 64, $1, $1
+		FROM generate_series(1, 6) g`, t0)
+	exec(`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
+		SELECT 'evt_' || g, 'c_1', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 100000) g`, t0)
+	// ep_1 is down: 64 leases in flight and the rest due for a retry.
+	exec(`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
+			lease_owner, lease_token, created_at, updated_at)
+		SELECT 'dlv_dead_' || g, 'evt_' || g, 'ep_1', 'c_1', 'AssessmentEvent', 'pending',
+			CASE WHEN g <= 64 THEN $1::timestamptz + interval '2 hours' ELSE $1::timestamptz + g * interval '1 millisecond' END,
+			CASE WHEN g <= 64 THEN 'node' END, CASE WHEN g <= 64 THEN 'tok' END, $1, $1
+		FROM generate_series(1, 100000) g`, t0)
+	exec(`ANALYZE`)
+	exec(`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
+		SELECT 'dlv_ok_' || g, 'evt_1', 'ep_' || g, 'c_' || g, 'AssessmentEvent', 'pending', $1, $1, $1
+		FROM generate_series(2, 6) g`, t0)
+	exec(claimFoldSQL, 20000)
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, skipQueueTriggerSQL); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	locked := []string{"ep_1", "ep_2", "ep_3"}
+	for _, tc := range []struct {
+		name  string
+		query string
+		args  []any
+	}{
+		{"Fold", claimFoldSQL, []any{claimFoldLimit}},
+		{"Lock", claimLockSQL, []any{now, []string{}, 64}},
+		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"}},
+		{"Settle", claimSettleSQL, []any{now, locked}},
+	} {
+		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		plan := strings.Join(lines, "\n")
+		for _, bad := range []string{"Seq Scan on deliveries", "Bitmap Heap Scan on deliveries",
+			"deliveries_customer_state", "deliveries_customer_id_id", "deliveries_event_id"} {
+			if strings.Contains(plan, bad) {
+				t.Errorf("%s: plan has %q:\n%s", tc.name, bad, plan)
+			}
+		}
 	}
 }
