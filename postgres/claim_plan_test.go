@@ -111,8 +111,8 @@ func TestClaimPlans(t *testing.T) {
 // a sequential scan that, for an endpoint with nothing unleased, read the
 // whole backlog on every record: 350-800 ms each at a million deliveries
 // (another plan read the backlog through an index of other columns).
-// pg_stat_xact_user_tables counts the rows this transaction read, the
-// trigger's included.
+// pg_stat_get_xact_blocks_fetched counts the pages this connection read,
+// the trigger's included: 26 with migration 023, 2,052 without it.
 func TestRecordWakeReadsTheDueIndex(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100,000-delivery backlog")
