@@ -137,6 +137,9 @@ type Store struct {
 	// hot is the writer's prepared hot statements, and readHot the read
 	// pool's (see stmtcache.go).
 	hot, readHot stmtCache
+	// readStmts is the read pool's other statements, prepared at first
+	// use (internal/sqlstore's reads).
+	readStmts *readStmts
 	// hotWrites runs the hot paths' writes in shared transactions (hottx.go).
 	hotWrites *hotWriter
 	// checkpoints copies the log into the database off the writer
@@ -280,7 +283,8 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 
-	s := &Store{write: write, read: read, checkpoints: ckpt, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets}
+	s := &Store{write: write, read: read, checkpoints: ckpt, logger: c.Logger, now: c.NowFunc, claimSlack: defaultClaimSlack, secrets: c.Secrets,
+		readStmts: newReadStmts(read)}
 	s.hotWrites = newHotWriter(s)
 	s.wal = newWALSyncer(c.Path, s.hotWrites.committed)
 	if s.Store, err = s.newSQLStore(); err != nil {
@@ -355,6 +359,7 @@ func (s *Store) Close() error {
 	s.wal.close()
 	s.hot.close()
 	s.readHot.close()
+	s.readStmts.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
 	// The writer closes last: the last connection checkpoints the whole
 	// log and removes it.

@@ -27,13 +27,13 @@ func (s *Store) newSQLStore() (*sqlstore.Store, error) {
 		return nil, err
 	}
 	return sqlstore.New(sqlstore.Config{
-		Read:  sqlDB{s.read},
-		Write: sqlDB{s.write},
+		Read:  sqlDB{q: s.read, prepared: s.readStmts},
+		Write: sqlDB{q: s.write},
 		InTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
-			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{tx}) })
+			return s.withTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{q: tx}) })
 		},
 		InReadTx: func(ctx context.Context, fn func(sqlstore.DB) error) error {
-			return s.withReadTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{tx}) })
+			return s.withReadTx(ctx, func(tx *sql.Tx) error { return fn(sqlDB{q: tx}) })
 		},
 		Dialect: dialect{},
 		Queries: q,
@@ -65,11 +65,21 @@ type sqlConn interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// sqlDB is sqlstore.DB over database/sql.
-type sqlDB struct{ q sqlConn }
+// sqlDB is sqlstore.DB over database/sql. On the read pool, prepared
+// holds each statement prepared once (readStmts); elsewhere it is nil.
+type sqlDB struct {
+	q        sqlConn
+	prepared *readStmts
+}
 
 func (d sqlDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := d.q.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := d.prepared.get(ctx, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = d.q.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return 0, classify(err)
 	}
@@ -77,7 +87,13 @@ func (d sqlDB) Exec(ctx context.Context, query string, args ...any) (int64, erro
 }
 
 func (d sqlDB) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := d.q.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if st := d.prepared.get(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = d.q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -85,6 +101,9 @@ func (d sqlDB) Query(ctx context.Context, query string, args ...any) (sqlstore.R
 }
 
 func (d sqlDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if st := d.prepared.get(ctx, query); st != nil {
+		return sqlRow{st.QueryRowContext(ctx, args...)}
+	}
 	return sqlRow{d.q.QueryRowContext(ctx, query, args...)}
 }
 
