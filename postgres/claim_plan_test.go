@@ -51,6 +51,33 @@ func TestClaimPlans(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, `ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
+	plans := claimPlans(t, s, []string{"ep_000001", "ep_000002", "ep_000003"})
+	for name, want := range map[string][]string{
+		"Fold":   {"endpoint_queue_wakeups_pkey"},
+		"Lock":   {"endpoint_queues_next_due"},
+		"Lease":  {"endpoints_pkey", "deliveries_leased", "deliveries_endpoint_due", "deliveries_pkey", "events_pkey"},
+		"Settle": {"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased", "endpoint_queue_wakeups_endpoint_id"},
+	} {
+		plan := plans[name]
+		for _, w := range want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s: plan does not use %s:\n%s", name, w, plan)
+			}
+		}
+		for _, bad := range []string{"Seq Scan on deliveries", "Seq Scan on endpoints", "Seq Scan on endpoint_queues", "Seq Scan on endpoint_queue_wakeups", "deliveries_due "} {
+			if strings.Contains(plan, bad) {
+				t.Errorf("%s: plan has %q:\n%s", name, bad, plan)
+			}
+		}
+	}
+}
+
+// claimPlans EXPLAINs each statement of a claim round (the fold, the lock,
+// the lease and the settle, with locked as the endpoints locked), in a
+// transaction that is rolled back, and returns the plans by name.
+func claimPlans(t *testing.T, s *Store, locked []string) map[string]string {
+	t.Helper()
+	ctx := t.Context()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -60,47 +87,28 @@ func TestClaimPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	locked := []string{"ep_000001", "ep_000002", "ep_000003"}
+	plans := map[string]string{}
 	for _, tc := range []struct {
 		name  string
 		query string
 		args  []any
-		want  []string
 	}{
-		{"Fold", claimFoldSQL, []any{claimFoldLimit}, []string{"endpoint_queue_wakeups_pkey"}},
-		{"Lock", claimLockSQL, []any{now, []string{}, 64}, []string{"endpoint_queues_next_due"}},
-		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"},
-			[]string{"endpoints_pkey", "deliveries_leased", "deliveries_endpoint_due", "deliveries_pkey", "events_pkey"}},
-		{"Settle", claimSettleSQL, []any{now, locked},
-			[]string{"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased", "endpoint_queue_wakeups_endpoint_id"}},
+		{"Fold", claimFoldSQL, []any{claimFoldLimit}},
+		{"Lock", claimLockSQL, []any{now, []string{}, 64}},
+		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"}},
+		{"Settle", claimSettleSQL, []any{now, locked}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		var lines []string
-		for rows.Next() {
-			var l string
-			if err := rows.Scan(&l); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, l)
-		}
-		if err := rows.Err(); err != nil {
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		plan := strings.Join(lines, "\n")
-		for _, w := range tc.want {
-			if !strings.Contains(plan, w) {
-				t.Errorf("%s: plan does not use %s:\n%s", tc.name, w, plan)
-			}
-		}
-		for _, bad := range []string{"Seq Scan on deliveries", "Seq Scan on endpoints", "Seq Scan on endpoint_queues", "Seq Scan on endpoint_queue_wakeups", "deliveries_due "} {
-			if strings.Contains(plan, bad) {
-				t.Errorf("%s: plan has %q:\n%s", tc.name, bad, plan)
-			}
-		}
+		plans[tc.name] = strings.Join(lines, "\n")
 	}
+	return plans
 }
 
 // TestRecordWakeReadsTheDueIndex checks that the wake-up check of a record
@@ -245,39 +253,11 @@ func TestClaimPlansWithOneLargeBacklog(t *testing.T) {
 		FROM generate_series(2, 6) g`, t0)
 	exec(claimFoldSQL, 20000)
 
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, skipQueueTriggerSQL); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	locked := []string{"ep_1", "ep_2", "ep_3"}
-	for _, tc := range []struct {
-		name  string
-		query string
-		args  []any
-	}{
-		{"Fold", claimFoldSQL, []any{claimFoldLimit}},
-		{"Lock", claimLockSQL, []any{now, []string{}, 64}},
-		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"}},
-		{"Settle", claimSettleSQL, []any{now, locked}},
-	} {
-		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		plan := strings.Join(lines, "\n")
+	for name, plan := range claimPlans(t, s, []string{"ep_1", "ep_2", "ep_3"}) {
 		for _, bad := range []string{"Seq Scan on deliveries", "Bitmap Heap Scan on deliveries",
 			"deliveries_customer_state", "deliveries_customer_id_id", "deliveries_event_id"} {
 			if strings.Contains(plan, bad) {
-				t.Errorf("%s: plan has %q:\n%s", tc.name, bad, plan)
+				t.Errorf("%s: plan has %q:\n%s", name, bad, plan)
 			}
 		}
 	}
