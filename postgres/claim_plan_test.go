@@ -120,47 +120,11 @@ func claimPlans(t *testing.T, s *Store, locked []string) map[string]string {
 // whole backlog on every record: 350-800 ms each at a million deliveries
 // (another plan read the backlog through an index of other columns).
 // pg_stat_get_xact_blocks_fetched counts the pages this connection read,
-// the trigger's included: 26 with migration 023, 2,052 without it.
+// the trigger's included: 28 with migration 023, 2,054 without it.
 func TestRecordWakeReadsTheDueIndex(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 100,000-delivery backlog")
-	}
-	t.Parallel()
+	s := openSkewedBacklogStore(t)
 	ctx := t.Context()
-	s := openSchemaStore(t, &Config{MaxConns: 2})
 	t0 := time.Now().UTC().Add(-time.Hour)
-	for _, sql := range []string{
-		// Six customers with an endpoint each, as in herald bench's
-		// backlog rows.
-		`INSERT INTO customers (id, name, created_at) SELECT 'c_' || g, 'c', $1 FROM generate_series(1, 6) g`,
-		`INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled, max_concurrency, created_at, updated_at)
-			SELECT 'ep_' || g, 'c_' || g, 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}', true, true, 64, $1, $1
-			FROM generate_series(1, 6) g`,
-		`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
-			SELECT 'evt_' || g, 'c_1', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 100000) g`,
-		// ep_1 is down: 100,000 deliveries wait for a retry, none leased.
-		`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
-			SELECT 'dlv_dead_' || g, 'evt_' || g, 'ep_1', 'c_1', 'AssessmentEvent', 'pending',
-				$1::timestamptz + g * interval '1 millisecond', $1, $1
-			FROM generate_series(1, 100000) g`,
-	} {
-		if _, err := s.pool.Exec(ctx, sql, t0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Statistics taken while the backlog was all there was, as when a
-	// partner's backlog grew fast: they say every row is ep_1's.
-	if _, err := s.pool.Exec(ctx, `ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	// The healthy endpoints each have one delivery in flight, leased.
-	if _, err := s.pool.Exec(ctx, `INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
-				lease_owner, lease_token, created_at, updated_at)
-			SELECT 'dlv_ok_' || g, 'evt_1', 'ep_' || g, 'c_' || g, 'AssessmentEvent', 'pending',
-				$1::timestamptz + interval '2 hours', 'node', 'tok', $1, $1
-			FROM generate_series(2, 6) g`, t0); err != nil {
-		t.Fatal(err)
-	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -221,38 +185,10 @@ func TestRecordWakeReadsTheDueIndex(t *testing.T) {
 // column the claim does not fix, walks the whole backlog). Small tables
 // (endpoints, endpoint_queues) may be scanned: they hold six rows.
 func TestClaimPlansWithOneLargeBacklog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 100,000-delivery backlog")
+	s := openSkewedBacklogStore(t)
+	if _, err := s.pool.Exec(t.Context(), claimFoldSQL, 20000); err != nil {
+		t.Fatal(err)
 	}
-	t.Parallel()
-	ctx := t.Context()
-	s := openSchemaStore(t, &Config{MaxConns: 2})
-	t0 := time.Now().UTC().Add(-time.Hour)
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := s.pool.Exec(ctx, sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec(`INSERT INTO customers (id, name, created_at) SELECT 'c_' || g, 'c', $1 FROM generate_series(1, 6) g`, t0)
-	exec(`INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled, max_concurrency, created_at, updated_at)
-		SELECT 'ep_' || g, 'c_' || g, 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}', true, true, 64, $1, $1
-		FROM generate_series(1, 6) g`, t0)
-	exec(`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
-		SELECT 'evt_' || g, 'c_1', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 100000) g`, t0)
-	// ep_1 is down: 64 leases in flight and the rest due for a retry.
-	exec(`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
-			lease_owner, lease_token, created_at, updated_at)
-		SELECT 'dlv_dead_' || g, 'evt_' || g, 'ep_1', 'c_1', 'AssessmentEvent', 'pending',
-			CASE WHEN g <= 64 THEN $1::timestamptz + interval '2 hours' ELSE $1::timestamptz + g * interval '1 millisecond' END,
-			CASE WHEN g <= 64 THEN 'node' END, CASE WHEN g <= 64 THEN 'tok' END, $1, $1
-		FROM generate_series(1, 100000) g`, t0)
-	exec(`ANALYZE`)
-	exec(`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at, created_at, updated_at)
-		SELECT 'dlv_ok_' || g, 'evt_1', 'ep_' || g, 'c_' || g, 'AssessmentEvent', 'pending', $1, $1, $1
-		FROM generate_series(2, 6) g`, t0)
-	exec(claimFoldSQL, 20000)
-
 	for name, plan := range claimPlans(t, s, []string{"ep_1", "ep_2", "ep_3"}) {
 		for _, bad := range []string{"Seq Scan on deliveries", "Bitmap Heap Scan on deliveries",
 			"deliveries_customer_state", "deliveries_customer_id_id", "deliveries_event_id"} {
@@ -261,4 +197,49 @@ func TestClaimPlansWithOneLargeBacklog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openSkewedBacklogStore opens a store whose statistics are skewed as a
+// partner's outage skews them: six customers with an endpoint each; ep_1
+// is down, with 100,000 pending deliveries (64 of them leased, the rest
+// due for a retry); ANALYZE runs while they are all there is, so it says
+// every row is ep_1's; then ep_2 to ep_6 get one delivery each in flight
+// (leased, token "tok").
+func openSkewedBacklogStore(t *testing.T) *Store {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a 100,000-delivery backlog")
+	}
+	t.Parallel()
+	s := openSchemaStore(t, &Config{MaxConns: 2})
+	t0 := time.Now().UTC().Add(-time.Hour)
+	for _, sql := range []string{
+		`INSERT INTO customers (id, name, created_at) SELECT 'c_' || g, 'c', $1 FROM generate_series(1, 6) g`,
+		`INSERT INTO endpoints (id, customer_id, url, event_types, auth, gzip, enabled, max_concurrency, created_at, updated_at)
+			SELECT 'ep_' || g, 'c_' || g, 'https://example.com/', '{AssessmentEvent}', '{"type":"none"}', true, true, 64, $1, $1
+			FROM generate_series(1, 6) g`,
+		`INSERT INTO events (id, customer_id, type, body_gzip, created_at)
+			SELECT 'evt_' || g, 'c_1', 'AssessmentEvent', '\x00', $1 FROM generate_series(1, 100000) g`,
+		`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
+				lease_owner, lease_token, created_at, updated_at)
+			SELECT 'dlv_dead_' || g, 'evt_' || g, 'ep_1', 'c_1', 'AssessmentEvent', 'pending',
+				CASE WHEN g <= 64 THEN $1::timestamptz + interval '2 hours' ELSE $1::timestamptz + g * interval '1 millisecond' END,
+				CASE WHEN g <= 64 THEN 'node' END, CASE WHEN g <= 64 THEN 'tok' END, $1, $1
+			FROM generate_series(1, 100000) g`,
+		`ANALYZE`,
+		`INSERT INTO deliveries (id, event_id, endpoint_id, customer_id, event_type, state, next_attempt_at,
+				lease_owner, lease_token, created_at, updated_at)
+			SELECT 'dlv_ok_' || g, 'evt_1', 'ep_' || g, 'c_' || g, 'AssessmentEvent', 'pending',
+				$1::timestamptz + interval '2 hours', 'node', 'tok', $1, $1
+			FROM generate_series(2, 6) g`,
+	} {
+		var args []any
+		if strings.Contains(sql, "$1") {
+			args = []any{t0}
+		}
+		if _, err := s.pool.Exec(t.Context(), sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }
