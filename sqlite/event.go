@@ -418,18 +418,18 @@ type rowQuerier interface {
 }
 
 // readHot runs queries on the read pool through its prepared statements
-// (stmtcache.go), for the shared helpers that take a querier.
+// (readStmts), for the shared helpers that take a querier.
 type readHot struct{ s *Store }
 
 func (r readHot) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st, ok := r.s.readHot[query]; ok {
+	if st := r.s.readStmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return r.s.read.QueryContext(ctx, query, args...)
 }
 
 func (r readHot) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st, ok := r.s.readHot[query]; ok {
+	if st := r.s.readStmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return r.s.read.QueryRowContext(ctx, query, args...)

@@ -134,11 +134,9 @@ type Store struct {
 	skipWalks atomic.Int32
 	// wal makes the hot paths' unsynced commits durable (walsync.go).
 	wal *walSyncer
-	// hot is the writer's prepared hot statements, and readHot the read
-	// pool's (see stmtcache.go).
-	hot, readHot stmtCache
-	// readStmts is the read pool's other statements, prepared at first
-	// use (internal/sqlstore's reads).
+	// hot is the writer's prepared hot statements (stmtcache.go).
+	hot stmtCache
+	// readStmts is the read pool's statements, prepared at first use.
 	readStmts *readStmts
 	// hotWrites runs the hot paths' writes in shared transactions (hottx.go).
 	hotWrites *hotWriter
@@ -306,10 +304,6 @@ func Open(ctx context.Context, cfg *Config) (*Store, error) {
 		_ = s.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if s.readHot, err = prepareHot(ctx, s.read, hotReads); err != nil {
-		_ = s.Close()
-		return nil, fmt.Errorf("open sqlite store: %w", err)
-	}
 	return s, nil
 }
 
@@ -358,7 +352,6 @@ func (s *Store) Close() error {
 	s.hotWrites.flush()
 	s.wal.close()
 	s.hot.close()
-	s.readHot.close()
 	s.readStmts.close()
 	_, optErr := s.write.Exec("PRAGMA optimize")
 	// The writer closes last: the last connection checkpoints the whole

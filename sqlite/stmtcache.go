@@ -11,8 +11,9 @@ import (
 // store opens and reused by every transaction (Tx.StmtContext finds the
 // connection's prepared copy), so SQLite parses each of them once per
 // process instead of once per call: parsing was about a tenth of Herald's
-// CPU under load (sqlite3LockAndPrepare). Statements not listed here are
-// prepared per call as before; add one here when it turns up in a profile.
+// CPU under load (sqlite3LockAndPrepare). Writer statements not listed
+// here are prepared per call; add one here when it turns up in a profile.
+// The read pool prepares each of its statements at first use (readStmts).
 //
 // Every listed statement is a constant string, whatever the number of ids
 // it takes (they go in as one JSON array through json_each), which is what
@@ -23,13 +24,6 @@ var hotStatements = []string{
 	claimWalkSQL, claimSeenSQL, claimFreeSQL, claimByEndpointSQL, claimLeaseSQL,
 	claimIDsSQL, endpointsVersionSQL,
 }
-
-// hotReads are the hot statements of the read pool, prepared once per
-// read connection (a *sql.Stmt of a pool prepares itself on each connection
-// it meets, once): a publish batch reads its customers' endpoints through
-// them before it takes the writer, and a claim reads its events' bodies
-// after it has committed.
-var hotReads = []string{endpointsVersionSQL, customerExistsSQL, listEndpointsSQL, claimBodiesSQL, claimAnyDueSQL}
 
 // stmtCache is the writer connection's prepared hot statements, by text.
 type stmtCache map[string]*sql.Stmt
@@ -81,11 +75,13 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args .
 	return st.QueryRowContext(ctx, args...)
 }
 
-// readStmts prepares each statement internal/sqlstore runs on the read pool
-// once, at its first use, and keeps it (a *sql.Stmt of a pool prepares
-// itself on each connection it meets, once). Those statements are the
-// query files' constants, so they are few; maxReadStmts bounds the cache
-// all the same, and a statement past it is prepared per call as before.
+// readStmts prepares each statement run on the read pool once, at its
+// first use, and keeps it (a *sql.Stmt of a pool prepares itself on each
+// connection it meets, once): the hot reads (a publish batch reads its
+// customers' endpoints before it takes the writer, a claim its events'
+// bodies after it has committed; readHot) and internal/sqlstore's. They
+// are constants, so they are few; maxReadStmts bounds the cache all the
+// same, and a statement past it is prepared per call.
 //
 // It matters where reads miss a cache: with 10,000 endpoints each
 // delivery's endpoint and retry policy were read from the store and
