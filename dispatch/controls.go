@@ -133,9 +133,27 @@ type control struct {
 type controls struct {
 	mu sync.Mutex
 	m  map[string]*control
+	// unclosed holds the entries of m whose circuit is open or half-open,
+	// so that the questions asked per publish and per claim (blocked)
+	// cost what is failing, not every endpoint this node has attempted:
+	// with 10,000 endpoints, a walk of m per publish was 5 % of a node's
+	// CPU.
+	unclosed map[string]*control
 }
 
-func newControls() *controls { return &controls{m: map[string]*control{}} }
+func newControls() *controls {
+	return &controls{m: map[string]*control{}, unclosed: map[string]*control{}}
+}
+
+// trackLocked files ctl under unclosed if its circuit is not closed, after
+// anything that may have moved it. c.mu is held.
+func (c *controls) trackLocked(id string, ctl *control) {
+	if ctl.breaker.state == CircuitClosed {
+		delete(c.unclosed, id)
+	} else {
+		c.unclosed[id] = ctl
+	}
+}
 
 // getLocked returns ep's control, its limiter following ep's current
 // settings, and marks it used at now (unless now is zero). c.mu is held.
@@ -170,7 +188,10 @@ func (c *controls) getLocked(ep *herald.Endpoint, now time.Time) *control {
 func (c *controls) admit(ep *herald.Endpoint, now time.Time) admission {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.getLocked(ep, now).breaker.admit(now, ep.CircuitOpenFor())
+	ctl := c.getLocked(ep, now)
+	adm := ctl.breaker.admit(now, ep.CircuitOpenFor())
+	c.trackLocked(ep.ID, ctl)
+	return adm
 }
 
 // report records an admitted attempt's result; it returns the circuit's
@@ -178,9 +199,10 @@ func (c *controls) admit(ep *herald.Endpoint, now time.Time) admission {
 func (c *controls) report(ep *herald.Endpoint, now time.Time, probe, failed bool) (before, after CircuitState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := &c.getLocked(ep, now).breaker
-	before = b.state
-	after = b.report(now, probe, failed, ep.CircuitFailures(), ep.CircuitOpenFor())
+	ctl := c.getLocked(ep, now)
+	before = ctl.breaker.state
+	after = ctl.breaker.report(now, probe, failed, ep.CircuitFailures(), ep.CircuitOpenFor())
+	c.trackLocked(ep.ID, ctl)
 	return before, after
 }
 
@@ -219,7 +241,7 @@ func (c *controls) blocked(now time.Time) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
-	for id, ctl := range c.m {
+	for id, ctl := range c.unclosed {
 		b := &ctl.breaker
 		if (b.state == CircuitOpen && now.Before(b.openUntil)) || (b.state == CircuitHalfOpen && b.probing) {
 			out = append(out, id)
@@ -232,13 +254,7 @@ func (c *controls) blocked(now time.Time) []string {
 func (c *controls) openCircuits() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for _, ctl := range c.m {
-		if ctl.breaker.state != CircuitClosed {
-			n++
-		}
-	}
-	return n
+	return len(c.unclosed)
 }
 
 // CircuitState returns the state of the endpoint's circuit breaker on this

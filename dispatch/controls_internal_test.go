@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -142,4 +143,48 @@ func TestRateLimitReserve(t *testing.T) {
 	if d, _ := c.reserve(ep, now); d != 2*time.Second {
 		t.Fatalf("0.5/s: second wait = %s, want 2s", d)
 	}
+}
+
+// TestUnclosedFollowsEveryCircuit checks the set blocked and openCircuits
+// read instead of every control: a circuit is in it from the failure that
+// opens it until the success that closes it or its endpoint is forgotten,
+// and the thousands of closed ones never are.
+func TestUnclosedFollowsEveryCircuit(t *testing.T) {
+	t.Parallel()
+	c := newControls()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		ep := &herald.Endpoint{ID: "ep_" + strconv.Itoa(i)}
+		c.admit(ep, now)
+		c.report(ep, now, false, false)
+	}
+	down := &herald.Endpoint{ID: "ep_down", CircuitThreshold: 1, CircuitCooldown: time.Minute}
+	other := &herald.Endpoint{ID: "ep_other", CircuitThreshold: 1, CircuitCooldown: time.Minute}
+	check := func(when string, at time.Time, blocked []string, open int) {
+		t.Helper()
+		got := c.blocked(at)
+		slices.Sort(got)
+		if !slices.Equal(got, blocked) || c.openCircuits() != open || len(c.unclosed) != open {
+			t.Fatalf("%s: blocked %v, open %d (unclosed %d); want %v, %d", when, got, c.openCircuits(), len(c.unclosed), blocked, open)
+		}
+	}
+	check("all closed", now, nil, 0)
+
+	c.admit(down, now)
+	c.report(down, now, false, true)
+	c.admit(other, now)
+	c.report(other, now, false, true)
+	check("two opened", now, []string{"ep_down", "ep_other"}, 2)
+
+	// Half-open with its probe in flight: still blocked, still counted.
+	now = now.Add(time.Minute)
+	if a := c.admit(down, now); !a.probe {
+		t.Fatalf("admission after the cool-down: %+v, want the probe", a)
+	}
+	check("probing", now, []string{"ep_down"}, 2)
+
+	c.report(down, now, true, false)
+	check("probe succeeded", now, nil, 1)
+	c.forget("ep_other")
+	check("open one forgotten", now, nil, 0)
 }

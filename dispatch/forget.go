@@ -52,6 +52,7 @@ func (d *Dispatcher) pruneEndpoints(ctx context.Context, now time.Time) {
 func (c *controls) forget(id string) {
 	c.mu.Lock()
 	delete(c.m, id)
+	delete(c.unclosed, id)
 	c.mu.Unlock()
 }
 
