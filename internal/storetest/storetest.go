@@ -43,6 +43,7 @@ func exercise(t *testing.T, newStore func(t *testing.T) herald.Store) {
 	t.Run("DeliveryQueueStats", func(t *testing.T) { t.Parallel(); exerciseDeliveryQueueStats(t, setup) })
 	t.Run("QueueDepth", func(t *testing.T) { t.Parallel(); exerciseQueueDepth(t, setup) })
 	t.Run("RetryPolicy", func(t *testing.T) { t.Parallel(); exerciseRetryPolicy(t, setup) })
+	t.Run("DispatchConfig", func(t *testing.T) { t.Parallel(); exerciseDispatchConfig(t, setup) })
 	t.Run("TraceContext", func(t *testing.T) { t.Parallel(); exerciseTraceContext(t, setup) })
 	t.Run("Ordered", func(t *testing.T) { t.Parallel(); exerciseOrdered(t, setup) })
 	t.Run("PublishLeased", func(t *testing.T) { t.Parallel(); exercisePublishLeased(t, setup) })

@@ -50,3 +50,17 @@ WHERE id = $3;
 
 -- name: EndpointDelete
 DELETE FROM endpoints WHERE id = $1 AND customer_id = $2;
+
+-- name: EndpointGetMany
+-- The dispatcher's read of the endpoints of a batch of deliveries it lacks
+-- (herald.DispatchConfigStore).
+SELECT id, customer_id, url, event_types, auth, gzip, enabled,
+	disabled_reason, status_triggers, max_concurrency, created_at, updated_at,
+	rate_limit, rate_burst, circuit_threshold, circuit_cooldown_ms, ordered, trace_context,
+	disabled_by, disabled_at
+FROM endpoints WHERE id = ANY($1);
+
+-- name: ConfigVersion
+-- Migrations 019 and 024: triggers on customers, endpoints and
+-- retry_policies move it.
+SELECT version FROM endpoints_version;

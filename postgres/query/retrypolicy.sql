@@ -25,3 +25,9 @@ FROM retry_policies WHERE customer_id = $1 ORDER BY event_type COLLATE "C";
 
 -- name: RetryPolicyDelete
 DELETE FROM retry_policies WHERE customer_id = $1 AND event_type = $2;
+
+-- name: RetryPolicyListMany
+SELECT customer_id, event_type, schedule_ms, max_attempts, max_window_ms,
+    permanent_statuses, created_at, updated_at
+FROM retry_policies WHERE customer_id = ANY($1)
+ORDER BY customer_id COLLATE "C", event_type COLLATE "C";

@@ -25,3 +25,9 @@ FROM retry_policies WHERE customer_id = ? ORDER BY event_type;
 
 -- name: RetryPolicyDelete
 DELETE FROM retry_policies WHERE customer_id = ? AND event_type = ?;
+
+-- name: RetryPolicyListMany
+SELECT customer_id, event_type, schedule, max_attempts, max_window,
+    permanent_statuses, created_at, updated_at
+FROM retry_policies WHERE customer_id IN (SELECT value FROM json_each(?))
+ORDER BY customer_id, event_type;
