@@ -211,7 +211,6 @@ func New(cfg Config) (*Dispatcher, error) {
 		log:     cfg.Logger,
 		store:   cfg.Store,
 		signers: newSigners(cfg.Client),
-		eps:     newEndpointCache(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc),
 		wake:    make(chan struct{}, 1),
 		nudge:   make(chan struct{}, 1),
 		lanes:   map[string]*lane{},
@@ -221,10 +220,13 @@ func New(cfg Config) (*Dispatcher, error) {
 		stopping: make(chan struct{}),
 	}
 	d.tracer, d.traced = newTracer(cfg.TracerProvider)
-	d.policies = &retryPolicies{
-		store: cfg.RetryPolicies, ttl: cfg.EndpointCacheTTL, now: cfg.NowFunc,
-		fallback: cfg.RetryPolicy, log: cfg.Logger, entries: map[string]*policyEntry{},
+	version := newConfigVersion(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc)
+	d.eps = newEndpointCache(cfg.Store, version, cfg.EndpointCacheTTL, cfg.NowFunc)
+	if any(cfg.RetryPolicies) != any(cfg.Store) {
+		// Policies kept elsewhere are counted elsewhere, if at all.
+		version = newConfigVersion(cfg.RetryPolicies, cfg.EndpointCacheTTL, cfg.NowFunc)
 	}
+	d.policies = newRetryPolicies(cfg.RetryPolicies, version, cfg.EndpointCacheTTL, cfg.NowFunc, cfg.RetryPolicy, cfg.Logger)
 	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
 	d.rec.committed = d.obs.recordBatch
 	d.attemptCtx, d.cancelAttempt = context.WithCancel(context.Background())
@@ -388,6 +390,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (int, bool, error) {
 	d.obs.claimBatch(len(claimed))
 	d.mu.Lock()
 	d.outstanding += len(claimed)
+	d.prefetchLocked(claimed)
 	for _, c := range claimed {
 		d.queueLocked(c)
 	}

@@ -2,78 +2,37 @@ package dispatch
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/heraldhq/herald"
 )
 
-// endpointCache keeps endpoints' configuration for a short time, so a batch
-// of deliveries to one endpoint reads it once, while edits (a new URL, a
-// disabled endpoint) still take effect within the TTL.
-type endpointCache struct {
-	store herald.Store
-	ttl   time.Duration
-	now   func() time.Time
+// endpointCache keeps endpoints' configuration (configCache), so a delivery
+// rarely reads its endpoint, while edits (a new URL, a disabled endpoint)
+// still take effect within the TTL. ENOTFOUND is kept too: deleted
+// endpoints stay deleted.
+type endpointCache = configCache[*herald.Endpoint]
 
-	mu      sync.Mutex
-	entries map[string]*endpointEntry
-}
-
-type endpointEntry struct {
-	ep      *herald.Endpoint
-	err     error // ENOTFOUND is cached too: deleted endpoints stay deleted
-	fetched time.Time
-	ready   chan struct{} // closed once ep/err are set; concurrent readers wait on it
-}
-
-func newEndpointCache(store herald.Store, ttl time.Duration, now func() time.Time) *endpointCache {
-	return &endpointCache{store: store, ttl: ttl, now: now, entries: map[string]*endpointEntry{}}
-}
-
-// get returns the endpoint, reading it from the store at most once per TTL
-// however many workers ask at the same time.
-func (c *endpointCache) get(ctx context.Context, id string) (*herald.Endpoint, error) {
-	c.mu.Lock()
-	ent := c.entries[id]
-	if ent != nil {
-		select {
-		case <-ent.ready:
-			if c.now().Sub(ent.fetched) < c.ttl {
-				c.mu.Unlock()
-				return ent.ep, ent.err
-			}
-		default:
-			c.mu.Unlock()
-			select {
-			case <-ent.ready:
-				return ent.ep, ent.err
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
+func newEndpointCache(store herald.Store, version *configVersion, ttl time.Duration, now func() time.Time) *endpointCache {
+	c := &endpointCache{
+		version: version, ttl: ttl, now: now,
+		one:     store.EndpointGet,
+		keep:    func(err error) bool { return herald.ErrorCode(err) == herald.ENOTFOUND },
+		entries: map[string]*configEntry[*herald.Endpoint]{},
 	}
-	ent = &endpointEntry{ready: make(chan struct{})}
-	c.entries[id] = ent
-	c.mu.Unlock()
-
-	ent.ep, ent.err = c.store.EndpointGet(ctx, id)
-	ent.fetched = c.now()
-	if ent.err != nil && herald.ErrorCode(ent.err) != herald.ENOTFOUND {
-		// Do not cache a passing store failure.
-		c.mu.Lock()
-		if c.entries[id] == ent {
-			delete(c.entries, id)
+	if cs, ok := store.(herald.DispatchConfigStore); ok {
+		c.many = func(ctx context.Context, ids []string) (map[string]*herald.Endpoint, error) {
+			eps, err := cs.EndpointGetMany(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]*herald.Endpoint, len(eps))
+			for _, e := range eps {
+				out[e.ID] = e
+			}
+			return out, nil
 		}
-		c.mu.Unlock()
+		c.absent = func(id string) (*herald.Endpoint, error) { return nil, herald.NotFound("endpoint", id) }
 	}
-	close(ent.ready)
-	return ent.ep, ent.err
-}
-
-// forget drops an endpoint, so the next get reads it again.
-func (c *endpointCache) forget(id string) {
-	c.mu.Lock()
-	delete(c.entries, id)
-	c.mu.Unlock()
+	return c
 }

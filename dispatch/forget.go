@@ -32,6 +32,10 @@ func (d *Dispatcher) forgetEndpoint(id string) {
 // partner is not hammered after a pause.
 func (d *Dispatcher) pruneEndpoints(ctx context.Context, now time.Time) {
 	before := now.Add(-endpointIdleAfter)
+	d.eps.prune(before)
+	if d.policies.cache != nil {
+		d.policies.cache.prune(before)
+	}
 	for _, id := range d.signers.idle(before) {
 		d.signers.forget(id)
 	}

@@ -84,6 +84,7 @@ func (h *handoff) accept(claimed []*herald.ClaimedDelivery) {
 		d.release(leases)
 		return
 	}
+	d.prefetchLocked(claimed)
 	for _, c := range claimed {
 		d.queueLocked(c)
 	}
