@@ -54,6 +54,12 @@ type Config struct {
 	Logger *slog.Logger
 	// NowFunc returns the time. Default: time.Now.
 	NowFunc func() time.Time
+	// MaxEndpointSeries is the most endpoints with a series of their own
+	// in herald_endpoint_attempt_duration_seconds at a time; the attempts
+	// of others are observed under endpoint_id OverflowEndpoint. An
+	// endpoint's series goes after 10 minutes without an attempt.
+	// Default: DefaultMaxEndpointSeries.
+	MaxEndpointSeries int
 }
 
 // Metrics holds Herald's collectors and their registry.
@@ -63,7 +69,7 @@ type Metrics struct {
 
 	deliveries      *prometheus.CounterVec
 	attemptSeconds  *prometheus.HistogramVec
-	endpointSeconds *prometheus.HistogramVec
+	endpointSeconds *endpointSeries
 	lastClaim       prometheus.Gauge
 	published       *prometheus.CounterVec
 	publishErrors   *prometheus.CounterVec
@@ -92,6 +98,9 @@ func New(cfg Config) *Metrics {
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}
+	if cfg.MaxEndpointSeries <= 0 {
+		cfg.MaxEndpointSeries = DefaultMaxEndpointSeries
+	}
 	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry()}
 	batchBuckets := []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}
 	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -104,12 +113,14 @@ func New(cfg Config) *Metrics {
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"event_type", "code"})
 	// Per endpoint, for the dashboard's latency by partner: one label
-	// only, and the default-sized buckets, since endpoints are many.
-	m.endpointSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	// only, fewer buckets, and a bounded number of series
+	// (endpointSeries), since endpoints are many.
+	endpointSeconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "herald_endpoint_attempt_duration_seconds",
-		Help:    "Time from sending an attempt's request to reading the partner's reply, by endpoint.",
+		Help:    "Time from sending an attempt's request to reading the partner's reply, by endpoint; endpoint_id \"" + OverflowEndpoint + "\" holds the attempts of endpoints past the node's limit of series.",
 		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"endpoint_id"})
+	m.endpointSeconds = newEndpointSeries(endpointSeconds, cfg.MaxEndpointSeries, cfg.NowFunc)
 	m.lastClaim = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "herald_last_claim_timestamp_seconds",
 		Help: "When this node last claimed due deliveries (Unix time); its start time until it has.",
@@ -156,7 +167,7 @@ func New(cfg Config) *Metrics {
 	m.pollErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "herald_queue_stats_errors_total", Help: "Failed reads of the queue gauges.",
 	})
-	m.reg.MustRegister(m.deliveries, m.attemptSeconds, m.endpointSeconds, m.lastClaim, m.published, m.publishErrors,
+	m.reg.MustRegister(m.deliveries, m.attemptSeconds, endpointSeconds, m.lastClaim, m.published, m.publishErrors,
 		m.inFlight, m.claimBatch, m.handedOff, m.recordBatch, m.circuitChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.QueueStats != nil {
@@ -233,7 +244,7 @@ func (m *Metrics) Outcome(eventType wire.EventType, outcome string, state herald
 func (m *Metrics) Attempt(ctx context.Context, endpointID string, eventType wire.EventType, statusCode int, latency time.Duration) {
 	s := latency.Seconds()
 	observe(ctx, m.attemptSeconds.WithLabelValues(string(eventType), statusClass(statusCode)), s)
-	observe(ctx, m.endpointSeconds.WithLabelValues(endpointID), s)
+	observe(ctx, m.endpointSeconds.observer(endpointID), s)
 }
 
 // observe records v on o, with the trace id of ctx's span as the exemplar

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,4 +51,16 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 		return 0, usagef("%s: %q is not a duration (like 30s or 5m)", name, v)
 	}
 	return d, nil
+}
+
+func envInt(name string, def int) (int, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, usagef("%s: %q is not a whole number", name, v)
+	}
+	return n, nil
 }

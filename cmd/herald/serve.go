@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
+	"github.com/heraldhq/herald/metrics"
 	"github.com/heraldhq/herald/platform"
 	"github.com/heraldhq/herald/tracing"
 	"github.com/heraldhq/herald/web"
@@ -65,12 +66,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fs.DurationVar(&disableAfter, "disable-after", disableAfter, "disable an endpoint that has failed continuously for this long; negative: never (HERALD_DISABLE_AFTER)")
+	endpointSeries, err := envInt("HERALD_METRICS_ENDPOINT_SERIES", metrics.DefaultMaxEndpointSeries)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&endpointSeries, "metrics-endpoint-series", endpointSeries, "most endpoints with a latency series of their own in /metrics; the rest share endpoint_id \"_overflow\" (HERALD_METRICS_ENDPOINT_SERIES)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 
 	if keep < 0 {
 		return usagef("--retention cannot be negative")
+	}
+	if endpointSeries < 1 {
+		return usagef("--metrics-endpoint-series must be at least 1")
 	}
 	setGCPercent()
 	logger, err := newLogger(stderr, *logFormat, *logLevel)
@@ -103,6 +112,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		OperatorWebhookSecret: *operatorSecret,
 		DisableAfter:          disableAfter,
 		Retention:             keep,
+		MetricsEndpointSeries: endpointSeries,
 		NodeID:                *nodeID,
 		Logger:                logger,
 		Stdout:                stdout,

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
+	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -21,5 +24,31 @@ func TestServeSetsGCPercentUnlessGOGCIsSet(t *testing.T) {
 	setGCPercent()
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("without GOGC, the GC percent is %d, want %d", got, defaultGCPercent)
+	}
+}
+
+// TestServeRefusesABadEndpointSeriesLimit: the limit comes from the flag or
+// the environment, and a limit that is not a positive whole number is a
+// usage error, before anything starts.
+func TestServeRefusesABadEndpointSeriesLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+	}{
+		{"zero flag", "", []string{"--metrics-endpoint-series", "0"}},
+		{"word in the environment", "many", nil},
+		{"negative in the environment", "-5", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("HERALD_METRICS_ENDPOINT_SERIES", tc.env)
+			}
+			args := append([]string{"serve", "--data", t.TempDir()}, tc.args...)
+			err := run(t.Context(), args, strings.NewReader(""), io.Discard, io.Discard)
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("serve %v (env %q): %v, want a usage error", tc.args, tc.env, err)
+			}
+		})
 	}
 }

@@ -73,6 +73,9 @@ type serverConfig struct {
 	// Retention is how long final events are kept for customers without a
 	// retention of their own. Zero: no purging at all.
 	Retention time.Duration
+	// MetricsEndpointSeries bounds the endpoints with a latency series of
+	// their own (metrics.Config.MaxEndpointSeries). Zero: the default.
+	MetricsEndpointSeries int
 }
 
 // nodeStore is every store interface a node's components take. Both of
@@ -272,7 +275,8 @@ func (n *node) tracerProvider(ctx context.Context) (trace.TracerProvider, bool, 
 func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 	cfg := n.cfg
 	mcfg := metrics.Config{QueueStats: n.store, Logger: cfg.Logger,
-		OpenCircuitsFunc: func() int { return n.dispatcher.OpenCircuits() }}
+		OpenCircuitsFunc:  func() int { return n.dispatcher.OpenCircuits() },
+		MaxEndpointSeries: cfg.MetricsEndpointSeries}
 	if st, ok := n.store.(*sqlite.Store); ok {
 		mcfg.WriterFunc = func() metrics.WriterCounts {
 			w := st.WriterStats()
