@@ -86,3 +86,64 @@ func TestPublishSeesEndpointChangesAtTheNextBatch(t *testing.T) {
 	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: later.ID})
 	wantDeliveries("a customer created since", later.ID, 1)
 }
+
+// A batch of events from customers new to the publish's endpoint cache
+// reads their endpoints together (prime), and what it keeps is what each
+// customer's own read returns: its endpoints in creation order, none for a
+// customer without any, nothing for an unknown customer, which is refused.
+func TestPublishPrimesTheEndpointsOfNewCustomers(t *testing.T) {
+	t.Parallel()
+	s := hotTestStore(t)
+	ctx := t.Context()
+	none := testfactory.Customer(ctx, t, s, nil)
+	one := testfactory.Customer(ctx, t, s, nil)
+	two := testfactory.Customer(ctx, t, s, nil)
+	testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: one.ID})
+	for range 2 {
+		testfactory.Endpoint(ctx, t, s, &testfactory.EndpointOpts{CustomerID: two.ID})
+	}
+	var events []*herald.Event
+	for _, id := range []string{two.ID, none.ID, "unknown-customer", one.ID, two.ID} {
+		events = append(events, testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: id, Type: wire.EventTypeWorkFlowStatusChange}))
+	}
+	// prime alone fills the cache, before any customer is asked for.
+	plan := &plannedBatch{s: s, seen: map[string]bool{}}
+	if err := plan.prime(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.endpoints.Stamp()
+	for _, c := range []*herald.Customer{none, one, two} {
+		kept, ok := s.endpoints.Get(v, c.ID)
+		if !ok {
+			t.Fatalf("customer %s: not kept", c.ID)
+		}
+		want, err := s.EndpointList(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) != len(want) {
+			t.Fatalf("customer %s: %d endpoints kept, %d listed", c.ID, len(kept), len(want))
+		}
+		for i := range want {
+			if kept[i].ID != want[i].ID {
+				t.Fatalf("customer %s: endpoint %d is %s, listed %s", c.ID, i, kept[i].ID, want[i].ID)
+			}
+		}
+	}
+	if _, ok := s.endpoints.Get(v, "unknown-customer"); ok {
+		t.Fatal("an unknown customer was kept")
+	}
+
+	res, err := s.EventPublish(ctx, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{2, 0, -1, 1, 2} {
+		switch {
+		case want < 0 && herald.ErrorCode(res[i].Err) != herald.ENOTFOUND:
+			t.Fatalf("event %d, of an unknown customer: %v, want not found", i, res[i].Err)
+		case want >= 0 && (res[i].Err != nil || len(res[i].Deliveries) != want):
+			t.Fatalf("event %d: %d deliveries (%v), want %d", i, len(res[i].Deliveries), res[i].Err, want)
+		}
+	}
+}

@@ -149,6 +149,20 @@ func checkQueryPlans(t *testing.T, s *Store) {
 			"MATERIALIZE counts",
 			"SEARCH d USING COVERING INDEX deliveries_customer_state (customer_id=? AND state=?)",
 		}, nil},
+		// A publish batch reads the endpoints of the customers new to its
+		// cache by customer, and the dispatcher those of a batch by id.
+		{"CustomersEndpoints", customersEndpointsSQL, []any{`["c_1","c_2"]`}, []string{
+			"SEARCH endpoints USING INDEX endpoints_customer_id_created_at (customer_id=?)",
+		}, nil},
+		{"KnownCustomers", knownCustomersSQL, []any{`["c_1","c_2"]`}, []string{
+			"SEARCH customers USING COVERING INDEX sqlite_autoindex_customers_1 (id=?)",
+		}, nil},
+		{"EndpointGetMany", mustQuery(t, "EndpointGetMany"), []any{`["ep_1"]`}, []string{
+			"SEARCH endpoints USING INDEX sqlite_autoindex_endpoints_1 (id=?)",
+		}, nil},
+		{"RetryPolicyListMany", mustQuery(t, "RetryPolicyListMany"), []any{`["c_1"]`}, []string{
+			"SEARCH retry_policies USING INDEX sqlite_autoindex_retry_policies_1 (customer_id=?)",
+		}, nil},
 		{"AttemptStatsCounts", mustQuery(t, "AttemptStatsCounts"), []any{1, 2, 1000, `["ep"]`}, []string{
 			"SEARCH d USING INDEX deliveries_endpoint_last_attempt (endpoint_id=? AND last_attempt_at>?)",
 		}, nil},
