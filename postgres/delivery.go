@@ -211,6 +211,40 @@ const claimFoldSQL = `WITH w AS (
 	)
 	SELECT (SELECT count(*) FROM w) - (SELECT count(*) FROM folded)`
 
+// A publish wakes the endpoints of the deliveries it leaves unleased, not
+// of those it leases (publishInsertSQL): a leased delivery is recorded or
+// released by its node, and either change wakes its endpoint if need be
+// (the update trigger). Only a node that dies, or hangs past its leases,
+// leaves one whose lease runs out unrecorded, and for that a claim first
+// wakes, at most every leaseSweepInterval, the endpoints of expired
+// leases (wakeExpiredLeasesSQL). Waking every leased delivery's endpoint
+// at its lease's end instead cost a wakeup row per endpoint per publish
+// and its fold: with those rows left out, herald bench --store postgres
+// --events 10000 ran 1.05 times as fast, at 0.94 of the database's CPU
+// per delivery (4 alternated pairs, session 24). The sweep reads
+// deliveries_leased, which holds only the leased pending rows: the
+// deliveries in flight, whatever the backlog.
+const wakeExpiredLeasesSQL = `INSERT INTO endpoint_queue_wakeups (endpoint_id, due)
+	SELECT DISTINCT endpoint_id, '-infinity'::timestamptz FROM deliveries
+	WHERE state = 'pending' AND lease_token IS NOT NULL AND next_attempt_at <= $1`
+
+// leaseSweepInterval is how often claims look for expired leases: a dead
+// node's deliveries are claimed again within this of their lease's end.
+const leaseSweepInterval = 5 * time.Second
+
+// wakeExpiredLeases runs wakeExpiredLeasesSQL if the last sweep this store
+// ran (by claim time) is leaseSweepInterval or more before now.
+func (s *Store) wakeExpiredLeases(ctx context.Context, now time.Time) error {
+	last := s.leaseSwept.Load()
+	if n := now.UnixNano(); n-last < int64(leaseSweepInterval) && n >= last || !s.leaseSwept.CompareAndSwap(last, n) {
+		return nil // swept lately, or another claim of this node is sweeping
+	}
+	if _, err := s.pool.Exec(ctx, wakeExpiredLeasesSQL, dbTime(now)); err != nil {
+		return fmt.Errorf("wake expired leases: %w", err)
+	}
+	return nil
+}
+
 // foldWakeups runs claimFoldSQL and returns how many wakeups it left.
 func (s *Store) foldWakeups(ctx context.Context) (int64, error) {
 	var left int64
@@ -266,6 +300,9 @@ func (s *Store) DeliveryClaimDue(ctx context.Context, p *herald.DeliveryClaimPar
 	now, leaseUntil := dbTime(p.Now), dbTime(p.LeaseUntil)
 	token := newLeaseToken()
 
+	if err := s.wakeExpiredLeases(ctx, p.Now); err != nil {
+		return nil, fmt.Errorf("claim due deliveries: %w", err)
+	}
 	left, err := s.foldWakeups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim due deliveries: %w", err)

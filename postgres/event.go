@@ -335,7 +335,7 @@ var publishInsertSQL = `WITH own_wakes AS MATERIALIZED (
 			state = 'pending' AND lease_token IS NULL AS unleased
 	), wakeups AS (
 		INSERT INTO endpoint_queue_wakeups (endpoint_id, due)
-		SELECT endpoint_id, min(next_attempt_at) FROM dl WHERE state = 'pending' GROUP BY endpoint_id
+		SELECT endpoint_id, min(next_attempt_at) FROM dl WHERE unleased GROUP BY endpoint_id
 	), woke AS (
 		SELECT pg_notify('` + workChannel + `', current_schema()) FROM (SELECT FROM dl WHERE unleased LIMIT 1) x
 	)

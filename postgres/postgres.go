@@ -138,6 +138,9 @@ type Store struct {
 	listenPID atomic.Uint32
 	// secrets seals and opens endpoint secrets (nil: plain text).
 	secrets *secretbox.Keyring
+	// leaseSwept is the claim time (Unix ns) of this store's last sweep of
+	// expired leases (wakeExpiredLeases).
+	leaseSwept atomic.Int64
 	// Store gives it the methods whose Go is written once for both stores
 	// over this one's query file (sqlstore.go, query/*.sql).
 	*sqlstore.Store

@@ -120,6 +120,48 @@ func exercisePublishLeased(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	// A node that dies leaves its publish's leases unrecorded: once they
+	// run out, a claim (any node's) takes the deliveries again, as it
+	// takes those of an expired claim; a store may look for expired
+	// leases only every few seconds (PostgreSQL: every 5), so the claim
+	// here comes 10 s after. Claims before the end take nothing.
+	t.Run("ExpiredLeasesAreClaimedAgain", func(t *testing.T) {
+		t.Parallel()
+		ctx, store, l := leaser(t)
+		cust := testfactory.Customer(ctx, t, store, nil)
+		ep := testfactory.Endpoint(ctx, t, store, &testfactory.EndpointOpts{CustomerID: cust.ID})
+		warm(ctx, t, store, cust.ID, wire.EventTypeAssessment)
+		// Past the warm-up's lease, a claim finds the endpoint idle: no
+		// trace of the warm-up can bring a later claim to it.
+		now := base.Add(lease + 2*time.Second)
+		if cs := claim(ctx, t, store, now, 10); len(cs) != 0 {
+			t.Fatalf("a claim after the warm-up took %d deliveries", len(cs))
+		}
+		events := []*herald.Event{
+			testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: cust.ID, CreatedAt: now}),
+			testfactory.NewEvent(t, &testfactory.EventOpts{CustomerID: cust.ID, CreatedAt: now}),
+		}
+		pl := &herald.PublishLease{Owner: "node-dead", Now: now, LeaseUntil: now.Add(lease),
+			Take: func(*herald.Delivery) bool { return true }}
+		_, leased, err := l.EventPublishLeased(ctx, events, pl)
+		requireNoError(t, "publish", err)
+		if len(leased) != 2 {
+			t.Fatalf("the publish leased %d deliveries, want 2", len(leased))
+		}
+		for _, at := range []time.Duration{time.Second, 10 * time.Second, lease - time.Second} {
+			if cs := claim(ctx, t, store, now.Add(at), 10); len(cs) != 0 {
+				t.Fatalf("a claim %v into the lease took %d deliveries, want none", at, len(cs))
+			}
+		}
+		again := claim(ctx, t, store, now.Add(lease+10*time.Second), 10)
+		requireIDs(t, "claimed once the lease ran out", claimedIDs(again), claimedIDs(leased))
+		for _, c := range again {
+			if c.EndpointID != ep.ID || c.Lease.Token == leased[0].Lease.Token {
+				t.Fatalf("claimed %s of %s with token %q: want a new lease of %s", c.ID, c.EndpointID, c.Lease.Token, ep.ID)
+			}
+		}
+	})
+
 	// What a publish does not lease: what Take refuses, an interactive
 	// event's deliveries (not even offered: DeliverNow takes them), a
 	// delivery due later, and one that waits for an earlier delivery of
