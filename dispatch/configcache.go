@@ -21,8 +21,10 @@ import (
 // was two statements (herald bench --store postgres --customers 10000).
 // Either way an edit, on any node, takes effect within ttl.
 //
-// Entries missing at a claim or a handoff are read together, in one
-// statement per batch (prefetch), before the batch's workers ask for them.
+// Entries a claimed or handed-off batch lacks are reserved before the
+// batch reaches its workers and read together, one statement per batch
+// (prefetchLocked): a worker that asks for one meanwhile waits for that
+// read instead of reading alone.
 
 // configVersion is the store's count of configuration changes, read at most
 // once per ttl however many deliveries ask.
