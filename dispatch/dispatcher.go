@@ -54,15 +54,17 @@ type Config struct {
 	// (SQLite) or a query round trip (PostgreSQL). A full claim is followed
 	// at once by the next. Default: 5ms; negative: claim on every wake.
 	ClaimCooldown time.Duration
-	// EndpointCacheTTL is how long an endpoint's configuration is reused
-	// before it is read again, so edits take effect within it. Default: 2s.
+	// EndpointCacheTTL is how long an endpoint's configuration (and a
+	// customer's retry policies) is used as read; past it, it is checked
+	// against the store's change count (herald.DispatchConfigStore) or
+	// read again, so edits take effect within it. Default: 2s.
 	EndpointCacheTTL time.Duration
 	// RetryPolicy says when failures are retried, for deliveries whose
 	// customer has no policy of its own. Default:
 	// herald.DefaultRetryPolicy().
 	RetryPolicy *herald.RetryPolicy
 	// RetryPolicies holds customers' own retry policies (per customer and
-	// event type), read per delivery and cached for EndpointCacheTTL.
+	// event type), cached as endpoints are (EndpointCacheTTL).
 	// Nil: every customer has RetryPolicy.
 	RetryPolicies herald.RetryPolicyStore
 	// ShutdownTimeout is how long Run lets attempts in flight finish after
