@@ -57,6 +57,8 @@ func TestClaimPlans(t *testing.T) {
 		"Lock":   {"endpoint_queues_next_due"},
 		"Lease":  {"endpoints_pkey", "deliveries_leased", "deliveries_endpoint_due", "deliveries_pkey", "events_pkey"},
 		"Settle": {"endpoint_queues_pkey", "endpoints_pkey", "deliveries_endpoint_due", "deliveries_leased", "endpoint_queue_wakeups_endpoint_id"},
+		// The expired-lease sweep reads only the leases in flight.
+		"Sweep": {"deliveries_leased"},
 	} {
 		plan := plans[name]
 		for _, w := range want {
@@ -73,8 +75,9 @@ func TestClaimPlans(t *testing.T) {
 }
 
 // claimPlans EXPLAINs each statement of a claim round (the fold, the lock,
-// the lease and the settle, with locked as the endpoints locked), in a
-// transaction that is rolled back, and returns the plans by name.
+// the lease and the settle, with locked as the endpoints locked) and the
+// expired-lease sweep that precedes some claims, in a transaction that is
+// rolled back, and returns the plans by name.
 func claimPlans(t *testing.T, s *Store, locked []string) map[string]string {
 	t.Helper()
 	ctx := t.Context()
@@ -97,6 +100,7 @@ func claimPlans(t *testing.T, s *Store, locked []string) map[string]string {
 		{"Lock", claimLockSQL, []any{now, []string{}, 64}},
 		{"Lease", claimLeaseSQL, []any{now, locked, 64, now.Add(time.Minute), "o", "tok"}},
 		{"Settle", claimSettleSQL, []any{now, locked}},
+		{"Sweep", wakeExpiredLeasesSQL, []any{now}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
 		if err != nil {
