@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -82,12 +83,22 @@ func (cv *configVersion) current(ctx context.Context) (v int64, at time.Time, ok
 	}
 }
 
+// newConfigVersion returns the change count of store, nil if it keeps none.
 func newConfigVersion(store any, ttl time.Duration, now func() time.Time) *configVersion {
 	cs, ok := store.(herald.DispatchConfigStore)
 	if !ok {
 		return nil
 	}
 	return &configVersion{read: cs.ConfigVersion, ttl: ttl, now: now}
+}
+
+// sameStore reports whether a and b hold the same store, so that the
+// endpoint and retry-policy caches share one count. Interface values of a
+// type that cannot be compared (a struct holding a map, say) would panic
+// on ==; such stores are taken as different.
+func sameStore(a, b any) bool {
+	v := reflect.ValueOf(a)
+	return v.IsValid() && v.Comparable() && a == b
 }
 
 // prefetchLocked starts reading, in the background, the endpoints and
@@ -99,15 +110,12 @@ func (d *Dispatcher) prefetchLocked(batch []*herald.ClaimedDelivery) {
 	if d.draining {
 		return
 	}
-	epIDs := make([]string, len(batch))
-	custIDs := make([]string, len(batch))
-	for i, c := range batch {
-		epIDs[i], custIDs[i] = c.EndpointID, c.CustomerID
-	}
-	eps := d.eps.reserve(epIDs)
+	// The ids are read from the batch in place: most batches lack
+	// nothing, and should cost no allocation to find that out.
+	eps := d.eps.reserve(len(batch), func(i int) string { return batch[i].EndpointID })
 	var policies *prefetch[*customerPolicies]
 	if d.policies.cache != nil {
-		policies = d.policies.cache.reserve(custIDs)
+		policies = d.policies.cache.reserve(len(batch), func(i int) string { return batch[i].CustomerID })
 	}
 	if eps == nil && policies == nil {
 		return
@@ -265,19 +273,20 @@ type prefetch[V any] struct {
 	prevs []*configEntry[V]
 }
 
-// reserve puts entries being read in place of those of ids the cache holds
-// no fresh value for and no one is reading, and returns the read to make,
-// or nil if there is none. It does no I/O, so that it can run before the
+// reserve puts entries being read in place of those of the n ids (idOf)
+// the cache holds no fresh value for and no one is reading, and returns
+// the read to make, or nil if there is none. It does no I/O, so that it can run before the
 // batch reaches the workers: a worker that asks for one of them then
 // waits for the batch instead of reading alone.
-func (c *configCache[V]) reserve(ids []string) *prefetch[V] {
+func (c *configCache[V]) reserve(n int, idOf func(i int) string) *prefetch[V] {
 	if c.many == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var p *prefetch[V]
-	for _, id := range ids {
+	for i := range n {
+		id := idOf(i)
 		prev := c.entries[id]
 		if prev != nil && (!chanClosed(prev.ready) || c.freshLocked(prev)) {
 			continue // being read, or fresh (or listed twice)

@@ -144,7 +144,7 @@ func TestConfigCachePrefetchReadsABatchOnce(t *testing.T) {
 	c, now := newFakeCache(f, true)
 	mustGet(t, c, "a", "1")
 	ids := []string{"a", "b", "c", "missing", "b"}
-	p := c.reserve(ids)
+	p := reserveIDs(c, ids)
 	if p == nil {
 		t.Fatal("reserve: nothing to read for a batch with three unread ids")
 	}
@@ -160,21 +160,21 @@ func TestConfigCachePrefetchReadsABatchOnce(t *testing.T) {
 	if got := f.oneReads.Load(); got != 1 {
 		t.Fatalf("%d single reads, want 1 (a, before the prefetch)", got)
 	}
-	if c.reserve(ids) != nil {
+	if reserveIDs(c, ids) != nil {
 		t.Fatal("reserve: a read to make once the batch is read")
 	}
 
 	// Past the TTL with the count unmoved, a batch keeps what it has
 	// without a read; once the count moves, it reads again.
 	*now = now.Add(3 * time.Second)
-	c.reserve(ids).read(t.Context())
+	reserveIDs(c, ids).read(t.Context())
 	if f.manyReads.Load() != 1 {
 		t.Fatalf("%d batch reads, want still 1: the count has not moved", f.manyReads.Load())
 	}
 	mustGet(t, c, "b", "2")
 	f.set("b", "20")
 	*now = now.Add(3 * time.Second)
-	c.reserve(ids).read(t.Context())
+	reserveIDs(c, ids).read(t.Context())
 	if got := f.manyIDs.Load(); f.manyReads.Load() != 2 || got != 3+4 {
 		t.Fatalf("after an edit: %d batch reads of %d ids in all, want 2 of 7", f.manyReads.Load(), got)
 	}
@@ -202,7 +202,7 @@ func TestConfigCacheWaitsForAPrefetch(t *testing.T) {
 			}
 			// reserve, as a claim does before its workers start; the
 			// read comes later.
-			p := c.reserve([]string{"a"})
+			p := reserveIDs(c, []string{"a"})
 			done := make(chan struct{})
 			go func() { p.read(context.Background()); close(done) }()
 			got := make(chan string)
@@ -241,5 +241,32 @@ func TestConfigCachePrunesIdleEntries(t *testing.T) {
 	}
 	if _, ok := c.entries["used"]; !ok {
 		t.Fatal("an entry in use was pruned")
+	}
+}
+
+// reserveIDs is configCache.reserve over a list of ids.
+func reserveIDs[V any](c *configCache[V], ids []string) *prefetch[V] {
+	return c.reserve(len(ids), func(i int) string { return ids[i] })
+}
+
+// TestSameStoreNeverPanics: the caches share a count only for one store
+// value; a store value that cannot be compared is taken as another store
+// instead of panicking in New.
+func TestSameStoreNeverPanics(t *testing.T) {
+	t.Parallel()
+	type mapStore struct{ m map[string]int }
+	p := &fakeConfig{}
+	for _, tc := range []struct {
+		a, b any
+		want bool
+	}{
+		{p, p, true},
+		{p, &fakeConfig{}, false},
+		{mapStore{}, mapStore{}, false},
+		{nil, p, false},
+	} {
+		if got := sameStore(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameStore(%T, %T) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
 	}
 }

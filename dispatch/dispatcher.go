@@ -224,7 +224,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	d.tracer, d.traced = newTracer(cfg.TracerProvider)
 	version := newConfigVersion(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc)
 	d.eps = newEndpointCache(cfg.Store, version, cfg.EndpointCacheTTL, cfg.NowFunc)
-	if any(cfg.RetryPolicies) != any(cfg.Store) {
+	if !sameStore(cfg.RetryPolicies, cfg.Store) {
 		// Policies kept elsewhere are counted elsewhere, if at all.
 		version = newConfigVersion(cfg.RetryPolicies, cfg.EndpointCacheTTL, cfg.NowFunc)
 	}
