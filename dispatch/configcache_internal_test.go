@@ -255,6 +255,7 @@ func reserveIDs[V any](c *configCache[V], ids []string) *prefetch[V] {
 func TestSameStoreNeverPanics(t *testing.T) {
 	t.Parallel()
 	type mapStore struct{ m map[string]int }
+	_ = mapStore{}.m
 	p := &fakeConfig{}
 	for _, tc := range []struct {
 		a, b any

@@ -236,9 +236,12 @@ const leaseSweepInterval = 5 * time.Second
 // wakeExpiredLeases runs wakeExpiredLeasesSQL if the last sweep this store
 // ran (by claim time) is leaseSweepInterval or more before now.
 func (s *Store) wakeExpiredLeases(ctx context.Context, now time.Time) error {
-	last := s.leaseSwept.Load()
-	if n := now.UnixNano(); n-last < int64(leaseSweepInterval) && n >= last || !s.leaseSwept.CompareAndSwap(last, n) {
-		return nil // swept lately, or another claim of this node is sweeping
+	last, n := s.leaseSwept.Load(), now.UnixNano()
+	if n >= last && n-last < int64(leaseSweepInterval) {
+		return nil // swept lately (a clock that went back sweeps again)
+	}
+	if !s.leaseSwept.CompareAndSwap(last, n) {
+		return nil // another claim of this node is sweeping
 	}
 	if _, err := s.pool.Exec(ctx, wakeExpiredLeasesSQL, dbTime(now)); err != nil {
 		return fmt.Errorf("wake expired leases: %w", err)

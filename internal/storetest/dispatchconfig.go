@@ -28,10 +28,7 @@ func exerciseDispatchConfig(t *testing.T, setup setupFunc) {
 		t.Parallel()
 		ctx, store := setup(t)
 		cs := configStore(t, store)
-		ps, ok := store.(herald.RetryPolicyStore)
-		if !ok {
-			t.Skip("the store does not implement herald.RetryPolicyStore")
-		}
+		ps := policyStore(t, store)
 		last, err := cs.ConfigVersion(ctx)
 		requireNoError(t, "read config version", err)
 		step := func(what string, moves bool, change func()) {
@@ -118,10 +115,7 @@ func exerciseDispatchConfig(t *testing.T, setup setupFunc) {
 		t.Parallel()
 		ctx, store := setup(t)
 		cs := configStore(t, store)
-		ps, ok := store.(herald.RetryPolicyStore)
-		if !ok {
-			t.Skip("the store does not implement herald.RetryPolicyStore")
-		}
+		ps := policyStore(t, store)
 		a := testfactory.Customer(ctx, t, store, nil)
 		b := testfactory.Customer(ctx, t, store, nil)
 		none := testfactory.Customer(ctx, t, store, nil)

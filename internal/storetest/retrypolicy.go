@@ -9,15 +9,17 @@ import (
 	"github.com/heraldhq/herald/wire"
 )
 
-func exerciseRetryPolicy(t *testing.T, setup setupFunc) {
-	policyStore := func(t *testing.T, store herald.Store) herald.RetryPolicyStore {
-		t.Helper()
-		ps, ok := store.(herald.RetryPolicyStore)
-		if !ok {
-			t.Skip("the store does not implement herald.RetryPolicyStore")
-		}
-		return ps
+// policyStore returns store's herald.RetryPolicyStore, or skips t.
+func policyStore(t *testing.T, store herald.Store) herald.RetryPolicyStore {
+	t.Helper()
+	ps, ok := store.(herald.RetryPolicyStore)
+	if !ok {
+		t.Skip("the store does not implement herald.RetryPolicyStore")
 	}
+	return ps
+}
+
+func exerciseRetryPolicy(t *testing.T, setup setupFunc) {
 
 	t.Run("SetGetListReplaceDelete", func(t *testing.T) {
 		t.Parallel()
