@@ -2,8 +2,8 @@ package sqlite
 
 import "context"
 
-// endpointsVersionSQL reads the count of changes to customers and endpoints
-// (migration 018), for the publish's endpoint cache
+// endpointsVersionSQL reads the count of changes to customers, endpoints
+// and retry policies (migrations 018 and 020), for the publish's endpoint cache
 // (storerules.EndpointCache): plannedBatch reads it on the read pool when
 // the cache has no version or its plan was stale, and plannedBatch.insert
 // checks it on the writer.
@@ -15,11 +15,12 @@ import "context"
 // writer's connection, whose cache stays warm, reads it in microseconds.
 const endpointsVersionSQL = `SELECT version FROM endpoints_version`
 
-// currentEndpointsVersion reads the version on the read pool and gives it
-// to the cache (storerules.EndpointCache.Current).
+// currentEndpointsVersion reads the version on the read pool, as the
+// dispatcher does (ConfigVersion), and gives it to the cache
+// (storerules.EndpointCache.Current).
 func (s *Store) currentEndpointsVersion(ctx context.Context) (int64, error) {
-	var v int64
-	if err := (readHot{s}).QueryRowContext(ctx, endpointsVersionSQL).Scan(&v); err != nil {
+	v, err := s.ConfigVersion(ctx)
+	if err != nil {
 		return 0, err
 	}
 	return s.endpoints.Current(v), nil
