@@ -72,7 +72,11 @@ func (c *configReadCounter) RetryPolicyListMany(ctx context.Context, ids []strin
 func TestManyEndpointsAreReadOncePerChange(t *testing.T) {
 	t.Parallel()
 	var counter *configReadCounter
-	const ttl = 50 * time.Millisecond
+	// Long enough that a round on a busy machine spans few TTLs, as the
+	// count's bound below needs; the rule itself (one read per TTL,
+	// whatever asks) is TestConfigCacheTrustsAnUnmovedCount's, on a fake
+	// clock.
+	const ttl = 500 * time.Millisecond
 	r := newRig(t, func(cfg *dispatch.Config) {
 		counter = &configReadCounter{
 			Store:    cfg.Store,
@@ -130,8 +134,11 @@ func TestManyEndpointsAreReadOncePerChange(t *testing.T) {
 	time.Sleep(2 * ttl)
 	round(2)
 	check("a round past the TTL, nothing changed", customers, customers)
-	if n := counter.versionReads.Load(); n > 10 {
-		t.Fatalf("the change count read %d times in two rounds", n)
+	// Not once per delivery: at most once per TTL, and two rounds of 100
+	// deliveries span far fewer than 50 TTLs even under -race on a busy
+	// machine (CI saw 12 reads in 10 s at a 50 ms TTL).
+	if n := counter.versionReads.Load(); n >= 2*customers/4 {
+		t.Fatalf("the change count read %d times for %d deliveries", n, 2*customers)
 	}
 
 	moved := eps[7]
