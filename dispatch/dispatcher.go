@@ -412,9 +412,12 @@ func (d *Dispatcher) queueLocked(c *herald.ClaimedDelivery) {
 	d.startWorkersLocked(l)
 }
 
-// startWorkersLocked starts workers on l up to its capacity. d.mu is held.
+// startWorkersLocked starts workers on l up to its capacity, one for each
+// queued delivery that no idle worker will take: a worker busy with an
+// attempt (a slow partner's, say) must not hold back the next delivery
+// while the endpoint's cap allows another request. d.mu is held.
 func (d *Dispatcher) startWorkersLocked(l *lane) {
-	for !d.draining && l.active < l.capacity && l.active < len(l.queue) {
+	for !d.draining && l.active < l.capacity && l.active-l.busy < len(l.queue) {
 		l.active++
 		d.workers.Add(1)
 		go d.work(l)
@@ -424,8 +427,8 @@ func (d *Dispatcher) startWorkersLocked(l *lane) {
 // work attempts l's queued deliveries one at a time until the queue is empty.
 func (d *Dispatcher) work(l *lane) {
 	defer d.workers.Done()
+	d.mu.Lock()
 	for {
-		d.mu.Lock()
 		if d.draining || len(l.queue) == 0 {
 			l.active--
 			if l.active == 0 && len(l.queue) == 0 && !d.draining {
@@ -438,11 +441,14 @@ func (d *Dispatcher) work(l *lane) {
 		c := l.queue[0]
 		l.queue[0] = nil
 		l.queue = l.queue[1:]
+		l.busy++
 		d.mu.Unlock()
 		if wasFull {
 			d.Wake() // the lane takes claims again
 		}
 		d.handle(l, c)
+		d.mu.Lock()
+		l.busy--
 	}
 }
 
@@ -510,6 +516,7 @@ type lane struct {
 	endpointID string
 	queue      []*herald.ClaimedDelivery
 	active     int // workers running
+	busy       int // of them, those handling a delivery
 	capacity   int // the endpoint's concurrency, once known
 }
 

@@ -78,3 +78,48 @@ func TestHandoffsAndClaimsKeepTheCap(t *testing.T) {
 		}
 	}
 }
+
+// Deliveries that come one at a time to an endpoint whose partner is slow
+// go out at once, up to the endpoint's cap, rather than wait behind the
+// attempts in flight: a lane starts a worker for each delivery no idle
+// worker can take. Before, a lane compared its queue with all its workers,
+// busy ones included, so four deliveries handed off one by one to a
+// partner that held them went out two at a time.
+func TestALaneUsesItsCapForDeliveriesThatComeOneByOne(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, nil)
+	r.customer(t, "2187")
+	const capacity = 4
+	var inFlight atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		inFlight.Add(1)
+		_, _ = io.Copy(io.Discard, req.Body)
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	r.endpoint(t, "2187", srv.URL, func(e *herald.Endpoint) { e.MaxConcurrency = capacity })
+
+	var ids []string
+	for i := range capacity {
+		ids = append(ids, r.publish(t, "2187", "s"+itoa(i), wire.EventTypeWorkFlowStatusChange).Deliveries[0].ID)
+		// The partner has this one before the next is published.
+		for deadline := time.Now().Add(5 * time.Second); inFlight.Load() <= int64(i); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests in flight %s after the %d-th publish, want %d: the delivery waits behind the attempts in flight though the cap is %d",
+					inFlight.Load(), 5*time.Second, i+1, i+1, capacity)
+			}
+		}
+	}
+	close(release)
+	for _, id := range ids {
+		r.wait(t, id, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
+	}
+}
