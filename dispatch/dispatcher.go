@@ -467,6 +467,14 @@ func (d *Dispatcher) settled(n int) {
 	}
 }
 
+// Running reports whether Run has started taking work and not begun to
+// drain: a publish hands deliveries to the dispatcher only meanwhile.
+func (d *Dispatcher) Running() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.running && !d.draining
+}
+
 // drain runs after Run's context ended.
 func (d *Dispatcher) drain() {
 	close(d.stopping)

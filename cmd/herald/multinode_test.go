@@ -265,3 +265,149 @@ func TestThreeNodesShareWorkAndSurviveKill9(t *testing.T) {
 	}
 	t.Logf("most requests at once per endpoint: %v (cap %d); done after %s", maxConc, capacity, time.Since(testStart))
 }
+
+// TestAnotherNodeDeliversWhatAKilledNodeHeld kills a node while it holds
+// the only deliveries an endpoint has, and checks that another node
+// delivers them once their leases run out. A node leases what it
+// publishes to itself, and such a publish wakes no endpoint (its node will
+// record the delivery), so nothing but the live nodes' sweep of expired
+// leases finds these again: no other traffic reaches the endpoint here,
+// unlike in TestThreeNodesShareWorkAndSurviveKill9, whose backlog keeps
+// every endpoint claimed and passes without the sweep.
+func TestAnotherNodeDeliversWhatAKilledNodeHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	t.Parallel() // it mostly waits for the leases to run out
+	connURL := dbtest.NewPostgresSchema(t)
+
+	const (
+		events = 4
+		lease  = 25 * time.Second // the least --request-timeout 5s allows
+	)
+	var (
+		mu       sync.Mutex
+		arrivals = map[string]int{} // event id → requests
+		answered = map[string]int{} // event id → 200s
+		holding  atomic.Bool        // hold requests open: the victim's
+	)
+	holding.Store(true)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(wire.HeaderEventID)
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		arrivals[id]++
+		mu.Unlock()
+		if holding.Load() {
+			<-r.Context().Done() // until the victim dies
+			return
+		}
+		mu.Lock()
+		answered[id]++
+		mu.Unlock()
+	}))
+	t.Cleanup(partner.Close)
+
+	var nodes []*process
+	var clients []*api.Client
+	for i := range 2 {
+		p := startProcess(t, "--database", connURL, "--data", t.TempDir(), "--node-id", fmt.Sprintf("node-%d", i),
+			"--lease", lease.String(), "--request-timeout", "5s")
+		nodes = append(nodes, p)
+		clients = append(clients, api.NewClient(p.base, testAdminToken, nil))
+	}
+	survivor, victim := clients[0], clients[1]
+	ctx := t.Context()
+	if _, err := survivor.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: "2188", Name: "Held by the dead"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := survivor.EndpointCreate(ctx, "2188", &api.EndpointCreateRequest{
+		URL: partner.URL + "/held", EventTypes: []wire.EventType{wire.EventTypeWorkFlowStatusChange},
+		Auth: &api.AuthRequest{Type: "none"}, MaxConcurrency: events,
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Until its dispatcher runs, a node hands nothing off at publish, and
+	// either node could claim what it published.
+	waitFor(t, 10*time.Second, "the victim to be ready", func() bool {
+		resp, err := http.Get(nodes[1].base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	var ids []string
+	published := time.Now()
+	for i := range events {
+		res, err := victim.EventPublish(ctx, "2188", &api.EventPublishRequest{EventParams: wire.EventParams{
+			EventType: wire.EventTypeWorkFlowStatusChange, SystemID: fmt.Sprintf("held-%d", i),
+			PersonID: "9166", UserID: "9059", JobID: "4442", OldStatus: "1753", NewStatus: "20786",
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.ID)
+	}
+	// The victim sends each at once (publishes lease to their own node)
+	// and the partner holds every request open: kill the node while it
+	// holds all of them, long before its 5s request timeout would record
+	// them as failed.
+	waitFor(t, 10*time.Second, "the victim's requests", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(arrivals) == events
+	})
+	t.Logf("all %d held %s after the first publish", events, time.Since(published).Round(time.Millisecond))
+	if err := nodes[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-nodes[1].done
+	killedAt := time.Now()
+	holding.Store(false)
+
+	// The survivor sends each again once its lease has run out, within
+	// the sweep's interval (5s) and a claim's poll.
+	waitFor(t, lease+30*time.Second, "the survivor's deliveries", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if answered[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("delivered by the survivor %s after the kill", time.Since(killedAt).Round(100*time.Millisecond))
+	mu.Lock()
+	for _, id := range ids {
+		if arrivals[id] != 2 || answered[id] != 1 {
+			t.Errorf("event %s: %d requests, %d answered; want 2, the second answered", id, arrivals[id], answered[id])
+		}
+	}
+	mu.Unlock()
+	for _, id := range ids {
+		ev, err := survivor.EventGet(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The victim died before recording its attempt: the log holds the
+		// survivor's only.
+		if len(ev.Deliveries) != 1 || ev.Deliveries[0].State != "delivered" || len(ev.Deliveries[0].Attempts) != 1 {
+			t.Errorf("event %s: deliveries %+v, want one delivered with one attempt", id, ev.Deliveries)
+		}
+	}
+}
+
+// waitFor polls done until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", limit, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -32,10 +32,12 @@ func (n *node) routes(apiServer *api.Server, platformServer *platform.Server, we
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	// Readiness: the node has opened its store and started its engine.
+	// Readiness: the node has opened its store and started its engine,
+	// whose dispatcher takes the deliveries of this node's publishes
+	// (before it runs, they wait in the store for a claim).
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !n.ready.Load() {
+		if !n.ready.Load() || !n.dispatcher.Running() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, "not ready\n")
 			return
