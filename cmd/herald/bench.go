@@ -50,6 +50,7 @@ type benchConfig struct {
 	perSubject   int           // with ordered: also run with this many events per subject
 	compare      string        // another herald binary to run alternately with binary (bench_compare.go)
 	pairs        int           // with compare: runs of each binary
+	replyDelay   time.Duration // how long the receiver takes to answer Herald
 }
 
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
@@ -88,6 +89,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
 	fs.StringVar(&c.compare, "compare", "", "another herald binary: run the same test with it and with --herald-binary in turn, --pairs times each, and print each pair's figures and their ratios")
 	fs.IntVar(&c.pairs, "pairs", 3, "with --compare, how many runs of each binary")
+	fs.DurationVar(&c.replyDelay, "reply-delay", 0, "how long the receiver takes to answer each of Herald's deliveries, as a real partner does (not the baseline's POSTs); arrival times are taken before it")
 	// --latency-rate is the previous bench's flag: deliveries/s of a
 	// separate steady-rate run, 0 to skip it. This bench measures latency
 	// in its one run, so N above 0 means --rate N/endpoints, and 0 (the
@@ -118,8 +120,10 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--nodes above 1 needs --store postgres")
 	case c.killAfter > 0 && c.nodes < 2:
 		return usagef("--kill-after needs --nodes 2 or more")
-	case c.rate < 0 || c.backlog < 0 || c.killAfter < 0 || latencyRate < 0:
-		return usagef("--rate, --latency-rate, --backlog and --kill-after cannot be negative")
+	case c.rate < 0 || c.backlog < 0 || c.killAfter < 0 || latencyRate < 0 || c.replyDelay < 0:
+		return usagef("--rate, --latency-rate, --backlog, --kill-after and --reply-delay cannot be negative")
+	case c.replyDelay > 10*time.Second:
+		return usagef("--reply-delay must be at most 10s")
 	case c.perSubject < 1:
 		return usagef("--events-per-subject must be at least 1")
 	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.memProfile != "" || c.ordered):
@@ -175,7 +179,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		}
 		defer pg.drop()
 	}
-	rc, err := startBenchReceiver(c.events, c.perEvent)
+	rc, err := startBenchReceiver(c.events, c.perEvent, c.replyDelay)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +193,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		c.store, c.nodes, c.customers, c.perEvent, c.events, c.events*c.perEvent, mode, c.conc, c.maxConc)
 	if c.backlog > 0 {
 		fmt.Fprintf(stdout, "  with a dead partner (connection refused) holding %d deliveries\n", c.backlog)
+	}
+	if c.replyDelay > 0 {
+		fmt.Fprintf(stdout, "  the receiver answers each delivery after %s (the baseline's POSTs at once)\n", c.replyDelay)
 	}
 	fmt.Fprintf(stdout, "  load: %s\n\n", loadAverage())
 
@@ -488,21 +495,24 @@ type benchReceiver struct {
 	perEvent int
 	count    atomic.Int64
 	recordOn atomic.Bool
-	mu       sync.Mutex
-	first    []time.Time // per event×endpoint: first arrival
-	arrivals []int32     // per event×endpoint: arrivals
+	// replyDelay is how long a recorded arrival (Herald's, not the
+	// baseline's) waits before its answer, as a real partner's would.
+	replyDelay time.Duration
+	mu         sync.Mutex
+	first      []time.Time // per event×endpoint: first arrival
+	arrivals   []int32     // per event×endpoint: arrivals
 	// last is the highest event index that arrived per endpoint path and
 	// subject (systemId); outOfOrder counts arrivals below it.
 	last       map[string]int
 	outOfOrder int
 }
 
-func startBenchReceiver(events, perEvent int) (*benchReceiver, error) {
+func startBenchReceiver(events, perEvent int, replyDelay time.Duration) (*benchReceiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench receiver: %w", err)
 	}
-	rc := &benchReceiver{url: "http://" + ln.Addr().String(), perEvent: perEvent,
+	rc := &benchReceiver{url: "http://" + ln.Addr().String(), perEvent: perEvent, replyDelay: replyDelay,
 		first: make([]time.Time, events*perEvent), arrivals: make([]int32, events*perEvent), last: map[string]int{}}
 	rc.srv = &http.Server{Handler: http.HandlerFunc(rc.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rc.srv.Serve(ln) }()
@@ -531,6 +541,9 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.count.Add(1)
 	if !rc.recordOn.Load() {
 		return
+	}
+	if rc.replyDelay > 0 {
+		defer time.Sleep(rc.replyDelay)
 	}
 	_, ep, _ := strings.Cut(r.URL.Path[1:], "/e")
 	j, err1 := strconv.Atoi(ep)

@@ -74,9 +74,31 @@ func TestBenchCompare(t *testing.T) {
 	}
 }
 
+// TestBenchWithASlowPartner runs a tiny `herald bench --reply-delay`: every
+// delivery is answered late, as a real partner's is, and still arrives.
+func TestBenchWithASlowPartner(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--events", "40", "--concurrency", "4", "--reply-delay", "20ms"},
+		strings.NewReader(""), &out, t.Output())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"the receiver answers each delivery after 20ms (the baseline's POSTs at once)",
+		"checked: 40 of 40 acknowledged events arrived",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestBenchCompareUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
+		{"bench", "--reply-delay", "-1s"},
+		{"bench", "--reply-delay", "11s"},
 		{"bench", "--compare", "x", "--pairs", "0"},
 		{"bench", "--compare", "x", "--cpuprofile", "p"},
 		{"bench", "--compare", "x", "--memprofile", "p"},
