@@ -71,6 +71,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fs.IntVar(&endpointSeries, "metrics-endpoint-series", endpointSeries, "most endpoints with a latency series of their own in /metrics; the rest share endpoint_id \"_overflow\" (HERALD_METRICS_ENDPOINT_SERIES)")
+	connsPerHost, err := envInt("HERALD_MAX_CONNS_PER_HOST", dispatch.DefaultMaxConnsPerHost)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&connsPerHost, "max-conns-per-host", connsPerHost, "most connections this node opens to one partner host (host:port), across all its endpoints there; each endpoint's maxConcurrency applies within it (HERALD_MAX_CONNS_PER_HOST)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +85,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	if endpointSeries < 1 {
 		return usagef("--metrics-endpoint-series must be at least 1")
+	}
+	if connsPerHost < 1 {
+		return usagef("--max-conns-per-host must be at least 1")
 	}
 	setGCPercent()
 	logger, err := newLogger(stderr, *logFormat, *logLevel)
@@ -113,6 +121,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		DisableAfter:          disableAfter,
 		Retention:             keep,
 		MetricsEndpointSeries: endpointSeries,
+		MaxConnsPerHost:       connsPerHost,
 		NodeID:                *nodeID,
 		Logger:                logger,
 		Stdout:                stdout,

@@ -27,21 +27,25 @@ func TestServeSetsGCPercentUnlessGOGCIsSet(t *testing.T) {
 	}
 }
 
-// TestServeRefusesABadEndpointSeriesLimit: the limit comes from the flag or
-// the environment, and a limit that is not a positive whole number is a
-// usage error, before anything starts.
-func TestServeRefusesABadEndpointSeriesLimit(t *testing.T) {
+// TestServeRefusesBadLimits: the endpoint series limit and the connections
+// per partner host come from the flag or the environment, and a limit that
+// is not a positive whole number is a usage error, before anything starts.
+func TestServeRefusesBadLimits(t *testing.T) {
 	for _, tc := range []struct {
-		name, env string
-		args      []string
+		name, variable, env string
+		args                []string
 	}{
-		{"zero flag", "", []string{"--metrics-endpoint-series", "0"}},
-		{"word in the environment", "many", nil},
-		{"negative in the environment", "-5", nil},
+		{"zero flag", "", "", []string{"--metrics-endpoint-series", "0"}},
+		{"word in the environment", "HERALD_METRICS_ENDPOINT_SERIES", "many", nil},
+		{"negative in the environment", "HERALD_METRICS_ENDPOINT_SERIES", "-5", nil},
+		// The same for the connections to one partner host.
+		{"zero connections per host", "", "", []string{"--max-conns-per-host", "0"}},
+		{"connections per host in words", "HERALD_MAX_CONNS_PER_HOST", "lots", nil},
+		{"negative connections per host", "HERALD_MAX_CONNS_PER_HOST", "-1", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.env != "" {
-				t.Setenv("HERALD_METRICS_ENDPOINT_SERIES", tc.env)
+			if tc.variable != "" {
+				t.Setenv(tc.variable, tc.env)
 			}
 			args := append([]string{"serve", "--data", t.TempDir()}, tc.args...)
 			err := run(t.Context(), args, strings.NewReader(""), io.Discard, io.Discard)

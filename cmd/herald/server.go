@@ -76,6 +76,10 @@ type serverConfig struct {
 	// MetricsEndpointSeries bounds the endpoints with a latency series of
 	// their own (metrics.Config.MaxEndpointSeries). Zero: the default.
 	MetricsEndpointSeries int
+	// MaxConnsPerHost bounds the connections the node opens to one
+	// partner host (dispatch.ClientConfig). Default:
+	// dispatch.DefaultMaxConnsPerHost.
+	MaxConnsPerHost int
 }
 
 // nodeStore is every store interface a node's components take. Both of
@@ -152,8 +156,9 @@ func startNode(ctx context.Context, cfg serverConfig) (_ *node, err error) {
 		return nil, err
 	}
 	client := dispatch.NewHTTPClient(dispatch.ClientConfig{
-		Policy:  dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
-		Timeout: cfg.RequestTimeout,
+		Policy:          dispatch.DestinationPolicy{Allow: cfg.AllowDestinations},
+		Timeout:         cfg.RequestTimeout,
+		MaxConnsPerHost: cfg.MaxConnsPerHost,
 	})
 	tp, traced, err := n.tracerProvider(ctx)
 	if err != nil {

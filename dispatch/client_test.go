@@ -1,0 +1,78 @@
+package dispatch_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/dispatch"
+)
+
+// The client opens as many connections to one partner host as requests
+// need, up to MaxConnsPerHost, across whatever endpoints share the host: a
+// host that holds its replies gets every request at once while under the
+// bound, and no more than the bound when over it. The bound was 64 and
+// fixed, which capped a node's rate to a host with many endpoints at 64
+// divided by the host's reply time.
+func TestClientBoundsConnectionsToOneHost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name            string
+		bound, requests int
+		wantAtOnce      int
+	}{
+		{"default, over the old bound of 64", 0, 100, 100},
+		{"a bound of 3", 3, 6, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var inFlight, most atomic.Int64
+			release := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				_, _ = io.Copy(io.Discard, r.Body)
+				<-release
+			}))
+			t.Cleanup(srv.Close)
+			client := dispatch.NewHTTPClient(dispatch.ClientConfig{Policy: loopbackOnly, Timeout: 30 * time.Second, MaxConnsPerHost: tc.bound})
+			t.Cleanup(client.CloseIdleConnections)
+
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for i := range tc.requests {
+				wg.Go(func() {
+					// Paths as different endpoints on the one host.
+					resp, err := client.Post(srv.URL+"/ep"+strings.Repeat("x", i%7), "application/json", strings.NewReader("{}"))
+					if err != nil {
+						failed.Add(1)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				})
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for inFlight.Load() < int64(tc.wantAtOnce) && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			// Give any request past the bound time to arrive too.
+			time.Sleep(100 * time.Millisecond)
+			close(release)
+			wg.Wait()
+			if got := most.Load(); got != int64(tc.wantAtOnce) {
+				t.Errorf("%d requests to one host at once, want %d", got, tc.wantAtOnce)
+			}
+			if n := failed.Load(); n > 0 {
+				t.Errorf("%d requests failed", n)
+			}
+		})
+	}
+}
