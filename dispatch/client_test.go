@@ -76,3 +76,78 @@ func TestClientBoundsConnectionsToOneHost(t *testing.T) {
 		})
 	}
 }
+
+// tlsPartner is a TLS partner that closes each connection after its reply,
+// as a partner whose idle timeout has passed does, and counts the
+// handshakes that resumed a session. The client returned trusts it.
+func tlsPartner(t testing.TB, sessionCache bool) (*httptest.Server, *http.Client, *atomic.Int64) {
+	var resumed atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS.DidResume {
+			resumed.Add(1)
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	srv.Config.SetKeepAlivesEnabled(false)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	client := dispatch.NewHTTPClient(dispatch.ClientConfig{Policy: loopbackOnly, Timeout: 10 * time.Second})
+	transport := client.Transport.(*http.Transport)
+	transport.TLSClientConfig.RootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	if !sessionCache {
+		transport.TLSClientConfig.ClientSessionCache = nil
+	}
+	t.Cleanup(client.CloseIdleConnections)
+	return srv, client, &resumed
+}
+
+func postOK(t testing.TB, client *http.Client, url string) {
+	resp, err := client.Post(url, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+}
+
+// A new connection to a partner resumes the TLS session of an earlier one
+// rather than making a full handshake again.
+func TestClientResumesTLSSessions(t *testing.T) {
+	t.Parallel()
+	srv, client, resumed := tlsPartner(t, true)
+	const requests = 5
+	for range requests {
+		postOK(t, client, srv.URL)
+	}
+	// The first handshake is full; with TLS 1.3 its ticket may come
+	// after the first reply, so allow the second to be full too.
+	if n := resumed.Load(); n < requests-2 {
+		t.Errorf("%d of %d connections resumed a TLS session, want at least %d", n, requests, requests-2)
+	}
+}
+
+// BenchmarkTLSReconnect makes one request per new TLS connection, with
+// and without the client's session cache: the cost of a partner that
+// closes idle connections. Every request must get its 200.
+func BenchmarkTLSReconnect(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		cache bool
+	}{{"full handshake", false}, {"resumed", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv, client, resumed := tlsPartner(b, tc.cache)
+			postOK(b, client, srv.URL) // the first handshake is full either way
+			resumed.Store(0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				postOK(b, client, srv.URL)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(resumed.Load())/float64(b.N), "resumed/op")
+		})
+	}
+}

@@ -154,6 +154,10 @@ type ClientConfig struct {
 // delivered, p99 2.2s; herald bench --reply-delay 50ms).
 const DefaultMaxConnsPerHost = 512
 
+// tlsSessionCacheSize is how many partner hosts' TLS sessions a node keeps
+// for resumption (a few KB each, the server's certificates included).
+const tlsSessionCacheSize = 1024
+
 // NewHTTPClient returns the one client Herald sends through: it refuses
 // destinations the policy forbids, never follows redirects (a 303 is a
 // result to record), ignores proxy environment variables (a proxy would
@@ -174,7 +178,15 @@ func NewHTTPClient(cfg ClientConfig) *http.Client {
 		DialContext: dialer.DialContext,
 		// Literal-IP URLs are dialled without DNS but still pass through
 		// Control, so one check covers both.
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+
+		// The session cache lets a new connection to a partner resume an
+		// earlier TLS session instead of a full handshake (certificate
+		// chain sent and verified, a key exchange and a signature):
+		// partners close idle connections (Node.js after 5s, load
+		// balancers after a minute), so an endpoint that sees an event
+		// every few seconds reconnects for most of them.
+		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12,
+			ClientSessionCache: tls.NewLRUClientSessionCache(tlsSessionCacheSize)},
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: cfg.Timeout,
 		ExpectContinueTimeout: time.Second,
