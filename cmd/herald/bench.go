@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ type benchConfig struct {
 	compare      string        // another herald binary to run alternately with binary (bench_compare.go)
 	pairs        int           // with compare: runs of each binary
 	replyDelay   time.Duration // how long the receiver takes to answer Herald
+	tls          bool          // the receiver serves HTTPS
 }
 
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
@@ -89,6 +91,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
 	fs.StringVar(&c.compare, "compare", "", "another herald binary: run the same test with it and with --herald-binary in turn, --pairs times each, and print each pair's figures and their ratios")
 	fs.IntVar(&c.pairs, "pairs", 3, "with --compare, how many runs of each binary")
+	fs.BoolVar(&c.tls, "tls", false, "the receiver serves HTTPS (TLS 1.3, a self-signed certificate the nodes trust through SSL_CERT_FILE), to Herald and to the baseline's POSTs alike")
 	fs.DurationVar(&c.replyDelay, "reply-delay", 0, "how long the receiver takes to answer each of Herald's deliveries, as a real partner does (not the baseline's POSTs); arrival times are taken before it")
 	// --latency-rate is the previous bench's flag: deliveries/s of a
 	// separate steady-rate run, 0 to skip it. This bench measures latency
@@ -179,7 +182,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 		}
 		defer pg.drop()
 	}
-	rc, err := startBenchReceiver(c.events, c.perEvent, c.replyDelay)
+	rc, err := startBenchReceiver(c.events, c.perEvent, c.replyDelay, c.tls)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +200,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	if c.replyDelay > 0 {
 		fmt.Fprintf(stdout, "  the receiver answers each delivery after %s (the baseline's POSTs at once)\n", c.replyDelay)
 	}
+	if rc.cert != nil {
+		fmt.Fprintf(stdout, "  the receiver serves HTTPS (a self-signed certificate), to Herald and the baseline alike\n")
+	}
 	fmt.Fprintf(stdout, "  load: %s\n\n", loadAverage())
 
 	bodies := make([][]byte, c.events)
@@ -213,7 +219,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	fmt.Fprintf(stdout, "  %8.0f POSTs/s (%d in %s); CPU %.0f µs per POST (sender and receiver)\n\n",
 		base.perSec, base.n, base.elapsed.Round(time.Millisecond), base.cpuPerPost.Seconds()*1e6)
 
-	cl, err := startBenchCluster(ctx, c, pg, stderr)
+	cl, err := startBenchCluster(ctx, c, pg, rc.rootsFile(), stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -315,6 +321,9 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 			100*(n1.handedOff-n0.handedOff)/float64(delivered))
 	}
 	fmt.Fprintf(stdout, "  peak RSS per node:    %s MB\n", cl.peakRSS())
+	if proto, ok := rc.proto.Load().(string); ok && rc.cert != nil {
+		fmt.Fprintf(stdout, "  deliveries arrived:   over %s with TLS\n", proto)
+	}
 	if err := printChecked(stdout, res, c); err != nil {
 		return nil, err
 	}
@@ -498,6 +507,8 @@ type benchReceiver struct {
 	// replyDelay is how long a recorded arrival (Herald's, not the
 	// baseline's) waits before its answer, as a real partner's would.
 	replyDelay time.Duration
+	cert       *benchCert   // with --tls: the receiver serves HTTPS
+	proto      atomic.Value // string: the protocol of Herald's last delivery
 	mu         sync.Mutex
 	first      []time.Time // per event×endpoint: first arrival
 	arrivals   []int32     // per event×endpoint: arrivals
@@ -507,7 +518,7 @@ type benchReceiver struct {
 	outOfOrder int
 }
 
-func startBenchReceiver(events, perEvent int, replyDelay time.Duration) (*benchReceiver, error) {
+func startBenchReceiver(events, perEvent int, replyDelay time.Duration, useTLS bool) (*benchReceiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench receiver: %w", err)
@@ -515,8 +526,27 @@ func startBenchReceiver(events, perEvent int, replyDelay time.Duration) (*benchR
 	rc := &benchReceiver{url: "http://" + ln.Addr().String(), perEvent: perEvent, replyDelay: replyDelay,
 		first: make([]time.Time, events*perEvent), arrivals: make([]int32, events*perEvent), last: map[string]int{}}
 	rc.srv = &http.Server{Handler: http.HandlerFunc(rc.serve), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = rc.srv.Serve(ln) }()
+	if !useTLS {
+		go func() { _ = rc.srv.Serve(ln) }()
+		return rc, nil
+	}
+	if rc.cert, err = newBenchCert(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	rc.url = "https://" + ln.Addr().String()
+	rc.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{rc.cert.cert}, MinVersion: tls.VersionTLS12}
+	go func() { _ = rc.srv.ServeTLS(ln, "", "") }()
 	return rc, nil
+}
+
+// rootsFile is the SSL_CERT_FILE the nodes need to trust the receiver:
+// empty unless it serves HTTPS.
+func (rc *benchReceiver) rootsFile() string {
+	if rc.cert == nil {
+		return ""
+	}
+	return rc.cert.rootsFile()
 }
 
 // endpointPath is the receiver path of a customer's j-th endpoint.
@@ -542,6 +572,7 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	if !rc.recordOn.Load() {
 		return
 	}
+	rc.proto.Store(r.Proto)
 	if rc.replyDelay > 0 {
 		defer time.Sleep(rc.replyDelay)
 	}
@@ -582,6 +613,9 @@ func (rc *benchReceiver) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = rc.srv.Shutdown(ctx)
+	if rc.cert != nil {
+		rc.cert.remove()
+	}
 }
 
 type baselineResult struct {
@@ -597,7 +631,13 @@ type baselineResult struct {
 // concurrency and no storage: the ceiling Herald is compared with.
 func baselineRun(ctx context.Context, rc *benchReceiver, bodies [][]byte, c *benchConfig) baselineResult {
 	rc.recordOn.Store(false)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.conc, MaxConnsPerHost: c.conc, DisableCompression: true}}
+	transport := &http.Transport{MaxIdleConnsPerHost: c.conc, MaxConnsPerHost: c.conc, DisableCompression: true}
+	if rc.cert != nil {
+		// As Herald's client does: HTTP/2 where the partner offers it.
+		transport.TLSClientConfig = &tls.Config{RootCAs: rc.cert.roots, MinVersion: tls.VersionTLS12}
+		transport.ForceAttemptHTTP2 = true
+	}
+	client := &http.Client{Transport: transport}
 	defer client.CloseIdleConnections()
 	total := len(bodies) * c.perEvent
 	var next atomic.Int64

@@ -43,10 +43,12 @@ type benchNode struct {
 // startBenchCluster starts c.nodes processes of c.binary's serve, one
 // after another (the first runs the migrations), each with a data
 // directory of its own; with SQLite that directory holds the database.
-func startBenchCluster(ctx context.Context, c *benchConfig, pg *benchPostgres, stderr io.Writer) (*benchCluster, error) {
+// startBenchCluster starts c.nodes nodes; rootsFile, if not empty, is the
+// PEM file of the receiver's certificate, which they are to trust.
+func startBenchCluster(ctx context.Context, c *benchConfig, pg *benchPostgres, rootsFile string, stderr io.Writer) (*benchCluster, error) {
 	cl := &benchCluster{}
 	for i := range c.nodes {
-		nd, err := startBenchNode(ctx, c, pg, i, stderr)
+		nd, err := startBenchNode(ctx, c, pg, i, rootsFile, stderr)
 		if err != nil {
 			cl.stop()
 			return nil, fmt.Errorf("start node %d: %w", i, err)
@@ -58,7 +60,7 @@ func startBenchCluster(ctx context.Context, c *benchConfig, pg *benchPostgres, s
 	return cl, nil
 }
 
-func startBenchNode(ctx context.Context, c *benchConfig, pg *benchPostgres, i int, stderr io.Writer) (*benchNode, error) {
+func startBenchNode(ctx context.Context, c *benchConfig, pg *benchPostgres, i int, rootsFile string, stderr io.Writer) (*benchNode, error) {
 	dir, err := os.MkdirTemp("", "herald-bench-")
 	if err != nil {
 		return nil, err
@@ -75,6 +77,9 @@ func startBenchNode(ctx context.Context, c *benchConfig, pg *benchPostgres, i in
 	}
 	cmd := exec.Command(c.binary, args...)
 	cmd.Env = append(os.Environ(), "HERALD_ADMIN_TOKEN="+benchToken)
+	if rootsFile != "" {
+		cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+rootsFile)
+	}
 	if c.cpuProfile != "" && i == 0 {
 		cmd.Env = append(cmd.Env, "HERALD_CPUPROFILE="+c.cpuProfile)
 	}

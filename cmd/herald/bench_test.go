@@ -94,6 +94,28 @@ func TestBenchWithASlowPartner(t *testing.T) {
 	}
 }
 
+// TestBenchOverTLS runs a tiny `herald bench --tls`: the node trusts the
+// receiver's self-signed certificate through SSL_CERT_FILE and delivers
+// every event over HTTPS.
+func TestBenchOverTLS(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--events", "40", "--concurrency", "4", "--tls"},
+		strings.NewReader(""), &out, t.Output())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"the receiver serves HTTPS",
+		"deliveries arrived:   over HTTP/2.0 with TLS",
+		"checked: 40 of 40 acknowledged events arrived",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestBenchCompareUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
