@@ -518,6 +518,9 @@ func (n *node) run(ctx context.Context) error {
 		bg.Go(func() { _ = n.notifier.Run(bgCtx) })
 	}
 
+	// Serve once the dispatcher takes work: a publish before that hands
+	// its deliveries to no one, and they wait for a claim.
+	n.awaitDispatcher(ctx, dispatchDone)
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- n.httpServer.Serve(n.listener) }()
 	n.ready.Store(true)
@@ -548,6 +551,25 @@ func (n *node) run(ctx context.Context) error {
 		return fmt.Errorf("serve http: %w", serveErr)
 	}
 	return nil
+}
+
+// awaitDispatcher returns once the dispatcher runs (its Run first hands
+// back a previous process's leases on SQLite, one statement), or its Run
+// has ended (the error is put back for run's shutdown; /readyz then says
+// not ready), or ctx has ended.
+func (n *node) awaitDispatcher(ctx context.Context, dispatchDone chan error) {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !n.dispatcher.Running() {
+		select {
+		case err := <-dispatchDone:
+			dispatchDone <- err
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (n *node) close() {
