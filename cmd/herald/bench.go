@@ -53,6 +53,7 @@ type benchConfig struct {
 	pairs        int           // with compare: runs of each binary
 	replyDelay   time.Duration // how long the receiver takes to answer Herald
 	tls          bool          // the receiver serves HTTPS
+	backlogHangs bool          // the backlog's partner accepts connections and never answers
 }
 
 // runBench is `herald bench`: Herald end to end against plain HTTP, in one
@@ -82,6 +83,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.rate, "rate", 0, "events/s offered at a steady rate (open loop: latency counts from each event's scheduled time); 0: full speed")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of a --rate run")
 	fs.IntVar(&c.backlog, "backlog", 0, "before the measured run, publish this many events to a partner that refuses connections, and keep it down")
+	fs.BoolVar(&c.backlogHangs, "backlog-hangs", false, "with --backlog, the dead partner accepts connections and never answers (each attempt waits for its timeout) instead of refusing them")
 	fs.IntVar(&c.killAfter, "kill-after", 0, "SIGKILL the last node once this many events are acknowledged (needs --nodes 2 or more)")
 	fs.StringVar(&c.binary, "herald-binary", "", "the herald binary whose serve is measured (default: this one)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 to this file")
@@ -127,6 +129,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--rate, --latency-rate, --backlog, --kill-after and --reply-delay cannot be negative")
 	case c.replyDelay > 10*time.Second:
 		return usagef("--reply-delay must be at most 10s")
+	case c.backlogHangs && c.backlog == 0:
+		return usagef("--backlog-hangs needs --backlog")
 	case c.perSubject < 1:
 		return usagef("--events-per-subject must be at least 1")
 	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.memProfile != "" || c.ordered):
@@ -194,7 +198,10 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	}
 	fmt.Fprintf(stdout, "herald bench: %s, %d node(s); %d customers × %d endpoint(s) per event; %d events = %d deliveries; %s; %d clients; maxConcurrency %d\n",
 		c.store, c.nodes, c.customers, c.perEvent, c.events, c.events*c.perEvent, mode, c.conc, c.maxConc)
-	if c.backlog > 0 {
+	switch {
+	case c.backlog > 0 && c.backlogHangs:
+		fmt.Fprintf(stdout, "  with a partner that never answers (each attempt waits for its timeout) holding %d deliveries\n", c.backlog)
+	case c.backlog > 0:
 		fmt.Fprintf(stdout, "  with a dead partner (connection refused) holding %d deliveries\n", c.backlog)
 	}
 	if c.replyDelay > 0 {
@@ -711,7 +718,11 @@ func (cl *benchCluster) fillBacklog(ctx context.Context, c *benchConfig, stdout 
 		return fmt.Errorf("dead partner: %w", err)
 	}
 	deadURL := "http://" + ln.Addr().String() + "/dead"
-	ln.Close()
+	if c.backlogHangs {
+		cl.hung = startHangingPartner(ln)
+	} else {
+		ln.Close()
+	}
 	api0 := cl.clients[0]
 	if _, err := api0.CustomerCreate(ctx, &api.CustomerCreateRequest{ID: benchDeadCustomer, Name: "Dead partner"}); err != nil {
 		return fmt.Errorf("create customer: %w", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +25,7 @@ const benchToken = "bench-admin-token-0123456789"
 type benchCluster struct {
 	nodes   []*benchNode
 	clients []*api.Client
+	hung    *hangingPartner // --backlog-hangs: the backlog's partner
 }
 
 // benchNode is one `herald serve` process.
@@ -265,6 +267,9 @@ func (cl *benchCluster) peakRSS() string {
 }
 
 func (cl *benchCluster) stop() {
+	if cl.hung != nil {
+		cl.hung.close() // the attempts it holds end now, not at shutdown's timeout
+	}
 	for _, nd := range cl.nodes {
 		_ = nd.cmd.Process.Signal(syscall.SIGTERM)
 	}
@@ -284,4 +289,40 @@ func (nd *benchNode) stop() {
 		<-nd.done
 	}
 	_ = os.RemoveAll(nd.dir)
+}
+
+// hangingPartner accepts connections, reads what comes, and never answers:
+// a partner whose server hangs, so each attempt waits for its timeout
+// (--backlog-hangs).
+type hangingPartner struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startHangingPartner(ln net.Listener) *hangingPartner {
+	hp := &hangingPartner{ln: ln}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hp.mu.Lock()
+			hp.conns = append(hp.conns, conn)
+			hp.mu.Unlock()
+			go func() { _, _ = io.Copy(io.Discard, conn) }()
+		}
+	}()
+	return hp
+}
+
+func (hp *hangingPartner) close() {
+	_ = hp.ln.Close()
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	for _, c := range hp.conns {
+		_ = c.Close()
+	}
+	hp.conns = nil
 }

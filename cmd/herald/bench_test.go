@@ -116,9 +116,31 @@ func TestBenchOverTLS(t *testing.T) {
 	}
 }
 
+// TestBenchBesideAHangingPartner runs a tiny `herald bench --backlog
+// --backlog-hangs`: the healthy customers' events arrive while the
+// backlog's partner holds every request it gets.
+func TestBenchBesideAHangingPartner(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--customers", "2", "--rate", "40", "--duration", "1s", "--concurrency", "4",
+		"--backlog", "100", "--backlog-hangs"}, strings.NewReader(""), &out, t.Output())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"with a partner that never answers (each attempt waits for its timeout) holding 100 deliveries",
+		"checked: 40 of 40 acknowledged events arrived",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestBenchCompareUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
+		{"bench", "--backlog-hangs"},
 		{"bench", "--reply-delay", "-1s"},
 		{"bench", "--reply-delay", "11s"},
 		{"bench", "--compare", "x", "--pairs", "0"},
