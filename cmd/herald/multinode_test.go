@@ -388,13 +388,19 @@ func TestAnotherNodeDeliversWhatAKilledNodeHeld(t *testing.T) {
 	}
 	mu.Unlock()
 	for _, id := range ids {
-		ev, err := survivor.EventGet(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The partner answered; the survivor records the result in its
+		// next batch.
+		var ev *api.Event
+		waitFor(t, 10*time.Second, "the survivor's record of "+id, func() bool {
+			var err error
+			if ev, err = survivor.EventGet(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			return len(ev.Deliveries) == 1 && ev.Deliveries[0].State != "pending"
+		})
 		// The victim died before recording its attempt: the log holds the
 		// survivor's only.
-		if len(ev.Deliveries) != 1 || ev.Deliveries[0].State != "delivered" || len(ev.Deliveries[0].Attempts) != 1 {
+		if ev.Deliveries[0].State != "delivered" || len(ev.Deliveries[0].Attempts) != 1 {
 			t.Errorf("event %s: deliveries %+v, want one delivered with one attempt", id, ev.Deliveries)
 		}
 	}
