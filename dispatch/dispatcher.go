@@ -36,7 +36,9 @@ type Config struct {
 	// ClaimBatch is the most deliveries claimed per query. Default: 256.
 	ClaimBatch int
 	// MaxOutstanding bounds deliveries claimed and not yet recorded, so a
-	// backlog stays in the database, not in memory. Default: 4096.
+	// backlog stays in the database, not in memory. It also bounds the
+	// node's attempts in flight, and so its rate to slow partners: about
+	// MaxOutstanding ÷ their reply time. Default: DefaultMaxOutstanding.
 	MaxOutstanding int
 	// QueuePerEndpoint bounds claimed deliveries waiting for one endpoint's
 	// lane; a full lane is left out of claims. Default: eight times the
@@ -85,6 +87,10 @@ type Config struct {
 	TracerProvider trace.TracerProvider
 }
 
+// DefaultMaxOutstanding is Config.MaxOutstanding's default: a few KB each
+// (the event's gzip'd body, the lease), so some tens of MB at most.
+const DefaultMaxOutstanding = 4096
+
 // leaseMargin is the lease an attempt must have left beyond its timeout
 // when it starts: time to record the result before the lease ends.
 const leaseMargin = 15 * time.Second
@@ -123,7 +129,7 @@ func (c *Config) setDefaults() {
 		c.ClaimBatch = 256
 	}
 	if c.MaxOutstanding <= 0 {
-		c.MaxOutstanding = 4096
+		c.MaxOutstanding = DefaultMaxOutstanding
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 500 * time.Millisecond

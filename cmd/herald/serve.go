@@ -75,6 +75,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	outstanding, err := envInt("HERALD_MAX_OUTSTANDING", dispatch.DefaultMaxOutstanding)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&outstanding, "max-outstanding", outstanding, "most deliveries a node holds claimed and not yet recorded, attempts in flight included; its rate to slow partners is at most about this many ÷ their reply time (HERALD_MAX_OUTSTANDING)")
 	fs.IntVar(&connsPerHost, "max-conns-per-host", connsPerHost, "most connections this node opens to one partner host (host:port), across all its endpoints there; each endpoint's maxConcurrency applies within it (HERALD_MAX_CONNS_PER_HOST)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -88,6 +93,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	if connsPerHost < 1 {
 		return usagef("--max-conns-per-host must be at least 1")
+	}
+	if outstanding < 1 {
+		return usagef("--max-outstanding must be at least 1")
 	}
 	setGCPercent()
 	logger, err := newLogger(stderr, *logFormat, *logLevel)
@@ -122,6 +130,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Retention:             keep,
 		MetricsEndpointSeries: endpointSeries,
 		MaxConnsPerHost:       connsPerHost,
+		MaxOutstanding:        outstanding,
 		NodeID:                *nodeID,
 		Logger:                logger,
 		Stdout:                stdout,

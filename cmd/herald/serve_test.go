@@ -27,9 +27,10 @@ func TestServeSetsGCPercentUnlessGOGCIsSet(t *testing.T) {
 	}
 }
 
-// TestServeRefusesBadLimits: the endpoint series limit and the connections
-// per partner host come from the flag or the environment, and a limit that
-// is not a positive whole number is a usage error, before anything starts.
+// TestServeRefusesBadLimits: the endpoint series limit, the connections per
+// partner host and the deliveries outstanding come from the flag or the
+// environment, and a limit that is not a positive whole number is a usage
+// error, before anything starts.
 func TestServeRefusesBadLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name, variable, env string
@@ -42,6 +43,8 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"zero connections per host", "", "", []string{"--max-conns-per-host", "0"}},
 		{"connections per host in words", "HERALD_MAX_CONNS_PER_HOST", "lots", nil},
 		{"negative connections per host", "HERALD_MAX_CONNS_PER_HOST", "-1", nil},
+		{"zero outstanding", "", "", []string{"--max-outstanding", "0"}},
+		{"outstanding in words", "HERALD_MAX_OUTSTANDING", "all", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.variable != "" {

@@ -80,6 +80,9 @@ type serverConfig struct {
 	// partner host (dispatch.ClientConfig). Default:
 	// dispatch.DefaultMaxConnsPerHost.
 	MaxConnsPerHost int
+	// MaxOutstanding bounds the deliveries the node holds claimed
+	// (dispatch.Config). Default: dispatch.DefaultMaxOutstanding.
+	MaxOutstanding int
 }
 
 // nodeStore is every store interface a node's components take. Both of
@@ -306,6 +309,7 @@ func (n *node) startEngine(client *http.Client, tp trace.TracerProvider) error {
 		RequestTimeout:        cfg.RequestTimeout,
 		LeaseDuration:         cfg.LeaseDuration,
 		ShutdownTimeout:       cfg.ShutdownTimeout,
+		MaxOutstanding:        cfg.MaxOutstanding,
 		ReleaseOrphansOnStart: n.singleNode(),
 		Observer: dispatch.Observer{
 			OutcomeFunc: n.metrics.Outcome, AttemptFunc: n.metrics.Attempt, InFlightFunc: n.metrics.InFlight,
