@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/dispatch"
@@ -102,6 +105,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(logger, memlimit.FromCgroup)
 	prefixes, err := dispatch.ParseAllowDestinations(*allow)
 	if err != nil {
 		return usagef("%v", err)
@@ -243,6 +247,32 @@ func setGCPercent() {
 		debug.SetGCPercent(defaultGCPercent)
 	}
 }
+
+// setMemoryLimit sets Go's soft memory limit to 90 % of the container's
+// (the cgroup's memory limit, from provider), unless GOMEMLIMIT is set or
+// AUTOMEMLIMIT=off. With GOGC at 300 the heap may grow to four times what
+// is live before a collection, and a node whose partners are slow holds
+// thousands of attempts: without the limit a pod under its memory limit
+// (the Helm chart's is 256 MiB) would be killed where the collector could
+// have run sooner. automemlimit reads cgroup v1 and v2 as the runtime does
+// not.
+func setMemoryLimit(logger *slog.Logger, provider memlimit.Provider) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return // the operator's, which the runtime applied
+	}
+	limit, err := memlimit.Set(memlimit.WithProvider(provider), memlimit.WithRatio(memoryLimitRatio))
+	switch {
+	case err != nil:
+		logger.Debug("no container memory limit to follow", slog.Any("error", err))
+	case limit > 0 && limit < math.MaxInt64:
+		logger.Info("memory limit set from the container's", slog.Int64("gomemlimit_bytes", limit))
+	}
+}
+
+// memoryLimitRatio is the share of the container's memory that Go's heap
+// may use before the collector works harder: the rest is goroutine stacks,
+// SQLite's page cache and the runtime's own.
+const memoryLimitRatio = 0.9
 
 // writeAllocsProfile writes the allocations the node made since it
 // started (the allocs profile) to path.

@@ -3,10 +3,14 @@ package main
 import (
 	"errors"
 	"io"
+	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 )
 
 // herald serve runs the collector at defaultGCPercent unless GOGC says
@@ -24,6 +28,37 @@ func TestServeSetsGCPercentUnlessGOGCIsSet(t *testing.T) {
 	setGCPercent()
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("without GOGC, the GC percent is %d, want %d", got, defaultGCPercent)
+	}
+}
+
+// herald serve sets Go's memory limit to 90 % of the container's, and
+// leaves one the operator set with GOMEMLIMIT, or none when the container
+// has no limit. Not parallel: the memory limit is the process's.
+func TestServeFollowsTheContainersMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	const gib = 1 << 30
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	os.Unsetenv("GOMEMLIMIT")
+	t.Setenv("AUTOMEMLIMIT", "") // set and empty would be a bad ratio
+	os.Unsetenv("AUTOMEMLIMIT")
+	debug.SetMemoryLimit(math.MaxInt64)
+	setMemoryLimit(logger, memlimit.Limit(gib))
+	if got := debug.SetMemoryLimit(-1); got != gib*9/10 {
+		t.Errorf("in a container of 1 GiB the memory limit is %d, want 90 %% of it (%d)", got, gib*9/10)
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	setMemoryLimit(logger, func() (uint64, error) { return 0, memlimit.ErrNoLimit })
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("without a container limit the memory limit is %d, want none", got)
+	}
+
+	t.Setenv("GOMEMLIMIT", "500MiB")
+	debug.SetMemoryLimit(500 << 20) // as the runtime did at start
+	setMemoryLimit(logger, memlimit.Limit(gib))
+	if got := debug.SetMemoryLimit(-1); got != 500<<20 {
+		t.Errorf("with GOMEMLIMIT set, the memory limit is %d, want the operator's %d", got, 500<<20)
 	}
 }
 
