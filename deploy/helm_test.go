@@ -405,7 +405,7 @@ func checkPod(t *testing.T, d object, shutdown, preStop int) {
 		t.Errorf("HERALD_ENCRYPTION_KEY not an optional Secret key: %v", envValue(c, "HERALD_ENCRYPTION_KEY"))
 	}
 	req := dig(c, "resources", "requests")
-	if dig(req, "memory") != "128Mi" || dig(req, "cpu") != "250m" || dig(c, "resources", "limits", "memory") != "256Mi" {
+	if dig(req, "memory") != "256Mi" || dig(req, "cpu") != "250m" || dig(c, "resources", "limits", "memory") != "512Mi" {
 		t.Errorf("resources %v", dig(c, "resources"))
 	}
 }
