@@ -197,9 +197,10 @@ type Dispatcher struct {
 
 	mu          sync.Mutex
 	lanes       map[string]*lane
-	outstanding int  // claimed, handed off or reserved for a handoff; not yet recorded or released
-	running     bool // Run has started: handoffs may come (handoff.go)
-	draining    bool // Run's context ended: start nothing new
+	outstanding int           // claimed, handed off or reserved for a handoff; not yet recorded or released
+	running     bool          // Run has started: handoffs may come (handoff.go)
+	started     chan struct{} // closed when running is first set
+	draining    bool          // Run's context ended: start nothing new
 	workers     sync.WaitGroup
 
 	// attemptCtx outlives Run's context by up to ShutdownTimeout, so
@@ -226,6 +227,7 @@ func New(cfg Config) (*Dispatcher, error) {
 		obs:     &cfg.Observer,
 
 		stopping: make(chan struct{}),
+		started:  make(chan struct{}),
 	}
 	d.tracer, d.traced = newTracer(cfg.TracerProvider)
 	version := newConfigVersion(cfg.Store, cfg.EndpointCacheTTL, cfg.NowFunc)
@@ -267,6 +269,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.running = true
 	d.mu.Unlock()
+	close(d.started)
 
 	pruneDone := make(chan struct{})
 	go func() { d.pruneLoop(ctx); close(pruneDone) }()
@@ -472,6 +475,10 @@ func (d *Dispatcher) settled(n int) {
 	default:
 	}
 }
+
+// Started is closed once Run takes work: from then on a publish hands its
+// deliveries to the dispatcher.
+func (d *Dispatcher) Started() <-chan struct{} { return d.started }
 
 // Running reports whether Run has started taking work and not begun to
 // drain: a publish hands deliveries to the dispatcher only meanwhile.

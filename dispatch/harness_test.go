@@ -55,10 +55,10 @@ func newRig(t testing.TB, configure func(*dispatch.Config)) *rig {
 	go func() { _ = disp.Run(ctx); close(done) }()
 	// A publish before Run has begun hands nothing off, which the tests
 	// that count handoffs would read as a claim on a busy machine.
-	for deadline := time.Now().Add(10 * time.Second); !disp.Running(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the dispatcher did not start within 10s")
-		}
+	select {
+	case <-disp.Started():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dispatcher did not start within 10s")
 	}
 	var once sync.Once
 	r := &rig{store: store, disp: disp, pub: pub}

@@ -515,7 +515,7 @@ type benchReceiver struct {
 	// baseline's) waits before its answer, as a real partner's would.
 	replyDelay time.Duration
 	cert       *benchCert   // with --tls: the receiver serves HTTPS
-	proto      atomic.Value // string: the protocol of Herald's last delivery
+	proto      atomic.Value // string, with --tls: the protocol of Herald's first delivery
 	mu         sync.Mutex
 	first      []time.Time // per event×endpoint: first arrival
 	arrivals   []int32     // per event×endpoint: arrivals
@@ -579,7 +579,9 @@ func (rc *benchReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	if !rc.recordOn.Load() {
 		return
 	}
-	rc.proto.Store(r.Proto)
+	if rc.cert != nil && rc.proto.Load() == nil {
+		rc.proto.Store(r.Proto) // once: a Store per request would allocate
+	}
 	if rc.replyDelay > 0 {
 		defer time.Sleep(rc.replyDelay)
 	}

@@ -45,8 +45,8 @@ type benchNode struct {
 // startBenchCluster starts c.nodes processes of c.binary's serve, one
 // after another (the first runs the migrations), each with a data
 // directory of its own; with SQLite that directory holds the database.
-// startBenchCluster starts c.nodes nodes; rootsFile, if not empty, is the
-// PEM file of the receiver's certificate, which they are to trust.
+// rootsFile, if not empty, is the PEM file of the receiver's certificate,
+// which the nodes are to trust (--tls).
 func startBenchCluster(ctx context.Context, c *benchConfig, pg *benchPostgres, rootsFile string, stderr io.Writer) (*benchCluster, error) {
 	cl := &benchCluster{}
 	for i := range c.nodes {

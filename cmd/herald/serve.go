@@ -253,7 +253,7 @@ func setGCPercent() {
 // AUTOMEMLIMIT=off. With GOGC at 300 the heap may grow to four times what
 // is live before a collection, and a node whose partners are slow holds
 // thousands of attempts: without the limit a pod under its memory limit
-// (the Helm chart's is 256 MiB) would be killed where the collector could
+// (the Helm chart's is 512 MiB) would be killed where the collector could
 // have run sooner. automemlimit reads cgroup v1 and v2 as the runtime does
 // not.
 func setMemoryLimit(logger *slog.Logger, provider memlimit.Provider) {

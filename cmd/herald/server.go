@@ -562,17 +562,11 @@ func (n *node) run(ctx context.Context) error {
 // has ended (the error is put back for run's shutdown; /readyz then says
 // not ready), or ctx has ended.
 func (n *node) awaitDispatcher(ctx context.Context, dispatchDone chan error) {
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !n.dispatcher.Running() {
-		select {
-		case err := <-dispatchDone:
-			dispatchDone <- err
-			return
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	select {
+	case <-n.dispatcher.Started():
+	case err := <-dispatchDone:
+		dispatchDone <- err
+	case <-ctx.Done():
 	}
 }
 
