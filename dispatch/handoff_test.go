@@ -92,19 +92,14 @@ func TestALaneUsesItsCapForDeliveriesThatComeOneByOne(t *testing.T) {
 	const capacity = 4
 	var inFlight atomic.Int64
 	release := make(chan struct{})
+	releaseAll := sync.OnceFunc(func() { close(release) })
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		inFlight.Add(1)
 		_, _ = io.Copy(io.Discard, req.Body)
 		<-release
 	}))
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
+	t.Cleanup(releaseAll) // after srv.Close is registered, so it runs first
 	r.endpoint(t, "2187", srv.URL, func(e *herald.Endpoint) { e.MaxConcurrency = capacity })
 
 	var ids []string
@@ -118,7 +113,7 @@ func TestALaneUsesItsCapForDeliveriesThatComeOneByOne(t *testing.T) {
 			}
 		}
 	}
-	close(release)
+	releaseAll()
 	for _, id := range ids {
 		r.wait(t, id, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
 	}

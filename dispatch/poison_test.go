@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,6 +106,7 @@ func TestRecorderIsolatesRecordTheStoreRefuses(t *testing.T) {
 	r.customer(t, "6268")
 	r.customer(t, "2187")
 	release := make(chan struct{})
+	releaseAll := sync.OnceFunc(func() { close(release) })
 	mux := http.NewServeMux()
 	mux.HandleFunc("/poison", func(w http.ResponseWriter, _ *http.Request) {
 		<-release
@@ -113,13 +115,7 @@ func TestRecorderIsolatesRecordTheStoreRefuses(t *testing.T) {
 	mux.HandleFunc("/good", func(w http.ResponseWriter, _ *http.Request) { <-release })
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
+	t.Cleanup(releaseAll) // after srv.Close is registered, so it runs first
 	poison := r.endpoint(t, "6268", srv.URL+"/poison", nil)
 	r.endpoint(t, "2187", srv.URL+"/good", func(e *herald.Endpoint) { e.MaxConcurrency = 50 })
 
@@ -129,7 +125,7 @@ func TestRecorderIsolatesRecordTheStoreRefuses(t *testing.T) {
 		others = append(others, r.publish(t, "2187", itoa(20000+i), wire.EventTypeWorkFlowStatusChange).Deliveries[0].ID)
 	}
 	// Every partner answers at once, so the results share batches.
-	close(release)
+	releaseAll()
 	for _, id := range others {
 		r.wait(t, id, func(d *herald.Delivery) bool { return d.State == herald.DeliveryStateDelivered })
 	}

@@ -74,66 +74,40 @@ func TestBenchCompare(t *testing.T) {
 	}
 }
 
-// TestBenchWithASlowPartner runs a tiny `herald bench --reply-delay`: every
-// delivery is answered late, as a real partner's is, and still arrives.
-func TestBenchWithASlowPartner(t *testing.T) {
+// TestBenchPartners runs tiny benches against the partners the bench can
+// play besides one that answers at once: every acknowledged event arrives.
+//   - --reply-delay: every delivery is answered late, as a real partner's is;
+//   - --tls: the node trusts the receiver's self-signed certificate through
+//     SSL_CERT_FILE and delivers over HTTPS;
+//   - --backlog-hangs: the healthy customers' events arrive while the
+//     backlog's partner holds every request it gets.
+func TestBenchPartners(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
-	err := run(t.Context(), []string{"bench", "--events", "40", "--concurrency", "4", "--reply-delay", "20ms"},
-		strings.NewReader(""), &out, t.Output())
-	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, out.String())
-	}
-	for _, want := range []string{
-		"the receiver answers each delivery after 20ms (the baseline's POSTs at once)",
-		"checked: 40 of 40 acknowledged events arrived",
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"slow", []string{"--events", "40", "--reply-delay", "20ms"},
+			[]string{"the receiver answers each delivery after 20ms (the baseline's POSTs at once)"}},
+		{"https", []string{"--events", "40", "--tls"},
+			[]string{"the receiver serves HTTPS", "deliveries arrived:   over HTTP/2.0 with TLS"}},
+		{"hanging backlog", []string{"--customers", "2", "--rate", "40", "--duration", "1s", "--backlog", "100", "--backlog-hangs"},
+			[]string{"with a partner that never answers (each attempt waits for its timeout) holding 100 deliveries"}},
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
-		}
-	}
-}
-
-// TestBenchOverTLS runs a tiny `herald bench --tls`: the node trusts the
-// receiver's self-signed certificate through SSL_CERT_FILE and delivers
-// every event over HTTPS.
-func TestBenchOverTLS(t *testing.T) {
-	t.Parallel()
-	var out bytes.Buffer
-	err := run(t.Context(), []string{"bench", "--events", "40", "--concurrency", "4", "--tls"},
-		strings.NewReader(""), &out, t.Output())
-	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, out.String())
-	}
-	for _, want := range []string{
-		"the receiver serves HTTPS",
-		"deliveries arrived:   over HTTP/2.0 with TLS",
-		"checked: 40 of 40 acknowledged events arrived",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
-		}
-	}
-}
-
-// TestBenchBesideAHangingPartner runs a tiny `herald bench --backlog
-// --backlog-hangs`: the healthy customers' events arrive while the
-// backlog's partner holds every request it gets.
-func TestBenchBesideAHangingPartner(t *testing.T) {
-	t.Parallel()
-	var out bytes.Buffer
-	err := run(t.Context(), []string{"bench", "--customers", "2", "--rate", "40", "--duration", "1s", "--concurrency", "4",
-		"--backlog", "100", "--backlog-hangs"}, strings.NewReader(""), &out, t.Output())
-	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, out.String())
-	}
-	for _, want := range []string{
-		"with a partner that never answers (each attempt waits for its timeout) holding 100 deliveries",
-		"checked: 40 of 40 acknowledged events arrived",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Fatalf("bench output lacks %q:\n%s", want, out.String())
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			args := append([]string{"bench", "--concurrency", "4"}, tc.args...)
+			if err := run(t.Context(), args, strings.NewReader(""), &out, t.Output()); err != nil {
+				t.Fatalf("bench: %v\n%s", err, out.String())
+			}
+			for _, want := range append(tc.want, "checked: 40 of 40 acknowledged events arrived") {
+				if !strings.Contains(out.String(), want) {
+					t.Fatalf("bench output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 	}
 }
 
