@@ -188,6 +188,8 @@ type Dispatcher struct {
 	// stopping is closed when Run's context ends, to wake workers waiting
 	// on an endpoint's rate limit.
 	stopping chan struct{}
+	// started is closed when Run first takes work (Started).
+	started chan struct{}
 
 	wake chan struct{}
 	// nudge is settled's wake (see claimLoop): a freed slot may let a
@@ -197,10 +199,9 @@ type Dispatcher struct {
 
 	mu          sync.Mutex
 	lanes       map[string]*lane
-	outstanding int           // claimed, handed off or reserved for a handoff; not yet recorded or released
-	running     bool          // Run has started: handoffs may come (handoff.go)
-	started     chan struct{} // closed when running is first set
-	draining    bool          // Run's context ended: start nothing new
+	outstanding int  // claimed, handed off or reserved for a handoff; not yet recorded or released
+	running     bool // Run has started: handoffs may come (handoff.go)
+	draining    bool // Run's context ended: start nothing new
 	workers     sync.WaitGroup
 
 	// attemptCtx outlives Run's context by up to ShutdownTimeout, so
