@@ -56,6 +56,15 @@ type Config struct {
 	// (SQLite) or a query round trip (PostgreSQL). A full claim is followed
 	// at once by the next. Default: 5ms; negative: claim on every wake.
 	ClaimCooldown time.Duration
+	// RecordLinger is the most a small batch of attempt results waits for
+	// more before it is recorded, while results come in numbers (see
+	// recorder.linger). Each record batch is a transaction whose fixed
+	// cost (on PostgreSQL two statements, a round trip and a commit) is
+	// then shared by more attempts. Nothing a partner or a publisher sees
+	// waits for it: results that someone waits for (interactive delivery,
+	// an ordered subject's next delivery) are recorded at once.
+	// Default: 0, none.
+	RecordLinger time.Duration
 	// EndpointCacheTTL is how long an endpoint's configuration (and a
 	// customer's retry policies) is used as read; past it, it is checked
 	// against the store's change count (herald.DispatchConfigStore) or
@@ -239,6 +248,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	}
 	d.policies = newRetryPolicies(cfg.RetryPolicies, version, cfg.EndpointCacheTTL, cfg.NowFunc, cfg.RetryPolicy, cfg.Logger)
 	d.rec = newRecorder(cfg.Store, cfg.Logger, d.settled)
+	d.rec.lingerFor = cfg.RecordLinger
 	d.rec.committed = d.obs.recordBatch
 	d.attemptCtx, d.cancelAttempt = context.WithCancel(context.Background())
 	return d, nil
