@@ -44,7 +44,19 @@ func paramCount(sql string) int {
 	return n
 }
 
-// warmConn runs each of warmStatements once on conn, every parameter NULL,
+// warmRuns is how many times warmConn runs each statement: one more than
+// the custom plans PostgreSQL makes of a prepared statement before it
+// weighs a generic one (plancache.c's choose_custom_plan plans each of the
+// first five executions anew). So each connection has made that choice
+// before it serves, instead of planning each hot statement four more times
+// under the first traffic. herald bench --store postgres --rate 1500, four
+// alternated 3 s runs: the worst p99 of the first half second's 100 ms
+// slices was 68, 164, 105 and 66 ms with one run, 55, 85, 58 and 53 ms
+// with six; the 10 s row's p99 was lower in 8 of 10 alternated pairs
+// (docs/performance.md, session 26).
+const warmRuns = 6
+
+// warmConn runs each of warmStatements warmRuns times on conn, every parameter NULL,
 // in a transaction it rolls back. NULL arrays unnest to no rows and match
 // no row, so nothing is written or locked beyond the statements' table
 // locks for their moment, and the rollback leaves no trace (pg_notify
@@ -66,8 +78,10 @@ func warmConn(ctx context.Context, conn *pgx.Conn) (err error) {
 	// connection's cache, even one without parameters, which Exec would
 	// send unprepared.
 	b := &pgx.Batch{}
-	for _, sql := range warmStatements {
-		b.Queue(sql, make([]any, paramCount(sql))...)
+	for range warmRuns {
+		for _, sql := range warmStatements {
+			b.Queue(sql, make([]any, paramCount(sql))...)
+		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("warm connection: %w", err)
