@@ -90,10 +90,9 @@ func (r *recorder) close() {
 
 func (r *recorder) run() {
 	recent := groupcommit.NewAverage(1)
-	var timer *time.Timer
 	for {
 		if r.lingerFor > 0 && recent.Mean() >= recordLingerGate {
-			timer = r.linger(timer)
+			r.linger()
 		}
 		r.mu.Lock()
 		n := min(len(r.pending), maxRecordBatch)
@@ -117,7 +116,7 @@ func (r *recorder) run() {
 }
 
 // linger waits up to lingerFor for a small batch to reach
-// recordLingerTarget, and returns the timer for the next time.
+// recordLingerTarget.
 //
 // Under moderate load each batch is only what arrived while the previous
 // one committed (at 1,500 deliveries/s on PostgreSQL, 4-5 results), and
@@ -131,37 +130,29 @@ func (r *recorder) run() {
 // --rate 1500 on PostgreSQL: 14 results a batch instead of 4.5, and
 // 0.86-0.90 of the database's CPU per delivery; docs/performance.md,
 // session 26.)
-func (r *recorder) linger(timer *time.Timer) *time.Timer {
-	r.mu.Lock()
-	wait := r.lingerable()
-	r.mu.Unlock()
-	if !wait {
-		return timer
+func (r *recorder) linger() {
+	if !r.lingerable() {
+		return
 	}
-	if timer == nil {
-		timer = time.NewTimer(r.lingerFor)
-	} else {
-		timer.Reset(r.lingerFor)
-	}
+	timer := time.NewTimer(r.lingerFor)
 	defer timer.Stop()
 	for {
 		select {
 		case <-timer.C:
-			return timer
+			return
 		case <-r.signal:
-			r.mu.Lock()
-			wait = r.lingerable()
-			r.mu.Unlock()
-			if !wait {
-				return timer
+			if !r.lingerable() {
+				return
 			}
 		}
 	}
 }
 
 // lingerable says whether the pending results may wait for more: some
-// and fewer than the target, none that anyone waits for. r.mu is held.
+// and fewer than the target, none that anyone waits for.
 func (r *recorder) lingerable() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.pending) == 0 || len(r.pending) >= recordLingerTarget || len(r.waiting) > 0 || r.closed {
 		return false
 	}
