@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -185,8 +187,11 @@ func TestServeDeliversAnEventEndToEnd(t *testing.T) {
 	}
 }
 
+// TestServeRejectsBadFlags also checks that a refused serve made nothing
+// on disk: a typo must not leave an empty data directory behind.
 func TestServeRejectsBadFlags(t *testing.T) {
 	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "data")
 	for _, args := range [][]string{
 		{"serve", "--no-such-flag"},
 		{"serve", "--allow-destinations", "not-a-cidr"},
@@ -194,10 +199,16 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"serve", "--database", "mysql://x"},
 		{"nope"},
 	} {
+		if args[0] == "serve" {
+			args = append(args, "--data", dataDir)
+		}
 		err := run(t.Context(), args, strings.NewReader(""), io.Discard, io.Discard)
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: got %v, want a usage error (exit 2)", args, err)
+		}
+		if _, err := os.Stat(dataDir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%v: the data directory exists after the refusal (stat: %v)", args, err)
 		}
 	}
 }

@@ -181,15 +181,24 @@ func (n *node) singleNode() bool {
 	return n.cfg.Database == "" || strings.HasPrefix(n.cfg.Database, "sqlite:")
 }
 
+// postgresURL reports whether the node's database is PostgreSQL.
+func (n *node) postgresURL() bool {
+	return strings.HasPrefix(n.cfg.Database, "postgres://") || strings.HasPrefix(n.cfg.Database, "postgresql://")
+}
+
 // openStore opens the database: SQLite in the data directory (locked, so
 // one node runs on it) or PostgreSQL.
 func (n *node) openStore(ctx context.Context) error {
 	cfg := n.cfg
+	// A value Herald cannot open is refused before anything is made on
+	// disk, so a typo leaves no empty data directory behind.
+	if !n.singleNode() && !n.postgresURL() {
+		return usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	switch {
-	case n.singleNode():
+	if n.singleNode() {
 		unlock, err := lockDataDir(cfg.DataDir)
 		if err != nil {
 			return err
@@ -204,14 +213,12 @@ func (n *node) openStore(ctx context.Context) error {
 			return fmt.Errorf("open sqlite store: %w", err)
 		}
 		n.store = st
-	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
+	} else {
 		st, err := postgres.Open(ctx, &postgres.Config{URL: cfg.Database, Logger: cfg.Logger, Secrets: cfg.Secrets, Warm: true})
 		if err != nil {
 			return fmt.Errorf("open postgres store: %w", err)
 		}
 		n.store, n.listenWork = st, st.ListenWork
-	default:
-		return usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
 	n.closers = append(n.closers, n.store.Close)
 	if cfg.Secrets == nil {
