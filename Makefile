@@ -22,12 +22,8 @@ build:          ## build bin/herald
 bench:          ## end-to-end throughput and latency against plain HTTP (herald bench)
 	go run ./cmd/herald bench
 
-fuzz:           ## run each fuzz target for 10 seconds
-	@for pkg in $$(go list ./...); do \
-		for f in $$(go test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
-			echo "$$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s $$pkg || exit 1; \
-		done; \
-	done
+fuzz:           ## run each fuzz target for 10 seconds (FUZZTIME=1m for longer)
+	scripts/fuzz.sh
 
 release:        ## static, reproducible binaries for linux/amd64, linux/arm64, darwin/arm64, windows/amd64 in dist/, with SHA256SUMS
 	scripts/release.sh
