@@ -45,7 +45,7 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 		defer st.Close()
 		fmt.Fprintf(stdout, "SQLite database %s is up to date\n", path)
-	case strings.HasPrefix(*database, "postgres://"), strings.HasPrefix(*database, "postgresql://"):
+	case isPostgres(*database):
 		// Open applies pending migrations under an advisory lock, so
 		// nodes starting together do not race.
 		st, err := postgres.Open(ctx, &postgres.Config{URL: *database, Logger: logger, Secrets: secrets})

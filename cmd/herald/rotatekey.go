@@ -72,7 +72,7 @@ func runRotateEncryptionKey(ctx context.Context, args []string, _ io.Reader, std
 			return fmt.Errorf("rotate encryption key: %w", err)
 		}
 		st = s
-	case strings.HasPrefix(*database, "postgres://"), strings.HasPrefix(*database, "postgresql://"):
+	case isPostgres(*database):
 		s, err := postgres.Open(ctx, &postgres.Config{URL: *database, Logger: logger, Secrets: keys})
 		if err != nil {
 			return fmt.Errorf("rotate encryption key: %w", err)

@@ -181,18 +181,13 @@ func (n *node) singleNode() bool {
 	return n.cfg.Database == "" || strings.HasPrefix(n.cfg.Database, "sqlite:")
 }
 
-// postgresURL reports whether the node's database is PostgreSQL.
-func (n *node) postgresURL() bool {
-	return strings.HasPrefix(n.cfg.Database, "postgres://") || strings.HasPrefix(n.cfg.Database, "postgresql://")
-}
-
 // openStore opens the database: SQLite in the data directory (locked, so
 // one node runs on it) or PostgreSQL.
 func (n *node) openStore(ctx context.Context) error {
 	cfg := n.cfg
 	// A value Herald cannot open is refused before anything is made on
 	// disk, so a typo leaves no empty data directory behind.
-	if !n.singleNode() && !n.postgresURL() {
+	if !n.singleNode() && !isPostgres(cfg.Database) {
 		return usagef("--database must be empty (SQLite in --data), sqlite:PATH or postgres://...")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
