@@ -51,6 +51,7 @@ type benchConfig struct {
 	perSubject   int           // with ordered: also run with this many events per subject
 	compare      string        // another herald binary to run alternately with binary (bench_compare.go)
 	pairs        int           // with compare: runs of each binary
+	runs         int           // the same test this many times in a row (bench_runs.go)
 	replyDelay   time.Duration // how long the receiver takes to answer Herald
 	tls          bool          // the receiver serves HTTPS
 	backlogHangs bool          // the backlog's partner accepts connections and never answers
@@ -93,6 +94,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.IntVar(&c.perSubject, "events-per-subject", 1, "with --ordered, also run with this many events per subject (above 1)")
 	fs.StringVar(&c.compare, "compare", "", "another herald binary: run the same test with it and with --herald-binary in turn, --pairs times each, and print each pair's figures and their ratios")
 	fs.IntVar(&c.pairs, "pairs", 3, "with --compare, how many runs of each binary")
+	fs.IntVar(&c.runs, "runs", 1, "run the same test this many times in a row, each with its own baseline, and print each run's figures and each figure's range")
 	fs.BoolVar(&c.tls, "tls", false, "the receiver serves HTTPS (TLS 1.3, a self-signed certificate the nodes trust through SSL_CERT_FILE), to Herald and to the baseline's POSTs alike")
 	fs.DurationVar(&c.replyDelay, "reply-delay", 0, "how long the receiver takes to answer each of Herald's deliveries, as a real partner does (not the baseline's POSTs); arrival times are taken before it")
 	// --latency-rate is the previous bench's flag: deliveries/s of a
@@ -135,6 +137,10 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return usagef("--events-per-subject must be at least 1")
 	case c.compare != "" && (c.pairs < 1 || c.cpuProfile != "" || c.memProfile != "" || c.ordered):
 		return usagef("--compare needs --pairs of at least 1, and cannot be combined with --cpuprofile, --memprofile or --ordered")
+	case c.runs < 1:
+		return usagef("--runs must be at least 1")
+	case c.runs > 1 && (c.compare != "" || c.cpuProfile != "" || c.memProfile != "" || c.ordered):
+		return usagef("--runs cannot be combined with --compare (which has --pairs), --cpuprofile, --memprofile or --ordered")
 	case c.ordered && c.rate > 0:
 		// A steady rate hands one subject's events to different
 		// publishers, which could publish them out of order.
@@ -150,8 +156,11 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if c.rate > 0 {
 		c.events = max(1, int(float64(c.rate)*c.duration.Seconds()))
 	}
-	if c.compare != "" {
+	switch {
+	case c.compare != "":
 		return benchCompare(ctx, &c, stdout, stderr)
+	case c.runs > 1:
+		return benchRuns(ctx, &c, stdout, stderr)
 	}
 	_, err := benchRun(ctx, &c, stdout, stderr)
 	return err
@@ -159,7 +168,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 // benchFigures are what one benchRun measured, for --compare.
 type benchFigures struct {
-	basePerSec      float64 // the baseline's POSTs/s
+	basePerSec      float64       // the baseline's POSTs/s
+	baseCPU         time.Duration // the baseline's CPU per POST, sender and receiver
 	deliveredPerSec float64
 	ratio           float64 // deliveredPerSec ÷ basePerSec
 	p50, p99        time.Duration
@@ -261,7 +271,7 @@ func benchRun(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) (*b
 	countersOK := countersOK0 && countersOK1
 
 	delivered := res.deliveries
-	figs := &benchFigures{basePerSec: base.perSec, deliveredPerSec: res.deliveredPerSec,
+	figs := &benchFigures{basePerSec: base.perSec, baseCPU: base.cpuPerPost, deliveredPerSec: res.deliveredPerSec,
 		ratio: res.deliveredPerSec / base.perSec, p50: res.p50, p99: res.p99, ackP50: res.ackP50, dupEvents: res.dupEvents}
 	if delivered > 0 {
 		figs.heraldCPU = (cpu1 - cpu0) / time.Duration(delivered)

@@ -69,6 +69,13 @@ func comparedFigures(pg bool) []figure {
 	if pg {
 		fs = append(fs, figure{"PostgreSQL CPU/delivery", func(f *benchFigures) float64 { return usOf(f.pgCPU) }, us, false})
 	}
+	// The same CPU in the run's own baseline POSTs (issue 11's item 6):
+	// what a run costs against what the machine did that minute.
+	posts := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	fs = append(fs, figure{"Herald CPU in baseline POSTs", func(f *benchFigures) float64 { return inPosts(f.heraldCPU, f) }, posts, false})
+	if pg {
+		fs = append(fs, figure{"PostgreSQL CPU in baseline POSTs", func(f *benchFigures) float64 { return inPosts(f.pgCPU, f) }, posts, false})
+	}
 	// The work per delivery: a build that does less shows it here even
 	// when the machine's pace hides it in the rates.
 	fs = append(fs, figure{"Herald writes/delivery", func(f *benchFigures) float64 { return f.heraldWrites }, kb, false})
@@ -78,6 +85,15 @@ func comparedFigures(pg bool) []figure {
 	fs = append(fs, figure{"allocations/delivery", func(f *benchFigures) float64 { return f.allocations },
 		func(v float64) string { return fmt.Sprintf("%.0f", v) }, false})
 	return fs
+}
+
+// inPosts is cpu, a CPU time per delivery, in the baseline's CPU per POST
+// of the same run; 0 if the baseline's was not measured.
+func inPosts(cpu time.Duration, f *benchFigures) float64 {
+	if f.baseCPU <= 0 {
+		return 0
+	}
+	return float64(cpu) / float64(f.baseCPU)
 }
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -74,6 +74,59 @@ func TestBenchCompare(t *testing.T) {
 	}
 }
 
+// TestBenchRuns runs a tiny `herald bench --runs 2`: two runs, each with
+// its own baseline and proofs, then each run's figures and each figure's
+// range.
+func TestBenchRuns(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"bench", "--events", "60", "--concurrency", "4", "--runs", "2"},
+		strings.NewReader(""), &out, t.Output())
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	order := []string{"=== run 1 of 2", "baseline: ", "=== run 2 of 2", "baseline: ", "runs: 2 of the same test, each with its own baseline",
+		"  run 1 (baseline ", "  run 2 (baseline ", "baseline POSTs/s:", "deliveries/s:", "ratio to baseline:", "p99:",
+		"Herald CPU in baseline POSTs:", "allocations/delivery:"}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(text[at:], want)
+		if i < 0 {
+			t.Fatalf("bench output lacks %q after offset %d (want %q in that order):\n%s", want, at, order, text)
+		}
+		at += i + len(want)
+	}
+	if n := strings.Count(text, "checked: 60 of 60 acknowledged events arrived"); n != 2 {
+		t.Fatalf("%d runs checked every event, want 2:\n%s", n, text)
+	}
+	if n := strings.Count(text, "events twice 0\n"); n != 2 {
+		t.Fatalf("%d runs' lines count no event twice, want 2:\n%s", n, text)
+	}
+}
+
+func TestSpread(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in          []float64
+		lo, mid, hi float64
+	}{
+		{nil, 0, 0, 0},
+		{[]float64{5}, 5, 5, 5},
+		{[]float64{3, 1, 2}, 1, 2, 3},
+		{[]float64{4, 1, 3, 2}, 1, 2.5, 4},
+	} {
+		in := slices.Clone(tc.in)
+		lo, mid, hi := spread(in)
+		if lo != tc.lo || mid != tc.mid || hi != tc.hi {
+			t.Errorf("spread(%v) = %v, %v, %v; want %v, %v, %v", tc.in, lo, mid, hi, tc.lo, tc.mid, tc.hi)
+		}
+		if !slices.Equal(in, tc.in) {
+			t.Errorf("spread(%v) reordered its input to %v", tc.in, in)
+		}
+	}
+}
+
 // TestBenchPartners runs tiny benches against the partners the bench can
 // play besides one that answers at once: every acknowledged event arrives.
 //   - --reply-delay: every delivery is answered late, as a real partner's is;
@@ -111,7 +164,7 @@ func TestBenchPartners(t *testing.T) {
 	}
 }
 
-func TestBenchCompareUsage(t *testing.T) {
+func TestBenchUsage(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		{"bench", "--backlog-hangs"},
@@ -121,6 +174,11 @@ func TestBenchCompareUsage(t *testing.T) {
 		{"bench", "--compare", "x", "--cpuprofile", "p"},
 		{"bench", "--compare", "x", "--memprofile", "p"},
 		{"bench", "--compare", "x", "--ordered"},
+		{"bench", "--runs", "0"},
+		{"bench", "--runs", "2", "--compare", "x"},
+		{"bench", "--runs", "2", "--cpuprofile", "p"},
+		{"bench", "--runs", "2", "--memprofile", "p"},
+		{"bench", "--runs", "2", "--ordered"},
 	} {
 		var out bytes.Buffer
 		if err := run(t.Context(), args, strings.NewReader(""), &out, &out); err == nil {
