@@ -36,7 +36,15 @@ func benchRuns(ctx context.Context, c *benchConfig, stdout, stderr io.Writer) er
 // and highest value over the runs.
 func printRuns(w io.Writer, runs []*benchFigures) {
 	pg := len(runs) > 0 && runs[0].pgMeasured
-	fs := comparedFigures(pg)
+	// A figure that is 0 in every run was not measured (allocations with
+	// several nodes) or is not done (Herald's writes on PostgreSQL): its
+	// range says nothing.
+	var fs []figure
+	for _, f := range comparedFigures(pg) {
+		if slices.ContainsFunc(runs, func(r *benchFigures) bool { return f.value(r) != 0 }) {
+			fs = append(fs, f)
+		}
+	}
 	fmt.Fprintf(w, "runs: %d of the same test, each with its own baseline\n", len(runs))
 	for i, r := range runs {
 		fmt.Fprintf(w, "  run %d (baseline %.0f POSTs/s):", i+1, r.basePerSec)

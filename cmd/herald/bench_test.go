@@ -330,3 +330,31 @@ func TestUndeliveredCountsAcknowledgedEvents(t *testing.T) {
 		t.Fatalf("%d undelivered, want 0", n)
 	}
 }
+
+// TestPrintRunsLeavesOutUnmeasured: a figure that is 0 in every run (no
+// allocations counted with several nodes) has no range line, one that is
+// not has one.
+func TestPrintRunsLeavesOutUnmeasured(t *testing.T) {
+	t.Parallel()
+	runs := []*benchFigures{
+		{basePerSec: 10000, baseCPU: 100 * time.Microsecond, deliveredPerSec: 2000, ratio: 0.2, heraldCPU: 300 * time.Microsecond},
+		{basePerSec: 12000, baseCPU: 100 * time.Microsecond, deliveredPerSec: 3000, ratio: 0.25, heraldCPU: 200 * time.Microsecond, dupEvents: 1},
+	}
+	var out bytes.Buffer
+	printRuns(&out, runs)
+	text := out.String()
+	for _, want := range []string{
+		"runs: 2 of the same test",
+		"baseline POSTs/s:                 lowest 10000, median 11000, highest 12000",
+		"deliveries/s:                     lowest 2000/s, median 2500/s, highest 3000/s",
+		"Herald CPU in baseline POSTs:     lowest 2.00, median 2.50, highest 3.00",
+		"events twice 0\n", "events twice 1\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "allocations/delivery") || strings.Contains(text, "writes/delivery") {
+		t.Errorf("output has a figure no run measured:\n%s", text)
+	}
+}
