@@ -166,7 +166,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	return err
 }
 
-// benchFigures are what one benchRun measured, for --compare.
+// benchFigures are what one benchRun measured, for --compare and --runs.
 type benchFigures struct {
 	basePerSec      float64       // the baseline's POSTs/s
 	baseCPU         time.Duration // the baseline's CPU per POST, sender and receiver
