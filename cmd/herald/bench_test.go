@@ -55,15 +55,7 @@ func TestBenchCompare(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
 	text := out.String()
-	order := []string{"=== pair 1 of 2, A:", "=== pair 1 of 2, B:", "=== pair 2 of 2, B:", "=== pair 2 of 2, A:", "comparison: A = "}
-	at := 0
-	for _, want := range order {
-		i := strings.Index(text[at:], want)
-		if i < 0 {
-			t.Fatalf("bench output lacks %q after offset %d (want the runs in the order %q):\n%s", want, at, order, text)
-		}
-		at += i + len(want)
-	}
+	requireInOrder(t, text, "=== pair 1 of 2, A:", "=== pair 1 of 2, B:", "=== pair 2 of 2, B:", "=== pair 2 of 2, A:", "comparison: A = ")
 	for _, want := range []string{"B÷A deliveries/s:", "B÷A p99:", "B÷A publish→202 p50:", "B÷A Herald CPU/delivery:", "B÷A allocations/delivery:", "of 2 pairs", "95% interval", "events twice 0 / 0"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("bench output lacks %q:\n%s", want, text)
@@ -86,17 +78,9 @@ func TestBenchRuns(t *testing.T) {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
 	text := out.String()
-	order := []string{"=== run 1 of 2", "baseline: ", "=== run 2 of 2", "baseline: ", "runs: 2 of the same test, each with its own baseline",
+	requireInOrder(t, text, "=== run 1 of 2", "baseline: ", "=== run 2 of 2", "baseline: ", "runs: 2 of the same test, each with its own baseline",
 		"  run 1 (baseline ", "  run 2 (baseline ", "baseline POSTs/s:", "deliveries/s:", "ratio to baseline:", "p99:",
-		"Herald CPU in baseline POSTs:", "allocations/delivery:"}
-	at := 0
-	for _, want := range order {
-		i := strings.Index(text[at:], want)
-		if i < 0 {
-			t.Fatalf("bench output lacks %q after offset %d (want %q in that order):\n%s", want, at, order, text)
-		}
-		at += i + len(want)
-	}
+		"Herald CPU in baseline POSTs:", "allocations/delivery:")
 	if n := strings.Count(text, "checked: 60 of 60 acknowledged events arrived"); n != 2 {
 		t.Fatalf("%d runs checked every event, want 2:\n%s", n, text)
 	}
@@ -356,5 +340,18 @@ func TestPrintRunsLeavesOutUnmeasured(t *testing.T) {
 	}
 	if strings.Contains(text, "allocations/delivery") || strings.Contains(text, "writes/delivery") {
 		t.Errorf("output has a figure no run measured:\n%s", text)
+	}
+}
+
+// requireInOrder fails t unless text holds each of want, in that order.
+func requireInOrder(t *testing.T, text string, want ...string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(text[at:], w)
+		if i < 0 {
+			t.Fatalf("output lacks %q after offset %d (want %q in that order):\n%s", w, at, want, text)
+		}
+		at += i + len(w)
 	}
 }
