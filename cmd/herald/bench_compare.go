@@ -230,7 +230,7 @@ func printComparison(w io.Writer, a, b []*benchFigures) {
 		if f.higherBetter {
 			word = "higher"
 		}
-		fmt.Fprintf(w, "  B÷A %-24s mean %.3f (%.3f to %.3f); B %s in %d of %d pairs",
+		fmt.Fprintf(w, "  B÷A %-33s mean %.3f (%.3f to %.3f); B %s in %d of %d pairs",
 			f.name+":", st.mean, st.min, st.max, word, st.better, st.pairs)
 		if st.lo > 0 {
 			v := st.verdict(f.higherBetter)
