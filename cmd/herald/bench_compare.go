@@ -53,6 +53,15 @@ type figure struct {
 	higherBetter bool
 }
 
+// over returns the figure's value in each run.
+func (f figure) over(runs []*benchFigures) []float64 {
+	vs := make([]float64, len(runs))
+	for i, r := range runs {
+		vs[i] = f.value(r)
+	}
+	return vs
+}
+
 func comparedFigures(pg bool) []figure {
 	rate := func(v float64) string { return fmt.Sprintf("%.0f/s", v) }
 	ms := func(v float64) string { return fmt.Sprintf("%.1f ms", v) }
@@ -215,14 +224,7 @@ func printComparison(w io.Writer, a, b []*benchFigures) {
 		fmt.Fprintf(w, " events twice %d / %d\n", a[i].dupEvents, b[i].dupEvents)
 	}
 	for _, f := range fs {
-		av, bv := make([]float64, len(a)), make([]float64, len(b))
-		for i := range a {
-			av[i] = f.value(a[i])
-		}
-		for i := range b {
-			bv[i] = f.value(b[i])
-		}
-		st := comparePairs(av, bv, f.higherBetter)
+		st := comparePairs(f.over(a), f.over(b), f.higherBetter)
 		if st.pairs == 0 {
 			continue
 		}

@@ -53,18 +53,11 @@ func printRuns(w io.Writer, runs []*benchFigures) {
 		}
 		fmt.Fprintf(w, " events twice %d\n", r.dupEvents)
 	}
-	base := make([]float64, len(runs))
-	for i, r := range runs {
-		base[i] = r.basePerSec
-	}
-	lo, mid, hi := spread(base)
-	fmt.Fprintf(w, "  %-33s lowest %.0f, median %.0f, highest %.0f\n", "baseline POSTs/s:", lo, mid, hi)
-	for _, f := range fs {
-		vs := make([]float64, len(runs))
-		for i, r := range runs {
-			vs[i] = f.value(r)
-		}
-		lo, mid, hi := spread(vs)
+	// The baseline's own range first: how far the machine moved.
+	base := figure{name: "baseline POSTs/s", value: func(f *benchFigures) float64 { return f.basePerSec },
+		format: func(v float64) string { return fmt.Sprintf("%.0f", v) }}
+	for _, f := range append([]figure{base}, fs...) {
+		lo, mid, hi := spread(f.over(runs))
 		fmt.Fprintf(w, "  %-33s lowest %s, median %s, highest %s\n", f.name+":", f.format(lo), f.format(mid), f.format(hi))
 	}
 }
